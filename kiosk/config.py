@@ -1,0 +1,182 @@
+"""The kiosk's one typed TOML config: defaults, validation, errors naming file, section and key."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import socket
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
+DIALECTS = ("line", "frame", "caller68")
+LANGUAGES = ("zh_CN", "en")
+DEFAULT_REASONS = ["attitude", "efficiency", "competence", "notification", "multiple_trips", "other"]
+
+
+class ConfigError(Exception):
+    """A config file is missing, unreadable, or has a wrong, unknown or missing key."""
+
+
+def _doc(text: str, **kw: Any) -> Any:
+    return field(metadata={"doc": text}, **kw)
+
+
+@dataclass
+class Device:
+    id: str = _doc("Device id given by the server at enrolment; the host name until then.",
+                   default_factory=socket.gethostname)
+    data_dir: str = _doc("Folder for the local rating store and caches.", default="/var/lib/kiosk")
+    language: str = _doc("UI language: zh_CN (default) or en.", default="zh_CN")
+
+
+@dataclass
+class Window:
+    number: int = _doc("Window number this kiosk sits at, 1..999.", default=1)
+    name: str = _doc("Window name shown on the idle screen, e.g. 综合受理.", default="")
+    hall_name: str = _doc("Name of the service hall shown on the idle screen.", default="")
+
+
+@dataclass
+class Queue:
+    url: str = _doc("pyserial URL of the queue-system link: /dev/ttyUSB0, socket://host:port, "
+                    "loop://; empty for no queue system.", default="")
+    dialect: str = _doc("Wire dialect: line, frame or caller68.", default="line")
+    baudrate: int = _doc("Serial speed in baud, 2400..115200.", default=9600)
+    address: int = _doc("Bus address for the frame (1..247) and caller68 dialects.", default=1)
+
+
+@dataclass
+class Rating:
+    timeout_s: float = _doc("Seconds the rating screen waits before recording 'not rated'.",
+                            default=30.0)
+    reasons_timeout_s: float = _doc("Seconds the bad-review reasons screen waits, then stores "
+                                    "the rating without reasons.", default=30.0)
+    thanks_s: float = _doc("Seconds the thank-you screen stays up.", default=3.0)
+    reasons: list = _doc("Reason codes offered after a bad review.",
+                         default_factory=lambda: list(DEFAULT_REASONS))
+
+
+@dataclass
+class Server:
+    url: str = _doc("Base URL of the central server, e.g. https://pj.example.gov.cn; empty: no sync.",
+                    default="")
+    batch_size: int = _doc("Ratings per upload request, 1..500.", default=100)
+    timeout_s: float = _doc("Seconds one HTTP request may take.", default=10.0)
+
+
+@dataclass
+class Display:
+    fullscreen: bool = _doc("Run full screen (true on a kiosk, false on a desk).", default=True)
+    width: int = _doc("Window width in pixels when not full screen.", default=800)
+    height: int = _doc("Window height in pixels when not full screen.", default=480)
+
+
+@dataclass
+class Config:
+    device: Device = field(default_factory=Device)
+    window: Window = field(default_factory=Window)
+    queue: Queue = field(default_factory=Queue)
+    rating: Rating = field(default_factory=Rating)
+    server: Server = field(default_factory=Server)
+    display: Display = field(default_factory=Display)
+    path: Path | None = None
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.device.data_dir) / "kiosk.db"
+
+
+_SECTIONS = {"device": Device, "window": Window, "queue": Queue, "rating": Rating,
+             "server": Server, "display": Display}
+_CHECKS = {
+    ("device", "language"): (lambda v: v in LANGUAGES, f"one of {', '.join(LANGUAGES)}"),
+    ("window", "number"): (lambda v: 1 <= v <= 999, "a number 1..999"),
+    ("queue", "dialect"): (lambda v: v in DIALECTS, f"one of {', '.join(DIALECTS)}"),
+    ("queue", "baudrate"): (lambda v: 2400 <= v <= 115200, "a baud rate 2400..115200"),
+    ("queue", "address"): (lambda v: 1 <= v <= 247, "a bus address 1..247"),
+    ("rating", "timeout_s"): (lambda v: 5 <= v <= 600, "seconds, 5..600"),
+    ("rating", "reasons_timeout_s"): (lambda v: 5 <= v <= 600, "seconds, 5..600"),
+    ("rating", "thanks_s"): (lambda v: 0.5 <= v <= 30, "seconds, 0.5..30"),
+    ("rating", "reasons"): (lambda v: 0 < len(v) <= 12 and all(
+        isinstance(x, str) and re.fullmatch(r"[a-z0-9_]{1,32}", x) for x in v),
+        "a list of 1..12 reason codes (a-z, 0-9, _)"),
+    ("server", "url"): (lambda v: v == "" or re.match(r"https?://[^\s/]+", v) is not None,
+                        "an http:// or https:// URL, or empty"),
+    ("server", "batch_size"): (lambda v: 1 <= v <= 500, "a number 1..500"),
+    ("server", "timeout_s"): (lambda v: 0.5 <= v <= 120, "seconds, 0.5..120"),
+    ("display", "width"): (lambda v: 320 <= v <= 7680, "pixels, 320..7680"),
+    ("display", "height"): (lambda v: 240 <= v <= 4320, "pixels, 240..4320"),
+}
+_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,)}
+_WORDS = {"str": "string in quotes", "int": "whole number", "float": "number",
+          "bool": "true or false", "list": "list [..]"}
+
+
+def field_docs() -> dict[str, dict[str, str]]:
+    """Every section and key with its doc string, for `--help` and the README."""
+    return {s: {f.name: f.metadata["doc"] for f in dataclasses.fields(cls)}
+            for s, cls in _SECTIONS.items()}
+
+
+def _section(where: str, name: str, cls: type, raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: [{name}] must be a table")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    values = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(f"{where}: [{name}] has unknown key {key!r}; "
+                              f"known keys: {', '.join(known)}")
+        want = _TYPES[known[key].type]
+        if not isinstance(value, want) or (isinstance(value, bool) and bool not in want):
+            raise ConfigError(f"{where}: [{name}] {key} = {value!r} should be a {_WORDS[known[key].type]}")
+        check = _CHECKS.get((name, key))
+        if check and not check[0](value):
+            raise ConfigError(f"{where}: [{name}] {key} = {value!r} should be {check[1]}")
+        values[key] = float(value) if known[key].type == "float" else value
+    return cls(**values)
+
+
+def parse(text: str, where: str = "<config>") -> Config:
+    """Validate TOML text into a Config; raises ConfigError naming `where`, section and key."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    unknown = set(raw) - set(_SECTIONS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown section [{sorted(unknown)[0]}]; "
+                          f"known sections: {', '.join(_SECTIONS)}")
+    return Config(**{name: _section(where, name, cls, raw.get(name, {}))
+                     for name, cls in _SECTIONS.items()})
+
+
+def resolve_path(cli_path: str | os.PathLike | None) -> Path:
+    """--config beats KIOSK_CONFIG beats /etc/kiosk/kiosk.toml."""
+    return Path(cli_path or os.environ.get("KIOSK_CONFIG") or DEFAULT_PATH)
+
+
+def load(cli_path: str | os.PathLike | None = None) -> Config:
+    """Load and validate the config file that applies; ConfigError says what is wrong."""
+    path = resolve_path(cli_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (set it up with `kiosk-setup init`, "
+                          f"or point --config / KIOSK_CONFIG at one)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    cfg = parse(text, str(path))
+    cfg.path = path
+    return cfg
+
+
+def dump(cfg: Config) -> str:
+    """TOML text of a Config (for the setup CLI and the demo)."""
+    import tomli_w
+
+    data = {name: dataclasses.asdict(getattr(cfg, name)) for name in _SECTIONS}
+    return tomli_w.dumps(data)

@@ -1,0 +1,198 @@
+"""The kiosk's flow as a plain-Python state machine: queue events and taps in, screens out."""
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Callable, Protocol
+
+from drivers.events import (Call, Done, LinkChanged, LinkState, Login, Logout, Pause, Recall,
+                            Resume)
+from sync.wire import BAD_LEVELS
+
+from .clocks import boot_id, since_boot, utc_now
+from .store import NewRating, Store
+
+log = logging.getLogger(__name__)
+
+
+class Mode(enum.Enum):
+    """Which screen the kiosk shows."""
+
+    IDLE = "idle"
+    RATING = "rating"
+    REASONS = "reasons"
+    THANKS = "thanks"
+
+
+class Sender(Protocol):
+    """What the flow tells the queue system (any dialect's driver)."""
+
+    def request_next(self) -> None: ...
+
+    def report_rated(self, ticket: str, level: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class Case:
+    """A completed case waiting for its rating."""
+
+    ticket: str
+    case_id: str | None
+    item_code: str | None
+    key: str
+    level: int | None = None  # chosen level while the reasons screen is up
+
+
+@dataclass(frozen=True)
+class FlowState:
+    """Everything a screen needs to draw; replaced, never mutated."""
+
+    mode: Mode = Mode.IDLE
+    window: int = 1
+    staff_id: str | None = None
+    paused: bool = False
+    calling: str | None = None
+    call_count: int = 0          # bumps on every CALL/RECALL so the screen can flash
+    case: Case | None = None
+    deadline: float | None = None
+    link: LinkState = LinkState.CLOSED
+    last_rating: dict | None = None
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass
+class Timing:
+    """Seconds each screen waits (from config [rating])."""
+
+    rating_s: float = 30.0
+    reasons_s: float = 30.0
+    thanks_s: float = 3.0
+
+
+class Flow:
+    """Drive with handle(event), tap_level(), submit_reasons(), press_next() and tick()."""
+
+    def __init__(self, store: Store, sender: Sender, window: int, device_id: str,
+                 timing: Timing | None = None, reasons: tuple[str, ...] = (),
+                 clock: Callable[[], float] = time.monotonic,
+                 today: Callable[[], date] = date.today) -> None:
+        self.store = store
+        self.sender = sender
+        self.device_id = device_id
+        self.timing = timing or Timing()
+        self.clock = clock
+        self.today = today
+        self.state = FlowState(window=window, reasons=tuple(reasons))
+        self._listeners: list[Callable[[FlowState], None]] = []
+
+    # -- plumbing ---------------------------------------------------------
+    def subscribe(self, listener: Callable[[FlowState], None]) -> None:
+        self._listeners.append(listener)
+
+    def _set(self, **changes) -> None:
+        self.state = replace(self.state, **changes)
+        for listener in self._listeners:
+            listener(self.state)
+
+    def remaining(self) -> float | None:
+        """Seconds until the current screen times out, for the countdown."""
+        if self.state.deadline is None:
+            return None
+        return max(0.0, self.state.deadline - self.clock())
+
+    # -- queue-system events ------------------------------------------------
+    def handle(self, event) -> None:
+        match event:
+            case Call(ticket=t) | Recall(ticket=t):
+                self._set(calling=t, call_count=self.state.call_count + 1)
+            case Done():
+                self._on_done(event)
+            case Pause():
+                self._set(paused=True)
+            case Resume():
+                self._set(paused=False)
+            case Login(staff_id=s):
+                self._set(staff_id=s)
+            case Logout():
+                self._set(staff_id=None)
+            case LinkChanged(state=s):
+                self._set(link=s)
+            case _:
+                log.warning("flow ignores unknown event %r", event)
+
+    def _case_key(self, ticket: str, case_id: str | None) -> str:
+        # Tickets restart every day, so the day is part of what makes a case unique.
+        return f"{self.today().isoformat()}/{self.state.window}/{ticket}/{case_id or ''}"
+
+    def _on_done(self, done: Done) -> None:
+        key = self._case_key(done.ticket, done.case_id)
+        current = self.state.case
+        if current is not None and current.key == key:
+            log.info("DONE for %s again while it is being rated: ignored", done.ticket)
+            return
+        if self.store.has_case(key):
+            log.info("DONE for %s: case already rated (一次一评), ignored", done.ticket)
+            return
+        if current is not None:
+            # A new case came before the citizen answered: the old one ends as it stands.
+            self._finish(current.level or 0, [])
+        case = Case(done.ticket, done.case_id, done.item_code, key)
+        self._set(mode=Mode.RATING, case=case, deadline=self.clock() + self.timing.rating_s)
+
+    # -- citizen taps ---------------------------------------------------------
+    def tap_level(self, level: int) -> bool:
+        """A level button was tapped; False when there is nothing to rate."""
+        if self.state.mode is not Mode.RATING or self.state.case is None or level not in range(1, 6):
+            log.info("tap on level %s with no case pending: ignored", level)
+            return False
+        if level in BAD_LEVELS:
+            self._set(mode=Mode.REASONS, case=replace(self.state.case, level=level),
+                      deadline=self.clock() + self.timing.reasons_s)
+        else:
+            self._finish(level, [])
+        return True
+
+    def submit_reasons(self, codes: list[str]) -> bool:
+        """Reasons chosen (or none, for skip); stores the bad review either way."""
+        case = self.state.case
+        if self.state.mode is not Mode.REASONS or case is None or case.level is None:
+            return False
+        self._finish(case.level, [c for c in codes if c in self.state.reasons])
+        return True
+
+    def press_next(self) -> None:
+        """Staff asked for the next number (keypad or screen)."""
+        self.sender.request_next()
+
+    # -- time -------------------------------------------------------------------
+    def tick(self) -> None:
+        """Call often (the UI clock does); moves on when a screen's time is up."""
+        st = self.state
+        if st.deadline is None or self.clock() < st.deadline:
+            return
+        if st.mode is Mode.RATING:
+            log.info("rating for %s timed out: not rated", st.case.ticket if st.case else "?")
+            self._finish(0, [])
+        elif st.mode is Mode.REASONS and st.case is not None:
+            self._finish(st.case.level or 0, [])
+        elif st.mode is Mode.THANKS:
+            self._set(mode=Mode.IDLE, deadline=None)
+
+    def _finish(self, level: int, reasons: list[str]) -> None:
+        """Commit the rating, tell the queue system, then (only then) say thank you."""
+        case = self.state.case
+        assert case is not None
+        row = self.store.record(NewRating(
+            level=level, window=self.state.window, ticket=case.ticket, case_key=case.key,
+            device_id=self.device_id, staff_id=self.state.staff_id, case_id=case.case_id,
+            item_code=case.item_code, reasons=reasons, rated_at=utc_now(), boot_id=boot_id(),
+            mono_s=since_boot()))
+        self.sender.report_rated(case.ticket, level)
+        if level == 0:
+            self._set(mode=Mode.IDLE, case=None, deadline=None, last_rating=row)
+        else:
+            self._set(mode=Mode.THANKS, case=None, last_rating=row,
+                      deadline=self.clock() + self.timing.thanks_s)

@@ -1,0 +1,37 @@
+"""Packaging for the 好差评 evaluator kiosk, its drivers, sync client and central server."""
+from setuptools import setup
+
+setup(
+    name="haochaping-kiosk",
+    version="0.1.0",
+    description="Counter-side evaluator kiosk (政务服务好差评) and its central collection server",
+    packages=["kiosk", "drivers", "sync", "server"],
+    package_data={"kiosk": ["locale/*/LC_MESSAGES/*.mo"]},
+    python_requires=">=3.11",
+    install_requires=[
+        "click>=8.1",
+        "pyserial>=3.5",
+        "sqlite-utils>=3.36",
+        "requests>=2.31",
+        "pydantic>=2.5",
+        "tomli-w>=1.0",
+    ],
+    extras_require={
+        # The kiosk screen; the server does not need Kivy.
+        "kiosk": ["kivy>=2.3,<2.4", "qrcode>=7.4"],
+        "server": ["fastapi>=0.110", "uvicorn>=0.27"],
+        "test": [
+            "pytest>=8",
+            "pytest-timeout>=2.2",
+            "hypothesis>=6.100",
+            "httpx>=0.27",
+        ],
+    },
+    entry_points={
+        "console_scripts": [
+            "kiosk=kiosk.cli:main",
+            "kiosk-setup=kiosk.setup_cli:main",
+            "kiosk-server=server.cli:main",
+        ]
+    },
+)
