@@ -138,7 +138,7 @@ class Flow:
             return
         if current is not None:
             # A new case came before the citizen answered: the old one ends as it stands.
-            self._finish(current.level or 0, [])
+            self._finish(current.level or 0, [], thank=False)
         case = Case(done.ticket, done.case_id, done.item_code, key)
         self._set(mode=Mode.RATING, case=case, deadline=self.clock() + self.timing.rating_s)
 
@@ -177,11 +177,12 @@ class Flow:
             log.info("rating for %s timed out: not rated", st.case.ticket if st.case else "?")
             self._finish(0, [])
         elif st.mode is Mode.REASONS and st.case is not None:
-            self._finish(st.case.level or 0, [])
+            # The citizen chose a level and walked away: keep it, but nobody is there to thank.
+            self._finish(st.case.level or 0, [], thank=False)
         elif st.mode is Mode.THANKS:
             self._set(mode=Mode.IDLE, deadline=None)
 
-    def _finish(self, level: int, reasons: list[str]) -> None:
+    def _finish(self, level: int, reasons: list[str], thank: bool = True) -> None:
         """Commit the rating, tell the queue system, then (only then) say thank you."""
         case = self.state.case
         assert case is not None
@@ -191,7 +192,7 @@ class Flow:
             item_code=case.item_code, reasons=reasons, rated_at=utc_now(), boot_id=boot_id(),
             mono_s=since_boot()))
         self.sender.report_rated(case.ticket, level)
-        if level == 0:
+        if level == 0 or not thank:
             self._set(mode=Mode.IDLE, case=None, deadline=None, last_rating=row)
         else:
             self._set(mode=Mode.THANKS, case=None, last_rating=row,
