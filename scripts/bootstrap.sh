@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install what the kiosk, the server and the tests need: Debian packages and a venv in .venv.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  python3 python3-venv python3-dev     # the interpreter and venv support
+  xvfb xauth                           # a virtual screen for the demo and the tests
+  libgl1-mesa-dri libegl1 libgl1       # Mesa OpenGL for Kivy
+  libmtdev1                            # Kivy's touch input library
+  fonts-wqy-microhei                   # a CJK font: Chinese without tofu boxes
+)
+
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing Debian packages: ${missing[*]}"
+  sudo_if_needed apt-get update -qq
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "bootstrap: creating .venv with $($PY --version)"
+  "$PY" -m venv .venv
+fi
+# Reinstall only when setup.py changed since the last install.
+stamp=.venv/.installed-setup
+if [ ! -f "$stamp" ] || ! cmp -s setup.py "$stamp"; then
+  echo "bootstrap: installing Python packages into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[kiosk,server,test]'
+  cp setup.py "$stamp"
+fi
