@@ -1,0 +1,316 @@
+"""The kiosk's outbox uploader: a daemon thread that drains pending ratings to the server.
+
+It never blocks the UI: the UI thread only calls wake() / status(), both non-blocking. The
+thread opens its own kiosk Store (SQLite connections are per thread) and loops:
+
+* take up to batch_size pending rows; rows that fail the local wire check are marked
+  rejected (kept locally, never deleted) so one bad row cannot poison the queue;
+* POST them as one batch;
+* 200: mark the accepted and duplicate uuids synced (duplicate = the server already has it,
+  e.g. our earlier response was lost), mark any "rejected" item results rejected;
+* 422: mark each rejected rating (matched by uuid, else by index) rejected with the server's
+  reason and immediately resend the rest. A 422 that names no rating is treated as a server
+  or version problem: back off and keep everything pending;
+* 413: halve the batch size and retry;
+* connection errors, timeouts, 429, 5xx and anything unexpected: exponential back-off with
+  full jitter, delay = uniform(0, min(max_delay_s, base_delay_s * 2**(failures-1))); a
+  Retry-After header (seconds or HTTP date) is honoured instead, capped at max_delay_s.
+
+wake() policy: it ends an idle wait at once (a new rating uploads within one round trip),
+but it does NOT cut a back-off short; that delay is at most max_delay_s and exists so that
+a stream of taps cannot hammer a failing server. A wake during back-off is remembered: the
+next attempt happens when the back-off ends. When idle the thread also re-checks the store
+every idle_poll_s, so ratings written without a wake() still go out.
+"""
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import threading
+import time
+import uuid as uuidlib
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from pydantic import ValidationError
+
+from kiosk.clocks import utc_now
+from kiosk.store import Store
+
+from .wire import BATCH_PATH, BatchOut, RatingWire, to_wire
+
+log = logging.getLogger(__name__)
+
+_IDLE, _MORE, _FAILED = "idle", "more", "failed"
+
+
+def _redact(url: str) -> str:
+    """The URL without any user:password part, for logs."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        parts = parts._replace(netloc=host)
+    return urlunsplit(parts)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _canon(value) -> str | None:
+    try:
+        return str(uuidlib.UUID(str(value)))
+    except ValueError:
+        return None
+
+
+class _Failure(Exception):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Uploader:
+    """Background sync of the kiosk's pending ratings to base_url + BATCH_PATH."""
+
+    def __init__(self, db_path: str | Path, base_url: str, batch_size: int = 100,
+                 timeout_s: float = 10.0, base_delay_s: float = 1.0, max_delay_s: float = 60.0,
+                 idle_poll_s: float = 30.0) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.db_path = Path(db_path)
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + BATCH_PATH
+        self.batch_size = batch_size
+        self.timeout_s = timeout_s
+        self.base_delay_s = base_delay_s
+        self.max_delay_s = max_delay_s
+        self.idle_poll_s = idle_poll_s
+        self._batch = batch_size  # shrinks on 413
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._woken = False
+        self._thread: threading.Thread | None = None
+        self._status_lock = threading.Lock()
+        self._status = {"last_sync_at": None, "last_error": None, "backlog": None,
+                        "consecutive_failures": 0}
+
+    # -- UI-side API (never blocks on I/O) ----------------------------------------------------
+    def start(self) -> "Uploader":
+        if self._thread is not None and self._thread.is_alive():
+            return self
+        with self._cond:
+            self._stopping = False
+            self._woken = False
+        self._thread = threading.Thread(target=self._run, name="uploader", daemon=True)
+        self._thread.start()
+        log.info("uploader started for %s", _redact(self.url))
+        return self
+
+    def stop(self, timeout_s: float | None = None) -> None:
+        """Ask the thread to finish and wait for it (an in-flight POST may take timeout_s)."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(self.timeout_s + 5 if timeout_s is None else timeout_s)
+            if self._thread.is_alive():
+                log.warning("uploader thread still busy after stop()")
+            self._thread = None
+
+    def wake(self) -> None:
+        """Upload soon: ends an idle wait now; a running back-off still runs out first."""
+        with self._cond:
+            self._woken = True
+            self._cond.notify_all()
+
+    def status(self) -> dict:
+        """last_sync_at (UTC ISO or None), last_error, backlog (None until first look),
+        consecutive_failures."""
+        with self._status_lock:
+            return dict(self._status)
+
+    # -- the thread -------------------------------------------------------------------------
+    def _set(self, **values) -> None:
+        with self._status_lock:
+            self._status.update(values)
+
+    def _wait(self, seconds: float, wakeable: bool) -> None:
+        deadline = time.monotonic() + seconds
+        with self._cond:
+            while not self._stopping:
+                if wakeable and self._woken:
+                    return
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._cond.wait(remaining)
+
+    def _delay(self, retry_after: float | None) -> float:
+        failures = self.status()["consecutive_failures"]
+        if retry_after is not None:
+            return min(self.max_delay_s, retry_after)
+        ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** min(max(failures - 1, 0), 30))
+        return random.uniform(0, ceiling)
+
+    def _run(self) -> None:
+        store: Store | None = None
+        session: requests.Session | None = None
+        try:
+            while not self._stopping:
+                with self._cond:
+                    self._woken = False
+                retry_after = None
+                try:
+                    if store is None:
+                        store = Store(self.db_path)
+                    if session is None:
+                        session = requests.Session()
+                    outcome = self._cycle(store, session)
+                except _Failure as exc:
+                    outcome, retry_after = _FAILED, exc.retry_after
+                    self._failed(str(exc))
+                except Exception as exc:  # noqa: BLE001 - the thread must survive anything
+                    log.exception("uploader cycle crashed")
+                    outcome = _FAILED
+                    self._failed(f"internal: {type(exc).__name__}: {exc}")
+                    if session is not None:  # start afresh after the unknown
+                        session.close()
+                        session = None
+                if outcome == _MORE:
+                    continue
+                if outcome == _IDLE:
+                    self._wait(self.idle_poll_s, wakeable=True)
+                else:
+                    delay = self._delay(retry_after)
+                    log.info("uploader backing off %.2fs", delay)
+                    self._wait(delay, wakeable=False)
+        except BaseException:  # pragma: no cover - last resort, never propagate
+            log.exception("uploader thread died")
+        finally:
+            if session is not None:
+                session.close()
+            if store is not None:
+                try:
+                    store.close()
+                except Exception:  # noqa: BLE001
+                    pass
+            log.info("uploader stopped")
+
+    def _failed(self, message: str) -> None:
+        with self._status_lock:
+            self._status["consecutive_failures"] += 1
+            self._status["last_error"] = message
+            failures = self._status["consecutive_failures"]
+        log.warning("upload failed (%d in a row): %s", failures, message)
+
+    def _cycle(self, store: Store, session: requests.Session) -> str:
+        rows = store.pending(self._batch)
+        if not rows:
+            self._set(backlog=0)
+            return _IDLE
+        sendable: list[dict] = []
+        for row in rows:
+            wire = to_wire(row)
+            try:
+                RatingWire.model_validate(wire)
+            except ValidationError as exc:
+                reason = "local: " + "; ".join(
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                log.error("rating %s is malformed, set aside: %s", row.get("uuid"), reason)
+                store.mark_rejected(row["uuid"], reason[:1000])
+                continue
+            sendable.append(wire)
+        if not sendable:
+            return _MORE
+        self._set(backlog=store.backlog())
+        outcome = self._post(store, session, sendable)
+        self._set(backlog=store.backlog())
+        return outcome
+
+    def _post(self, store: Store, session: requests.Session, batch: list[dict]) -> str:
+        try:
+            resp = session.post(self.url, json={"ratings": batch}, timeout=self.timeout_s)
+        except requests.RequestException as exc:
+            # Whatever happened, the pooled connection may be half-dead; drop it.
+            session.close()
+            raise _Failure(f"{type(exc).__name__}: {exc}") from None
+        # uuid as the server writes it (canonical) -> uuid as stored locally
+        sent = {_canon(row["uuid"]): row["uuid"] for row in batch}
+        if resp.status_code == 200:
+            return self._accepted(store, resp, sent)
+        if resp.status_code == 422:
+            return self._rejected(store, resp, batch, sent)
+        if resp.status_code == 413 and self._batch > 1:
+            self._batch = max(1, len(batch) // 2)
+            log.warning("server says batch too large; batch size now %d", self._batch)
+            return _MORE
+        raise _Failure(f"HTTP {resp.status_code}: {resp.text[:200]}",
+                       _retry_after(resp.headers.get("Retry-After"))
+                       if resp.status_code in (429, 503) or resp.status_code >= 500 else None)
+
+    def _accepted(self, store: Store, resp: requests.Response, sent: dict) -> str:
+        try:
+            out = BatchOut.model_validate(resp.json())
+        except (ValueError, ValidationError) as exc:
+            raise _Failure(f"unreadable acknowledgement: {str(exc)[:200]}") from None
+        synced, refused = [], []
+        for item in out.results:
+            local = sent.get(_canon(item.uuid))
+            if local is None:
+                continue
+            if item.status in ("accepted", "duplicate"):
+                synced.append(local)
+            elif item.status == "rejected":
+                refused.append((local, item.reason))
+        store.mark_synced(synced)
+        for local, reason in refused:
+            store.mark_rejected(local, f"server: {reason or 'rejected'}"[:1000])
+        if not synced and not refused:
+            raise _Failure("acknowledgement names none of the ratings sent")
+        self._batch = self.batch_size
+        self._set(last_sync_at=utc_now(), last_error=None, consecutive_failures=0)
+        log.info("uploaded %d ratings (%d refused)", len(synced), len(refused))
+        return _MORE
+
+    def _rejected(self, store: Store, resp: requests.Response, batch: list[dict],
+                  sent: dict) -> str:
+        try:
+            items = resp.json().get("rejected") or []
+        except (ValueError, AttributeError):
+            items = []
+        marked = set()
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict):
+                continue
+            index = item.get("index")
+            uuid = sent.get(_canon(item.get("uuid"))) if item.get("uuid") else None
+            if uuid is None and isinstance(index, int) and 0 <= index < len(batch):
+                uuid = batch[index]["uuid"]
+            if uuid is not None and uuid not in marked:
+                store.mark_rejected(uuid, f"server: {item.get('reason') or 'rejected'}"[:1000])
+                marked.add(uuid)
+        if not marked:
+            raise _Failure(f"HTTP 422 naming no rating: {resp.text[:200]}")
+        log.warning("server refused %d of %d ratings; resending the rest", len(marked),
+                    len(batch))
+        self._set(last_error=f"server refused {len(marked)} rating(s)", consecutive_failures=0)
+        return _MORE
