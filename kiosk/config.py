@@ -174,9 +174,13 @@ def load(cli_path: str | os.PathLike | None = None) -> Config:
     return cfg
 
 
+def dump_dict(cfg: Config) -> dict:
+    """A Config as plain section -> key -> value data."""
+    return {name: dataclasses.asdict(getattr(cfg, name)) for name in _SECTIONS}
+
+
 def dump(cfg: Config) -> str:
     """TOML text of a Config (for the setup CLI and the demo)."""
     import tomli_w
 
-    data = {name: dataclasses.asdict(getattr(cfg, name)) for name in _SECTIONS}
-    return tomli_w.dumps(data)
+    return tomli_w.dumps(dump_dict(cfg))
