@@ -66,4 +66,28 @@ class LinkChanged:
     state: LinkState
 
 
-QueueEvent = Call | Recall | Done | Pause | Resume | Login | Logout | LinkChanged
+
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How many people wait in the queue (caller68 display frames)."""
+
+    count: int
+
+
+class StaffAction(enum.Enum):
+    """What window staff can ask for, from the keypad or the screen's staff strip."""
+
+    NEXT = "next"            # 呼叫 call the next number
+    RECALL = "recall"        # 重呼
+    EVALUATE = "evaluate"    # 评价: ask the citizen for a rating of the current case
+    PAUSE = "pause"          # 暂停
+    RESUME = "resume"
+    TRANSFER = "transfer"    # 转移
+    GIVE_UP = "give_up"      # 弃号
+    HOLD = "hold"            # 挂起
+    CALL_BACK = "call_back"  # 回呼
+
+
+QueueEvent = Call | Recall | Done | Pause | Resume | Login | Logout | LinkChanged | Waiting

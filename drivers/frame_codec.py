@@ -1,0 +1,161 @@
+"""Pure codec of the `frame` dialect (RS-485 bus): header hunt, CRC-16/MODBUS, typed messages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import fields
+from .events import Call, Done, Login, Logout, Pause, Recall, Resume
+
+HEADER = b"\xaa\x55"
+MAX_PAYLOAD = 200
+SEP = b"\x1f"
+BROADCAST = 0
+
+# master -> kiosk
+CALL, RECALL, DONE, PAUSE, RESUME, LOGIN, LOGOUT, POLL, EVENT_ACK = (
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x10, 0x11)
+# kiosk -> master
+RATED, NEXT, ACK, IDLE = 0x81, 0x82, 0x90, 0x91
+
+
+def crc16_modbus(data: bytes) -> int:
+    """CRC-16/MODBUS: poly 0xA001 reflected, init 0xFFFF (check value of b'123456789': 0x4B37)."""
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+@dataclass(frozen=True)
+class Frame:
+    addr: int
+    cmd: int
+    payload: bytes = b""
+
+    @property
+    def fields(self) -> list[str]:
+        """Payload as text fields; raises FieldError when it is not UTF-8."""
+        if not self.payload:
+            return []
+        try:
+            return self.payload.decode("utf-8").split("\x1f")
+        except UnicodeDecodeError as exc:
+            raise fields.FieldError("payload is not UTF-8") from exc
+
+
+@dataclass(frozen=True)
+class Dropped:
+    reason: str
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Poll:
+    """The bus master asks for the oldest unacknowledged event."""
+
+
+@dataclass(frozen=True)
+class EventAck:
+    """The master got the event with this seq."""
+
+    seq: int
+
+
+def encode(frame: Frame) -> bytes:
+    if not 0 <= frame.addr <= 247 or len(frame.payload) > MAX_PAYLOAD:
+        raise ValueError(f"frame out of range: {frame!r}")
+    body = bytes([frame.addr, frame.cmd, len(frame.payload)]) + frame.payload
+    return HEADER + body + crc16_modbus(body).to_bytes(2, "little")
+
+
+def payload(*values: str | int) -> bytes:
+    return SEP.join(str(v).encode("utf-8") for v in values)
+
+
+class FrameDecoder:
+    """Cuts a byte stream into CRC-checked frames; garbage and broken frames are skipped."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+
+    def feed(self, data: bytes) -> list[Frame | Dropped]:
+        self._buf += data
+        out: list[Frame | Dropped] = []
+        while True:
+            start = self._buf.find(HEADER)
+            if start < 0:
+                # Keep a trailing 0xAA: it may be the first half of the next header.
+                keep = 1 if self._buf.endswith(b"\xaa") else 0
+                if len(self._buf) > keep:
+                    out.append(Dropped("garbage between frames", bytes(self._buf[:16])))
+                del self._buf[: len(self._buf) - keep]
+                return out
+            if start:
+                out.append(Dropped("garbage between frames", bytes(self._buf[:min(start, 16)])))
+                del self._buf[:start]
+            if len(self._buf) < 5:
+                return out
+            length = self._buf[4]
+            if length > MAX_PAYLOAD:
+                out.append(Dropped(f"bad length {length}", bytes(self._buf[:5])))
+                del self._buf[:2]  # hunt for the next header after this one
+                continue
+            total = 5 + length + 2
+            if len(self._buf) < total:
+                return out
+            body = bytes(self._buf[2: 5 + length])
+            crc = int.from_bytes(self._buf[5 + length: total], "little")
+            if crc != crc16_modbus(body):
+                out.append(Dropped("bad CRC", bytes(self._buf[:total])[:16]))
+                del self._buf[:2]
+                continue
+            del self._buf[:total]
+            out.append(Frame(body[0], body[1], body[3:]))
+
+
+def to_message(frame: Frame):
+    """A master->kiosk frame as a queue event, Poll, EventAck, or Dropped."""
+    try:
+        f = frame.fields
+        cmd = frame.cmd
+        if cmd in (CALL, RECALL) and len(f) == 1:
+            return (Call if cmd == CALL else Recall)(fields.ticket(f[0]))
+        if cmd == DONE and 1 <= len(f) <= 3:
+            case_id = fields.ident(f[1], "case_id") if len(f) > 1 else None
+            item = fields.ident(f[2], "item_code") if len(f) > 2 else None
+            return Done(fields.ticket(f[0]), case_id, item)
+        if cmd == LOGIN and len(f) == 1:
+            return Login(fields.ident(f[0], "staff_id"))
+        if cmd in (PAUSE, RESUME, LOGOUT, POLL) and not f:
+            return {PAUSE: Pause, RESUME: Resume, LOGOUT: Logout, POLL: Poll}[cmd]()
+        if cmd == EVENT_ACK and len(f) == 1 and f[0].isdigit() and 1 <= int(f[0]) <= 255:
+            return EventAck(int(f[0]))
+        return Dropped(f"command 0x{cmd:02x} with {len(f)} fields", frame.payload[:16])
+    except fields.FieldError as exc:
+        return Dropped(str(exc), frame.payload[:16])
+
+
+def to_frame(addr: int, event) -> Frame:
+    """A queue event as a master->kiosk frame (the simulator's side)."""
+    match event:
+        case Call(ticket=t):
+            return Frame(addr, CALL, payload(t))
+        case Recall(ticket=t):
+            return Frame(addr, RECALL, payload(t))
+        case Done(ticket=t, case_id=c, item_code=i):
+            return Frame(addr, DONE, payload(t, *[x for x in (c, i) if x]))
+        case Login(staff_id=s):
+            return Frame(addr, LOGIN, payload(s))
+        case Pause():
+            return Frame(addr, PAUSE)
+        case Resume():
+            return Frame(addr, RESUME)
+        case Logout():
+            return Frame(addr, LOGOUT)
+        case Poll():
+            return Frame(addr, POLL)
+        case EventAck(seq=s):
+            return Frame(addr, EVENT_ACK, payload(s))
+    raise TypeError(f"not a master message: {event!r}")
