@@ -39,13 +39,18 @@ class NullSender:
     def stop(self) -> None: ...
 
 
+def check_supported(cfg: Config) -> None:
+    """ConfigError for settings the config accepts but this kiosk version cannot run yet."""
+    if cfg.queue.url and cfg.queue.dialect != "line":
+        raise ConfigError(f"{cfg.path or '<config>'}: [queue] dialect = {cfg.queue.dialect!r} is "
+                          f"not supported by this kiosk version yet; use dialect = \"line\"")
+
+
 def make_link(cfg: Config):
     """The queue-system driver for cfg.queue, or a NullSender when no URL is set."""
     if not cfg.queue.url:
         return NullSender()
-    if cfg.queue.dialect != "line":
-        raise ConfigError(f"{cfg.path or '<config>'}: [queue] dialect = {cfg.queue.dialect!r} is "
-                          f"not supported by this kiosk version yet; only 'line' is")
+    check_supported(cfg)
     from drivers.line_link import LineLink
 
     return LineLink(cfg.queue.url, cfg.window.number, cfg.queue.baudrate)
@@ -112,7 +117,8 @@ class KioskApp(App):
         self._events = [Clock.schedule_interval(self._pump, PUMP_S),
                         Clock.schedule_interval(self._show_time, 1.0)]
 
-    def _stop_services(self) -> None:
+    def stop_services(self) -> None:
+        """Stop the pumps, the link and the uploader, close the store; the screen stays."""
         for ev in self._events:
             ev.cancel()
         self._events = []
@@ -122,6 +128,7 @@ class KioskApp(App):
                     part.stop()
                 except Exception:  # noqa: BLE001 - stopping must go on with the others
                     log.exception("stopping %r failed", part)
+        self.link = self.uploader = None
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -158,13 +165,13 @@ class KioskApp(App):
                  self.cfg.queue.url or "(none)", self.cfg.server.url or "(none)")
 
     def on_stop(self) -> None:
-        self._stop_services()
+        self.stop_services()
 
     def reset(self, cfg: Config, link=None, flow: Flow | None = None, uploader=None) -> None:
         """Swap in a new config and fresh services, back on the idle screen (tests, reload)."""
         from kivy.core.window import Window
 
-        self._stop_services()
+        self.stop_services()
         self.cfg, self._given = cfg, (link, flow, uploader)
         self._start_services()
         if self.root is not None:
@@ -236,5 +243,6 @@ def pump_until(predicate: Callable[[], bool] = lambda: False, timeout: float = 5
 
 def run(cfg: Config) -> None:
     """Run the kiosk until the window closes."""
+    check_supported(cfg)
     configure_window(cfg)
     KioskApp(cfg).run()

@@ -1,0 +1,83 @@
+"""`kiosk` command line: run the kiosk from its config, or a self-contained demo."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from .config import ConfigError, load
+
+log = logging.getLogger(__name__)
+
+
+def _prepare_kivy(verbose: bool) -> None:
+    """Kivy must neither parse our argv nor take over logging; set before importing it."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    import kivy  # noqa: F401 - sets its logger's level from its config; ours wins after
+
+    logging.getLogger("kivy").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def _fail(exc: Exception) -> None:
+    click.echo(f"kiosk: {exc}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages (Kivy's too).")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """好差评 evaluator kiosk beside a service window."""
+    ctx.obj = {"verbose": verbose}
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default: $KIOSK_CONFIG, then /etc/kiosk/kiosk.toml).")
+@click.pass_context
+def run(ctx: click.Context, config_path: str | None) -> None:
+    """Run the kiosk full screen, as configured."""
+    try:
+        cfg = load(config_path)
+    except ConfigError as exc:
+        _fail(exc)
+    _prepare_kivy(ctx.obj["verbose"])
+    from .app import check_supported
+    from .app import run as run_app
+
+    try:
+        check_supported(cfg)
+    except ConfigError as exc:
+        _fail(exc)
+    log.info("config %s: window %d, queue %s, server %s", cfg.path, cfg.window.number,
+             cfg.queue.url or "(none)", cfg.server.url or "(none)")
+    run_app(cfg)
+
+
+@main.command()
+@click.option("--windowed/--fullscreen", default=True, show_default=True,
+              help="Run in an 800x480 window (like the Pi panel) or full screen.")
+@click.option("--interval", type=click.FloatRange(1, 600), default=8.0, show_default=True,
+              help="Seconds between a rating (or time-out) and the next simulated ticket.")
+@click.option("--data-dir", type=click.Path(file_okay=False),
+              help="Folder for the demo's config, kiosk store and server database "
+                   "(default: a new temporary folder).")
+@click.option("--language", type=click.Choice(["zh_CN", "en"]), default="zh_CN",
+              show_default=True, help="UI language.")
+@click.pass_context
+def demo(ctx: click.Context, windowed: bool, interval: float, data_dir: str | None,
+         language: str) -> None:
+    """Kiosk + simulated queue system + local server, all on this machine."""
+    _prepare_kivy(ctx.obj["verbose"])
+    from .demo import run_demo
+
+    run_demo(windowed=windowed, interval=interval, data_dir=data_dir, language=language)
+
+
+if __name__ == "__main__":
+    main()
