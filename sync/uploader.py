@@ -11,7 +11,7 @@ thread opens its own kiosk Store (SQLite connections are per thread) and loops:
 * 422: mark each rejected rating (matched by uuid, else by index) rejected with the server's
   reason and immediately resend the rest. A 422 that names no rating is treated as a server
   or version problem: back off and keep everything pending;
-* 413: halve the batch size and retry;
+* 413: halve the batch size (for the rest of this run) and retry;
 * connection errors, timeouts, 429, 5xx and anything unexpected: exponential back-off with
   full jitter, delay = uniform(0, min(max_delay_s, base_delay_s * 2**(failures-1))); a
   Retry-After header (seconds or HTTP date) is honoured instead, capped at max_delay_s.
@@ -286,7 +286,6 @@ class Uploader:
             store.mark_rejected(local, f"server: {reason or 'rejected'}"[:1000])
         if not synced and not refused:
             raise _Failure("acknowledgement names none of the ratings sent")
-        self._batch = self.batch_size
         self._set(last_sync_at=utc_now(), last_error=None, consecutive_failures=0)
         log.info("uploaded %d ratings (%d refused)", len(synced), len(refused))
         return _MORE
