@@ -1,14 +1,18 @@
-"""The one interface every queue-system dialect offers to the kiosk flow."""
+"""The one interface every queue-system dialect offers to the kiosk flow, and their shared base."""
 from __future__ import annotations
 
+import logging
 import queue
 from typing import Protocol
 
-from .events import LinkState
+from .events import LinkChanged, LinkState, StaffAction
+from .transport import Transport
+
+log = logging.getLogger(__name__)
 
 
 class QueueLink(Protocol):
-    """A running link: events arrive on `events`; the flow calls the two senders."""
+    """A running link: events arrive on `events`; the flow calls the senders."""
 
     events: "queue.Queue"
     state: LinkState
@@ -20,5 +24,67 @@ class QueueLink(Protocol):
     def request_next(self) -> None:
         """Staff asked for the next number."""
 
+    def staff_action(self, action: StaffAction) -> None:
+        """Staff pressed a key (next, recall, evaluate, pause, ...); dialects send what they can."""
+
     def report_rated(self, ticket: str, level: int) -> None:
         """A ticket was rated (level 0: timed out)."""
+
+
+class LinkBase:
+    """A Transport, an event queue and the link state; dialects add a codec on top."""
+
+    name = "link"
+
+    def __init__(self, url: str, baudrate: int = 9600) -> None:
+        self.events: queue.Queue = queue.Queue()
+        self.transport = Transport(url, self._on_bytes, self._on_state, baudrate, self.name)
+
+    @property
+    def state(self) -> LinkState:
+        return self.transport.state
+
+    def start(self) -> None:
+        self.transport.start()
+
+    def stop(self) -> None:
+        self.transport.stop()
+
+    def request_next(self) -> None:
+        self.staff_action(StaffAction.NEXT)
+
+    def _on_state(self, state: LinkState) -> None:
+        if state is LinkState.CONNECTING:
+            return
+        if state is LinkState.CONNECTED:
+            self._reset_decoder()  # a half message from before the drop is garbage
+        self.events.put(LinkChanged(state))
+
+    def _reset_decoder(self) -> None:
+        raise NotImplementedError
+
+    def _on_bytes(self, data: bytes) -> None:
+        raise NotImplementedError
+
+
+class NullLink:
+    """No queue system configured: the kiosk still rates what the screen starts."""
+
+    def __init__(self) -> None:
+        self.events: queue.Queue = queue.Queue()
+        self.state = LinkState.CLOSED
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def request_next(self) -> None:
+        log.info("NEXT pressed, but no queue system is configured")
+
+    def staff_action(self, action: StaffAction) -> None:
+        log.info("%s pressed, but no queue system is configured", action.value)
+
+    def report_rated(self, ticket: str, level: int) -> None:
+        pass

@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import logging
-import os
 import queue
-import select
-import threading
-import tty
 from typing import Callable
 
 from . import line_codec as codec
 from .events import Call, Done
+from .pty_pair import PtyPair
 
 log = logging.getLogger(__name__)
 
@@ -24,34 +21,24 @@ class LineSimulator:
     def __init__(self, window: int, on_message: Callable[[object], None] | None = None) -> None:
         self.window = window
         self.received: queue.Queue = queue.Queue()
-        self.raw = bytearray()  # every byte the kiosk sent, for tests that check the exact wire
         self._on_message = on_message
-        self._master, self._slave = os.openpty()
-        # Raw mode: no echo, no CR/LF translation, exactly as a real serial line.
-        tty.setraw(self._slave)
-        tty.setraw(self._master)
-        self.port_path = os.ttyname(self._slave)
         self._splitter = codec.LineSplitter()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._read, name="queue-simulator", daemon=True)
-        self._lock = threading.Lock()
+        self._pty = PtyPair(self._on_bytes)
+        self.port_path = self._pty.port_path
+
+    @property
+    def raw(self) -> bytearray:
+        return self._pty.raw
 
     def start(self) -> "LineSimulator":
-        self._thread.start()
+        self._pty.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        for fd in (self._master, self._slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        self._pty.stop()
 
     def send_bytes(self, data: bytes) -> None:
-        with self._lock:
-            os.write(self._master, data)
+        self._pty.send_bytes(data)
 
     def send(self, event) -> None:
         """Send a queue->kiosk event (Call, Done, Pause, ...) for this simulator's window."""
@@ -66,21 +53,12 @@ class LineSimulator:
     def send_ping(self) -> None:
         self.send_bytes(codec.encode(codec.Ping()))
 
-    def _read(self) -> None:
-        while not self._stop.is_set():
-            ready, _, _ = select.select([self._master], [], [], 0.1)
-            if not ready:
+    def _on_bytes(self, data: bytes) -> None:
+        for item in self._splitter.feed(data):
+            msg = item if isinstance(item, codec.Dropped) else codec.parse_kiosk_line(item)
+            if isinstance(msg, codec.Dropped):
+                log.warning("simulator dropped %r: %s", msg.raw, msg.reason)
                 continue
-            try:
-                data = os.read(self._master, 4096)
-            except OSError:
-                continue  # no reader on the slave side right now; it may come back
-            self.raw += data
-            for item in self._splitter.feed(data):
-                msg = item if isinstance(item, codec.Dropped) else codec.parse_kiosk_line(item)
-                if isinstance(msg, codec.Dropped):
-                    log.warning("simulator dropped %r: %s", msg.raw, msg.reason)
-                    continue
-                self.received.put(msg)
-                if self._on_message:
-                    self._on_message(msg)
+            self.received.put(msg)
+            if self._on_message:
+                self._on_message(msg)

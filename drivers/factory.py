@@ -1,0 +1,21 @@
+"""Open the queue link a config asks for; the flow never learns which dialect runs."""
+from __future__ import annotations
+
+from .caller68_link import Caller68Link
+from .frame_link import FrameLink
+from .line_link import LineLink
+from .link import NullLink, QueueLink
+
+
+def make_link(dialect: str, url: str, window: int, baudrate: int = 9600,
+              address: int = 1) -> QueueLink:
+    """A not-yet-started link; an empty url gives a NullLink (screen-only kiosk)."""
+    if not url:
+        return NullLink()
+    if dialect == "line":
+        return LineLink(url, window, baudrate)
+    if dialect == "frame":
+        return FrameLink(url, address, baudrate)
+    if dialect == "caller68":
+        return Caller68Link(url, address, baudrate)
+    raise ValueError(f"unknown queue dialect {dialect!r} (line, frame or caller68)")

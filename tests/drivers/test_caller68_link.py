@@ -1,0 +1,86 @@
+"""The caller68 driver standing in for a hardware caller on a real pty."""
+import time
+
+import pytest
+
+from drivers import caller68_codec as cc
+from drivers.caller68_link import Caller68Link
+from drivers.events import Call, LinkChanged, LinkState, StaffAction, Waiting
+from drivers.pty_pair import PtyPair
+from tests.waiting import wait_for
+
+
+class Host:
+    """The legacy queue host's end of the bus; echoes key frames when `echo` is on."""
+
+    def __init__(self, echo=True):
+        self.echo = echo
+        self.decoder = cc.Caller68Decoder()
+        self.keys = []
+        self.pty = PtyPair(self._on_bytes).start()
+
+    def _on_bytes(self, data):
+        for frame in self.decoder.feed(data):
+            if isinstance(frame, cc.Frame):
+                self.keys.append(frame)
+                if self.echo:
+                    self.pty.send_bytes(cc.encode(frame))
+
+
+@pytest.fixture
+def host():
+    h = Host()
+    yield h
+    h.pty.stop()
+
+
+@pytest.fixture
+def caller(host):
+    link = Caller68Link(host.pty.port_path, address=1)
+    link.start()
+    wait_for(lambda: link.state is LinkState.CONNECTED)
+    yield link
+    link.stop()
+
+
+def queue_events(link, want, timeout=3.0):
+    """The queue events (not link changes) once `want` of them arrived, plus any extra."""
+    out = []
+    deadline = time.monotonic() + timeout
+    while len(out) < want and time.monotonic() < deadline:
+        if link.events.empty():
+            time.sleep(0.02)
+            continue
+        ev = link.events.get()
+        if not isinstance(ev, LinkChanged):
+            out.append(ev)
+    time.sleep(0.1)
+    while not link.events.empty():
+        out.append(link.events.get())
+    return out
+
+
+def test_spec_call_next_key_is_sent_once_when_echoed(host, caller):
+    caller.staff_action(StaffAction.NEXT)
+    wait_for(lambda: host.keys)
+    time.sleep(0.5)  # longer than a resend interval: no resend may follow the echo
+    assert [cc.encode(k) for k in host.keys] == [bytes.fromhex("FF 68 03 03 68 01 01 0C 0E 16")]
+
+
+def test_key_is_resent_three_times_without_echo(host, caller):
+    host.echo = False
+    caller.staff_action(StaffAction.GIVE_UP)
+    wait_for(lambda: caller.unacknowledged == 1, timeout=3)
+    assert len(host.keys) == 4 and all(k.data == b"\x06\x0f" for k in host.keys)
+
+
+def test_display_frame_tells_the_called_ticket_once(host, caller):
+    shown = bytes.fromhex("FF 68 08 08 68 01 02 0A 0A 0A 01 02 03 27 16")
+    host.pty.send_bytes(shown + shown + cc.encode(cc.display_waiting(1, 7)))
+    assert queue_events(caller, 2) == [Call("123"), Waiting(7)]
+
+
+def test_frames_for_other_callers_and_noise_are_ignored(host, caller):
+    host.pty.send_bytes(b"\x68\x16\xff" + cc.encode(cc.display_ticket(2, "555"))
+                        + cc.encode(cc.display_ticket(1, "042")))
+    assert queue_events(caller, 1) == [Call("042")]
