@@ -18,7 +18,7 @@ setup(
     ],
     extras_require={
         # The kiosk screen; the server does not need Kivy.
-        "kiosk": ["kivy>=2.3,<2.4", "qrcode>=7.4"],
+        "kiosk": ["kivy>=2.3,<2.4", "qrcode>=7.4", "evdev>=1.6; sys_platform == 'linux'"],
         "server": ["fastapi>=0.110", "uvicorn>=0.27"],
         "test": [
             "pytest>=8",

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   python3 python3-venv python3-dev     # the interpreter and venv support
+  gcc linux-libc-dev                   # evdev (the staff keypad) builds against the kernel headers
   xvfb xauth                           # a virtual screen for the demo and the tests
   libgl1-mesa-dri libegl1 libgl1       # Mesa OpenGL for Kivy
   libmtdev1                            # Kivy's touch input library
