@@ -69,6 +69,11 @@ class Caller68Decoder:
     def __init__(self) -> None:
         self._buf = bytearray()
 
+    @property
+    def buffered(self) -> int:
+        """Bytes held back waiting for the rest of a message (bounded)."""
+        return len(self._buf)
+
     def feed(self, data: bytes) -> list[Frame | Dropped]:
         self._buf += data
         out: list[Frame | Dropped] = []

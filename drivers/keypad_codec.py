@@ -51,6 +51,11 @@ class InputEventDecoder:
     def __init__(self) -> None:
         self._buf = bytearray()
 
+    @property
+    def buffered(self) -> int:
+        """Bytes held back waiting for the rest of a message (bounded)."""
+        return len(self._buf)
+
     def feed(self, data: bytes) -> list[InputEvent]:
         self._buf += data
         whole = len(self._buf) - len(self._buf) % EVENT.size

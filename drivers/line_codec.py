@@ -50,6 +50,11 @@ class LineSplitter:
         self._buf = bytearray()
         self._discarding = False
 
+    @property
+    def buffered(self) -> int:
+        """Bytes held back waiting for the rest of a message (bounded)."""
+        return len(self._buf)
+
     def feed(self, data: bytes) -> list[bytes | Dropped]:
         """Return complete lines (without terminator) and drops, in arrival order."""
         out: list[bytes | Dropped] = []
