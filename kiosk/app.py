@@ -10,6 +10,8 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import NumericProperty
 
+from drivers.events import LinkChanged, LinkState
+
 from .config import Config, ConfigError
 from .flow import Flow, FlowState, Timing
 from .i18n import install, register_font
@@ -35,7 +37,6 @@ class NullSender:
         log.info("rated %s level %d (no queue system to tell)", ticket, level)
 
     def start(self) -> None: ...
-
     def stop(self) -> None: ...
 
 
@@ -111,6 +112,8 @@ class KioskApp(App):
         flow.subscribe(self._on_state)
 
     def _run_services(self) -> None:
+        if self.cfg.queue.url:  # until the link reports, show it as connecting, not absent
+            self.flow.handle(LinkChanged(LinkState.CONNECTING))
         self.link.start()
         if self.uploader is not None:
             self.uploader.start()
@@ -211,17 +214,15 @@ class KioskApp(App):
 
 
 def embedded(cfg: Config, **given) -> KioskApp:
-    """This process's one KioskApp, started without a blocking loop (tests, tools).
-
-    Kivy allows one window per process: the first call builds the app, later calls reset it.
-    Drive it with pump_until().
-    """
+    """This process's one KioskApp (Kivy allows one window), started without a blocking loop:
+    the first call builds it, later calls reset it. Drive it with pump_until() (tests, tools)."""
     app = App.get_running_app()
     if isinstance(app, KioskApp):
         app.reset(cfg, **given)
         return app
     from kivy.base import EventLoop, runTouchApp
 
+    configure_window(cfg)
     EventLoop.ensure_window()
     app = KioskApp(cfg, **given)
     app._run_prepare()

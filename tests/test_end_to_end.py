@@ -84,6 +84,7 @@ def test_done_rate_satisfied_reaches_queue_store_and_server(app, queue_side, ser
     tap(button)
     assert pump_until(lambda: app.root.current == "thanks", 3), "thank-you screen"
     assert app.root.get_screen("thanks").ids.thanks_label.text == "感谢您的评价"
+    app.root.export_to_png(str(shots / "e2e_thanks_800x480.png"))
 
     wait_for(lambda: bytes(queue_side.raw).endswith(b"\r\n"), timeout=5)
     assert bytes(queue_side.raw) == b"RATED,5,A023,4\r\n"

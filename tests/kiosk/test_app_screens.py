@@ -37,9 +37,10 @@ def test_idle_shows_window_staff_call_and_pause(kiosk_app, screenshot):
     assert idle.staff_label.text == "未登录"
 
 
-def test_rating_buttons_in_order_with_labels(kiosk_app):
-    app = kiosk_app()
+def test_rating_buttons_in_order_with_labels(kiosk_app, screenshot):
+    app = kiosk_app(size=(1280, 800))
     rate(app)
+    screenshot(app, "rating_zh_1280x800")
     ids = app.root.get_screen("rating").ids
     buttons = [ids[f"level_{n}"] for n in (5, 4, 3, 2, 1)]
     assert [b.text for b in buttons] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
