@@ -6,7 +6,7 @@ import queue
 
 from . import caller68_codec as cc
 from .events import StaffAction
-from .pty_pair import PtyPair
+from .sim_endpoint import open_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -16,14 +16,15 @@ ACTIONS = {code: action for action, code in cc.KEY_CODES.items()}
 class Caller68Host:
     """Plays the host: every key frame is echoed; NEXT calls the next number on the display."""
 
-    def __init__(self, address: int = 1, first_ticket: int = 1, auto_call: bool = True) -> None:
+    def __init__(self, address: int = 1, first_ticket: int = 1, auto_call: bool = True,
+                 url: str | None = None) -> None:
         self.address = address
         self.next_number = first_ticket
         self.auto_call = auto_call
         self.echo = True
         self.received: queue.Queue = queue.Queue()  # StaffAction of each distinct key press
         self._decoder = cc.Caller68Decoder()
-        self._pty = PtyPair(self._on_bytes)
+        self._pty = open_endpoint(url, self._on_bytes)
         self.port_path = self._pty.port_path
         self._last_key: bytes | None = None
 

@@ -8,6 +8,7 @@ import time
 
 from . import frame_codec as fc
 from .pty_pair import PtyPair
+from .sim_endpoint import open_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ class FrameMaster:
     """Polls `addresses` in turn, acknowledges their events, and sends CALL/DONE/... on demand."""
 
     def __init__(self, addresses: list[int], drops: int | None = None, poll_s: float = 0.2,
-                 send_bytes=None) -> None:
+                 url: str | None = None) -> None:
+        """On `url` (any pyserial URL) the master drives a real bus; else a pty per drop."""
         self.addresses = addresses
         self.poll_s = poll_s
         self.received: queue.Queue = queue.Queue()   # (address, Frame) of RATED / NEXT
@@ -58,25 +60,24 @@ class FrameMaster:
         self._replies: queue.Queue = queue.Queue()
         self._bus_lock = threading.Lock()             # half duplex: one transaction at a time
         self._stop = threading.Event()
-        self.hub = None if send_bytes else BusHub(drops or len(addresses), self._on_bytes)
-        self._send = send_bytes or self.hub.send_bytes
+        self.hub = open_endpoint(url, self._on_bytes) if url else BusHub(
+            drops or len(addresses), self._on_bytes)
+        self._send = self.hub.send_bytes
         self._poller = threading.Thread(target=self._poll_loop, name="bus-master", daemon=True)
 
     @property
     def port_paths(self) -> list[str]:
-        return self.hub.port_paths if self.hub else []
+        return self.hub.port_paths if isinstance(self.hub, BusHub) else [self.hub.port_path]
 
     def start(self) -> "FrameMaster":
-        if self.hub:
-            self.hub.start()
+        self.hub.start()
         self._poller.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
         self._poller.join(timeout=2)
-        if self.hub:
-            self.hub.stop()
+        self.hub.stop()
 
     def _on_bytes(self, data: bytes) -> None:
         for item in self._decoder.feed(data):

@@ -7,7 +7,7 @@ from typing import Callable
 
 from . import line_codec as codec
 from .events import Call, Done
-from .pty_pair import PtyPair
+from .sim_endpoint import open_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -15,15 +15,16 @@ log = logging.getLogger(__name__)
 class LineSimulator:
     """Plays the queue system: writes CALL/DONE/... to the master side, decodes what the kiosk says.
 
-    The kiosk opens `port_path` (the pty's slave side) like any serial device.
+    The kiosk opens `port_path` (a fresh pty's slave side unless `url` names another endpoint).
     """
 
-    def __init__(self, window: int, on_message: Callable[[object], None] | None = None) -> None:
+    def __init__(self, window: int, on_message: Callable[[object], None] | None = None,
+                 url: str | None = None) -> None:
         self.window = window
         self.received: queue.Queue = queue.Queue()
         self._on_message = on_message
         self._splitter = codec.LineSplitter()
-        self._pty = PtyPair(self._on_bytes)
+        self._pty = open_endpoint(url, self._on_bytes)
         self.port_path = self._pty.port_path
 
     @property
