@@ -96,4 +96,5 @@ def test_simulate_rejects_a_bad_script_with_usage_error(tmp_path):
 
 def test_simulate_help_documents_the_script_format():
     result = CliRunner().invoke(simulate, ["--help"])
-    assert "DONE A023 C1 11410000" in result.output and "tcp-listen" in result.output
+    text = " ".join(result.output.split())
+    assert "DONE A023 C1 11410000" in text and "socket://HOST:PORT" in text
