@@ -75,6 +75,37 @@ class Display:
 
 
 @dataclass
+class Keypad:
+    device: str = _doc("Staff keypad: a /dev/input/by-id/... path, /dev/kiosk-keypad, or part of "
+                       "its name as `kiosk-setup keypads` lists it; empty for no keypad.",
+                       default="")
+    grab: bool = _doc("Grab the keypad so its keys never reach a console or desktop.",
+                      default=True)
+    keys: dict = _doc("Key map: evdev key name = staff action, e.g. KEY_KPENTER = \"next\"; "
+                      "empty: the built-in map.", default_factory=dict)
+
+
+@dataclass
+class Panel:
+    rotation: int = _doc("Touch panel rotation in degrees: 0, 90, 180 or 270.", default=0)
+
+
+@dataclass
+class Enrolment:
+    token_file: str = _doc("File holding the device token from enrolment (mode 0600); under "
+                           "systemd the service reads it as the credential `token`.",
+                           default="/etc/kiosk/token")
+    ca_bundle: str = _doc("PEM file of CA certificates to trust for the server; empty: the "
+                          "system's.", default="")
+
+
+@dataclass
+class Technician:
+    pin_hash: str = _doc("Salted scrypt hash of the technician PIN (set by `kiosk-setup init`, "
+                         "never the PIN itself); empty: no technician menu PIN.", default="")
+
+
+@dataclass
 class Config:
     device: Device = field(default_factory=Device)
     window: Window = field(default_factory=Window)
@@ -82,6 +113,10 @@ class Config:
     rating: Rating = field(default_factory=Rating)
     server: Server = field(default_factory=Server)
     display: Display = field(default_factory=Display)
+    keypad: Keypad = field(default_factory=Keypad)
+    panel: Panel = field(default_factory=Panel)
+    enrolment: Enrolment = field(default_factory=Enrolment)
+    technician: Technician = field(default_factory=Technician)
     path: Path | None = None
 
     @property
@@ -90,7 +125,10 @@ class Config:
 
 
 _SECTIONS = {"device": Device, "window": Window, "queue": Queue, "rating": Rating,
-             "server": Server, "display": Display}
+             "server": Server, "display": Display, "keypad": Keypad, "panel": Panel,
+             "enrolment": Enrolment, "technician": Technician}
+STAFF_ACTIONS = ("next", "recall", "evaluate", "pause", "resume", "transfer", "give_up", "hold",
+                 "call_back")
 _CHECKS = {
     ("device", "language"): (lambda v: v in LANGUAGES, f"one of {', '.join(LANGUAGES)}"),
     ("window", "number"): (lambda v: 1 <= v <= 999, "a number 1..999"),
@@ -109,10 +147,19 @@ _CHECKS = {
     ("server", "timeout_s"): (lambda v: 0.5 <= v <= 120, "seconds, 0.5..120"),
     ("display", "width"): (lambda v: 320 <= v <= 7680, "pixels, 320..7680"),
     ("display", "height"): (lambda v: 240 <= v <= 4320, "pixels, 240..4320"),
+    ("keypad", "keys"): (lambda v: len(v) <= 64 and all(
+        re.fullmatch(r"(KEY|BTN)_[A-Z0-9_]{1,32}", k) and v[k] in STAFF_ACTIONS for k in v),
+        "a table of evdev key names (KEY_...) to actions: " + ", ".join(STAFF_ACTIONS)),
+    ("panel", "rotation"): (lambda v: v in (0, 90, 180, 270), "one of 0, 90, 180, 270"),
+    ("technician", "pin_hash"): (lambda v: v == "" or re.fullmatch(
+        r"scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+", v) is not None,
+        "empty or a hash written by `kiosk-setup init` (scrypt$n$r$p$salt$hash)"),
 }
-_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,)}
+_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,),
+          "dict": (dict,)}
 _WORDS = {"str": "string in quotes", "int": "whole number", "float": "number",
-          "bool": "true or false", "list": "list [..]"}
+          "bool": "true or false", "list": "list [..]",
+          "dict": "table {..}"}
 
 
 def field_docs() -> dict[str, dict[str, str]]:
