@@ -18,13 +18,25 @@ CALL, RECALL, DONE, PAUSE, RESUME, LOGIN, LOGOUT, POLL, EVENT_ACK = (
 RATED, NEXT, ACK, IDLE = 0x81, 0x82, 0x90, 0x91
 
 
+def _crc_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        table.append(crc)
+    return tuple(table)
+
+
+_CRC_TABLE = _crc_table()  # one lookup per byte instead of eight shifts: ~5x faster
+
+
 def crc16_modbus(data: bytes) -> int:
     """CRC-16/MODBUS: poly 0xA001 reflected, init 0xFFFF (check value of b'123456789': 0x4B37)."""
     crc = 0xFFFF
+    table = _CRC_TABLE
     for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
     return crc
 
 
