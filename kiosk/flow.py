@@ -9,7 +9,7 @@ from datetime import date
 from typing import Callable, Protocol
 
 from drivers.events import (Call, Done, LinkChanged, LinkState, Login, Logout, Pause, Recall,
-                            Resume)
+                            Resume, StaffAction, Waiting)
 from sync.wire import BAD_LEVELS
 
 from .clocks import boot_id, since_boot, utc_now
@@ -31,6 +31,8 @@ class Sender(Protocol):
     """What the flow tells the queue system (any dialect's driver)."""
 
     def request_next(self) -> None: ...
+
+    def staff_action(self, action: StaffAction) -> None: ...
 
     def report_rated(self, ticket: str, level: int) -> None: ...
 
@@ -61,6 +63,7 @@ class FlowState:
     link: LinkState = LinkState.CLOSED
     last_rating: dict | None = None
     reasons: tuple[str, ...] = ()
+    waiting: int | None = None   # people waiting, when the queue system says
 
 
 @dataclass
@@ -120,6 +123,8 @@ class Flow:
                 self._set(staff_id=None)
             case LinkChanged(state=s):
                 self._set(link=s)
+            case Waiting(count=n):
+                self._set(waiting=n)
             case _:
                 log.warning("flow ignores unknown event %r", event)
 
@@ -166,6 +171,26 @@ class Flow:
     def press_next(self) -> None:
         """Staff asked for the next number (keypad or screen)."""
         self.sender.request_next()
+
+    def staff_action(self, action: StaffAction) -> bool:
+        """A staff key (keypad or staff strip); False when it is refused here."""
+        if action is StaffAction.NEXT:
+            self.press_next()
+            return True
+        if action is StaffAction.EVALUATE:
+            # A clerk cannot make the kiosk ask for ratings with no case being served.
+            if self.state.calling is None or self.state.mode in (Mode.RATING, Mode.REASONS):
+                log.info("evaluate pressed with no ticket being served: ignored")
+                return False
+            self.sender.staff_action(action)
+            self._on_done(Done(self.state.calling))
+            return True
+        if action is StaffAction.PAUSE:
+            self._set(paused=True)
+        elif action is StaffAction.RESUME:
+            self._set(paused=False)
+        self.sender.staff_action(action)
+        return True
 
     # -- time -------------------------------------------------------------------
     def tick(self) -> None:

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from drivers.events import (Call, Done, LinkChanged, LinkState, Login, Logout, Pause, Recall,
-                            Resume)
+                            Resume, StaffAction, Waiting)
 from kiosk.flow import Flow, Mode, Timing
 from kiosk.store import Store
 
@@ -28,6 +28,9 @@ class QueueSide:
 
     def request_next(self):
         self.sent.append(("NEXT",))
+
+    def staff_action(self, action):
+        self.sent.append(("KEY", action.value))
 
     def report_rated(self, ticket, level):
         self.sent.append(("RATED", ticket, level))
@@ -208,3 +211,42 @@ def test_rating_records_boot_clock_for_server_side_correction(flow, store):
     flow.tap_level(5)
     [row] = store.all()
     assert row["mono_s"] > 0 and len(row["boot_id"]) == 36
+
+
+def test_evaluate_key_pops_rating_for_the_ticket_being_served(flow, store, queue_side):
+    flow.handle(Call("A13"))
+    assert flow.staff_action(StaffAction.EVALUATE)
+    assert flow.state.mode is Mode.RATING and flow.state.case.ticket == "A13"
+    assert queue_side.sent == [("KEY", "evaluate")]
+    flow.tap_level(5)
+    assert store.all()[0]["ticket"] == "A13"
+
+
+def test_evaluate_key_with_no_ticket_does_nothing(flow, queue_side):
+    assert not flow.staff_action(StaffAction.EVALUATE)
+    assert flow.state.mode is Mode.IDLE and queue_side.sent == []
+
+
+def test_evaluate_key_twice_for_the_same_case_asks_once(flow, store, clock):
+    flow.handle(Call("A14"))
+    flow.staff_action(StaffAction.EVALUATE)
+    assert not flow.staff_action(StaffAction.EVALUATE)  # already rating
+    flow.tap_level(4)
+    clock.advance(5)
+    flow.tick()
+    flow.staff_action(StaffAction.EVALUATE)  # same ticket, already rated today
+    assert flow.state.mode is Mode.IDLE and store.count() == 1
+
+
+def test_pause_and_resume_keys_show_and_tell(flow, queue_side):
+    flow.staff_action(StaffAction.PAUSE)
+    assert flow.state.paused
+    flow.staff_action(StaffAction.RESUME)
+    assert not flow.state.paused
+    flow.staff_action(StaffAction.NEXT)
+    assert queue_side.sent == [("KEY", "pause"), ("KEY", "resume"), ("NEXT",)]
+
+
+def test_waiting_count_is_shown(flow):
+    flow.handle(Waiting(12))
+    assert flow.state.waiting == 12
