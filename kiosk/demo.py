@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 DEMO_WINDOW = 5
 FIRST_CALL_S = 1.0   # the first ticket is called this soon after start
 DONE_AFTER_S = 3.0   # and completed this long after it is called
+KIOSK_UP_S = 1.0     # the driver starts this long after the kiosk's loop (its port is open)
 
 
 class DemoDriver:
@@ -41,7 +42,8 @@ class DemoDriver:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=2)
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
 
     def _run(self) -> None:
         self.sim.send(Login("1024"))
@@ -87,6 +89,8 @@ def demo_config(data_dir: Path, queue_url: str, server_url: str, windowed: bool,
 def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None = None,
              language: str = "zh_CN") -> None:
     """Start server, simulator and driver, run the kiosk until its window closes, tidy up."""
+    from kivy.clock import Clock
+
     from drivers.simulator import LineSimulator
     from server.runner import ServerThread
 
@@ -102,7 +106,9 @@ def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None 
         config_path = data / "kiosk.toml"
         config_path.write_text(dump(cfg), encoding="utf-8")
         cfg.path = config_path
-        driver = DemoDriver(sim, interval).start()
+        driver = DemoDriver(sim, interval)
+        # Opening a serial port flushes what was sent before, so play only once the kiosk runs.
+        Clock.schedule_once(lambda _dt: driver.start(), KIOSK_UP_S)
         print(f"Demo: window {DEMO_WINDOW} calls a ticket every few seconds; tap a rating on the "
               f"kiosk (下一位 calls the next one). Server: {server.url}/api/v1/ratings  "
               f"Data: {data}  Close the window to stop.", flush=True)

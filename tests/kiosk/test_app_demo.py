@@ -5,7 +5,7 @@ import queue
 
 import pytest
 
-from drivers.events import Call, Done, Login
+from drivers.events import Call, Done, LinkChanged, LinkState, Login
 from kiosk.config import parse
 from kiosk.demo import DemoDriver, demo_config
 
@@ -28,6 +28,8 @@ def counter():
     sim = LineSimulator(window=5).start()
     link = LineLink(sim.port_path, 5)
     link.start()
+    # Opening the port flushes earlier bytes (as on a real serial line): play once it is open.
+    assert link.events.get(timeout=5) == LinkChanged(LinkState.CONNECTED)
     driver = DemoDriver(sim, interval=1.0, done_after=0.3).start()
     yield link
     driver.stop()
@@ -36,8 +38,6 @@ def counter():
 
 
 def next_event(link, timeout=5.0):
-    from drivers.events import LinkChanged
-
     while True:
         event = link.events.get(timeout=timeout)
         if not isinstance(event, LinkChanged):
