@@ -92,8 +92,8 @@ class Panel:
 
 @dataclass
 class Enrolment:
-    token_file: str = _doc("File holding the device token from enrolment (mode 0600); under "
-                           "systemd the service reads it as the credential `token`.",
+    token_file: str = _doc("File holding the device token from enrolment (mode 0600, owned "
+                           "by the kiosk user after `kiosk-setup install`).",
                            default="/etc/kiosk/token")
     ca_bundle: str = _doc("PEM file of CA certificates to trust for the server; empty: the "
                           "system's.", default="")
