@@ -36,6 +36,9 @@ class NullSender:
     def report_rated(self, ticket: str, level: int) -> None:
         log.info("rated %s level %d (no queue system to tell)", ticket, level)
 
+    def staff_action(self, action) -> None:
+        log.info("staff key %s, but no queue system is configured", action)
+
     def start(self) -> None: ...
     def stop(self) -> None: ...
 
