@@ -19,12 +19,14 @@ setup(
     extras_require={
         # The kiosk screen; the server does not need Kivy.
         "kiosk": ["kivy>=2.3,<2.4", "qrcode>=7.4", "evdev>=1.6; sys_platform == 'linux'"],
-        "server": ["fastapi>=0.110", "uvicorn>=0.27"],
+        "server": ["fastapi>=0.110", "uvicorn>=0.27", "psycopg[binary]>=3.1"],
         "test": [
             "pytest>=8",
             "pytest-timeout>=2.2",
             "hypothesis>=6.100",
             "httpx>=0.27",
+            "schemathesis>=3.30",
+            "cryptography>=41",
         ],
     },
     entry_points={

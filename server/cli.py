@@ -1,51 +1,173 @@
-"""`kiosk-server`: run the central 好差评 collection server."""
+"""`kiosk-server`: run the central 好差评 collection server and administer its devices.
+
+Admin commands talk to the database directly (same --db as serve), so they work on the
+server host without the admin token; the HTTP admin API (token from
+KIOSK_SERVER_ADMIN_TOKEN) does the same from elsewhere.
+"""
 from __future__ import annotations
 
+import json
 import logging
 import os
+import sys
 
 import click
 
 DEFAULT_DB = "./kiosk-server.db"
+
+db_option = click.option(
+    "--db", "db", default=lambda: os.environ.get("KIOSK_SERVER_DB", DEFAULT_DB),
+    show_default=f"$KIOSK_SERVER_DB or {DEFAULT_DB}",
+    help="SQLite database file, or postgresql://user@host/dbname for PostgreSQL (created and "
+         "migrated if needed).")
+
+
+def _open(db: str):
+    from .store import open_store
+
+    try:
+        return open_store(db)
+    except Exception as exc:  # noqa: BLE001 - a message, not a traceback, for the admin
+        raise click.ClickException(f"cannot open database: {type(exc).__name__}: {exc}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Central collection server for 好差评 evaluator kiosks.
 
-    Kiosks upload ratings in batches to POST /api/v1/ratings/batch; staff tools read them
-    from GET /api/v1/ratings. Ratings are stored in an embedded SQLite database.
+    Kiosks enrol with a one-time code, then upload ratings to POST /api/v1/ratings/batch
+    with their bearer token; citizens may also rate by phone through a QR code (/r/...).
+    The OpenAPI document is at GET /openapi.json.
     """
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (use 0.0.0.0 to accept kiosks on the LAN; put TLS "
-                   "in front with a reverse proxy).")
+              help="Address to listen on (0.0.0.0 to accept kiosks on the LAN).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
               help="TCP port to listen on.")
-@click.option("--db", "db_path", default=lambda: os.environ.get("KIOSK_SERVER_DB", DEFAULT_DB),
-              show_default=f"$KIOSK_SERVER_DB or {DEFAULT_DB}", type=click.Path(dir_okay=False),
-              help="SQLite database file (created and migrated if needed).")
+@db_option
+@click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False),
+              help="Serve HTTPS with this certificate chain (PEM); or terminate TLS in a "
+                   "reverse proxy.")
+@click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False),
+              help="Private key (PEM) for --ssl-certfile.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]), help="Logging verbosity.")
-def serve(host: str, port: int, db_path: str, log_level: str) -> None:
-    """Serve the ingest API until interrupted (Ctrl-C or SIGTERM)."""
+def serve(host: str, port: int, db: str, ssl_certfile: str | None, ssl_keyfile: str | None,
+          log_level: str) -> None:
+    """Serve the API until interrupted (Ctrl-C or SIGTERM). Run several on one PostgreSQL
+    database behind a load balancer for a province: they share no state."""
     import uvicorn
 
     from .app import create_app
-    from .store import SQLiteStore
+    from .auth import ADMIN_ENV
 
     logging.basicConfig(level=log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    store = SQLiteStore(db_path)
-    click.echo(f"kiosk-server: db {db_path}, listening on http://{host}:{port}", err=True)
+    store = _open(db)
+    scheme = "https" if ssl_certfile else "http"
+    click.echo(f"kiosk-server: {store!r}, listening on {scheme}://{host}:{port}"
+               + ("" if os.environ.get(ADMIN_ENV) else f" (admin API off: {ADMIN_ENV} unset)"),
+               err=True)
     try:
         uvicorn.run(create_app(store), host=host, port=port, log_level=log_level,
-                    timeout_graceful_shutdown=5)
+                    timeout_graceful_shutdown=5, ssl_certfile=ssl_certfile,
+                    ssl_keyfile=ssl_keyfile)
     finally:
         store.close()
 
 
+@main.command("enrol-code")
+@click.option("--hall", required=True, help="Hall id the device will belong to (A-Z a-z 0-9 _ -).")
+@click.option("--window", type=click.IntRange(1, 999), help="Window number, if the code is for one.")
+@click.option("--ttl-hours", default=24.0, show_default=True, type=click.FloatRange(0.01, 720),
+              help="Hours until the code expires.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@db_option
+def enrol_code(hall: str, window: int | None, ttl_hours: float, as_json: bool, db: str) -> None:
+    """Make a one-time enrolment code; the kiosk trades it for its device id and token."""
+    from .enrol import create_code
+
+    store = _open(db)
+    try:
+        out = create_code(store, hall, window, ttl_hours)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(out.model_dump()))
+    else:
+        where = f"hall {hall}" + (f" window {window}" if window else "")
+        click.echo(f"{out.code}  ({where}, valid until {out.expires_at})")
+
+
+@main.command()
+@click.argument("device_id")
+@db_option
+def revoke(device_id: str, db: str) -> None:
+    """Revoke a device: its token gets 401 from now on (its kiosk keeps its ratings)."""
+    from .db_base import utc_iso
+
+    store = _open(db)
+    try:
+        done = store.revoke_device(device_id, utc_iso())
+    finally:
+        store.close()
+    if not done:
+        raise click.ClickException(f"no device {device_id!r}, or it is already revoked")
+    click.echo(f"revoked {device_id}")
+
+
+@main.command("set-config")
+@click.option("--hall", required=True, help="Hall the config is for.")
+@click.option("--window", type=click.IntRange(1, 999),
+              help="One window; without it the config applies to every window of the hall.")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@db_option
+def set_config_cmd(hall: str, window: int | None, file, db: str) -> None:
+    """Set the configuration kiosks pull (FILE.json: hall_name, window_name, staff,
+    reasons, rating_timeout_s, qr_base_url; "-" reads standard input)."""
+    from pydantic import ValidationError
+
+    from .device_config import set_config
+
+    try:
+        config = json.load(file)
+    except ValueError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint="FILE")
+    store = _open(db)
+    try:
+        digest = set_config(store, hall, window, config)
+    except ValidationError as exc:
+        raise click.BadParameter(str(exc), param_hint="FILE")
+    finally:
+        store.close()
+    click.echo(f"config for hall {hall}" + (f" window {window}" if window else "")
+               + f" set ({digest[:12]})")
+
+
+@main.command()
+@db_option
+def devices(db: str) -> None:
+    """List devices with their last heartbeat, as JSON lines."""
+    store = _open(db)
+    try:
+        for device in store.list_devices():
+            click.echo(json.dumps(device, ensure_ascii=False))
+    finally:
+        store.close()
+
+
+@main.command()
+@db_option
+def migrate(db: str) -> None:
+    """Create or upgrade the database schema, then exit."""
+    store = _open(db)
+    click.echo(f"{store!r}: schema version {store.schema_version}", err=True)
+    store.close()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    sys.exit(main())

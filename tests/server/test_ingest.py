@@ -1,37 +1,45 @@
-"""The ingest API against a real uvicorn server and SQLite file."""
+"""The ingest API against a real uvicorn server over SQLite and (when reachable) PostgreSQL."""
 import threading
 import uuid
 
 import pytest
+import requests
 
 from server.store import MIGRATIONS, SQLiteStore
 from sync.wire import BATCH_PATH, RatingWire
+from tests.server.conftest import ADMIN_TOKEN, session_with
 
 LIST_PATH = "/api/v1/ratings"
 
 
-def stored(server, http, **params):
-    resp = http.get(server.url + LIST_PATH, params={"limit": 1000, **params})
+def stored(server, _session=None, **params):
+    """What the server holds, read with the admin token."""
+    resp = requests.get(server.url + LIST_PATH, params={"limit": 1000, **params},
+                        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=10)
     assert resp.status_code == 200
     return resp.json()
 
 
 def test_valid_batch_is_stored_with_every_field(server, http, make_rating):
     bad = make_rating(level=1, reasons=["long_wait", "rude_staff"])
-    good = make_rating(level=4, staff_id=None, case_id=None, item_code=None)
+    good = make_rating(level=4, staff_id=None, case_id=None, item_code=None, ticket="A013")
     resp = http.post(server.url + BATCH_PATH, json={"ratings": [bad, good]})
     assert resp.status_code == 200
     assert resp.json()["results"] == [
         {"uuid": bad["uuid"], "status": "accepted", "reason": None},
         {"uuid": good["uuid"], "status": "accepted", "reason": None},
     ]
-    body = stored(server, http)
+    body = stored(server)
     assert body["total"] == 2
     by_uuid = {r["uuid"]: r for r in body["ratings"]}
     for sent in (bad, good):
         row = by_uuid[sent["uuid"]]
         assert row.pop("received_at").endswith("Z")
+        extra = {k: row.pop(k) for k in ("corrected_at", "time_trusted", "case_key", "source",
+                                          "superseded")}
         assert row == sent
+        assert extra["source"] == "kiosk" and extra["superseded"] is False
+        assert extra["case_key"] == f"2024-05-01/3/{sent['ticket']}/{sent['case_id'] or ''}"
 
 
 def test_resent_batch_is_all_duplicate_and_stored_once(server, http, make_rating):
@@ -41,14 +49,14 @@ def test_resent_batch_is_all_duplicate_and_stored_once(server, http, make_rating
     assert {r["status"] for r in first} == {"accepted"}
     assert [r["status"] for r in again] == ["duplicate"] * 5
     assert [r["uuid"] for r in again] == [r["uuid"] for r in batch["ratings"]]
-    assert stored(server, http)["total"] == 5
+    assert stored(server)["total"] == 5
 
 
 def test_same_uuid_twice_in_one_batch_is_stored_once(server, http, make_rating):
     rating = make_rating()
     resp = http.post(server.url + BATCH_PATH, json={"ratings": [rating, rating]})
     assert [r["status"] for r in resp.json()["results"]] == ["accepted", "duplicate"]
-    assert stored(server, http)["total"] == 1
+    assert stored(server)["total"] == 1
 
 
 def test_uuid_in_any_case_is_stored_canonical_and_dedupes(server, http, make_rating):
@@ -58,13 +66,13 @@ def test_uuid_in_any_case_is_stored_canonical_and_dedupes(server, http, make_rat
     resp = http.post(server.url + BATCH_PATH, json={"ratings": [rating]})
     assert resp.json()["results"][0] == {"uuid": rating["uuid"], "status": "duplicate",
                                          "reason": None}
-    assert [r["uuid"] for r in stored(server, http)["ratings"]] == [rating["uuid"]]
+    assert [r["uuid"] for r in stored(server)["ratings"]] == [rating["uuid"]]
 
 
 def test_offset_timestamp_is_stored_as_utc(server, http, make_rating):
     rating = make_rating(rated_at="2024-05-01T16:00:00.5+08:00")
     http.post(server.url + BATCH_PATH, json={"ratings": [rating]})
-    assert stored(server, http)["ratings"][0]["rated_at"] == "2024-05-01T08:00:00.500Z"
+    assert stored(server)["ratings"][0]["rated_at"] == "2024-05-01T08:00:00.500Z"
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"", b'{"ratings": [', b"\xff\xfe",
@@ -75,7 +83,7 @@ def test_malformed_json_is_400_with_json_error(server, http, body):
     assert resp.status_code == 400
     assert resp.headers["content-type"].startswith("application/json")
     assert resp.json()["error"] == "malformed JSON"
-    assert stored(server, http)["total"] == 0
+    assert stored(server)["total"] == 0
 
 
 BAD_FIELDS = {
@@ -99,27 +107,29 @@ BAD_FIELDS = {
 
 
 @pytest.mark.parametrize("change", BAD_FIELDS.values(), ids=BAD_FIELDS.keys())
-def test_invalid_rating_is_422_naming_it_and_nothing_is_stored(server, http, make_rating,
-                                                               change):
+def test_invalid_rating_is_rejected_alone_and_the_rest_of_the_batch_is_stored(
+        server, http, make_rating, change):
     good = make_rating()
     bad = "oops" if change is None else make_rating(**change)
-    resp = http.post(server.url + BATCH_PATH, json={"ratings": [good, bad]})
-    assert resp.status_code == 422
-    body = resp.json()
-    assert body["error"] == "invalid batch"
-    assert [r["index"] for r in body["rejected"]] == [1]
+    after = make_rating(ticket="B001")
+    resp = http.post(server.url + BATCH_PATH, json={"ratings": [good, bad, after]})
+    assert resp.status_code == 200
+    results = resp.json()["results"]
+    assert [r["status"] for r in results] == ["accepted", "rejected", "accepted"]
     expected_uuid = bad["uuid"] if isinstance(bad, dict) else None
-    assert body["rejected"][0]["uuid"] == expected_uuid
-    assert body["rejected"][0]["reason"]
-    assert stored(server, http)["total"] == 0
+    assert results[1]["uuid"] == expected_uuid
+    assert results[1]["reason"]
+    assert sorted(r["uuid"] for r in stored(server)["ratings"]) == sorted(
+        [good["uuid"], after["uuid"]])
 
 
-def test_missing_required_field_is_422(server, http, make_rating):
+def test_missing_required_field_is_rejected_naming_the_field(server, http, make_rating):
     rating = make_rating()
     del rating["ticket"]
     resp = http.post(server.url + BATCH_PATH, json={"ratings": [rating]})
-    assert resp.status_code == 422
-    assert "ticket" in resp.json()["rejected"][0]["reason"]
+    assert resp.status_code == 200
+    [result] = resp.json()["results"]
+    assert result["status"] == "rejected" and "ticket" in result["reason"]
 
 
 @pytest.mark.parametrize("body", [{"ratings": []}, {}, [], {"ratings": "x"},
@@ -136,14 +146,14 @@ def test_more_than_500_ratings_is_422_and_nothing_is_stored(server, http, make_r
                      json={"ratings": [make_rating() for _ in range(501)]})
     assert resp.status_code == 422
     assert resp.json()["error"] == "invalid batch"
-    assert stored(server, http)["total"] == 0
+    assert stored(server)["total"] == 0
 
 
 def test_exactly_500_ratings_are_accepted(server, http, make_rating):
     resp = http.post(server.url + BATCH_PATH,
                      json={"ratings": [make_rating() for _ in range(500)]})
     assert resp.status_code == 200
-    assert stored(server, http)["total"] == 500
+    assert stored(server)["total"] == 500
 
 
 def test_oversized_body_is_413_json(server, http):
@@ -160,25 +170,29 @@ def test_oversized_chunked_body_is_413_json(server, http):
     assert resp.json()["error"] == "body too large"
 
 
-def test_list_filters_and_pages(server, http, make_rating):
-    ratings = [make_rating(device_id="k1", window=1, rated_at=f"2024-05-01T08:00:0{i}Z")
-               for i in range(5)]
-    ratings += [make_rating(device_id="k2", window=2) for _ in range(3)]
-    assert http.post(server.url + BATCH_PATH, json={"ratings": ratings}).status_code == 200
+def test_list_filters_and_pages(server, enrolled, make_rating):
+    k1, k2 = enrolled(window=1), enrolled(window=2)
+    ratings = [make_rating(device_id=k1.device_id, window=1,
+                           rated_at=f"2024-05-01T08:00:0{i}Z") for i in range(5)]
+    others = [make_rating(device_id=k2.device_id, window=2) for _ in range(3)]
+    for dev, batch in ((k1, ratings), (k2, others)):
+        with session_with(dev.token) as session:
+            resp = session.post(server.url + BATCH_PATH, json={"ratings": batch})
+            assert {r["status"] for r in resp.json()["results"]} == {"accepted"}
 
-    assert stored(server, http)["total"] == 8
-    assert stored(server, http, device_id="k2")["total"] == 3
-    assert stored(server, http, window=1)["total"] == 5
-    assert stored(server, http, device_id="k1", window=2) == {"ratings": [], "total": 0}
-    page = stored(server, http, device_id="k1", limit=2, offset=1)
+    assert stored(server)["total"] == 8
+    assert stored(server, device_id=k2.device_id)["total"] == 3
+    assert stored(server, window=1)["total"] == 5
+    assert stored(server, device_id=k1.device_id, window=2) == {"ratings": [], "total": 0}
+    page = stored(server, device_id=k1.device_id, limit=2, offset=1)
     assert page["total"] == 5
     assert [r["uuid"] for r in page["ratings"]] == [r["uuid"] for r in ratings[1:3]]
 
 
 @pytest.mark.parametrize("params", [{"limit": "abc"}, {"limit": 0}, {"offset": -1},
                                     {"window": "x"}, {"limit": 10**6}], ids=str)
-def test_bad_list_query_is_422_json(server, http, params):
-    resp = http.get(server.url + LIST_PATH, params=params)
+def test_bad_list_query_is_422_json(server, admin, params):
+    resp = admin.get(server.url + LIST_PATH, params=params)
     assert resp.status_code == 422
     assert resp.json()["error"] == "invalid request"
 
@@ -205,8 +219,7 @@ def test_store_migrates_once_and_keeps_data_across_reopen(tmp_path, make_rating)
     store.close()
 
 
-def test_concurrent_ingest_of_overlapping_batches_stores_each_uuid_once(tmp_path, make_rating):
-    store = SQLiteStore(tmp_path / "s.db")
+def test_concurrent_ingest_of_overlapping_batches_stores_each_uuid_once(store, make_rating):
     ratings = [RatingWire.model_validate(make_rating()) for _ in range(50)]
     results, errors = [], []
 
@@ -225,11 +238,8 @@ def test_concurrent_ingest_of_overlapping_batches_stores_each_uuid_once(tmp_path
     accepted = [r.uuid for r in results if r.status == "accepted"]
     assert sorted(accepted) == sorted(str(r.uuid) for r in ratings)
     assert store.count() == 50
-    store.close()
 
 
-def test_list_on_empty_store(tmp_path):
-    store = SQLiteStore(tmp_path / "s.db")
+def test_list_on_empty_store(store):
     assert store.list_ratings(10, 0) == ([], 0)
     assert store.list_ratings(10, 0, device_id="x", window=uuid.uuid4().int % 999 + 1) == ([], 0)
-    store.close()

@@ -1,0 +1,58 @@
+"""Correcting a rating's time: a Raspberry Pi has no RTC, so its wall clock may be far off.
+
+Every rating carries rated_at (the device's wall clock then), boot_id and mono_s (seconds
+since that boot, which never jumps). Every upload carries the device's clocks at send time:
+device_now, boot_id and mono_s. The server's own clock is the reference.
+
+* Same boot: the monotonic clock is continuous, so the rating happened
+  (upload mono_s - rating mono_s) seconds before the upload was sent; corrected_at =
+  server receive time - that age. Trusted (error = network latency, well under a second).
+* Different boot (or no monotonic data): the device's wall clock error now is
+  offset = server_now - device_now; corrected_at = rated_at + offset. That assumes the clock
+  had the same error when the rating was made, which is only safe when the clock is nearly
+  right now (|offset| <= TRUSTED_OFFSET_S: probably NTP-synced, then as well as now).
+  Otherwise the rating is flagged time_trusted = false (kept, corrected as well as we can).
+* No device clock in the upload at all (an older kiosk): corrected_at = rated_at, untrusted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+TRUSTED_OFFSET_S = 120.0
+
+
+@dataclass(frozen=True)
+class DeviceClock:
+    """The device's clocks when it sent an upload."""
+
+    device_now: datetime | None
+    boot_id: str | None
+    mono_s: float | None
+
+    @classmethod
+    def from_envelope(cls, envelope) -> "DeviceClock":
+        if envelope is None:
+            return cls(None, None, None)
+        return cls(getattr(envelope, "device_now", None), getattr(envelope, "boot_id", None),
+                   getattr(envelope, "mono_s", None))
+
+
+def correct(rated_at: datetime, boot_id: str, mono_s: float, clock: DeviceClock,
+            server_now: datetime) -> tuple[datetime, bool]:
+    """(corrected_at, time_trusted) for one rating received at server_now."""
+    if (clock.boot_id and boot_id and boot_id == clock.boot_id and clock.mono_s is not None
+            and clock.mono_s >= mono_s):
+        return server_now - timedelta(seconds=clock.mono_s - mono_s), True
+    if clock.device_now is not None:
+        offset = server_now - clock.device_now
+        trusted = abs(offset.total_seconds()) <= TRUSTED_OFFSET_S
+        return rated_at + offset, trusted
+    return rated_at, False
+
+
+def offset_s(clock: DeviceClock, server_now: datetime) -> float | None:
+    """How far the device's wall clock is behind the server's (positive: device slow)."""
+    if clock.device_now is None:
+        return None
+    return (server_now - clock.device_now).total_seconds()
