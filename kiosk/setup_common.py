@@ -136,12 +136,21 @@ def token_path(cfg: config.Config) -> Path:
 
 
 def read_token(cfg: config.Config) -> str | None:
-    """The device token, or None when the kiosk is not enrolled (no file or an empty one)."""
+    """The device token, or None when the kiosk is not enrolled.
+
+    The file is the enrolment client's JSON ({"device_id", "token", ...}); a file holding
+    just the token is accepted too.
+    """
     try:
-        token = token_path(cfg).read_text(encoding="utf-8").strip()
+        text = token_path(cfg).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
-    return token or None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text or None
+    token = data.get("token") if isinstance(data, dict) else None
+    return str(token) if token else None
 
 
 def auth_headers(token: str | None) -> dict[str, str]:

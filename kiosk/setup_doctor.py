@@ -104,19 +104,27 @@ def check_server(cfg) -> tuple[Check, Check, Check | None]:
     if token is None:
         return server, Check("token", FAIL, f"not enrolled: no token in {token_path(cfg)}",
                              "kiosk-setup init --code <enrolment code from the server>"), clock
-    # An empty batch is refused as invalid (422) once the token is accepted, and as
-    # unauthorised (401/403) before; nothing is stored either way.
+    # The device's own config needs the token (200, or 304); a server without that endpoint
+    # (404) is asked with an empty upload instead: refused as invalid (422) once the token is
+    # accepted, as unauthorised (401/403) before. Nothing is stored either way.
     try:
-        probe = requests.post(f"{base}/api/v1/ratings/batch", json={"ratings": []},
-                              headers=auth_headers(token), timeout=cfg.server.timeout_s,
-                              verify=tls_verify(cfg))
+        probe = requests.get(f"{base}/api/v1/device/config", headers=auth_headers(token),
+                             timeout=cfg.server.timeout_s, verify=tls_verify(cfg))
+        if probe.status_code in (404, 405):
+            probe = requests.post(f"{base}/api/v1/ratings/batch", json={"ratings": []},
+                                  headers=auth_headers(token), timeout=cfg.server.timeout_s,
+                                  verify=tls_verify(cfg))
     except requests.RequestException as exc:
         return server, Check("token", FAIL, f"token check failed: {exc}"[:300]), clock
     if probe.status_code in (401, 403):
+        try:
+            why = probe.json().get("error", "")
+        except ValueError:
+            why = ""
         return server, Check("token", FAIL, f"the server refuses this kiosk's token "
-                             f"(HTTP {probe.status_code})", "enrol again with a new code: "
-                             "kiosk-setup init --code <code>"), clock
-    if probe.status_code in (400, 422):
+                             f"(HTTP {probe.status_code}{': ' + why if why else ''})",
+                             "enrol again with a new code: kiosk-setup init --code <code>"), clock
+    if probe.status_code in (200, 304, 400, 422):
         return server, Check("token", PASS, "the server accepts this kiosk's token"), clock
     return server, Check("token", WARN, f"token check answered HTTP {probe.status_code}",
                          "ask the server administrator"), clock

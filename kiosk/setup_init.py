@@ -1,6 +1,7 @@
 """`kiosk-setup init`: the set-up wizard; every question also has a flag, for scripts."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -56,18 +57,28 @@ def _keypad_choices() -> list[tuple[str, str]]:
     return [(d["by_id"] or d["path"], f"({d['name']})") for d in found if d["has_keys"]]
 
 
-def _enrol(server_url: str, code: str, ca_bundle: str) -> dict:
+def _enrol(server_url: str, code: str, ca_bundle: str, token_file: str) -> dict:
+    """Trade the code for a device id and token, saved (0600, atomically) to token_file."""
+    import inspect
+
     try:
         from sync.enrol import enrol
     except ImportError:
         fail("this installation has no enrolment client (sync/enrol.py); update the kiosk "
              "software", FAILED)
     try:
-        result = enrol(server_url, code, ca_bundle=ca_bundle or None)
+        if "token_file" in inspect.signature(enrol).parameters:
+            result = enrol(server_url, code, ca_bundle=ca_bundle or None, token_file=token_file)
+        else:
+            result = enrol(server_url, code, ca_bundle=ca_bundle or None)
     except Exception as exc:  # noqa: BLE001 - whatever the client raises, say it and stop
         fail(f"enrolment at {server_url} failed: {exc}", FAILED)
+    if hasattr(result, "model_dump"):
+        result = result.model_dump()
     if not result.get("token") or not result.get("device_id"):
         fail(f"enrolment at {server_url} answered without a device id and token", FAILED)
+    if not Path(token_file).exists():  # an enrolment client that does not save it itself
+        write_private(token_file, json.dumps(result) + "\n")
     return result
 
 
@@ -187,8 +198,7 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
         fail(str(exc), USAGE)
 
     if cfg.server.url and code:
-        result = _enrol(cfg.server.url, code, cfg.enrolment.ca_bundle)
-        write_private(cfg.enrolment.token_file, result["token"].strip() + "\n")
+        result = _enrol(cfg.server.url, code, cfg.enrolment.ca_bundle, cfg.enrolment.token_file)
         cfg.device.id = result["device_id"]
         click.echo(f"enrolled as {cfg.device.id}; token in {cfg.enrolment.token_file}")
         text = config.dump(cfg)
