@@ -172,7 +172,7 @@ def hand_secrets_to_user(plan: Plan, config_file: str) -> None:
         return
     files = [path]
     try:
-        files.append(Path(config.load(path).enrolment.token_file))
+        files.append(plan.path(config.load(path).enrolment.token_file.lstrip("/")))
     except config.ConfigError:
         pass
     if not plan.live:

@@ -67,6 +67,7 @@ def write_config(path: Path, **sections) -> Path:
     for section, values in sections.items():
         for key, value in values.items():
             setattr(getattr(cfg, section), key, value)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(config.dump(cfg), encoding="utf-8")
     return path
 
