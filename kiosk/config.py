@@ -65,6 +65,18 @@ class Server:
                     default="")
     batch_size: int = _doc("Ratings per upload request, 1..500.", default=100)
     timeout_s: float = _doc("Seconds one HTTP request may take.", default=10.0)
+    ca_bundle: str = _doc("PEM file of the CA(s) that signed the server's certificate; empty: "
+                          "the system's CAs.", default="")
+    token_file: str = _doc("File (mode 0600) holding the device token from enrolment; empty: "
+                           "<data_dir>/device-token.json.", default="")
+    config_cache: str = _doc("Where the config pulled from the server is cached; empty: "
+                             "<data_dir>/device-config.json.", default="")
+    heartbeat_s: float = _doc("Seconds between heartbeats to the server, 10..3600.",
+                              default=60.0)
+    retention_days: int = _doc("Days synced ratings are kept on the kiosk, 1..3650; unsynced "
+                               "ones are never purged.", default=30)
+    max_store_mb: int = _doc("Size cap of the local store in MB, 10..100000; above it the "
+                             "oldest synced ratings go first.", default=500)
 
 
 @dataclass
@@ -145,6 +157,9 @@ _CHECKS = {
                         "an http:// or https:// URL, or empty"),
     ("server", "batch_size"): (lambda v: 1 <= v <= 500, "a number 1..500"),
     ("server", "timeout_s"): (lambda v: 0.5 <= v <= 120, "seconds, 0.5..120"),
+    ("server", "heartbeat_s"): (lambda v: 10 <= v <= 3600, "seconds, 10..3600"),
+    ("server", "retention_days"): (lambda v: 1 <= v <= 3650, "days, 1..3650"),
+    ("server", "max_store_mb"): (lambda v: 10 <= v <= 100000, "megabytes, 10..100000"),
     ("display", "width"): (lambda v: 320 <= v <= 7680, "pixels, 320..7680"),
     ("display", "height"): (lambda v: 240 <= v <= 4320, "pixels, 240..4320"),
     ("keypad", "keys"): (lambda v: len(v) <= 64 and all(

@@ -12,6 +12,8 @@ thread opens its own kiosk Store (SQLite connections are per thread) and loops:
   reason and immediately resend the rest. A 422 that names no rating is treated as a server
   or version problem: back off and keep everything pending;
 * 413: halve the batch size (for the rest of this run) and retry;
+* 401/403 (not enrolled, token revoked): back off like any failure and keep every rating
+  pending; an operator fixes the enrolment and the backlog then drains;
 * connection errors, timeouts, 429, 5xx and anything unexpected: exponential back-off with
   full jitter, delay = uniform(0, min(max_delay_s, base_delay_s * 2**(failures-1))); a
   Retry-After header (seconds or HTTP date) is honoured instead, capped at max_delay_s.
@@ -21,6 +23,14 @@ but it does NOT cut a back-off short; that delay is at most max_delay_s and exis
 a stream of taps cannot hammer a failing server. A wake during back-off is remembered: the
 next attempt happens when the back-off ends. When idle the thread also re-checks the store
 every idle_poll_s, so ratings written without a wake() still go out.
+
+Trust: requests verifies the server's certificate against ca_bundle (a PEM file) when
+given, else the system's CAs. The device token comes from token_file (JSON written by
+sync/enrol.py, mode 0600), re-read whenever a new HTTP session starts so a re-enrolment is
+picked up; it goes only into the Authorization header, never into a log line.
+
+Each upload carries the device's clocks at send time (device_now, boot_id, mono_s) so the
+server can correct rated_at on a Pi without an RTC (server/clock_fix.py).
 """
 from __future__ import annotations
 
@@ -37,6 +47,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from pydantic import ValidationError
 
+from kiosk import clocks
 from kiosk.clocks import utc_now
 from kiosk.store import Store
 
@@ -93,7 +104,12 @@ class Uploader:
 
     def __init__(self, db_path: str | Path, base_url: str, batch_size: int = 100,
                  timeout_s: float = 10.0, base_delay_s: float = 1.0, max_delay_s: float = 60.0,
-                 idle_poll_s: float = 30.0) -> None:
+                 idle_poll_s: float = 30.0, *, token: str | None = None,
+                 token_file: str | Path | None = None, ca_bundle: str | Path | None = None,
+                 clock=None) -> None:
+        """token or token_file: the device's bearer token (token_file is re-read for every new
+        HTTP session); ca_bundle: PEM CA file for the server's certificate; clock: a callable
+        returning (device_now ISO, boot_id, mono_s), for tests; default the real clocks."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.db_path = Path(db_path)
@@ -104,6 +120,10 @@ class Uploader:
         self.base_delay_s = base_delay_s
         self.max_delay_s = max_delay_s
         self.idle_poll_s = idle_poll_s
+        self._token = token
+        self.token_file = Path(token_file) if token_file else None
+        self.ca_bundle = str(ca_bundle) if ca_bundle else None
+        self._clock = clock or (lambda: (utc_now(), clocks.boot_id(), clocks.since_boot()))
         self._batch = batch_size  # shrinks on 413
         self._cond = threading.Condition()
         self._stopping = False
@@ -183,7 +203,7 @@ class Uploader:
                     if store is None:
                         store = Store(self.db_path)
                     if session is None:
-                        session = requests.Session()
+                        session = self._session()
                     outcome = self._cycle(store, session)
                 except _Failure as exc:
                     outcome, retry_after = _FAILED, exc.retry_after
@@ -214,6 +234,21 @@ class Uploader:
                 except Exception:  # noqa: BLE001
                     pass
             log.info("uploader stopped")
+
+    def _session(self) -> requests.Session:
+        session = requests.Session()
+        session.verify = self.ca_bundle if self.ca_bundle else True
+        token = self._token
+        if token is None and self.token_file is not None:
+            from .enrol import EnrolError, load_credentials
+
+            try:
+                token = load_credentials(self.token_file).token
+            except EnrolError as exc:
+                log.warning("uploading without a device token: %s", exc)
+        if token:
+            session.headers["Authorization"] = f"Bearer {token}"
+        return session
 
     def _failed(self, message: str) -> None:
         with self._status_lock:
@@ -247,8 +282,11 @@ class Uploader:
         return outcome
 
     def _post(self, store: Store, session: requests.Session, batch: list[dict]) -> str:
+        device_now, boot, mono = self._clock()
+        envelope = {"ratings": batch, "device_now": device_now, "boot_id": boot,
+                    "mono_s": round(float(mono), 3)}
         try:
-            resp = session.post(self.url, json={"ratings": batch}, timeout=self.timeout_s)
+            resp = session.post(self.url, json=envelope, timeout=self.timeout_s)
         except requests.RequestException as exc:
             # Whatever happened, the pooled connection may be half-dead; drop it.
             session.close()
@@ -263,6 +301,9 @@ class Uploader:
             self._batch = max(1, len(batch) // 2)
             log.warning("server says batch too large; batch size now %d", self._batch)
             return _MORE
+        if resp.status_code in (401, 403):
+            raise _Failure(f"HTTP {resp.status_code}: device token refused (not enrolled or "
+                           f"revoked); ratings kept")
         raise _Failure(f"HTTP {resp.status_code}: {resp.text[:200]}",
                        _retry_after(resp.headers.get("Retry-After"))
                        if resp.status_code in (429, 503) or resp.status_code >= 500 else None)
