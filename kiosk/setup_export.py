@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def export(config_path, output, fmt, since, until, pending_only) -> None:
             writer.writerow(columns)
         items = []
         with click.progressbar(rows, length=total, label=f"exporting {total} rating(s)",
-                               file=click.get_text_stream("stderr")) as bar:
+                               file=sys.stderr) as bar:
             for row in bar:
                 if writer:
                     writer.writerow(csv_row(row, columns))

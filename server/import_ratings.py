@@ -8,6 +8,7 @@ already, stores nothing new. Register it in server/cli.py with
 from __future__ import annotations
 
 import csv
+import inspect
 import json
 import os
 import sys
@@ -66,7 +67,7 @@ def read_file(path: Path, fmt: str | None) -> list[tuple[int, dict]]:
 @click.option("--db", "db_path", default=lambda: os.environ.get("KIOSK_SERVER_DB",
                                                                   "./kiosk-server.db"),
               show_default="$KIOSK_SERVER_DB or ./kiosk-server.db",
-              type=click.Path(dir_okay=False), help="SQLite database file of the server.")
+              help="The server's database: a SQLite file or a postgresql:// URL.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]),
               help="File format (default: from the extension: .json, else csv).")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
@@ -80,7 +81,10 @@ def import_ratings(file: Path, db_path: str, fmt: str | None, as_json: bool) -> 
     on a live server and to repeat. Exits 0 when every rating was valid, 1 when some were
     not (the valid ones are stored), 2 for an unreadable file.
     """
-    from .store import SQLiteStore
+    try:
+        from .store import open_store
+    except ImportError:  # an older server: SQLite only
+        from .store import SQLiteStore as open_store
 
     rows = read_file(file, fmt)
     valid, invalid = [], []
@@ -91,13 +95,16 @@ def import_ratings(file: Path, db_path: str, fmt: str | None, as_json: bool) -> 
             why = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             invalid.append({"at": where, "reason": why[:300]})
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
-    store = SQLiteStore(db_path)
+    store = open_store(db_path)
+    # Tag imported rows when the store keeps a source (kiosk upload, phone, import).
+    extra = {"source": "import"} if "source" in inspect.signature(store.ingest).parameters \
+        else {}
     try:
         with click.progressbar(length=len(valid), label=f"importing {len(valid)} rating(s)",
                                file=sys.stderr) as bar:
             for start in range(0, len(valid), MAX_BATCH):
                 chunk = valid[start:start + MAX_BATCH]
-                for result in store.ingest(chunk):
+                for result in store.ingest(chunk, **extra):
                     counts[result.status] += 1
                 bar.update(len(chunk))
     finally:
