@@ -123,6 +123,8 @@ class Uploader:
         self._token = token
         self.token_file = Path(token_file) if token_file else None
         self.ca_bundle = str(ca_bundle) if ca_bundle else None
+        # Passed with every request: requests lets REQUESTS_CA_BUNDLE override session.verify.
+        self._verify: str | bool = self.ca_bundle or True
         self._clock = clock or (lambda: (utc_now(), clocks.boot_id(), clocks.since_boot()))
         self._batch = batch_size  # shrinks on 413
         self._cond = threading.Condition()
@@ -237,7 +239,7 @@ class Uploader:
 
     def _session(self) -> requests.Session:
         session = requests.Session()
-        session.verify = self.ca_bundle if self.ca_bundle else True
+        session.verify = self._verify
         token = self._token
         if token is None and self.token_file is not None:
             from .enrol import EnrolError, load_credentials
@@ -286,7 +288,8 @@ class Uploader:
         envelope = {"ratings": batch, "device_now": device_now, "boot_id": boot,
                     "mono_s": round(float(mono), 3)}
         try:
-            resp = session.post(self.url, json=envelope, timeout=self.timeout_s)
+            resp = session.post(self.url, json=envelope, timeout=self.timeout_s,
+                                verify=self._verify)
         except requests.RequestException as exc:
             # Whatever happened, the pooled connection may be half-dead; drop it.
             session.close()
