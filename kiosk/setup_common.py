@@ -12,6 +12,7 @@ import os
 import secrets
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -20,6 +21,18 @@ from . import config
 
 # Exit codes every kiosk-setup command keeps to (documented in the group's --help).
 OK, FAILED, USAGE = 0, 1, 2
+# A doctor check's outcome.
+PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
+
+
+@dataclass
+class Check:
+    """One doctor finding: what was checked, how it went, and the fix when it did not pass."""
+
+    name: str
+    status: str
+    message: str
+    fix: str = ""
 
 # scrypt cost: ~16 MiB and ~50 ms on a Pi 4; the PIN is short, so the cost does the work.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
