@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 
@@ -147,3 +148,14 @@ def test_text_output_has_a_fix_under_each_fault(tmp_path, kiosk_env):
     at = next(i for i, line in enumerate(lines) if line.startswith("FAIL  queue"))
     assert lines[at + 1].strip().startswith("fix:")
     assert lines[-1] == "some checks failed"
+
+
+def test_keypad_check_finds_the_configured_device_or_fails(tmp_path, kiosk_env):
+    fifo = tmp_path / "keypad"
+    os.mkfifo(fifo)  # the keypad driver reads a FIFO like an evdev node in tests
+    path = write_config(tmp_path / "k.toml", device={"data_dir": str(tmp_path)},
+                        keypad={"device": str(fifo)})
+    assert doctor_json(path, "--skip", "queue")["by_name"]["keypad"]["status"] == "pass"
+    fifo.unlink()
+    keypad = doctor_json(path, "--skip", "queue", code=1)["by_name"]["keypad"]
+    assert keypad["status"] == "fail" and "kiosk-setup keypads" in keypad["fix"]
