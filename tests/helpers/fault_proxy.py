@@ -10,7 +10,13 @@ Modes, chosen per accepted connection:
 * "delay"         forward the request, hold the server's response for delay_s, then forward
                   it (longer than the client's timeout = a read timeout after the server
                   committed);
+* "bad_gateway"   forward the request, wait until the server starts answering (it has
+                  committed), then answer the client 502 instead: a 5xx after the work is done;
 * "refuse"        stop listening altogether (connect() is refused) until another mode is set.
+
+set_chaos({"pass": 5, "reset": 1, ...}, delay_s, seed) picks a mode per connection at random
+with those weights ("refuse" in a chaos mix = connection closed before a byte is read, since
+the listener stays open).
 
 set_fault(mode, count=N) applies the mode to the next N connections, then reverts to "pass";
 count=None applies it until changed. `faults` counts the faults actually applied per mode.
@@ -24,7 +30,11 @@ import threading
 import time
 from collections import Counter
 
-MODES = ("pass", "drop_response", "reset", "delay", "refuse")
+import random
+
+MODES = ("pass", "drop_response", "reset", "delay", "bad_gateway", "refuse")
+BAD_GATEWAY = (b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\n"
+               b"Content-Length: 24\r\nConnection: close\r\n\r\n{\"error\": \"bad gateway\"}")
 
 
 class FaultProxy:
@@ -36,6 +46,7 @@ class FaultProxy:
         self.connections = 0
         self._lock = threading.Lock()
         self._mode, self._count, self._delay_s = "pass", None, 0.0
+        self._chaos: tuple[list[str], list[int], random.Random] | None = None
         self._listener: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
         self._open: set[socket.socket] = set()
@@ -63,6 +74,7 @@ class FaultProxy:
             raise ValueError(f"unknown mode {mode!r}")
         with self._lock:
             self._mode, self._count, self._delay_s = mode, count, delay_s
+            self._chaos = None
         if mode == "refuse":
             self._close_listener()
             with self._lock:
@@ -70,10 +82,26 @@ class FaultProxy:
         elif self._listener is None and not self._stopped:
             self._listen()
 
+    def set_chaos(self, weights: dict[str, int], delay_s: float = 0.0, seed: int = 0) -> None:
+        for mode in weights:
+            if mode not in MODES:
+                raise ValueError(f"unknown mode {mode!r}")
+        with self._lock:
+            self._mode, self._count, self._delay_s = "pass", None, delay_s
+            self._chaos = (list(weights), list(weights.values()), random.Random(seed))
+        if self._listener is None and not self._stopped:
+            self._listen()
+
     def _take_mode(self) -> tuple[str, float]:
         with self._lock:
             self.connections += 1
             mode, delay_s = self._mode, self._delay_s
+            if self._chaos is not None:
+                modes, weights, rng = self._chaos
+                mode = rng.choices(modes, weights)[0]
+                if mode != "pass":
+                    self.faults[mode] += 1
+                return mode, delay_s
             if mode != "pass":
                 self.faults[mode] += 1
                 if self._count is not None:
@@ -121,6 +149,9 @@ class FaultProxy:
     def _handle(self, client: socket.socket) -> None:
         self._track(client)
         mode, delay_s = self._take_mode()
+        if mode == "refuse":  # chaos only: close before reading anything
+            _close(client)
+            return
         if mode == "reset":
             client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             _close(client, shutdown=False)
@@ -137,8 +168,16 @@ class FaultProxy:
             first = upstream.recv(65536)
             if mode == "drop_response":
                 return  # the server answered; the client never hears it
+            if mode == "bad_gateway":
+                client.sendall(BAD_GATEWAY)
+                return
             if mode == "delay":
                 time.sleep(delay_s)
+            if self._chaos is not None:
+                # Under chaos one connection carries one exchange, so that keep-alive cannot
+                # carry later requests past the faults: close after a complete response.
+                _forward_one_response(first, upstream, client)
+                return
             data = first
             while data:
                 client.sendall(data)
@@ -148,6 +187,27 @@ class FaultProxy:
         finally:
             _close(client)
             _close(upstream)
+
+
+def _forward_one_response(first: bytes, upstream: socket.socket, client: socket.socket) -> None:
+    """Forward one HTTP response with a Content-Length (what uvicorn sends), then stop."""
+    buf = first
+    client.sendall(first)
+    while True:
+        head, sep, body = buf.partition(b"\r\n\r\n")
+        if sep:
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip())
+            if len(body) >= length:
+                return
+        data = upstream.recv(65536)
+        if not data:
+            return
+        client.sendall(data)
+        buf += data
 
 
 def _pump(src: socket.socket, dst: socket.socket) -> None:
