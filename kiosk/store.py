@@ -146,3 +146,21 @@ class Store:
         if isinstance(row.get("reasons"), str):
             row["reasons"] = json.loads(row["reasons"])
         return row
+
+    # -- retention (sync/retention.py): only ever synced rows ---------------------------------
+    def purge_synced(self, rated_before: str, limit: int = 1000) -> int:
+        """Delete up to limit synced ratings rated before rated_before (UTC ISO), oldest
+        first. Pending and rejected ratings are never touched. Returns how many went."""
+        with self.db.conn:
+            cursor = self.db.conn.execute(
+                "DELETE FROM ratings WHERE rowid IN (SELECT rowid FROM ratings WHERE "
+                "sync_state = ? AND rated_at < ? ORDER BY rated_at, rowid LIMIT ?)",
+                [SYNCED, rated_before, limit])
+        return cursor.rowcount
+
+    def used_bytes(self) -> int:
+        """Bytes of the database file in use (free pages, reused by SQLite, not counted)."""
+        pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+        free = self.db.execute("PRAGMA freelist_count").fetchone()[0]
+        size = self.db.execute("PRAGMA page_size").fetchone()[0]
+        return (pages - free) * size

@@ -1,0 +1,45 @@
+"""Keep the kiosk's store small without ever losing an unsynced rating.
+
+purge() deletes synced ratings older than retention_days; then, while the store's used size
+is still over max_store_mb, it deletes more synced ratings, oldest first, but never those of
+the last keep_recent_s (default a day: the case keys of today's tickets stop a second rating
+of the same case, 一次一评). Pending and rejected ratings are never deleted, whatever the size:
+a kiosk that cannot reach the server keeps everything and the heartbeat shows the backlog.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from kiosk.store import Store
+
+log = logging.getLogger(__name__)
+CHUNK = 1000
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z")
+
+
+def purge(store: Store, retention_days: int = 30, max_store_mb: float = 500,
+          now: datetime | None = None, keep_recent_s: float = 86400) -> dict:
+    """Returns {"expired": n, "for_size": n, "used_mb": size after}."""
+    now = now or datetime.now(timezone.utc)
+    expired = 0
+    cutoff = _iso(now - timedelta(days=retention_days))
+    while (n := store.purge_synced(cutoff, CHUNK)) > 0:
+        expired += n
+    for_size = 0
+    cap = max_store_mb * 1e6
+    recent = _iso(now - timedelta(seconds=keep_recent_s))
+    while store.used_bytes() > cap:
+        n = store.purge_synced(recent, CHUNK // 10)
+        if n == 0:
+            break  # only unsynced or recent rows left: keep them
+        for_size += n
+    used_mb = store.used_bytes() / 1e6
+    if expired or for_size:
+        log.info("purged %d expired and %d more synced ratings for size; store %.1f MB",
+                 expired, for_size, used_mb)
+    return {"expired": expired, "for_size": for_size, "used_mb": used_mb}
