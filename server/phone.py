@@ -10,6 +10,7 @@ the page goes through html.escape; the page loads nothing from anywhere (strict 
 from __future__ import annotations
 
 import html
+import json
 import uuid as uuidlib
 from datetime import datetime, timezone
 from urllib.parse import parse_qs
@@ -92,8 +93,6 @@ def _status(exc: QrTokenError) -> int:
 
 
 def _reasons(store, device: dict) -> list[str]:
-    import json
-
     config = json.loads(config_for(store, device)[0])
     return config.get("reasons") or DEFAULT_REASONS
 
@@ -153,9 +152,8 @@ async def submit(token: str, request: Request) -> HTMLResponse:
     reasons = form.get("reasons", []) if level.isdigit() and int(level) in BAD_LEVELS else []
     offered = await run_in_threadpool(_reasons, store, device)
     if not level.isdigit() or not 1 <= int(level) <= 5 or not set(reasons) <= set(offered):
-        reasons_list = await run_in_threadpool(_reasons, store, device)
         return _page(lang, f"<p>{e(TEXT[lang]['bad'])}</p>"
-                     + _form(lang, token, payload, reasons_list), 400)
+                     + _form(lang, token, payload, offered), 400)
     now = datetime.now(timezone.utc)
     window = payload["w"] or device["window"] or 1
     try:
