@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import queue
 import time
 from typing import Callable
 
@@ -10,63 +9,15 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import NumericProperty
 
-from drivers.events import LinkChanged, LinkState
-
-from .config import Config, ConfigError
-from .flow import Flow, FlowState, Timing
+from .config import Config
+from .flow import Flow, FlowState
 from .i18n import install, register_font
-from .store import Store
+from .services import Services
 
 log = logging.getLogger(__name__)
 
 PUMP_S = 0.1          # how often queue events are drained and the flow ticks
-MAX_EVENTS_PER_PUMP = 100
 DESIGN_SIZE = (800, 480)  # the Pi 7-inch panel; kv sizes are in these pixels times app.u
-
-
-class NullSender:
-    """Sender for a kiosk without a queue system: nothing to tell anyone."""
-
-    def __init__(self) -> None:
-        self.events: queue.Queue = queue.Queue()  # never fed; the app drains it like a link's
-
-    def request_next(self) -> None:
-        log.info("NEXT pressed, but no queue system is configured")
-
-    def report_rated(self, ticket: str, level: int) -> None:
-        log.info("rated %s level %d (no queue system to tell)", ticket, level)
-
-    def staff_action(self, action) -> None:
-        log.info("staff key %s, but no queue system is configured", action)
-
-    def start(self) -> None: ...
-    def stop(self) -> None: ...
-
-
-def check_supported(cfg: Config) -> None:
-    """ConfigError for settings the config accepts but this kiosk version cannot run yet."""
-    if cfg.queue.url and cfg.queue.dialect != "line":
-        raise ConfigError(f"{cfg.path or '<config>'}: [queue] dialect = {cfg.queue.dialect!r} is "
-                          f"not supported by this kiosk version yet; use dialect = \"line\"")
-
-
-def make_link(cfg: Config):
-    """The queue-system driver for cfg.queue, or a NullSender when no URL is set."""
-    if not cfg.queue.url:
-        return NullSender()
-    check_supported(cfg)
-    from drivers.line_link import LineLink
-
-    return LineLink(cfg.queue.url, cfg.window.number, cfg.queue.baudrate)
-
-
-def make_uploader(cfg: Config):
-    """The background sync to cfg.server.url, or None when no server is configured."""
-    if not cfg.server.url:
-        return None
-    from sync.uploader import Uploader
-
-    return Uploader(cfg.db_path, cfg.server.url, cfg.server.batch_size, cfg.server.timeout_s)
 
 
 def configure_window(cfg: Config) -> None:
@@ -94,50 +45,36 @@ class KioskApp(App):
         super().__init__(**kw)
         self.cfg = cfg
         self._given = (link, flow, uploader)
-        self.link = self.flow = self.uploader = self.store = None
+        self.services: Services | None = None
         self._last_rating: dict | None = None
         self._events = []
 
+    # The parts live in Services; these keep the names tests and tools use.
+    link = property(lambda self: self.services.link if self.services else None)
+    flow = property(lambda self: self.services.flow if self.services else None)
+    uploader = property(lambda self: self.services.uploader if self.services else None)
+    store = property(lambda self: self.services.store if self.services else None)
+
     # -- services ---------------------------------------------------------------
     def _start_services(self) -> None:
-        cfg = self.cfg
         link, flow, uploader = self._given
-        install(cfg.device.language)
-        self.link = link if link is not None else make_link(cfg)
-        if flow is None:
-            self.store = Store(cfg.db_path)
-            timing = Timing(cfg.rating.timeout_s, cfg.rating.reasons_timeout_s, cfg.rating.thanks_s)
-            flow = Flow(self.store, self.link, cfg.window.number, cfg.device.id, timing,
-                        tuple(cfg.rating.reasons))
-        self.flow = flow
-        self.uploader = uploader if uploader is not None else make_uploader(cfg)
-        self._last_rating = flow.state.last_rating
-        flow.subscribe(self._on_state)
+        install(self.cfg.device.language)
+        self.services = Services(self.cfg, link, flow, uploader)
+        self._last_rating = self.flow.state.last_rating
+        self.flow.subscribe(self._on_state)
 
     def _run_services(self) -> None:
-        if self.cfg.queue.url:  # until the link reports, show it as connecting, not absent
-            self.flow.handle(LinkChanged(LinkState.CONNECTING))
-        self.link.start()
-        if self.uploader is not None:
-            self.uploader.start()
+        self.services.start()
         self._events = [Clock.schedule_interval(self._pump, PUMP_S),
                         Clock.schedule_interval(self._show_time, 1.0)]
 
     def stop_services(self) -> None:
-        """Stop the pumps, the link and the uploader, close the store; the screen stays."""
+        """Stop the pumps, the link, keypad and uploader, close the store; the screen stays."""
         for ev in self._events:
             ev.cancel()
         self._events = []
-        for part in (self.link, self.uploader):
-            if part is not None:
-                try:
-                    part.stop()
-                except Exception:  # noqa: BLE001 - stopping must go on with the others
-                    log.exception("stopping %r failed", part)
-        self.link = self.uploader = None
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        if self.services is not None:
+            self.services.stop()
 
     # -- Kivy lifecycle ---------------------------------------------------------------
     def build(self):
@@ -191,15 +128,8 @@ class KioskApp(App):
         self.u = min(size[0] / DESIGN_SIZE[0], size[1] / DESIGN_SIZE[1])
 
     def _pump(self, _dt=None) -> None:
-        """Queue events into the flow, time-outs, countdown: all on the main thread."""
-        events = getattr(self.link, "events", None)
-        for _ in range(MAX_EVENTS_PER_PUMP):
-            try:
-                event = events.get_nowait()
-            except (queue.Empty, AttributeError):
-                break
-            self.flow.handle(event)
-        self.flow.tick()
+        """Queue and keypad events into the flow, time-outs, countdown: all on the main thread."""
+        self.services.pump()
         if self.root is not None:
             self.root.countdown(self.flow.remaining())
 
@@ -247,6 +177,5 @@ def pump_until(predicate: Callable[[], bool] = lambda: False, timeout: float = 5
 
 def run(cfg: Config) -> None:
     """Run the kiosk until the window closes."""
-    check_supported(cfg)
     configure_window(cfg)
     KioskApp(cfg).run()

@@ -47,11 +47,11 @@ def run(ctx: click.Context, config_path: str | None) -> None:
     except ConfigError as exc:
         _fail(exc)
     _prepare_kivy(ctx.obj["verbose"])
-    from .app import check_supported
     from .app import run as run_app
+    from .services import check
 
     try:
-        check_supported(cfg)
+        check(cfg)
     except ConfigError as exc:
         _fail(exc)
     log.info("config %s: window %d, queue %s, server %s", cfg.path, cfg.window.number,

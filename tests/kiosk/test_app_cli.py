@@ -32,12 +32,13 @@ def test_kiosk_config_env_is_honoured(tmp_path):
     assert result.exit_code == 2 and "baudrate" in result.output and str(path) in result.output
 
 
-def test_unsupported_dialect_is_a_config_error(tmp_path):
+def test_bad_keypad_key_map_is_a_config_error_before_any_window(tmp_path):
     path = tmp_path / "kiosk.toml"
-    path.write_text('[queue]\nurl = "loop://"\ndialect = "frame"\n', encoding="utf-8")
+    path.write_text('[keypad]\ndevice = "/dev/kiosk-keypad"\n[keypad.keys]\nKEY_KPENTER = "launch"\n',
+                    encoding="utf-8")
     result = run("run", "--config", str(path))
     assert result.exit_code == 2
-    assert "dialect = 'frame' is not supported" in result.output
+    assert "[keypad] keys" in result.output and "launch" in result.output
 
 
 def test_help_lists_run_and_demo():

@@ -1,0 +1,126 @@
+"""The kiosk's parts wired from config, without a screen: every dialect against its simulator
+over a real pty, and the staff keypad through a FIFO, all the way to a stored rating."""
+import os
+import threading
+import time
+
+import pytest
+
+from drivers import frame_codec as fc
+from drivers.events import Call, Done
+from drivers.keypad_codec import key_press
+from drivers.sim_session import SimSession
+from kiosk import config
+from kiosk.flow import Mode
+from kiosk.services import Services
+
+
+def make_cfg(tmp_path, dialect, url, keypad=""):
+    text = (f'[device]\nid = "dev-5"\ndata_dir = "{tmp_path}"\n[window]\nnumber = 5\n'
+            f'[queue]\nurl = "{url}"\ndialect = "{dialect}"\naddress = 5\n'
+            f'[keypad]\ndevice = "{keypad}"\n')
+    return config.parse(text)
+
+
+def pump_until(services, predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        services.pump()
+        if predicate():
+            return True
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {predicate}")
+
+
+@pytest.fixture
+def running():
+    started = []
+
+    def start(cfg):
+        services = Services(cfg)
+        services.start()
+        started.append(services)
+        return services
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+@pytest.mark.parametrize("dialect", ["line", "frame"])
+def test_done_from_the_queue_system_ends_as_a_stored_rating(tmp_path, running, dialect):
+    sim = SimSession(dialect, window=5, addresses=[5], poll_s=0.05).start()
+    try:
+        services = running(make_cfg(tmp_path, dialect, sim.port_paths[0]))
+        pump_until(services, lambda: services.flow.state.link.value == "connected")
+        sim.send(Done("A023", "C1", "11410000"))
+        pump_until(services, lambda: services.flow.state.mode is Mode.RATING)
+        services.flow.tap_level(4)
+        [row] = services.store.all()
+        assert (row["ticket"], row["level"], row["case_id"]) == ("A023", 4, "C1")
+        heard = sim.heard.get(timeout=5)
+        assert "A023" in heard and "4" in heard
+    finally:
+        sim.stop()
+
+
+def test_frame_kiosk_only_answers_its_own_address(tmp_path, running):
+    sim = SimSession("frame", addresses=[4, 5], poll_s=0.05).start()
+    try:
+        services = running(make_cfg(tmp_path, "frame", sim.port_paths[1]))
+        pump_until(services, lambda: services.flow.state.link.value == "connected")
+        assert sim.sim.send(4, Call("X1")) is None  # nobody at address 4 on this bus
+        assert sim.sim.send(5, Call("X2")) == fc.Frame(5, fc.ACK)
+        pump_until(services, lambda: services.flow.state.calling == "X2")
+    finally:
+        sim.stop()
+
+
+def test_caller68_evaluate_key_on_the_keypad_rates_the_displayed_ticket(tmp_path, running):
+    keypad = tmp_path / "keypad"
+    os.mkfifo(keypad)
+    sim = SimSession("caller68", addresses=[5]).start()
+    try:
+        services = running(make_cfg(tmp_path, "caller68", sim.port_paths[0], str(keypad)))
+        pump_until(services, lambda: services.flow.state.link.value == "connected")
+        writer = os.open(keypad, os.O_WRONLY)  # opens once the keypad reader has it open
+        os.write(writer, key_press("KEY_KPENTER"))  # 呼叫: the host calls and displays 001
+        pump_until(services, lambda: services.flow.state.calling == "001")
+        os.write(writer, key_press("KEY_KPMINUS"))  # 评价
+        pump_until(services, lambda: services.flow.state.mode is Mode.RATING)
+        services.flow.tap_level(5)
+        assert [(r["ticket"], r["level"]) for r in services.store.all()] == [("001", 5)]
+        sim.poll_caller_keys()
+        heard = [sim.heard.get(timeout=2) for _ in range(2)]
+        assert heard == ["key next", "key evaluate"]
+        os.close(writer)
+    finally:
+        sim.stop()
+
+
+def test_evaluate_key_with_nothing_served_does_not_ask_for_a_rating(tmp_path, running):
+    keypad = tmp_path / "keypad"
+    os.mkfifo(keypad)
+    services = running(make_cfg(tmp_path, "line", "", str(keypad)))
+    writer = os.open(keypad, os.O_WRONLY)
+    os.write(writer, key_press("KEY_KPMINUS") + key_press("KEY_KPASTERISK"))
+    pump_until(services, lambda: services.flow.state.paused)
+    assert services.flow.state.mode is Mode.IDLE and services.store.count() == 0
+    os.close(writer)
+
+
+class BrokenCall(Call):
+    """An event whose handling raises, standing in for any bug in a handler."""
+
+    @property
+    def ticket(self):
+        raise RuntimeError("handler bug")
+
+
+def test_an_event_that_breaks_the_flow_is_logged_and_the_pump_goes_on(tmp_path, running, caplog):
+    services = running(make_cfg(tmp_path, "line", ""))
+    services.link.events.put(BrokenCall.__new__(BrokenCall))
+    services.link.events.put(Call("Z1"))
+    services.pump()
+    assert services.flow.state.calling == "Z1"
+    assert "handling" in caplog.text and "handler bug" in caplog.text
