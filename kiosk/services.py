@@ -110,4 +110,4 @@ class Services:
             try:
                 handle(event)
             except Exception:  # noqa: BLE001 - one bad event must not take the kiosk down
-                log.exception("handling %r failed", event)
+                log.exception("handling %s failed", type(event).__name__)
