@@ -118,6 +118,33 @@ class Technician:
 
 
 @dataclass
+class Voice:
+    mute: bool = _doc("Silence the spoken calls and prompts.", default=False)
+    volume: float = _doc("Loudness of the spoken calls and prompts, 0..1.", default=0.8)
+
+
+@dataclass
+class Ui:
+    ghost_press_s: float = _doc("Seconds within which a repeated tap at the same place, or a tap "
+                                "landing on the screen a tap just opened, counts once, 0..5.",
+                                default=0.8)
+    staff_strip: bool = _doc("Show the staff's 下一位 (next number) button on the idle screen.",
+                             default=False)
+    qr_base_url: str = _doc("Phone rating page base URL for signed QR codes (needs the enrolment "
+                            "key); the server's device config overrides it; empty: unsigned "
+                            "qr_url_pattern or no QR code.", default="")
+    qr_url_pattern: str = _doc("Unsigned phone rating URL with {device}, {window}, {ticket}, "
+                               "{case_id} and {day}, used when there is no signing key; empty: "
+                               "none.", default="")
+    qr_ttl_s: float = _doc("Seconds a signed QR code stays valid, 60..86400.", default=1800.0)
+    roster_file: str = _doc("Local staff roster JSON (see kiosk/roster.py); empty: "
+                            "<data_dir>/roster.json. The server's device config wins.",
+                            default="")
+    dpi: float = _doc("Pixels per inch of the panel (7-inch 800x480: 133), for the minimum "
+                      "touch target size.", default=133.0)
+
+
+@dataclass
 class Config:
     device: Device = field(default_factory=Device)
     window: Window = field(default_factory=Window)
@@ -129,6 +156,8 @@ class Config:
     panel: Panel = field(default_factory=Panel)
     enrolment: Enrolment = field(default_factory=Enrolment)
     technician: Technician = field(default_factory=Technician)
+    voice: Voice = field(default_factory=Voice)
+    ui: Ui = field(default_factory=Ui)
     path: Path | None = None
 
     @property
@@ -138,7 +167,7 @@ class Config:
 
 _SECTIONS = {"device": Device, "window": Window, "queue": Queue, "rating": Rating,
              "server": Server, "display": Display, "keypad": Keypad, "panel": Panel,
-             "enrolment": Enrolment, "technician": Technician}
+             "enrolment": Enrolment, "technician": Technician, "voice": Voice, "ui": Ui}
 STAFF_ACTIONS = ("next", "recall", "evaluate", "pause", "resume", "transfer", "give_up", "hold",
                  "call_back")
 _CHECKS = {
@@ -169,6 +198,14 @@ _CHECKS = {
     ("technician", "pin_hash"): (lambda v: v == "" or re.fullmatch(
         r"scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+", v) is not None,
         "empty or a hash written by `kiosk-setup init` (scrypt$n$r$p$salt$hash)"),
+    ("voice", "volume"): (lambda v: 0 <= v <= 1, "a number 0..1"),
+    ("ui", "ghost_press_s"): (lambda v: 0 <= v <= 5, "seconds, 0..5"),
+    ("ui", "qr_base_url"): (lambda v: v == "" or re.match(r"https?://[^\s/]+", v) is not None,
+                            "an http:// or https:// URL, or empty"),
+    ("ui", "qr_url_pattern"): (lambda v: v == "" or re.match(r"https?://[^\s/]+", v) is not None,
+                               "an http:// or https:// URL with {ticket} etc., or empty"),
+    ("ui", "qr_ttl_s"): (lambda v: 60 <= v <= 86400, "seconds, 60..86400"),
+    ("ui", "dpi"): (lambda v: 50 <= v <= 600, "pixels per inch, 50..600"),
 }
 _TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,),
           "dict": (dict,)}
