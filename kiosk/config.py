@@ -103,15 +103,6 @@ class Panel:
 
 
 @dataclass
-class Enrolment:
-    token_file: str = _doc("File holding the device token from enrolment (mode 0600, owned "
-                           "by the kiosk user after `kiosk-setup install`).",
-                           default="/etc/kiosk/token")
-    ca_bundle: str = _doc("PEM file of CA certificates to trust for the server; empty: the "
-                          "system's.", default="")
-
-
-@dataclass
 class Technician:
     pin_hash: str = _doc("Salted scrypt hash of the technician PIN (set by `kiosk-setup init`, "
                          "never the PIN itself); empty: no technician menu PIN.", default="")
@@ -154,7 +145,6 @@ class Config:
     display: Display = field(default_factory=Display)
     keypad: Keypad = field(default_factory=Keypad)
     panel: Panel = field(default_factory=Panel)
-    enrolment: Enrolment = field(default_factory=Enrolment)
     technician: Technician = field(default_factory=Technician)
     voice: Voice = field(default_factory=Voice)
     ui: Ui = field(default_factory=Ui)
@@ -167,7 +157,7 @@ class Config:
 
 _SECTIONS = {"device": Device, "window": Window, "queue": Queue, "rating": Rating,
              "server": Server, "display": Display, "keypad": Keypad, "panel": Panel,
-             "enrolment": Enrolment, "technician": Technician, "voice": Voice, "ui": Ui}
+             "technician": Technician, "voice": Voice, "ui": Ui}
 STAFF_ACTIONS = ("next", "recall", "evaluate", "pause", "resume", "transfer", "give_up", "hold",
                  "call_back")
 _CHECKS = {

@@ -145,7 +145,8 @@ def valid_pin(pin: str) -> bool:
 
 
 def token_path(cfg: config.Config) -> Path:
-    return Path(cfg.enrolment.token_file)
+    """[server] token_file, else <data_dir>/device-token.json (where the uploader looks)."""
+    return Path(cfg.server.token_file or Path(cfg.device.data_dir) / "device-token.json")
 
 
 def read_token(cfg: config.Config) -> str | None:
@@ -182,7 +183,7 @@ def auth_headers(token: str | None) -> dict[str, str]:
 
 def tls_verify(cfg: config.Config):
     """`verify=` for requests: the configured CA bundle, else the system's trust store."""
-    return cfg.enrolment.ca_bundle or True
+    return cfg.server.ca_bundle or True
 
 
 def open_store(cfg: config.Config, create: bool = True):

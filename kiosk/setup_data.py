@@ -10,7 +10,7 @@ import click
 
 from . import __version__
 from .setup_common import FAILED, auth_headers, config_option, echo_json, fail, json_option, \
-    load_config, open_store, read_token, tls_verify
+    load_config, open_store, read_token, tls_verify, token_path
 
 
 def _last(store) -> tuple[str | None, dict | None]:
@@ -80,10 +80,10 @@ def _uploader(cfg, token):
 
     kw = {}
     params = inspect.signature(Uploader).parameters
-    if "token" in params:  # the enrolment-aware uploader takes the token itself
-        kw["token"] = token
+    if "token_file" in params:  # the enrolment-aware uploader reads the token itself
+        kw["token_file"] = token_path(cfg)
     if "ca_bundle" in params:
-        kw["ca_bundle"] = cfg.enrolment.ca_bundle or None
+        kw["ca_bundle"] = cfg.server.ca_bundle or None
     return Uploader(cfg.db_path, cfg.server.url, cfg.server.batch_size, cfg.server.timeout_s, **kw)
 
 
@@ -107,9 +107,12 @@ def sync(config_path) -> None:
     token = read_token(cfg)
     store = open_store(cfg)
     uploader = _uploader(cfg, token)
-    session = requests.Session()
-    session.headers.update(auth_headers(token))
-    session.verify = tls_verify(cfg)
+    if hasattr(uploader, "_session"):  # the service's own session: token, TLS
+        session = uploader._session()
+    else:
+        session = requests.Session()
+        session.headers.update(auth_headers(token))
+        session.verify = tls_verify(cfg)
     try:
         total = store.backlog()
         if total == 0:

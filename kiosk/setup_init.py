@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import config
-from .setup_common import FAILED, USAGE, fail, hash_pin, valid_pin, write_private
+from .setup_common import FAILED, USAGE, fail, hash_pin, token_path, valid_pin, write_private
 
 LANG_CHOICES = click.Choice(list(config.LANGUAGES))
 
@@ -94,7 +94,7 @@ def _enrol(server_url: str, code: str, ca_bundle: str, token_file: str) -> dict:
 @click.option("--ca-bundle", type=click.Path(dir_okay=False),
               help="PEM file of CAs to trust for the server (default: the system's).")
 @click.option("--token-file", type=click.Path(dir_okay=False),
-              help="Where to keep the device token (default: 'token' beside a new config).")
+              help="Where to keep the device token (default: <data dir>/device-token.json).")
 @click.option("--window", "window_number", type=click.IntRange(1, 999),
               help="Window number this kiosk sits at.")
 @click.option("--window-name", help="Window name shown on screen, e.g. 综合受理.")
@@ -134,7 +134,7 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
     bad answer or flag.
     """
     path = Path(config_path)
-    cfg, existed = _current(path)
+    cfg, _ = _current(path)
 
     def ask(flag, text, current, **kw):
         if flag is not None:
@@ -185,11 +185,9 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
     if data_dir:
         cfg.device.data_dir = str(Path(data_dir).resolve())
     if ca_bundle:
-        cfg.enrolment.ca_bundle = str(Path(ca_bundle).resolve())
+        cfg.server.ca_bundle = str(Path(ca_bundle).resolve())
     if token_file:
-        cfg.enrolment.token_file = str(Path(token_file).resolve())
-    elif not existed:
-        cfg.enrolment.token_file = str(path.resolve().parent / "token")
+        cfg.server.token_file = str(Path(token_file).resolve())
 
     text = config.dump(cfg)
     try:
@@ -198,11 +196,11 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
         fail(str(exc), USAGE)
 
     if cfg.server.url and code:
-        result = _enrol(cfg.server.url, code, cfg.enrolment.ca_bundle, cfg.enrolment.token_file)
+        result = _enrol(cfg.server.url, code, cfg.server.ca_bundle, str(token_path(cfg)))
         cfg.device.id = result["device_id"]
-        click.echo(f"enrolled as {cfg.device.id}; token in {cfg.enrolment.token_file}")
+        click.echo(f"enrolled as {cfg.device.id}; token in {token_path(cfg)}")
         text = config.dump(cfg)
-    elif cfg.server.url and not Path(cfg.enrolment.token_file).exists():
+    elif cfg.server.url and not token_path(cfg).exists():
         click.echo("warning: not enrolled (no --code): the server will refuse uploads", err=True)
 
     changed = write_private(path, text)

@@ -59,7 +59,7 @@ def test_a_removed_port_fails_the_queue_check(tmp_path, server, enrol_code, queu
 def test_a_wrong_token_fails_the_token_check_only(tmp_path, server, enrol_code, queue_sim,
                                                   kiosk_env):
     path = _good_kiosk(tmp_path, server, enrol_code, queue_sim)
-    token_file = tmp_path / "token"
+    token_file = tmp_path / "data" / "device-token.json"
     creds = json.loads(token_file.read_text())
     write_private(token_file, json.dumps({**creds, "token": "not-the-token"}))
     report = doctor_json(path, "--skip", "queue", code=1)
@@ -70,8 +70,8 @@ def test_a_wrong_token_fails_the_token_check_only(tmp_path, server, enrol_code, 
 
 
 def test_a_missing_token_says_not_enrolled(tmp_path, server, kiosk_env):
-    path = write_config(tmp_path / "k.toml", server={"url": server.url},
-                        enrolment={"token_file": str(tmp_path / "none")},
+    path = write_config(tmp_path / "k.toml",
+                        server={"url": server.url, "token_file": str(tmp_path / "none")},
                         device={"data_dir": str(tmp_path)})
     token = doctor_json(path, code=1)["by_name"]["token"]
     assert token["status"] == "fail" and "not enrolled" in token["message"]

@@ -33,7 +33,7 @@ def test_non_interactive_init_writes_a_private_config(tmp_path, queue_sim, kiosk
         (5, "综合受理", queue_sim.port_path, 19200)
     assert (cfg.device.language, cfg.panel.rotation) == ("en", 180)
     assert "135790" not in path.read_text() and verify_pin("135790", cfg.technician.pin_hash)
-    assert cfg.enrolment.token_file == str(tmp_path / "etc" / "token")
+    assert cfg.server.token_file == "", "the token goes where the uploader looks by default"
     assert not list(path.parent.glob(".kiosk.toml.*")), "temporary file left behind"
 
     again = run("init", "--config", path, "--yes", "--no-doctor")
@@ -91,7 +91,7 @@ def test_init_enrols_against_the_real_server_then_runs_doctor(tmp_path, server, 
                  "--pin", "2580", "--data-dir", tmp_path / "data", code=None)
     assert "enrolled as" in result.output
     cfg = config.load(path)
-    token_file = tmp_path / "token"
+    token_file = tmp_path / "data" / "device-token.json"
     assert _mode(token_file) == 0o600 and _mode(path) == 0o600
     saved = json.loads(token_file.read_text())
     assert saved["device_id"] == cfg.device.id and read_token(cfg) == saved["token"]
