@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .events import Call, StaffAction, Waiting
+from .framing import NEED_MORE, Dropped, HuntingDecoder
 
 HEAD = b"\xff\x68"
 END = 0x16
@@ -27,12 +28,6 @@ class Frame:
     addr: int
     cmd: int
     data: bytes = b""
-
-
-@dataclass(frozen=True)
-class Dropped:
-    reason: str
-    raw: bytes
 
 
 @dataclass(frozen=True)
@@ -63,49 +58,25 @@ def key_frame(addr: int, action: StaffAction) -> Frame:
     return Frame(addr, KEY, KEY_CODES[action])
 
 
-class Caller68Decoder:
+class Caller68Decoder(HuntingDecoder):
     """Cuts a byte stream into checked frames; anything broken is skipped up to the next FF 68."""
 
-    def __init__(self) -> None:
-        self._buf = bytearray()
+    HEADER = HEAD
 
-    @property
-    def buffered(self) -> int:
-        """Bytes held back waiting for the rest of a message (bounded)."""
-        return len(self._buf)
-
-    def feed(self, data: bytes) -> list[Frame | Dropped]:
-        self._buf += data
-        out: list[Frame | Dropped] = []
-        while True:
-            start = self._buf.find(HEAD)
-            if start < 0:
-                keep = 1 if self._buf.endswith(b"\xff") else 0
-                if len(self._buf) > keep:
-                    out.append(Dropped("garbage between frames", bytes(self._buf[:16])))
-                del self._buf[: len(self._buf) - keep]
-                return out
-            if start:
-                out.append(Dropped("garbage between frames", bytes(self._buf[:min(start, 16)])))
-                del self._buf[:start]
-            if len(self._buf) < 5:
-                return out
-            length, again, mark = self._buf[2], self._buf[3], self._buf[4]
-            if length != again or mark != 0x68 or length < 2:
-                out.append(Dropped("bad header", bytes(self._buf[:5])))
-                del self._buf[:2]
-                continue
-            total = 5 + length + 2
-            if len(self._buf) < total:
-                return out
-            raw = bytes(self._buf[:total])
-            addr, cmd, body = raw[5], raw[6], raw[7:5 + length]
-            if raw[-1] != END or raw[-2] != checksum(addr, cmd, body):
-                out.append(Dropped("bad checksum or end byte", raw[:16]))
-                del self._buf[:2]
-                continue
-            del self._buf[:total]
-            out.append(Frame(addr, cmd, body))
+    def _parse(self, buf: bytearray):
+        if len(buf) < 5:
+            return NEED_MORE
+        length, again, mark = buf[2], buf[3], buf[4]
+        if length != again or mark != 0x68 or length < 2:
+            return 2, Dropped("bad header", bytes(buf[:5]))
+        total = 5 + length + 2
+        if len(buf) < total:
+            return NEED_MORE
+        raw = bytes(buf[:total])
+        addr, cmd, body = raw[5], raw[6], raw[7:5 + length]
+        if raw[-1] != END or raw[-2] != checksum(addr, cmd, body):
+            return 2, Dropped("bad checksum or end byte", raw[:16])
+        return total, Frame(addr, cmd, body)
 
 
 def to_message(frame: Frame):

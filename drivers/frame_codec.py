@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from . import fields
 from .events import Call, Done, Login, Logout, Pause, Recall, Resume
+from .framing import NEED_MORE, Dropped, HuntingDecoder
 
 HEADER = b"\xaa\x55"
 MAX_PAYLOAD = 200
@@ -58,12 +59,6 @@ class Frame:
 
 
 @dataclass(frozen=True)
-class Dropped:
-    reason: str
-    raw: bytes
-
-
-@dataclass(frozen=True)
 class Poll:
     """The bus master asks for the oldest unacknowledged event."""
 
@@ -86,50 +81,24 @@ def payload(*values: str | int) -> bytes:
     return SEP.join(str(v).encode("utf-8") for v in values)
 
 
-class FrameDecoder:
+class FrameDecoder(HuntingDecoder):
     """Cuts a byte stream into CRC-checked frames; garbage and broken frames are skipped."""
 
-    def __init__(self) -> None:
-        self._buf = bytearray()
+    HEADER = HEADER
 
-    @property
-    def buffered(self) -> int:
-        """Bytes held back waiting for the rest of a message (bounded)."""
-        return len(self._buf)
-
-    def feed(self, data: bytes) -> list[Frame | Dropped]:
-        self._buf += data
-        out: list[Frame | Dropped] = []
-        while True:
-            start = self._buf.find(HEADER)
-            if start < 0:
-                # Keep a trailing 0xAA: it may be the first half of the next header.
-                keep = 1 if self._buf.endswith(b"\xaa") else 0
-                if len(self._buf) > keep:
-                    out.append(Dropped("garbage between frames", bytes(self._buf[:16])))
-                del self._buf[: len(self._buf) - keep]
-                return out
-            if start:
-                out.append(Dropped("garbage between frames", bytes(self._buf[:min(start, 16)])))
-                del self._buf[:start]
-            if len(self._buf) < 5:
-                return out
-            length = self._buf[4]
-            if length > MAX_PAYLOAD:
-                out.append(Dropped(f"bad length {length}", bytes(self._buf[:5])))
-                del self._buf[:2]  # hunt for the next header after this one
-                continue
-            total = 5 + length + 2
-            if len(self._buf) < total:
-                return out
-            body = bytes(self._buf[2: 5 + length])
-            crc = int.from_bytes(self._buf[5 + length: total], "little")
-            if crc != crc16_modbus(body):
-                out.append(Dropped("bad CRC", bytes(self._buf[:total])[:16]))
-                del self._buf[:2]
-                continue
-            del self._buf[:total]
-            out.append(Frame(body[0], body[1], body[3:]))
+    def _parse(self, buf: bytearray):
+        if len(buf) < 5:
+            return NEED_MORE
+        length = buf[4]
+        if length > MAX_PAYLOAD:
+            return 2, Dropped(f"bad length {length}", bytes(buf[:5]))
+        total = 5 + length + 2
+        if len(buf) < total:
+            return NEED_MORE
+        body = bytes(buf[2: 5 + length])
+        if int.from_bytes(buf[5 + length: total], "little") != crc16_modbus(body):
+            return 2, Dropped("bad CRC", bytes(buf[:16]))
+        return total, Frame(body[0], body[1], body[3:])
 
 
 def to_message(frame: Frame):

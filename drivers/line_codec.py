@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from . import fields
 from .events import Call, Done, Login, Logout, Pause, Recall, Resume
+from .framing import Dropped
 
 MAX_LINE = 256  # bytes, terminator included (spec)
 
@@ -33,14 +34,6 @@ class Rated:
 @dataclass(frozen=True)
 class Pong:
     """Kiosk to queue: answer to PING."""
-
-
-@dataclass(frozen=True)
-class Dropped:
-    """A line the codec refused, with why; the driver logs it and carries on."""
-
-    reason: str
-    raw: bytes
 
 
 class LineSplitter:
