@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import logging
 import queue
+import time
 
 from drivers.events import LinkChanged, LinkState, StaffAction
 from drivers.factory import make_link
 from drivers.keypad import KeypadChanged
 
+from . import watchdog
 from .config import Config, ConfigError
 from .flow import Flow, Timing
 from .store import Store
@@ -66,6 +68,8 @@ class Services:
         self.flow = flow
         self.uploader = uploader if uploader is not None else make_uploader(cfg)
         self.keypad_state = LinkState.CLOSED
+        self._watchdog_every = watchdog.interval_s()
+        self._watchdog_next = 0.0
 
     def start(self) -> None:
         if self.cfg.queue.url:  # until the link reports, show it as connecting, not absent
@@ -73,6 +77,7 @@ class Services:
         for part in (self.link, self.keypad, self.uploader):
             if part is not None:
                 part.start()
+        watchdog.ready(f"window {self.cfg.window.number}")
 
     def stop(self) -> None:
         for part in (self.link, self.keypad, self.uploader):
@@ -91,6 +96,11 @@ class Services:
         if self.keypad is not None:
             self._drain(self.keypad.events, self._on_key)
         self.flow.tick()
+        # Pinged from the UI loop itself, so systemd restarts a kiosk whose loop hangs.
+        now = time.monotonic()
+        if now >= self._watchdog_next:
+            watchdog.alive()
+            self._watchdog_next = now + self._watchdog_every
 
     def _on_key(self, item) -> None:
         if isinstance(item, KeypadChanged):

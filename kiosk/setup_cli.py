@@ -115,3 +115,7 @@ def keypads(as_json: bool) -> None:
 
 for _command in (init, doctor, monitor, status, sync, export, install, uninstall, reset):
     main.add_command(_command)
+
+from drivers.sim_cli import simulate  # noqa: E402 - after the group, like the commands above
+
+main.add_command(simulate)

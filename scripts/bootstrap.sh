@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libgl1-mesa-dri libegl1 libgl1       # Mesa OpenGL for Kivy
   libmtdev1                            # Kivy's touch input library
   fonts-wqy-microhei                   # a CJK font: Chinese without tofu boxes
+  systemd                              # systemd-analyze verifies the unit files in the tests
 )
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

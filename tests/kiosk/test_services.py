@@ -124,3 +124,18 @@ def test_an_event_that_breaks_the_flow_is_logged_and_the_pump_goes_on(tmp_path, 
     services.pump()
     assert services.flow.state.calling == "Z1"
     assert "handling" in caplog.text and "handler bug" in caplog.text
+
+
+def test_services_tell_systemd_ready_and_alive(tmp_path, running, monkeypatch):
+    import socket
+
+    path = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(2)
+    monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+    services = running(make_cfg(tmp_path, "line", ""))
+    assert sock.recv(100).startswith(b"READY=1")
+    services.pump()
+    assert sock.recv(100) == b"WATCHDOG=1"
+    sock.close()
