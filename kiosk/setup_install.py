@@ -39,7 +39,7 @@ def install(root, source, bin_dir, keypad_id, config_file, server, as_json) -> N
     """Make this machine start the kiosk at boot, hardened, with stable device names.
 
     \b
-    - creates the `kiosk` system user in groups dialout, input, video, render
+    - creates the `kiosk` system user in groups dialout, input, video, render, audio
       (useradd --system); on --root, only when the root has an /etc/passwd
     - installs kiosk.service into /etc/systemd/system and enables it
       (multi-user.target.wants symlink), with ExecStart pointing at --bin-dir

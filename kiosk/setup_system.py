@@ -18,7 +18,7 @@ import click
 from .setup_common import FAILED, OK, echo_json, fail, token_path, write_private
 
 USER = "kiosk"
-GROUPS = ("dialout", "input", "video", "render")
+GROUPS = ("dialout", "input", "video", "render", "audio")
 RULES = "99-kiosk.rules"
 TEMPLATE_BIN = "/opt/kiosk/venv/bin/"
 UNIT_DIR = "etc/systemd/system"

@@ -70,9 +70,10 @@ def test_install_creates_the_user_when_the_root_has_a_passwd_file(tmp_path):
     root = _image(tmp_path)
     for name, line in (("passwd", "root:x:0:0:root:/root:/bin/sh\n"),
                        ("group", "root:x:0:\ndialout:x:20:\ninput:x:101:\nvideo:x:44:\n"
-                                 "render:x:105:\n"),
+                                 "render:x:105:\naudio:x:29:\n"),
                        ("shadow", "root:*:19000:0:99999:7:::\n"),
-                       ("gshadow", "root:*::\ndialout:*::\ninput:*::\nvideo:*::\nrender:*::\n")):
+                       ("gshadow", "root:*::\ndialout:*::\ninput:*::\nvideo:*::\nrender:*::\n"
+                                   "audio:*::\n")):
         (root / "etc" / name).write_text(line)
     report = _install(root)
     assert report["failed"] == [], report
