@@ -7,17 +7,20 @@ from typing import Callable
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import NumericProperty
+from kivy.properties import BooleanProperty, NumericProperty
 
 from .config import Config
-from .flow import Flow, FlowState
-from .i18n import install, register_font
+from .debounce import Debouncer, LongPress
+from .flow import Flow, FlowState, Mode
+from .i18n import install, language, register_font
 from .services import Services
 
 log = logging.getLogger(__name__)
 
 PUMP_S = 0.1          # how often queue events are drained and the flow ticks
 DESIGN_SIZE = (800, 480)  # the Pi 7-inch panel; kv sizes are in these pixels times app.u
+PORTRAIT_DESIGN = (480, 800)  # the same panel turned; the kv switches to stacked layouts
+GHOST_RADIUS = 60     # design pixels: a repeat tap this near the last one is the same press
 
 
 def configure_window(cfg: Config) -> None:
@@ -38,6 +41,7 @@ class KioskApp(App):
     """Full-screen kiosk. Pass link/flow to inject them; otherwise built from cfg."""
 
     u = NumericProperty(1.0)  # scale of the 800x480 design to the real window
+    portrait = BooleanProperty(False)
     title = "好差评"
 
     def __init__(self, cfg: Config, link=None, flow: Flow | None = None, uploader=None,
@@ -48,6 +52,15 @@ class KioskApp(App):
         self.services: Services | None = None
         self._last_rating: dict | None = None
         self._events = []
+        self._prev: FlowState | None = None
+        self.ui_clock = time.monotonic  # tests swap in injected time
+        self.debouncer = Debouncer(cfg.ui.ghost_press_s, GHOST_RADIUS, lambda: self.ui_clock())
+        self.long_press = LongPress(clock=lambda: self.ui_clock())
+        self.voice = None
+        self.site = None
+        self.qr_links = None
+        self.tech_gate = None
+        self.tech_menu = None
 
     # The parts live in Services; these keep the names tests and tools use.
     link = property(lambda self: self.services.link if self.services else None)
@@ -57,11 +70,26 @@ class KioskApp(App):
 
     # -- services ---------------------------------------------------------------
     def _start_services(self) -> None:
+        from .qr import QrLinks, load_qr_key
+        from .roster import load_site
+        from .tech_menu import PinGate
+        from .voice import Player
+
         link, flow, uploader = self._given
-        install(self.cfg.device.language)
-        self.services = Services(self.cfg, link, flow, uploader)
+        cfg = self.cfg
+        install(cfg.device.language)
+        self.services = Services(cfg, link, flow, uploader)
         self._last_rating = self.flow.state.last_rating
+        self._prev = self.flow.state
         self.flow.subscribe(self._on_state)
+        self.debouncer.window_s, self.debouncer.last = cfg.ui.ghost_press_s, None
+        self.site = load_site(cfg)
+        self.qr_links = QrLinks(cfg.device.id, cfg.window.number, self.site.qr_base_url,
+                                load_qr_key(cfg), cfg.ui.qr_url_pattern, cfg.ui.qr_ttl_s)
+        if self.voice is not None:
+            self.voice.stop()
+        self.voice = Player(cfg.voice.volume, cfg.voice.mute)
+        self.tech_gate = PinGate(cfg.technician.pin_hash, lambda: self.ui_clock())
 
     def _run_services(self) -> None:
         self.services.start()
@@ -75,6 +103,8 @@ class KioskApp(App):
         self._events = []
         if self.services is not None:
             self.services.stop()
+        if self.voice is not None:
+            self.voice.stop()
 
     # -- Kivy lifecycle ---------------------------------------------------------------
     def build(self):
@@ -92,10 +122,39 @@ class KioskApp(App):
     def _make_root(self):
         from .screens import KioskRoot
 
-        root = KioskRoot(self.flow, hall_name=self.cfg.window.hall_name,
-                         window_name=self.cfg.window.name)
+        root = KioskRoot(self.flow, self.site, self.qr_links, self.cfg.ui.staff_strip,
+                         self.debouncer, self.long_press, self.open_tech_menu)
         root.show_time()
         return root
+
+    def _replace_root(self) -> None:
+        from kivy.core.window import Window
+
+        if self.root is not None:
+            Window.remove_widget(self.root)
+        self.root = self._make_root()
+        Window.add_widget(self.root)
+
+    # -- citizen and technician extras ------------------------------------------------
+    def set_language(self, lang: str) -> None:
+        """Show the UI in `lang` (zh_CN or en) now: the screens are rebuilt in it."""
+        if install(lang) != language() or self.root is None:
+            return
+        self._replace_root()
+        log.info("language now %s", language())
+
+    def toggle_language(self) -> None:
+        """The idle screen's EN/中 button."""
+        self.set_language("en" if language() != "en" else "zh_CN")
+
+    def open_tech_menu(self) -> None:
+        from .tech_menu import TechMenu
+
+        if self.tech_menu is not None and self.tech_menu.parent is not None:
+            return
+        self.tech_menu = TechMenu(self, self.tech_gate)
+        self.tech_menu.bind(on_dismiss=lambda *_a: setattr(self, "tech_menu", None))
+        self.tech_menu.open(animation=False)
 
     def on_start(self) -> None:
         from kivy.core.window import Window
@@ -112,20 +171,20 @@ class KioskApp(App):
 
     def reset(self, cfg: Config, link=None, flow: Flow | None = None, uploader=None) -> None:
         """Swap in a new config and fresh services, back on the idle screen (tests, reload)."""
-        from kivy.core.window import Window
-
         self.stop_services()
+        if self.tech_menu is not None:
+            self.tech_menu.dismiss(animation=False)
         self.cfg, self._given = cfg, (link, flow, uploader)
         self._start_services()
-        if self.root is not None:
-            Window.remove_widget(self.root)
-        self.root = self._make_root()
-        Window.add_widget(self.root)
+        self._replace_root()
         self._run_services()
 
     # -- main-thread plumbing -------------------------------------------------------
     def _rescale(self, _window, size) -> None:
-        self.u = min(size[0] / DESIGN_SIZE[0], size[1] / DESIGN_SIZE[1])
+        self.portrait = size[1] > size[0]
+        w, h = PORTRAIT_DESIGN if self.portrait else DESIGN_SIZE
+        self.u = min(size[0] / w, size[1] / h)
+        self.debouncer.radius = GHOST_RADIUS * self.u
 
     def _pump(self, _dt=None) -> None:
         """Queue and keypad events into the flow, time-outs, countdown: all on the main thread."""
@@ -138,8 +197,17 @@ class KioskApp(App):
             self.root.show_time()
 
     def _on_state(self, state: FlowState) -> None:
+        from .voice import announcements
+
+        prev, self._prev = self._prev or state, state
         if self.root is not None and self.root.flow is self.flow:
             self.root.render(state)
+        for announcement in announcements(prev, state):
+            self.voice.say(announcement)
+        if (state.mode is Mode.IDLE and prev.mode is not Mode.IDLE
+                and language() != self.cfg.device.language):
+            # The citizen who switched language has gone; the next one gets the default.
+            Clock.schedule_once(lambda _dt: self.set_language(self.cfg.device.language))
         if state.last_rating is not self._last_rating:
             self._last_rating = state.last_rating
             if self.uploader is not None and state.last_rating is not None:

@@ -1,150 +1,41 @@
-"""Kivy screens that draw a FlowState and forward taps to the Flow; no decisions made here."""
+"""The screen manager: shows the screen the flow's mode asks for, and filters touches (ghost
+presses, the technician gesture) before any widget sees them. Screens live in screen_idle.py
+and screen_rating.py, shared widgets in widgets.py, layout in assets/kv/*.kv."""
 from __future__ import annotations
 
 import logging
-import math
 import time
 from pathlib import Path
 
 from kivy.lang import Builder
-from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
-                             StringProperty)
-from kivy.uix.behaviors import ButtonBehavior, ToggleButtonBehavior
-from kivy.uix.label import Label
-from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+from kivy.properties import ObjectProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from drivers.events import LinkState
-
+from .base_screen import KioskScreen
 from .flow import FlowState, Mode
-from .i18n import _, level_label, reason_label
+from .screen_idle import IdleScreen
+from .screen_rating import ReasonsScreen, RatingScreen, ThanksScreen
+from .widgets import (LEVEL_COLORS, LINK_COLORS, LINK_TEXT, FlatButton, LevelButton,
+                      ReasonToggle)
+
+__all__ = ["KioskRoot", "KioskScreen", "IdleScreen", "RatingScreen", "ReasonsScreen",
+           "ThanksScreen", "LevelButton", "FlatButton", "ReasonToggle", "LEVEL_COLORS",
+           "LINK_COLORS", "LINK_TEXT", "load_kv"]
 
 log = logging.getLogger(__name__)
 
-KV_FILE = Path(__file__).resolve().parent.parent / "assets" / "kv" / "kiosk.kv"
-
-LEVEL_COLORS = {  # 非常满意 → 非常不满意: greens, amber, orange, red
-    5: (0.11, 0.56, 0.24, 1), 4: (0.30, 0.69, 0.31, 1), 3: (0.90, 0.63, 0.05, 1),
-    2: (0.93, 0.42, 0.0, 1), 1: (0.78, 0.16, 0.16, 1),
-}
-LINK_COLORS = {
-    LinkState.CONNECTED: (0.30, 0.85, 0.40, 1), LinkState.CONNECTING: (1.0, 0.76, 0.03, 1),
-    LinkState.DISCONNECTED: (0.96, 0.26, 0.21, 1), LinkState.CLOSED: (0.62, 0.62, 0.62, 1),
-}
-LINK_TEXT = {
-    LinkState.CONNECTED: "Connected", LinkState.CONNECTING: "Connecting",
-    LinkState.DISCONNECTED: "Disconnected", LinkState.CLOSED: "No queue system",
-}
+KV_DIR = Path(__file__).resolve().parent.parent / "assets" / "kv"
+KV_FILES = ("common.kv", "idle.kv", "rating.kv", "tech.kv")  # common first: the others use it
 _loaded = False
 
 
 def load_kv() -> None:
-    """Load assets/kv/kiosk.kv once per process (rules apply to widgets made afterwards)."""
+    """Load assets/kv/*.kv once per process (rules apply to widgets made afterwards)."""
     global _loaded
     if not _loaded:
-        Builder.load_file(str(KV_FILE))
+        for name in KV_FILES:
+            Builder.load_file(str(KV_DIR / name))
         _loaded = True
-
-
-class LevelButton(ButtonBehavior, Label):
-    """One big coloured rating button; `name` is level_N for tests and tools."""
-
-    level = NumericProperty(0)
-    name = StringProperty("")
-    fill = ListProperty([0.5, 0.5, 0.5, 1])
-
-
-class FlatButton(ButtonBehavior, Label):
-    """A flat rounded button (submit, skip, next)."""
-
-    fill = ListProperty([0.08, 0.40, 0.75, 1])
-
-
-class ReasonToggle(ToggleButtonBehavior, Label):
-    """A reason the citizen can tick; several may be down at once."""
-
-    code = StringProperty("")
-
-
-class KioskScreen(Screen):
-    def render(self, state: FlowState) -> None:
-        """Draw the parts of `state` this screen shows."""
-
-    def countdown(self, remaining: float | None) -> None:
-        """Show the seconds left before the screen times out."""
-        if "countdown" in self.ids:
-            self.ids.countdown.text = ("" if remaining is None
-                                       else _("{seconds} s").format(seconds=math.ceil(remaining)))
-
-
-class IdleScreen(KioskScreen):
-    hall_name = StringProperty("")
-    window_name = StringProperty("")
-    paused = BooleanProperty(False)
-    link_color = ListProperty(LINK_COLORS[LinkState.CLOSED])
-
-    def render(self, state: FlowState) -> None:
-        ids = self.ids
-        ids.window_label.text = _("Window {number}").format(number=state.window)
-        ids.staff_label.text = (_("Staff No. {staff_id}").format(staff_id=state.staff_id)
-                                if state.staff_id else _("Not logged in"))
-        ids.calling_label.text = (
-            _("Number {ticket}, please come to window {window}").format(
-                ticket=state.calling, window=state.window) if state.calling else _("Welcome"))
-        self.paused = state.paused
-        self.link_color = LINK_COLORS[state.link]
-        ids.link_label.text = _(LINK_TEXT[state.link])
-
-    def show_time(self, now: time.struct_time) -> None:
-        self.ids.clock_label.text = time.strftime("%Y-%m-%d  %H:%M", now)
-
-
-class RatingScreen(KioskScreen):
-    def on_kv_post(self, base_widget) -> None:
-        for level in range(1, 6):
-            button = self.ids[f"level_{level}"]
-            button.text = level_label(level)
-            button.fill = LEVEL_COLORS[level]
-
-    def render(self, state: FlowState) -> None:
-        ticket = state.case.ticket if state.case else ""
-        self.ids.ticket_label.text = _("Number {ticket}").format(ticket=ticket) if ticket else ""
-
-    def tap(self, level: int) -> None:
-        self.manager.flow.tap_level(level)
-
-
-class ReasonsScreen(KioskScreen):
-    toggles: dict[str, ReasonToggle]
-
-    def build_toggles(self, codes: tuple[str, ...]) -> None:
-        """Fresh, all-up toggles for the configured reason codes."""
-        grid = self.ids.reason_grid
-        grid.clear_widgets()
-        self.toggles = {}
-        for code in codes:
-            toggle = ReasonToggle(code=code, text=reason_label(code))
-            self.toggles[code] = toggle
-            grid.add_widget(toggle)
-
-    def render(self, state: FlowState) -> None:
-        level = state.case.level if state.case and state.case.level else None
-        self.ids.level_label.text = level_label(level) if level else ""
-
-    def chosen(self) -> list[str]:
-        return [code for code, t in self.toggles.items() if t.state == "down"]
-
-    def submit(self) -> None:
-        self.manager.flow.submit_reasons(self.chosen())
-
-    def skip(self) -> None:
-        self.manager.flow.submit_reasons([])
-
-
-class ThanksScreen(KioskScreen):
-    def render(self, state: FlowState) -> None:
-        level = (state.last_rating or {}).get("level")
-        self.ids.rated_label.text = (_("Your rating: {level}").format(level=level_label(level))
-                                     if level else "")
 
 
 class KioskRoot(ScreenManager):
@@ -152,10 +43,16 @@ class KioskRoot(ScreenManager):
 
     flow = ObjectProperty(None, allownone=True)
 
-    def __init__(self, flow, hall_name: str = "", window_name: str = "", **kw) -> None:
+    def __init__(self, flow, site=None, qr_links=None, staff_strip: bool = False,
+                 debouncer=None, long_press=None, on_tech_gesture=None, **kw) -> None:
         super().__init__(transition=NoTransition(), **kw)
         self.flow = flow
-        self.idle = IdleScreen(name=Mode.IDLE.value, hall_name=hall_name, window_name=window_name)
+        self.debouncer, self.long_press = debouncer, long_press
+        self.on_tech_gesture = on_tech_gesture
+        self.idle = IdleScreen(name=Mode.IDLE.value, site=site, qr_links=qr_links,
+                               hall_name=site.hall_name if site else "",
+                               window_name=site.window_name if site else "",
+                               staff_strip=staff_strip)
         self.rating = RatingScreen(name=Mode.RATING.value)
         self.reasons = ReasonsScreen(name=Mode.REASONS.value)
         self.thanks = ThanksScreen(name=Mode.THANKS.value)
@@ -181,3 +78,20 @@ class KioskRoot(ScreenManager):
 
     def show_time(self, now: time.struct_time | None = None) -> None:
         self.idle.show_time(now or time.localtime())
+
+    # -- touches: filtered here, so no widget ever sees a ghost press ----------------------
+    def on_touch_down(self, touch):
+        if (self.long_press is not None and self.current == Mode.IDLE.value
+                and self.long_press.down(touch.uid, touch.x, touch.y, self.width, self.height)):
+            return True  # the corner holds no control; the gesture decides on release
+        if self.debouncer is not None and not self.debouncer.accept(touch.x, touch.y,
+                                                                    self.current):
+            return True
+        return super().on_touch_down(touch)
+
+    def on_touch_up(self, touch):
+        if self.long_press is not None and self.long_press.up(touch.uid):
+            if self.on_tech_gesture is not None:
+                self.on_tech_gesture()
+            return True
+        return super().on_touch_up(touch)

@@ -8,7 +8,7 @@ import requests
 
 from drivers.events import LinkState
 from drivers.line_codec import Next
-from kiosk.config import Config, Device, Display, Queue, Rating, Server, Window
+from kiosk.config import Config, Device, Display, Queue, Rating, Server, Ui, Window
 from tests.waiting import wait_for
 
 PANEL = (800, 480)
@@ -46,6 +46,7 @@ def app(display, tmp_path, server, queue_side):
         rating=Rating(thanks_s=1.5),
         server=Server(url=server.url, batch_size=10, timeout_s=5.0),
         display=Display(fullscreen=False, width=PANEL[0], height=PANEL[1]),
+        ui=Ui(staff_strip=True),
     )
     kiosk = embedded(cfg)
     KivyWindow.size = PANEL

@@ -1,0 +1,113 @@
+"""Who is on duty and what the idle screen says about the window, from the server's device
+config (cached by sync/device_config.py) or, failing that, a local roster file.
+
+Local roster file (`[ui] roster_file`, default <data_dir>/roster.json), UTF-8 JSON, the same
+shape as the server's staff list:
+
+    {"staff": [
+        {"staff_id": "1024", "name": "张敏", "photo": "photos/1024.png", "stars": 5},
+        {"staff_id": "1025", "name": "李强", "stars": 4}
+    ]}
+
+staff_id is the 工号 the queue system sends at login; stars is the 星级 0..5; photo (or the
+server's photo_url) is a PNG/JPEG path, relative to the roster file. Photos at http(s) URLs
+are not downloaded here: a photo found at <data_dir>/photos/<staff_id>.png (or .jpg) is used
+instead, else the neutral placeholder assets/images/staff_placeholder.png.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+PLACEHOLDER = Path(__file__).resolve().parent.parent / "assets" / "images" / "staff_placeholder.png"
+
+
+@dataclass(frozen=True)
+class Staff:
+    staff_id: str
+    name: str = ""
+    photo: str = str(PLACEHOLDER)  # a readable image file, never a URL
+    stars: int = 0
+
+
+@dataclass
+class Site:
+    """What the server (or the local files) say about this window."""
+
+    hall_name: str = ""
+    window_name: str = ""
+    qr_base_url: str = ""
+    staff: dict[str, Staff] = field(default_factory=dict)
+    source: str = "none"  # "server", "file" or "none"
+
+    def on_duty(self, staff_id: str | None) -> Staff | None:
+        """The logged-in clerk: from the roster, or just the 工号 with the placeholder photo."""
+        if not staff_id:
+            return None
+        return self.staff.get(staff_id) or Staff(staff_id)
+
+
+def _photo(raw: dict, base: Path, data_dir: Path, staff_id: str) -> str:
+    ref = str(raw.get("photo") or raw.get("photo_url") or "")
+    candidates = []
+    if ref and not ref.startswith(("http://", "https://")):
+        candidates.append(base / ref)
+    candidates += [data_dir / "photos" / f"{staff_id}.{ext}" for ext in ("png", "jpg", "jpeg")]
+    for path in candidates:
+        if path.is_file():
+            return str(path)
+    return str(PLACEHOLDER)
+
+
+def parse_staff(items, base: Path, data_dir: Path) -> dict[str, Staff]:
+    """Staff entries (list of dicts) -> staff_id -> Staff; bad entries are logged and left out."""
+    out: dict[str, Staff] = {}
+    for raw in items if isinstance(items, list) else []:
+        try:
+            staff_id = str(raw["staff_id"]).strip()
+            stars = max(0, min(5, int(raw.get("stars") or 0)))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            log.warning("roster entry %r left out: needs staff_id and numeric stars", raw)
+            continue
+        if staff_id:
+            out[staff_id] = Staff(staff_id, str(raw.get("name") or ""),
+                                  _photo(raw, base, data_dir, staff_id), stars)
+    return out
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("%s unreadable (%s): ignored", path, type(exc).__name__)
+        return None
+
+
+def load_site(cfg) -> Site:
+    """The server's cached device config when there is one, else the local roster file; the
+    local TOML names the hall and window unless the server names them."""
+    data_dir = Path(cfg.device.data_dir)
+    site = Site(cfg.window.hall_name, cfg.window.name, cfg.ui.qr_base_url)
+    cache = Path(cfg.server.config_cache or data_dir / "device-config.json")
+    cached = _read_json(cache)
+    server = cached.get("config") if isinstance(cached, dict) else None
+    if isinstance(server, dict):
+        site.hall_name = server.get("hall_name") or site.hall_name
+        site.window_name = server.get("window_name") or site.window_name
+        site.qr_base_url = server.get("qr_base_url") or site.qr_base_url
+        site.staff = parse_staff(server.get("staff"), cache.parent, data_dir)
+        site.source = "server"
+    if not site.staff:
+        roster = Path(cfg.ui.roster_file or data_dir / "roster.json")
+        raw = _read_json(roster)
+        if raw is not None:
+            site.staff = parse_staff(raw.get("staff") if isinstance(raw, dict) else raw,
+                                     roster.parent, data_dir)
+            site.source = "file" if site.source == "none" else site.source
+    return site
