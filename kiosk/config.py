@@ -154,6 +154,16 @@ class Config:
     def db_path(self) -> Path:
         return Path(self.device.data_dir) / "kiosk.db"
 
+    @property
+    def token_path(self) -> Path:
+        """[server] token_file, else <data_dir>/device-token.json (enrolment writes it)."""
+        return Path(self.server.token_file or Path(self.device.data_dir) / "device-token.json")
+
+    @property
+    def config_cache_path(self) -> Path:
+        """[server] config_cache, else <data_dir>/device-config.json."""
+        return Path(self.server.config_cache or Path(self.device.data_dir) / "device-config.json")
+
 
 _SECTIONS = {"device": Device, "window": Window, "queue": Queue, "rating": Rating,
              "server": Server, "display": Display, "keypad": Keypad, "panel": Panel,

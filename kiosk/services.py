@@ -45,7 +45,22 @@ def make_uploader(cfg: Config):
         return None
     from sync.uploader import Uploader
 
-    return Uploader(cfg.db_path, cfg.server.url, cfg.server.batch_size, cfg.server.timeout_s)
+    return Uploader(cfg.db_path, cfg.server.url, cfg.server.batch_size, cfg.server.timeout_s,
+                    token_file=cfg.token_path, ca_bundle=cfg.server.ca_bundle or None)
+
+
+def make_background(cfg: Config, status_fn) -> list:
+    """Jobs beside the upload: heartbeat to the server, purge of old synced ratings."""
+    from sync.retention import RetentionJob
+
+    jobs = [RetentionJob(cfg.db_path, cfg.server.retention_days, cfg.server.max_store_mb)]
+    if cfg.server.url:
+        from sync.heartbeat import HeartbeatSender
+
+        jobs.append(HeartbeatSender(cfg.server.url, cfg.token_path, cfg.device.data_dir,
+                                    status_fn, cfg.server.heartbeat_s,
+                                    cfg.server.ca_bundle or None, cfg.server.timeout_s))
+    return jobs
 
 
 class Services:
@@ -67,6 +82,7 @@ class Services:
                         Timing(r.timeout_s, r.reasons_timeout_s, r.thanks_s), tuple(r.reasons))
         self.flow = flow
         self.uploader = uploader if uploader is not None else make_uploader(cfg)
+        self.background = make_background(cfg, self.status) if uploader is None else []
         self.keypad_state = LinkState.CLOSED
         self._watchdog_every = watchdog.interval_s()
         self._watchdog_next = 0.0
@@ -74,13 +90,23 @@ class Services:
     def start(self) -> None:
         if self.cfg.queue.url:  # until the link reports, show it as connecting, not absent
             self.flow.handle(LinkChanged(LinkState.CONNECTING))
-        for part in (self.link, self.keypad, self.uploader):
+        for part in (self.link, self.keypad, self.uploader, *self.background):
             if part is not None:
                 part.start()
         watchdog.ready(f"window {self.cfg.window.number}")
 
+    def status(self) -> dict:
+        """What the heartbeat and the technician menu report; safe from any thread (it reads
+        the flow's immutable state snapshot and the uploader's own status)."""
+        state = self.flow.state
+        up = self.uploader.status() if self.uploader is not None else {}
+        return {"link_state": state.link.value, "keypad": self.keypad_state.value,
+                "backlog": up.get("backlog") or 0, "last_sync_at": up.get("last_sync_at"),
+                "last_error": up.get("last_error"),
+                "last_rating_at": (state.last_rating or {}).get("rated_at")}
+
     def stop(self) -> None:
-        for part in (self.link, self.keypad, self.uploader):
+        for part in (self.link, self.keypad, self.uploader, *self.background):
             if part is not None:
                 try:
                     part.stop()

@@ -146,7 +146,7 @@ def valid_pin(pin: str) -> bool:
 
 def token_path(cfg: config.Config) -> Path:
     """[server] token_file, else <data_dir>/device-token.json (where the uploader looks)."""
-    return Path(cfg.server.token_file or Path(cfg.device.data_dir) / "device-token.json")
+    return cfg.token_path
 
 
 def read_token(cfg: config.Config) -> str | None:

@@ -169,5 +169,10 @@ def migrate(db: str) -> None:
     store.close()
 
 
+from .import_ratings import import_ratings  # noqa: E402 - registered after the group exists
+
+main.add_command(import_ratings)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -43,3 +43,38 @@ def purge(store: Store, retention_days: int = 30, max_store_mb: float = 500,
         log.info("purged %d expired and %d more synced ratings for size; store %.1f MB",
                  expired, for_size, used_mb)
     return {"expired": expired, "for_size": for_size, "used_mb": used_mb}
+
+
+class RetentionJob:
+    """Purges synced ratings once an hour on its own thread, with its own store connection."""
+
+    def __init__(self, db_path, retention_days: int, max_store_mb: float,
+                 every_s: float = 3600.0) -> None:
+        import threading
+
+        self.db_path, self.retention_days, self.max_store_mb = db_path, retention_days, max_store_mb
+        self.every_s = every_s
+        self.last: dict | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
+
+    def start(self) -> "RetentionJob":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                store = Store(self.db_path)
+                try:
+                    self.last = purge(store, self.retention_days, self.max_store_mb)
+                finally:
+                    store.close()
+            except Exception:  # noqa: BLE001 - a purge failure must not end the kiosk
+                log.exception("purging old ratings failed")
+            self._stop.wait(self.every_s)

@@ -139,3 +139,34 @@ def test_services_tell_systemd_ready_and_alive(tmp_path, running, monkeypatch):
     services.pump()
     assert sock.recv(100) == b"WATCHDOG=1"
     sock.close()
+
+
+def test_an_enrolled_kiosk_uploads_with_its_token_and_beats_its_heart(tmp_path, running):
+    """Enrol against a real server that requires tokens, then rate: the rating arrives and the
+    server knows the device's last heartbeat."""
+    from server.enrol import create_code
+    from server.runner import ServerThread
+    from sync.enrol import enrol
+
+    server = ServerThread(tmp_path / "server.db", open_ingest=False).start()
+    try:
+        code = create_code(server.store, "hall-1", window=5, ttl_hours=1).code
+        cfg = make_cfg(tmp_path, "line", "")
+        cfg.server.url = server.url
+        cfg.server.heartbeat_s = 10
+        creds = enrol(server.url, code, token_file=cfg.token_path)
+        assert oct(cfg.token_path.stat().st_mode & 0o777) == "0o600"
+        cfg.device.id = creds.device_id
+        services = running(cfg)
+        services.flow.handle(Done("A1"))
+        services.flow.tap_level(5)
+        services.uploader.wake()
+        pump_until(services, lambda: server.store.list_ratings(10, 0)[0], timeout=10)
+        rows, total = server.store.list_ratings(10, 0)
+        assert [r["ticket"] for r in rows] == ["A1"] and total == 1
+        pump_until(services, lambda: server.store.list_devices()[0]["heartbeat"], timeout=10)
+        [device] = server.store.list_devices()
+        assert device["device_id"] == creds.device_id
+        assert device["heartbeat"]["backlog"] in (0, 1) and device["heartbeat"]["link_state"]
+    finally:
+        server.stop()
