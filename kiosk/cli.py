@@ -69,14 +69,18 @@ def run(ctx: click.Context, config_path: str | None) -> None:
                    "(default: a new temporary folder).")
 @click.option("--language", type=click.Choice(["zh_CN", "en"]), default="zh_CN",
               show_default=True, help="UI language.")
+@click.option("--screenshots", type=click.Path(file_okay=False),
+              help="Save a PNG of the kiosk every few seconds into this folder (for a machine "
+                   "with no screen).")
 @click.pass_context
 def demo(ctx: click.Context, windowed: bool, interval: float, data_dir: str | None,
-         language: str) -> None:
+         language: str, screenshots: str | None) -> None:
     """Kiosk + simulated queue system + local server, all on this machine."""
     _prepare_kivy(ctx.obj["verbose"])
     from .demo import run_demo
 
-    run_demo(windowed=windowed, interval=interval, data_dir=data_dir, language=language)
+    run_demo(windowed=windowed, interval=interval, data_dir=data_dir, language=language,
+             screenshots=screenshots)
 
 
 if __name__ == "__main__":

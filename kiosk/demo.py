@@ -86,8 +86,32 @@ def demo_config(data_dir: Path, queue_url: str, server_url: str, windowed: bool,
     )
 
 
+SCREENSHOT_EVERY_S = 3.0
+MAX_SCREENSHOTS = 200  # a demo left running overnight must not fill the disk
+
+
+def schedule_screenshots(folder: str) -> None:
+    """Save what the kiosk shows every few seconds (for a demo on a machine with no screen)."""
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    taken = [0]
+
+    def shoot(_dt):
+        taken[0] += 1
+        try:
+            Window.screenshot(name=str(Path(folder) / "kiosk-.png"))  # Kivy adds 0001, 0002...
+        except OSError as exc:  # a full disk must not stop the demo
+            log.warning("screenshot failed: %s", exc)
+            return False
+        return taken[0] < MAX_SCREENSHOTS
+
+    Clock.schedule_interval(shoot, SCREENSHOT_EVERY_S)
+
+
 def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None = None,
-             language: str = "zh_CN") -> None:
+             language: str = "zh_CN", screenshots: str | None = None) -> None:
     """Start server, simulator and driver, run the kiosk until its window closes, tidy up."""
     from kivy.clock import Clock
 
@@ -109,6 +133,9 @@ def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None 
         driver = DemoDriver(sim, interval)
         # Opening a serial port flushes what was sent before, so play only once the kiosk runs.
         Clock.schedule_once(lambda _dt: driver.start(), KIOSK_UP_S)
+        if screenshots:
+            schedule_screenshots(screenshots)
+            print(f"Demo: a screenshot every {SCREENSHOT_EVERY_S:g} s in {screenshots}", flush=True)
         print(f"Demo: window {DEMO_WINDOW} calls a ticket every few seconds; tap a rating on the "
               f"kiosk (下一位 calls the next one). Server: {server.url}/api/v1/ratings  "
               f"Data: {data}  Close the window to stop.", flush=True)

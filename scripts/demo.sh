@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
-  echo "demo: no display here; running on a virtual screen (Xvfb). Screenshots: var/demo/screens/"
-  exec xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/kiosk demo --windowed "$@"
+  echo "demo: no display here; running on a virtual screen (Xvfb), screenshots in var/demo/"
+  exec xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/kiosk demo --windowed \
+    --screenshots var/demo "$@"
 fi
 exec .venv/bin/kiosk demo --windowed "$@"
