@@ -9,6 +9,7 @@ the page goes through html.escape; the page loads nothing from anywhere (strict 
 """
 from __future__ import annotations
 
+import gettext
 import html
 import json
 import uuid as uuidlib
@@ -20,8 +21,9 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from kiosk.i18n import DOMAIN, LEVEL_LABELS, LOCALE_DIR, REASON_LABELS
 from sync.qr_token import QrTokenError, read_qr_token, signature, verify_qr_token
-from sync.wire import BAD_LEVELS, LEVEL_NAMES, RatingWire
+from sync.wire import BAD_LEVELS, RatingWire
 
 from .clock_fix import DeviceClock
 from .device_config import config_for
@@ -47,15 +49,26 @@ TEXT = {
            "expired": "This rating code has expired; please rate at the window.",
            "bad": "Please choose a rating.", "ticket": "Ticket", "other_lang": "中文"},
 }
-LEVELS_EN = {5: "Very satisfied", 4: "Satisfied", 3: "Fairly satisfied", 2: "Dissatisfied",
-             1: "Very dissatisfied"}
-REASONS = {"attitude": ("服务态度", "Attitude"), "efficiency": ("办事效率", "Speed"),
-           "competence": ("业务能力", "Competence"), "notification": ("告知说明", "Explanations"),
-           "multiple_trips": ("多次跑腿", "Had to come back"), "other": ("其他", "Other")}
+# The phone page says exactly what the counter screen says: the kiosk's labels and catalog.
+_ZH = gettext.translation(DOMAIN, str(LOCALE_DIR), languages=["zh_CN"], fallback=True)
+
+
+def label(text: str, lang: str) -> str:
+    return text if lang == "en" else _ZH.gettext(text)
 CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
-STYLE = ("body{font-family:sans-serif;max-width:30em;margin:1em auto;padding:0 1em}"
-         "label{display:block;padding:.6em;margin:.3em 0;border:1px solid #ccc;border-radius:6px}"
-         "button{font-size:1.2em;padding:.6em 2em}")
+# The level colours are the counter screen's, so the phone looks like the kiosk it came from.
+STYLE = ("html{overflow-x:hidden}body{font-family:sans-serif;max-width:30em;margin:0 auto;"
+         "padding:0 1em;"
+         "background:#f5f6fa;color:#222}h1{background:#0d47a1;color:#fff;margin:0 -1em 1em;"
+         "padding:.6em 1em;font-size:1.4em}"
+         "label{display:block;padding:.8em;margin:.4em 0;border:1px solid #ccc;border-radius:8px;"
+         "background:#fff;font-size:1.1em}"
+         ".l5{border-left:.6em solid #1e8e3e}.l4{border-left:.6em solid #4caf50}"
+         ".l3{border-left:.6em solid #e6a10c}.l2{border-left:.6em solid #ef6c00}"
+         ".l1{border-left:.6em solid #c62828}fieldset{border:none;padding:0}"
+         "legend{font-weight:bold;margin:.6em 0}"
+         "button{font-size:1.2em;padding:.7em 2em;width:100%;border:none;border-radius:8px;"
+         "background:#1565c0;color:#fff}")
 
 e = html.escape
 router = APIRouter()
@@ -99,11 +112,11 @@ def _reasons(store, device: dict) -> list[str]:
 
 def _form(lang: str, token: str, payload: dict, reasons: list[str]) -> str:
     t = TEXT[lang]
-    names = LEVEL_NAMES if lang == "zh" else LEVELS_EN
-    levels = "".join(f'<label><input type="radio" name="level" value="{n}" required> '
-                     f"{e(names[n])}</label>" for n in (5, 4, 3, 2, 1))
+    names = {level: label(text, lang) for level, text in LEVEL_LABELS.items()}
+    levels = "".join(f'<label class="l{n}"><input type="radio" name="level" value="{n}" '
+                     f"required> {e(names[n])}</label>" for n in (5, 4, 3, 2, 1))
     boxes = "".join(f'<label><input type="checkbox" name="reasons" value="{e(code)}"> '
-                    f"{e(REASONS.get(code, (code, code))[lang == 'en'])}</label>"
+                    f"{e(label(REASON_LABELS.get(code, code), lang))}</label>"
                     for code in reasons)
     other = "zh" if lang == "en" else "en"
     return (f"<p>{e(t['ask'])}</p><p>{e(t['ticket'])}: {e(payload['t'])}</p>"
