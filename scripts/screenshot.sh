@@ -1,8 +1,11 @@
 #!/bin/sh
-# Render every kiosk screen (zh_CN at 800x480, English at 1280x800) into tests/screenshots/
-# by running the window tests on a private Xvfb; open the PNGs to check layout and fonts.
+# Render every kiosk screen (both languages; 800x480, 1024x600, 1280x800, portrait 720x1280)
+# into tests/screenshots/<test name>/ by running the window tests on a private Xvfb; open the
+# PNGs to check layout and fonts.
 set -eu
 cd "$(dirname "$0")/.."
 rm -rf tests/screenshots
-env -u DISPLAY .venv/bin/pytest -q -p no:cacheprovider tests/kiosk/test_app_screens.py tests/test_end_to_end.py
-ls -1 tests/screenshots/*.png
+env -u DISPLAY .venv/bin/pytest -q -p no:cacheprovider tests/kiosk/test_app_screens.py \
+    tests/kiosk/test_app_idle.py tests/kiosk/test_app_rating.py tests/kiosk/test_app_tech.py \
+    tests/test_end_to_end.py
+find tests/screenshots -name '*.png' | sort

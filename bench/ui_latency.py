@@ -1,0 +1,140 @@
+"""How fast the rating screen pops: a DONE line written on the queue side of a pty
+(LineSimulator) until the frame showing the rating screen has been drawn (the window's
+on_flip after the switch), over N runs; beside it a bare Kivy ScreenManager switch to its
+next drawn frame, measured in the same process; then the kiosk's RSS after 1,000 ratings.
+
+    .venv/bin/python bench/ui_latency.py [--runs 200] [--ratings 1000]
+
+Runs on the caller's DISPLAY, else a private Xvfb (tests/conftest.py starts it the same way).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+
+
+def start_xvfb():
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "800x480x24",
+                             "-nolisten", "tcp"], pass_fds=(write_fd,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        os.environ["DISPLAY"] = ":" + pipe.readline().strip()
+    return proc
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pct(values, p):
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--ratings", type=int, default=1000)
+    args = ap.parse_args()
+    xvfb = None
+    if not os.environ.get("DISPLAY") and shutil.which("Xvfb"):
+        xvfb = start_xvfb()
+    from drivers.events import LinkState
+    from drivers.simulator import LineSimulator
+    from kiosk.app import embedded, pump_until
+    from kiosk.config import Config, Device, Display, Queue, Rating, Voice, Window
+
+    from kivy.core.window import Window as KivyWindow
+    from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+
+    sim = LineSimulator(window=5).start()
+    data = tempfile.mkdtemp(prefix="ui-bench-")
+    cfg = Config(device=Device(id="bench", data_dir=data),
+                 window=Window(number=5, name="综合受理", hall_name="市民服务中心"),
+                 queue=Queue(url=sim.port_path, dialect="line"),
+                 rating=Rating(thanks_s=0.01),
+                 display=Display(fullscreen=False, width=800, height=480),
+                 voice=Voice(mute=True))
+    app = embedded(cfg)
+    KivyWindow.size = (800, 480)
+    assert pump_until(lambda: app.flow.state.link is LinkState.CONNECTED, 10), "pty link"
+    flips: list[float] = []
+    KivyWindow.bind(on_flip=lambda *_: flips.append(time.perf_counter()))
+
+    def drawn_after(predicate, timeout=5.0) -> float:
+        """perf_counter of the first flip after predicate() became true."""
+        assert pump_until(predicate, timeout)
+        mark = len(flips)
+        assert pump_until(lambda: len(flips) > mark, timeout)
+        return flips[mark]
+
+    def one_rating(i: int) -> float:
+        t0 = time.perf_counter()
+        sim.send_bytes(f"DONE,5,A{i:04d},C{i},11410000\r\n".encode())
+        t1 = drawn_after(lambda: app.root.current == "rating")
+        app.flow.tap_level(4)
+        assert pump_until(lambda: app.root.current == "idle", 5)
+        return (t1 - t0) * 1000
+
+    for i in range(5):  # warm up: textures, fonts, the pty path
+        one_rating(90000 + i)
+    kiosk_ms = [one_rating(i) for i in range(args.runs)]
+
+    bare = ScreenManager(transition=NoTransition())
+    for name in ("a", "b"):
+        bare.add_widget(Screen(name=name))
+    KivyWindow.remove_widget(app.root)
+    KivyWindow.add_widget(bare)
+    bare_ms = []
+    for i in range(args.runs):
+        pump_until(timeout=0.005)
+        t0 = time.perf_counter()
+        bare.current = "b" if bare.current == "a" else "a"
+        mark = len(flips)
+        assert pump_until(lambda: len(flips) > mark, 5)
+        bare_ms.append((flips[mark] - t0) * 1000)
+    KivyWindow.remove_widget(bare)
+    KivyWindow.add_widget(app.root)
+
+    rss_before = rss_mb()
+    t0 = time.perf_counter()
+    for i in range(args.ratings):
+        one_rating(100000 + i)
+    elapsed = time.perf_counter() - t0
+    rss_after = rss_mb()
+    stored = len(app.flow.store.all())
+
+    print(f"DONE on the pty -> rating screen drawn ({args.runs} runs): "
+          f"median {statistics.median(kiosk_ms):.1f} ms, p99 {pct(kiosk_ms, 99):.1f} ms, "
+          f"max {max(kiosk_ms):.1f} ms")
+    print(f"bare Kivy screen switch -> drawn ({args.runs} runs): "
+          f"median {statistics.median(bare_ms):.1f} ms, p99 {pct(bare_ms, 99):.1f} ms")
+    print(f"RSS: {rss_before:.1f} MB before, {rss_after:.1f} MB after {args.ratings} more "
+          f"ratings ({elapsed:.1f} s, {stored} rows stored)")
+    app.stop_services()
+    sim.stop()
+    if xvfb is not None:
+        xvfb.terminate()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
