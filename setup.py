@@ -27,6 +27,7 @@ setup(
             "httpx>=0.27",
             "schemathesis>=3.30",
             "cryptography>=41",
+            "pyzbar>=0.1.9",
         ],
     },
     entry_points={

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import select
 import stat
 import threading
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from .events import LinkState
 from .keypad_codec import InputEventDecoder, KeyMap
+from .link import EventQueue
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class Keypad:
         self.selector = selector
         self.keymap = keymap
         self.grab = grab
-        self.events: queue.Queue = queue.Queue()
+        self.events = EventQueue()
         self.state = LinkState.CLOSED
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="keypad", daemon=True)

@@ -11,10 +11,25 @@ from .transport import Transport
 log = logging.getLogger(__name__)
 
 
+class EventQueue(queue.Queue):
+    """A queue that can ring a bell on every put, so the UI wakes for an event at once instead
+    of at its next poll. `wake` must be thread-safe (Kivy's Clock triggers are)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wake = None
+
+    def put(self, item, block=True, timeout=None) -> None:
+        super().put(item, block, timeout)
+        wake = self.wake
+        if wake is not None:
+            wake()
+
+
 class QueueLink(Protocol):
     """A running link: events arrive on `events`; the flow calls the senders."""
 
-    events: "queue.Queue"
+    events: EventQueue
     state: LinkState
 
     def start(self) -> None: ...
@@ -37,7 +52,7 @@ class LinkBase:
     name = "link"
 
     def __init__(self, url: str, baudrate: int = 9600) -> None:
-        self.events: queue.Queue = queue.Queue()
+        self.events = EventQueue()
         self.transport = Transport(url, self._on_bytes, self._on_state, baudrate, self.name)
 
     @property
@@ -71,7 +86,7 @@ class NullLink:
     """No queue system configured: the kiosk still rates what the screen starts."""
 
     def __init__(self) -> None:
-        self.events: queue.Queue = queue.Queue()
+        self.events = EventQueue()
         self.state = LinkState.CLOSED
 
     def start(self) -> None:

@@ -92,6 +92,8 @@ class KioskApp(App):
         self.tech_gate = PinGate(cfg.technician.pin_hash, lambda: self.ui_clock())
 
     def _run_services(self) -> None:
+        # An event wakes the pump at once (the DONE-to-screen time); the interval drives timers.
+        self.services.set_waker(Clock.create_trigger(self._pump))
         self.services.start()
         self._events = [Clock.schedule_interval(self._pump, PUMP_S),
                         Clock.schedule_interval(self._show_time, 1.0)]

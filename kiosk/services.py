@@ -95,6 +95,13 @@ class Services:
                 part.start()
         watchdog.ready(f"window {self.cfg.window.number}")
 
+    def set_waker(self, wake) -> None:
+        """Call wake() (thread-safe) whenever the link or keypad has an event for the flow."""
+        for part in (self.link, self.keypad):
+            events = getattr(part, "events", None)
+            if events is not None and hasattr(events, "wake"):
+                events.wake = wake
+
     def status(self) -> dict:
         """What the heartbeat and the technician menu report; safe from any thread (it reads
         the flow's immutable state snapshot and the uploader's own status)."""

@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libmtdev1                            # Kivy's touch input library
   fonts-wqy-microhei                   # a CJK font: Chinese without tofu boxes
   systemd                              # systemd-analyze verifies the unit files in the tests
+  libzbar0                             # the tests decode the kiosk's QR code as drawn
 )
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -111,3 +111,11 @@ def test_rating_written_while_link_is_down_is_sent_after_reconnect(tcp_queue):
         assert data == b"RATED,5,A1,3\r\n"
     finally:
         link.stop()
+
+
+def test_every_event_rings_the_wake_bell(simulator, link_on):
+    rung = []
+    link_on.events.wake = lambda: rung.append(1)
+    simulator.send_call("W1")
+    assert next_event(link_on) == Call("W1")
+    assert rung
