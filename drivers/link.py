@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import time
 from typing import Protocol
 
 from .events import LinkChanged, LinkState, StaffAction
@@ -67,6 +68,12 @@ class LinkBase:
 
     def request_next(self) -> None:
         self.staff_action(StaffAction.NEXT)
+
+    def counters(self) -> dict:
+        """Bytes heard and sent, and seconds since the last byte heard (None: never)."""
+        t = self.transport
+        ago = None if t.last_rx_at is None else round(time.monotonic() - t.last_rx_at, 1)
+        return {"rx_bytes": t.rx_bytes, "tx_bytes": t.tx_bytes, "last_rx_s_ago": ago}
 
     def _on_state(self, state: LinkState) -> None:
         if state is LinkState.CONNECTING:

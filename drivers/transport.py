@@ -36,6 +36,9 @@ class Transport:
         self._thread: threading.Thread | None = None
         self._pending: deque[bytes] = deque(maxlen=MAX_PENDING_WRITES)
         self.state = LinkState.CLOSED
+        # For the technician menu: proof the wire is alive without sending anything on it.
+        self.rx_bytes = self.tx_bytes = 0
+        self.last_rx_at: float | None = None  # time.monotonic() of the last byte heard
 
     def start(self) -> None:
         self._stop.clear()
@@ -57,6 +60,7 @@ class Transport:
                 try:
                     port.write(data)
                     port.flush()
+                    self.tx_bytes += len(data)
                     return True
                 except (serial.SerialException, OSError) as exc:
                     log.warning("write to %s failed: %s", self.url, exc)
@@ -123,6 +127,8 @@ class Transport:
                 log.warning("link %s lost: %s", self.url, exc)
                 return
             if data:
+                self.rx_bytes += len(data)
+                self.last_rx_at = time.monotonic()
                 try:
                     self._on_bytes(data)
                 except Exception:  # a codec bug must not kill the link

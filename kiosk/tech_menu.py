@@ -61,6 +61,18 @@ def ip_address(target: str = "192.0.2.1") -> str:
         return "-"
 
 
+def link_traffic(link) -> str:
+    """Bytes heard and sent on the queue link, and when it was last heard from."""
+    counters = getattr(link, "counters", None)
+    if counters is None:
+        return _("no queue system configured")
+    c = counters()
+    heard = (_("never heard") if c["last_rx_s_ago"] is None
+             else _("last heard {s} s ago").format(s=c["last_rx_s_ago"]))
+    return _("{rx} bytes in, {tx} bytes out, {heard}").format(rx=c["rx_bytes"], tx=c["tx_bytes"],
+                                                            heard=heard)
+
+
 def status_lines(app) -> list[tuple[str, str]]:
     """(label, value) rows for the menu, from the running app's parts."""
     cfg, flow = app.cfg, app.flow
@@ -74,7 +86,7 @@ def status_lines(app) -> list[tuple[str, str]]:
         (_("Device"), cfg.device.id),
         (_("Version"), __version__),
         (_("Queue link"), f"{link_state}  ({cfg.queue.dialect} {cfg.queue.url or '-'})"),
-        (_("Link detail"), type(link).__name__ if link is not None else "-"),
+        (_("Link traffic"), link_traffic(link)),
         (_("Last sync"), up.get("last_sync_at") or (_("never") if cfg.server.url else _("no server"))),
         (_("Sync error"), up.get("last_error") or "-"),
         (_("Backlog"), "-" if backlog is None else str(backlog)),
@@ -127,10 +139,12 @@ class TechMenu(ModalView):
             self.status_text = "\n".join(f"{k}:  {v}" for k, v in status_lines(self.app))
 
     def test_link(self) -> None:
-        """Sends nothing: every dialect's messages mean something to the queue system."""
+        """Sends nothing (every dialect's messages mean something to the queue system): shows
+        the link state and the traffic counters, so a live wire shows as bytes heard."""
         self.refresh()
         state = self.app.flow.state.link.value if self.app.flow else "-"
-        self.message = _("Link is {state}; nothing is sent to the queue system").format(state=state)
+        self.message = _("Link is {state}: {traffic}").format(state=state,
+                                                               traffic=link_traffic(self.app.link))
 
     def replay_voice(self) -> None:
         if self.app.voice is not None:

@@ -119,3 +119,13 @@ def test_every_event_rings_the_wake_bell(simulator, link_on):
     simulator.send_call("W1")
     assert next_event(link_on) == Call("W1")
     assert rung
+
+
+def test_traffic_counters_show_a_live_wire_without_sending(simulator, link_on):
+    assert link_on.counters() == {"rx_bytes": 0, "tx_bytes": 0, "last_rx_s_ago": None}
+    simulator.send_bytes(b"CALL,5,A1\r\n")
+    assert next_event(link_on) == Call("A1")
+    link_on.report_rated("A1", 5)
+    wait_for(lambda: link_on.counters()["tx_bytes"] == len(b"RATED,5,A1,5\r\n"))
+    c = link_on.counters()
+    assert c["rx_bytes"] == len(b"CALL,5,A1\r\n") and 0 <= c["last_rx_s_ago"] < 5
