@@ -13,6 +13,41 @@ import logging
 
 log = logging.getLogger(__name__)
 
+# The device tables, the same on SQLite and PostgreSQL; both stores' schema v2 creates them.
+DEVICE_TABLES = """
+    CREATE TABLE enrol_codes (
+        code_hash TEXT PRIMARY KEY,
+        hall TEXT NOT NULL,
+        "window" INTEGER,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        device_id TEXT
+    );
+    CREATE TABLE devices (
+        device_id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        qr_key TEXT NOT NULL,
+        hall TEXT NOT NULL,
+        "window" INTEGER,
+        enrolled_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE TABLE device_configs (
+        hall TEXT NOT NULL,
+        "window" INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        etag TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (hall, "window")
+    );
+    CREATE TABLE heartbeats (
+        device_id TEXT PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+"""
+
 DEVICE_COLUMNS = ("device_id", "hall", "window", "enrolled_at", "revoked_at")
 HALL_WIDE = 0  # device_configs."window" for a config that applies to every window of a hall
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .db_base import BaseStore, Tx
-from .db_devices import DevicesMixin
+from .db_devices import DEVICE_TABLES, DevicesMixin
 from .db_ratings import RatingsMixin
 
 log = logging.getLogger(__name__)
@@ -45,38 +45,7 @@ MIGRATIONS = [
     UPDATE ratings SET corrected_at = rated_at, case_key = 'legacy/' || uuid;
     CREATE UNIQUE INDEX ratings_case ON ratings (device_id, case_key) WHERE superseded = 0;
     CREATE INDEX ratings_corrected ON ratings (corrected_at);
-    CREATE TABLE enrol_codes (
-        code_hash TEXT PRIMARY KEY,
-        hall TEXT NOT NULL,
-        "window" INTEGER,
-        created_at TEXT NOT NULL,
-        expires_at TEXT NOT NULL,
-        used_at TEXT,
-        device_id TEXT
-    );
-    CREATE TABLE devices (
-        device_id TEXT PRIMARY KEY,
-        token_hash TEXT NOT NULL UNIQUE,
-        qr_key TEXT NOT NULL,
-        hall TEXT NOT NULL,
-        "window" INTEGER,
-        enrolled_at TEXT NOT NULL,
-        revoked_at TEXT
-    );
-    CREATE TABLE device_configs (
-        hall TEXT NOT NULL,
-        "window" INTEGER NOT NULL,
-        body TEXT NOT NULL,
-        etag TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (hall, "window")
-    );
-    CREATE TABLE heartbeats (
-        device_id TEXT PRIMARY KEY,
-        received_at TEXT NOT NULL,
-        body TEXT NOT NULL
-    );
-    """,
+    """ + DEVICE_TABLES,
 ]
 
 
