@@ -13,6 +13,7 @@ from kivy.uix.modalview import ModalView
 
 from . import __version__
 from .i18n import _
+from .widgets import LINK_TEXT
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def status_lines(app) -> list[tuple[str, str]]:
     if backlog is None and flow is not None and hasattr(flow.store, "backlog"):
         backlog = flow.store.backlog()
     link = app.link
-    link_state = flow.state.link.value if flow is not None else "-"
+    link_state = _(LINK_TEXT[flow.state.link]) if flow is not None else "-"
     return [
         (_("Device"), cfg.device.id),
         (_("Version"), __version__),
@@ -142,7 +143,7 @@ class TechMenu(ModalView):
         """Sends nothing (every dialect's messages mean something to the queue system): shows
         the link state and the traffic counters, so a live wire shows as bytes heard."""
         self.refresh()
-        state = self.app.flow.state.link.value if self.app.flow else "-"
+        state = _(LINK_TEXT[self.app.flow.state.link]) if self.app.flow else "-"
         self.message = _("Link is {state}: {traffic}").format(state=state,
                                                                traffic=link_traffic(self.app.link))
 

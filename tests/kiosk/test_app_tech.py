@@ -75,6 +75,7 @@ def test_menu_with_wrong_then_right_pin(kiosk_app, tap, screenshot, pin_hash):
     assert menu.unlocked
     text = menu.status_text
     assert "test-kiosk" in text and "0.1.0" in text and "IP" in text and "待上传:  0" in text
+    assert "叫号链路:  未接叫号系统" in text and "closed" not in text  # state in the UI language
     tap(menu.ids.test_link)
     assert "未发送任何数据" in menu.message and "未配置叫号系统" in menu.message
     tap(menu.ids.replay_voice)
