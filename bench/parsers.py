@@ -32,34 +32,23 @@ def stream(data: bytes):
     port.close()
 
 
-def line_decode(chunks):
-    splitter, n = lc.LineSplitter(), 0
-    for chunk in chunks:
-        for raw in splitter.feed(chunk):
-            if not isinstance(raw, lc.Dropped):
-                lc.parse_queue_line(raw, 5)
-                n += 1
-    return n
+def decode_with(make_decoder, is_message, to_message):
+    """A decode(chunks) -> count for one dialect: feed every chunk, convert every message."""
+    def decode(chunks):
+        dec, n = make_decoder(), 0
+        for chunk in chunks:
+            for item in dec.feed(chunk):
+                if is_message(item):
+                    to_message(item)
+                    n += 1
+        return n
+    return decode
 
 
-def frame_decode(chunks):
-    dec, n = fc.FrameDecoder(), 0
-    for chunk in chunks:
-        for frame in dec.feed(chunk):
-            if isinstance(frame, fc.Frame):
-                fc.to_message(frame)
-                n += 1
-    return n
-
-
-def caller_decode(chunks):
-    dec, n = cc.Caller68Decoder(), 0
-    for chunk in chunks:
-        for frame in dec.feed(chunk):
-            if isinstance(frame, cc.Frame):
-                cc.to_message(frame)
-                n += 1
-    return n
+line_decode = decode_with(lc.LineSplitter, lambda x: not isinstance(x, lc.Dropped),
+                          lambda raw: lc.parse_queue_line(raw, 5))
+frame_decode = decode_with(fc.FrameDecoder, lambda x: isinstance(x, fc.Frame), fc.to_message)
+caller_decode = decode_with(cc.Caller68Decoder, lambda x: isinstance(x, cc.Frame), cc.to_message)
 
 
 def timed(fn):
