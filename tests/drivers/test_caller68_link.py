@@ -5,9 +5,9 @@ import pytest
 
 from drivers import caller68_codec as cc
 from drivers.caller68_link import Caller68Link
-from drivers.events import Call, LinkChanged, LinkState, StaffAction, Waiting
+from drivers.events import Call, LinkState, StaffAction, Waiting
 from drivers.pty_pair import PtyPair
-from tests.waiting import wait_for
+from tests.waiting import link_events, wait_for
 
 
 class Host:
@@ -43,23 +43,6 @@ def caller(host):
     link.stop()
 
 
-def queue_events(link, want, timeout=3.0):
-    """The queue events (not link changes) once `want` of them arrived, plus any extra."""
-    out = []
-    deadline = time.monotonic() + timeout
-    while len(out) < want and time.monotonic() < deadline:
-        if link.events.empty():
-            time.sleep(0.02)
-            continue
-        ev = link.events.get()
-        if not isinstance(ev, LinkChanged):
-            out.append(ev)
-    time.sleep(0.1)
-    while not link.events.empty():
-        out.append(link.events.get())
-    return out
-
-
 def test_spec_call_next_key_is_sent_once_when_echoed(host, caller):
     caller.staff_action(StaffAction.NEXT)
     wait_for(lambda: host.keys)
@@ -77,10 +60,10 @@ def test_key_is_resent_three_times_without_echo(host, caller):
 def test_display_frame_tells_the_called_ticket_once(host, caller):
     shown = bytes.fromhex("FF 68 08 08 68 01 02 0A 0A 0A 01 02 03 27 16")
     host.pty.send_bytes(shown + shown + cc.encode(cc.display_waiting(1, 7)))
-    assert queue_events(caller, 2) == [Call("123"), Waiting(7)]
+    assert link_events(caller, 2, timeout=3, settle_s=0.1) == [Call("123"), Waiting(7)]
 
 
 def test_frames_for_other_callers_and_noise_are_ignored(host, caller):
     host.pty.send_bytes(b"\x68\x16\xff" + cc.encode(cc.display_ticket(2, "555"))
                         + cc.encode(cc.display_ticket(1, "042")))
-    assert queue_events(caller, 1) == [Call("042")]
+    assert link_events(caller, 1, timeout=3, settle_s=0.1) == [Call("042")]

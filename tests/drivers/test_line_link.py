@@ -8,14 +8,7 @@ from drivers.events import Call, Done, LinkChanged, LinkState
 from drivers.line_link import LineLink
 from drivers.simulator import LineSimulator
 
-from tests.waiting import wait_for
-
-
-def next_event(link, timeout=5.0, skip_link_changes=True):
-    while True:
-        ev = link.events.get(timeout=timeout)
-        if not (skip_link_changes and isinstance(ev, LinkChanged)):
-            return ev
+from tests.waiting import next_event, wait_for
 
 
 @pytest.fixture

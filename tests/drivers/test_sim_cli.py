@@ -1,17 +1,14 @@
 """The queue-system simulator command: scripts, every dialect, a kiosk link on the other end."""
-import subprocess
-import sys
-import time
 
 import pytest
 from click.testing import CliRunner
 
-from drivers.events import Call, Done, LinkChanged
+from drivers.events import Call, Done
 from drivers.factory import make_link
 from drivers.sim_cli import simulate
 from drivers.sim_script import ScriptError, parse_script
 from drivers.sim_session import SimSession
-from tests.waiting import wait_for
+from tests.waiting import link_events, wait_for
 
 SCRIPT = "0.1 LOGIN S1001\n0.1 CALL A023\n0.2 DONE A023 C1 11410000\n"
 
@@ -30,18 +27,6 @@ def test_bad_script_lines_name_the_line(line, word):
         parse_script("0 WAIT\n" + line)
 
 
-def kiosk_events(link, want, timeout=5.0):
-    got, deadline = [], time.monotonic() + timeout
-    while len(got) < want and time.monotonic() < deadline:
-        if link.events.empty():
-            time.sleep(0.02)
-            continue
-        ev = link.events.get()
-        if not isinstance(ev, LinkChanged):
-            got.append(ev)
-    return got
-
-
 @pytest.mark.parametrize("dialect", ["line", "frame"])
 def test_scripted_session_drives_a_kiosk_link(dialect):
     session = SimSession(dialect, window=5, addresses=[5], poll_s=0.05).start()
@@ -51,7 +36,7 @@ def test_scripted_session_drives_a_kiosk_link(dialect):
         wait_for(lambda: link.state.value == "connected")
         from drivers.sim_script import play
         play(parse_script(SCRIPT), session.send, sleep=lambda s: None)
-        events = kiosk_events(link, 3)
+        events = link_events(link, 3)
         assert [type(e).__name__ for e in events] == ["Login", "Call", "Done"]
         link.report_rated("A023", 4)
         heard = wait_for(lambda: None if session.heard.empty() else session.heard.get())
@@ -69,7 +54,7 @@ def test_caller68_session_shows_tickets_and_hears_keys():
         wait_for(lambda: link.state.value == "connected")
         from drivers.events import StaffAction
         link.staff_action(StaffAction.NEXT)
-        assert kiosk_events(link, 1) == [Call("001")]
+        assert link_events(link, 1) == [Call("001")]
         session.poll_caller_keys()
         assert session.heard.get(timeout=2) == "key next"
     finally:

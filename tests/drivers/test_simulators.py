@@ -5,18 +5,11 @@ import pytest
 
 from drivers import frame_codec as fc
 from drivers.caller68_link import Caller68Link
-from drivers.events import Call, Done, LinkChanged, LinkState, StaffAction
+from drivers.events import Call, Done, LinkState, StaffAction
 from drivers.frame_link import FrameLink
 from drivers.sim_caller68 import Caller68Host
 from drivers.sim_frame import FrameMaster
-from tests.waiting import wait_for
-
-
-def next_event(link, timeout=3.0):
-    while True:
-        ev = link.events.get(timeout=timeout)
-        if not isinstance(ev, LinkChanged):
-            return ev
+from tests.waiting import next_event, wait_for
 
 
 @pytest.fixture

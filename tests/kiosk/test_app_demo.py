@@ -8,6 +8,7 @@ import pytest
 from drivers.events import Call, Done, LinkChanged, LinkState, Login
 from kiosk.config import parse
 from kiosk.demo import DemoDriver, demo_config
+from tests.waiting import next_event
 
 
 def test_demo_config_round_trips_through_toml(tmp_path):
@@ -35,13 +36,6 @@ def counter():
     driver.stop()
     link.stop()
     sim.stop()
-
-
-def next_event(link, timeout=5.0):
-    while True:
-        event = link.events.get(timeout=timeout)
-        if not isinstance(event, LinkChanged):
-            return event
 
 
 def test_driver_calls_completes_and_moves_on(counter):
