@@ -29,12 +29,10 @@ def load_qr_key(cfg) -> str | None:
     """The per-device signing key from the enrolment token file, or None."""
     try:
         from sync.enrol import EnrolError, load_credentials
-
-        from .setup_common import token_path
     except ImportError:
         return None
     try:
-        return load_credentials(token_path(cfg)).qr_key or None
+        return load_credentials(cfg.token_path).qr_key or None
     except EnrolError as exc:
         log.info("no QR signing key: %s", exc)
         return None

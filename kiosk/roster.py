@@ -94,14 +94,13 @@ def load_site(cfg) -> Site:
     local TOML names the hall and window unless the server names them."""
     data_dir = Path(cfg.device.data_dir)
     site = Site(cfg.window.hall_name, cfg.window.name, cfg.ui.qr_base_url)
-    cache = Path(cfg.server.config_cache or data_dir / "device-config.json")
-    cached = _read_json(cache)
+    cached = _read_json(cfg.config_cache_path)
     server = cached.get("config") if isinstance(cached, dict) else None
     if isinstance(server, dict):
         site.hall_name = server.get("hall_name") or site.hall_name
         site.window_name = server.get("window_name") or site.window_name
         site.qr_base_url = server.get("qr_base_url") or site.qr_base_url
-        site.staff = parse_staff(server.get("staff"), cache.parent, data_dir)
+        site.staff = parse_staff(server.get("staff"), cfg.config_cache_path.parent, data_dir)
         site.source = "server"
     if not site.staff:
         roster = Path(cfg.ui.roster_file or data_dir / "roster.json")

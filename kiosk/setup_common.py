@@ -144,11 +144,6 @@ def valid_pin(pin: str) -> bool:
     return pin.isdigit() and 4 <= len(pin) <= 12
 
 
-def token_path(cfg: config.Config) -> Path:
-    """[server] token_file, else <data_dir>/device-token.json (where the uploader looks)."""
-    return cfg.token_path
-
-
 def read_token(cfg: config.Config) -> str | None:
     """The device token, or None when the kiosk is not enrolled.
 
@@ -156,7 +151,7 @@ def read_token(cfg: config.Config) -> str | None:
     just the token is accepted too.
     """
     try:
-        text = token_path(cfg).read_text(encoding="utf-8").strip()
+        text = cfg.token_path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
     try:

@@ -10,7 +10,7 @@ import click
 
 from . import __version__
 from .setup_common import FAILED, auth_headers, config_option, echo_json, fail, json_option, \
-    load_config, open_store, read_token, tls_verify, token_path
+    load_config, open_store, read_token, tls_verify
 
 
 def _last(store) -> tuple[str | None, dict | None]:
@@ -81,7 +81,7 @@ def _uploader(cfg, token):
     kw = {}
     params = inspect.signature(Uploader).parameters
     if "token_file" in params:  # the enrolment-aware uploader reads the token itself
-        kw["token_file"] = token_path(cfg)
+        kw["token_file"] = cfg.token_path
     if "ca_bundle" in params:
         kw["ca_bundle"] = cfg.server.ca_bundle or None
     return Uploader(cfg.db_path, cfg.server.url, cfg.server.batch_size, cfg.server.timeout_s, **kw)

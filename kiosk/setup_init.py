@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import config
-from .setup_common import FAILED, USAGE, fail, hash_pin, token_path, valid_pin, write_private
+from .setup_common import FAILED, USAGE, fail, hash_pin, valid_pin, write_private
 
 LANG_CHOICES = click.Choice(list(config.LANGUAGES))
 
@@ -196,11 +196,11 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
         fail(str(exc), USAGE)
 
     if cfg.server.url and code:
-        result = _enrol(cfg.server.url, code, cfg.server.ca_bundle, str(token_path(cfg)))
+        result = _enrol(cfg.server.url, code, cfg.server.ca_bundle, str(cfg.token_path))
         cfg.device.id = result["device_id"]
-        click.echo(f"enrolled as {cfg.device.id}; token in {token_path(cfg)}")
+        click.echo(f"enrolled as {cfg.device.id}; token in {cfg.token_path}")
         text = config.dump(cfg)
-    elif cfg.server.url and not token_path(cfg).exists():
+    elif cfg.server.url and not cfg.token_path.exists():
         click.echo("warning: not enrolled (no --code): the server will refuse uploads", err=True)
 
     changed = write_private(path, text)

@@ -6,8 +6,7 @@ import subprocess
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-from .setup_common import FAIL, PASS, SKIP, WARN, Check, auth_headers, read_token, tls_verify, \
-    token_path
+from .setup_common import FAIL, PASS, SKIP, WARN, Check, auth_headers, read_token, tls_verify
 
 MAX_SKEW_S = 120
 
@@ -37,7 +36,7 @@ def check_server(cfg) -> tuple[Check, Check, Check | None]:
     clock = _clock_from(resp.headers.get("Date"), base)
     token = read_token(cfg)
     if token is None:
-        return server, Check("token", FAIL, f"not enrolled: no token in {token_path(cfg)}",
+        return server, Check("token", FAIL, f"not enrolled: no token in {cfg.token_path}",
                              "kiosk-setup init --code <enrolment code from the server>"), clock
     # The device's own config needs the token (200, or 304); a server without that endpoint
     # (404) is asked with an empty upload instead: refused as invalid (422) once the token is

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .setup_common import FAILED, OK, echo_json, fail, token_path, write_private
+from .setup_common import FAILED, OK, echo_json, fail, write_private
 
 USER = "kiosk"
 GROUPS = ("dialout", "input", "video", "render", "audio")
@@ -169,7 +169,7 @@ def hand_secrets_to_user(plan: Plan, config_file: str) -> None:
         return
     files = [path]
     try:
-        files.append(plan.path(str(token_path(config.load(path))).lstrip("/")))
+        files.append(plan.path(str(config.load(path).token_path).lstrip("/")))
     except config.ConfigError:
         pass
     if not plan.live:
