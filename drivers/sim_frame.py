@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 
 from . import frame_codec as fc
 from .pty_pair import PtyPair
@@ -19,14 +18,15 @@ class BusHub:
     """One pty per bus drop; what the master sends reaches every drop, as on a real RS-485 pair."""
 
     def __init__(self, drops: int, on_kiosk_bytes) -> None:
-        self.ptys = [PtyPair() for _ in range(drops)]
-        for pty in self.ptys:
-            pty._on_bytes = lambda data, me=pty: self._from_drop(me, data, on_kiosk_bytes)
+        self._on_kiosk_bytes = on_kiosk_bytes
+        self.ptys: list[PtyPair] = []
+        for index in range(drops):
+            self.ptys.append(PtyPair(lambda data, i=index: self._from_drop(i, data)))
 
-    def _from_drop(self, source: PtyPair, data: bytes, on_kiosk_bytes) -> None:
-        on_kiosk_bytes(data)
-        for pty in self.ptys:  # other kiosks hear the answer too, and must ignore it
-            if pty is not source:
+    def _from_drop(self, source: int, data: bytes) -> None:
+        self._on_kiosk_bytes(data)
+        for index, pty in enumerate(self.ptys):  # other kiosks hear the answer too, and ignore it
+            if index != source:
                 pty.send_bytes(data)
 
     @property

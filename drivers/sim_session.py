@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import queue
 
+from . import frame_codec as fc
 from .events import Call, Done, StaffAction
 from .sim_caller68 import Caller68Host
 from .sim_frame import FrameMaster
@@ -55,8 +56,8 @@ class SimSession:
             while True:
                 addr, frame = self.sim.received.get()
                 fields = frame.fields
-                self.heard.put(f"@{addr} {'RATED' if frame.cmd == 0x81 else 'NEXT'} {fields}")
-                if frame.cmd == 0x82:
+                self.heard.put(f"@{addr} {'RATED' if frame.cmd == fc.RATED else 'NEXT'} {fields}")
+                if frame.cmd == fc.NEXT:
                     self.call_next(addr)
 
         threading.Thread(target=pump, name="sim-frame-pump", daemon=True).start()

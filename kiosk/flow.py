@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable, Protocol
 

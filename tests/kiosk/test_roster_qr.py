@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from kiosk.config import Config, Device, Server, Ui, Window
+from kiosk.config import Config, Device, Ui, Window
 from kiosk.flow import Case, FlowState
 from kiosk.qr import QrLinks, load_qr_key, qr_matrix
 from kiosk.roster import PLACEHOLDER, load_site

@@ -1,7 +1,6 @@
 """The kiosk's parts wired from config, without a screen: every dialect against its simulator
 over a real pty, and the staff keypad through a FIFO, all the way to a stored rating."""
 import os
-import threading
 import time
 
 import pytest

@@ -1,7 +1,5 @@
 """Config pull with ETag/304, set by CLI or admin API; heartbeats and the device list."""
 import json
-import subprocess
-import sys
 
 import requests
 
