@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .events import Call, StaffAction, Waiting
-from .framing import NEED_MORE, Dropped, HuntingDecoder
+from drivers.events import Call, StaffAction, Waiting
+from drivers.framing import NEED_MORE, Dropped, HuntingDecoder
 
 HEAD = b"\xff\x68"
 END = 0x16

@@ -5,9 +5,9 @@ import logging
 import queue
 import threading
 
-from . import caller68_codec as cc
-from .events import Call, StaffAction, Waiting
-from .link import LinkBase
+from drivers import caller68_codec as cc
+from drivers.events import Call, StaffAction, Waiting
+from drivers.link import LinkBase
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
 """Open the queue link a config asks for; the flow never learns which dialect runs."""
 from __future__ import annotations
 
-from .caller68_link import Caller68Link
-from .frame_link import FrameLink
-from .line_link import LineLink
-from .link import NullLink, QueueLink
+from drivers.caller68_link import Caller68Link
+from drivers.frame_link import FrameLink
+from drivers.line_link import LineLink
+from drivers.link import NullLink, QueueLink
 
 
 def make_link(dialect: str, url: str, window: int, baudrate: int = 9600,

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import fields
-from .events import Call, Done, Login, Logout, Pause, Recall, Resume
-from .framing import NEED_MORE, Dropped, HuntingDecoder
+from drivers import fields
+from drivers.events import Call, Done, Login, Logout, Pause, Recall, Resume
+from drivers.framing import NEED_MORE, Dropped, HuntingDecoder
 
 HEADER = b"\xaa\x55"
 MAX_PAYLOAD = 200

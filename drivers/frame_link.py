@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from . import frame_codec as fc
-from .events import StaffAction
-from .frame_outbox import EventOutbox
-from .link import LinkBase
+from drivers import frame_codec as fc
+from drivers.events import StaffAction
+from drivers.frame_outbox import EventOutbox
+from drivers.link import LinkBase
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .events import LinkState
-from .keypad_codec import InputEventDecoder, KeyMap
-from .link import EventQueue
+from drivers.events import LinkState
+from drivers.keypad_codec import InputEventDecoder, KeyMap
+from drivers.link import EventQueue
 
 log = logging.getLogger(__name__)
 

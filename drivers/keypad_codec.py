@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from evdev import ecodes
 
-from .events import StaffAction
+from drivers.events import StaffAction
 
 # struct input_event: struct timeval (two longs), __u16 type, __u16 code, __s32 value.
 EVENT = struct.Struct("@llHHi")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import fields
-from .events import Call, Done, Login, Logout, Pause, Recall, Resume
-from .framing import Dropped
+from drivers import fields
+from drivers.events import Call, Done, Login, Logout, Pause, Recall, Resume
+from drivers.framing import Dropped
 
 MAX_LINE = 256  # bytes, terminator included (spec)
 

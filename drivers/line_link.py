@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from . import line_codec as codec
-from .events import StaffAction
-from .link import LinkBase
+from drivers import line_codec as codec
+from drivers.events import StaffAction
+from drivers.link import LinkBase
 
 log = logging.getLogger(__name__)
 

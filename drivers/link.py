@@ -6,8 +6,8 @@ import queue
 import time
 from typing import Protocol
 
-from .events import LinkChanged, LinkState, StaffAction
-from .transport import Transport
+from drivers.events import LinkChanged, LinkState, StaffAction
+from drivers.transport import Transport
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 import queue
 
-from . import caller68_codec as cc
-from .events import StaffAction
-from .sim_endpoint import open_endpoint
+from drivers import caller68_codec as cc
+from drivers.events import StaffAction
+from drivers.sim_endpoint import open_endpoint
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from datetime import datetime
 
 import click
 
-from .events import Done, Pause, Recall, Resume
-from .sim_script import USAGE, ScriptError, parse_script, play
-from .sim_session import SimSession
+from drivers.events import Done, Pause, Recall, Resume
+from drivers.sim_script import USAGE, ScriptError, parse_script, play
+from drivers.sim_session import SimSession
 
 KEYS = """keys: n = call next   d = done (rating)   r = recall   p = pause/resume   q = quit"""
 

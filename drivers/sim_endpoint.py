@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import serial
 
-from .pty_pair import PtyPair
+from drivers.pty_pair import PtyPair
 
 log = logging.getLogger(__name__)
 

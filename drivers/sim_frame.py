@@ -5,9 +5,9 @@ import logging
 import queue
 import threading
 
-from . import frame_codec as fc
-from .pty_pair import PtyPair
-from .sim_endpoint import open_endpoint
+from drivers import frame_codec as fc
+from drivers.pty_pair import PtyPair
+from drivers.sim_endpoint import open_endpoint
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ import logging
 import time
 from dataclasses import dataclass
 
-from . import fields
-from .events import Call, Done, Login, Logout, Pause, Recall, Resume
+from drivers import fields
+from drivers.events import Call, Done, Login, Logout, Pause, Recall, Resume
 
 log = logging.getLogger(__name__)
 

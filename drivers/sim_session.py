@@ -4,11 +4,11 @@ from __future__ import annotations
 import logging
 import queue
 
-from . import frame_codec as fc
-from .events import Call, Done, StaffAction
-from .sim_caller68 import Caller68Host
-from .sim_frame import FrameMaster
-from .simulator import LineSimulator
+from drivers import frame_codec as fc
+from drivers.events import Call, Done, StaffAction
+from drivers.sim_caller68 import Caller68Host
+from drivers.sim_frame import FrameMaster
+from drivers.simulator import LineSimulator
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ import logging
 import queue
 from typing import Callable
 
-from . import line_codec as codec
-from .events import Call, Done
-from .sim_endpoint import open_endpoint
+from drivers import line_codec as codec
+from drivers.events import Call, Done
+from drivers.sim_endpoint import open_endpoint
 
 log = logging.getLogger(__name__)
 

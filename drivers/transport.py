@@ -9,7 +9,7 @@ from typing import Callable
 
 import serial
 
-from .events import LinkState
+from drivers.events import LinkState
 
 log = logging.getLogger(__name__)
 

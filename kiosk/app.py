@@ -9,11 +9,11 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty
 
-from .config import Config
-from .debounce import Debouncer, LongPress
-from .flow import Flow, FlowState, Mode
-from .i18n import install, language, register_font
-from .services import Services
+from kiosk.config import Config
+from kiosk.debounce import Debouncer, LongPress
+from kiosk.flow import Flow, FlowState, Mode
+from kiosk.i18n import install, language, register_font
+from kiosk.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +70,10 @@ class KioskApp(App):
 
     # -- services ---------------------------------------------------------------
     def _start_services(self) -> None:
-        from .qr import QrLinks, load_qr_key
-        from .roster import load_site
-        from .tech_menu import PinGate
-        from .voice import Player
+        from kiosk.qr import QrLinks, load_qr_key
+        from kiosk.roster import load_site
+        from kiosk.tech_menu import PinGate
+        from kiosk.voice import Player
 
         link, flow, uploader = self._given
         cfg = self.cfg
@@ -112,7 +112,7 @@ class KioskApp(App):
     def build(self):
         from kivy.core.window import Window
 
-        from .screens import load_kv
+        from kiosk.screens import load_kv
 
         register_font()
         load_kv()
@@ -122,7 +122,7 @@ class KioskApp(App):
         return self._make_root()
 
     def _make_root(self):
-        from .screens import KioskRoot
+        from kiosk.screens import KioskRoot
 
         root = KioskRoot(self.flow, self.site, self.qr_links, self.cfg.ui.staff_strip,
                          self.debouncer, self.long_press, self.open_tech_menu)
@@ -150,7 +150,7 @@ class KioskApp(App):
         self.set_language("en" if language() != "en" else "zh_CN")
 
     def open_tech_menu(self) -> None:
-        from .tech_menu import TechMenu
+        from kiosk.tech_menu import TechMenu
 
         if self.tech_menu is not None and self.tech_menu.parent is not None:
             return
@@ -199,7 +199,7 @@ class KioskApp(App):
             self.root.show_time()
 
     def _on_state(self, state: FlowState) -> None:
-        from .voice import announcements
+        from kiosk.voice import announcements
 
         prev, self._prev = self._prev or state, state
         if self.root is not None and self.root.flow is self.flow:

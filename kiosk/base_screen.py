@@ -6,8 +6,8 @@ import math
 from kivy.properties import NumericProperty
 from kivy.uix.screenmanager import Screen
 
-from .flow import FlowState
-from .i18n import _
+from kiosk.flow import FlowState
+from kiosk.i18n import _
 
 
 class KioskScreen(Screen):

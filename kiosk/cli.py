@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .config import ConfigError, load
+from kiosk.config import ConfigError, load
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,8 @@ def run(ctx: click.Context, config_path: str | None) -> None:
     except ConfigError as exc:
         _fail(exc)
     _prepare_kivy(ctx.obj["verbose"])
-    from .app import run as run_app
-    from .services import check
+    from kiosk.app import run as run_app
+    from kiosk.services import check
 
     try:
         check(cfg)
@@ -77,7 +77,7 @@ def demo(ctx: click.Context, windowed: bool, interval: float, data_dir: str | No
          language: str, screenshots: str | None) -> None:
     """Kiosk + simulated queue system + local server, all on this machine."""
     _prepare_kivy(ctx.obj["verbose"])
-    from .demo import run_demo
+    from kiosk.demo import run_demo
 
     run_demo(windowed=windowed, interval=interval, data_dir=data_dir, language=language,
              screenshots=screenshots)

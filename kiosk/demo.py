@@ -11,7 +11,7 @@ from pathlib import Path
 from drivers.events import Login
 from drivers.line_codec import Next, Rated
 
-from .config import Config, Device, Display, Queue, Server, Window, dump
+from kiosk.config import Config, Device, Display, Queue, Server, Window, dump
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None 
     from drivers.simulator import LineSimulator
     from server.runner import ServerThread
 
-    from .app import run as run_app
+    from kiosk.app import run as run_app
 
     data = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     data.mkdir(parents=True, exist_ok=True)

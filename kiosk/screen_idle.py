@@ -10,11 +10,11 @@ from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, Obj
 
 from drivers.events import LinkState
 
-from .base_screen import KioskScreen
-from .flow import FlowState
-from .i18n import _, language
-from .roster import PLACEHOLDER
-from .widgets import LINK_COLORS, LINK_TEXT
+from kiosk.base_screen import KioskScreen
+from kiosk.flow import FlowState
+from kiosk.i18n import _, language
+from kiosk.roster import PLACEHOLDER
+from kiosk.widgets import LINK_COLORS, LINK_TEXT
 
 
 class IdleScreen(KioskScreen):
@@ -69,7 +69,7 @@ class IdleScreen(KioskScreen):
         self.photo = staff.photo
 
     def _render_qr(self, state: FlowState) -> None:
-        from .qr import case_of
+        from kiosk.qr import case_of
 
         case = case_of(state)
         if case == self._qr_case:

@@ -2,10 +2,10 @@
 flow and draw what it says."""
 from __future__ import annotations
 
-from .base_screen import KioskScreen
-from .flow import FlowState, Mode
-from .i18n import _, level_label, reason_label
-from .widgets import LEVEL_COLORS, ReasonToggle
+from kiosk.base_screen import KioskScreen
+from kiosk.flow import FlowState, Mode
+from kiosk.i18n import _, level_label, reason_label
+from kiosk.widgets import LEVEL_COLORS, ReasonToggle
 
 MIN_TARGET_MM = 15.0  # each level button at least this wide and high on the configured panel
 

@@ -11,11 +11,11 @@ from kivy.lang import Builder
 from kivy.properties import ObjectProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from .base_screen import KioskScreen
-from .flow import FlowState, Mode
-from .screen_idle import IdleScreen
-from .screen_rating import ReasonsScreen, RatingScreen, ThanksScreen
-from .widgets import (LEVEL_COLORS, LINK_COLORS, LINK_TEXT, FlatButton, LevelButton,
+from kiosk.base_screen import KioskScreen
+from kiosk.flow import FlowState, Mode
+from kiosk.screen_idle import IdleScreen
+from kiosk.screen_rating import ReasonsScreen, RatingScreen, ThanksScreen
+from kiosk.widgets import (LEVEL_COLORS, LINK_COLORS, LINK_TEXT, FlatButton, LevelButton,
                       ReasonToggle)
 
 __all__ = ["KioskRoot", "KioskScreen", "IdleScreen", "RatingScreen", "ReasonsScreen",

@@ -9,10 +9,10 @@ from drivers.events import LinkChanged, LinkState, StaffAction
 from drivers.factory import make_link
 from drivers.keypad import KeypadChanged
 
-from . import watchdog
-from .config import Config, ConfigError
-from .flow import Flow, Timing
-from .store import Store
+from kiosk import watchdog
+from kiosk.config import Config, ConfigError
+from kiosk.flow import Flow, Timing
+from kiosk.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -10,14 +10,14 @@ import sys
 
 import click
 
-from . import __version__, config
-from .setup_common import FAILED, USAGE, echo_json
-from .setup_data import reset, status, sync
-from .setup_doctor import doctor
-from .setup_export import export
-from .setup_init import init
-from .setup_install import install, uninstall
-from .setup_link import monitor
+from kiosk import __version__, config
+from kiosk.setup_common import FAILED, USAGE, echo_json
+from kiosk.setup_data import reset, status, sync
+from kiosk.setup_doctor import doctor
+from kiosk.setup_export import export
+from kiosk.setup_init import init
+from kiosk.setup_install import install, uninstall
+from kiosk.setup_link import monitor
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from . import config
+from kiosk import config
 
 # Exit codes every kiosk-setup command keeps to (documented in the group's --help).
 OK, FAILED, USAGE = 0, 1, 2
@@ -188,7 +188,7 @@ def open_store(cfg: config.Config, create: bool = True):
     creates (the database, -wal, -shm) are handed to that owner, so the service can still
     write them afterwards.
     """
-    from .store import Store
+    from kiosk.store import Store
 
     if not create and not cfg.db_path.exists():
         return None

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .setup_common import FAILED, auth_headers, config_option, echo_json, fail, json_option, \
+from kiosk import __version__
+from kiosk.setup_common import FAILED, auth_headers, config_option, echo_json, fail, json_option, \
     load_config, open_store, read_token, tls_verify
 
 
@@ -33,7 +33,7 @@ def status(config_path, as_json) -> None:
     enrolment, the last successful upload, the backlog and the last rating. Exits 0, or 2
     when the config is invalid.
     """
-    from .setup_link import open_port
+    from kiosk.setup_link import open_port
 
     cfg = load_config(config_path)
     link = {"url": cfg.queue.url, "dialect": cfg.queue.dialect, "opens": None, "error": None}

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from . import config
-from .setup_common import FAIL, FAILED, OK, PASS, SKIP, WARN, Check, echo_json, \
+from kiosk import config
+from kiosk.setup_common import FAIL, FAILED, OK, PASS, SKIP, WARN, Check, echo_json, \
     open_store
-from .setup_netcheck import check_clock, check_server
+from kiosk.setup_netcheck import check_clock, check_server
 
 CHECKS = ("config", "queue", "keypad", "server", "token", "clock", "disk", "backlog", "fonts",
           "display")
@@ -19,7 +19,7 @@ MIN_FREE_MB, LOW_FREE_MB = 100, 500
 
 
 def check_queue(cfg, listen_s: float) -> Check:
-    from .setup_link import probe
+    from kiosk.setup_link import probe
 
     q = cfg.queue
     if not q.url:
@@ -96,7 +96,7 @@ def check_backlog(cfg) -> Check:
 
 
 def check_fonts() -> Check:
-    from .i18n import find_cjk_font
+    from kiosk.i18n import find_cjk_font
 
     font = find_cjk_font()
     if font is None:

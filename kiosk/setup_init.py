@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from . import config
-from .setup_common import FAILED, USAGE, fail, hash_pin, valid_pin, write_private
+from kiosk import config
+from kiosk.setup_common import FAILED, USAGE, fail, hash_pin, valid_pin, write_private
 
 LANG_CHOICES = click.Choice(list(config.LANGUAGES))
 
@@ -206,7 +206,7 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
     changed = write_private(path, text)
     click.echo(f"{'wrote' if changed else 'unchanged:'} {path}")
     if run_doctor:
-        from .setup_doctor import report, run_checks
+        from kiosk.setup_doctor import report, run_checks
 
         click.echo("running doctor:")
         raise SystemExit(report(run_checks(str(path)), as_json=False))

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from .setup_common import fail
-from .setup_system import RULES, TEMPLATE_BIN, UNIT_DIR, USER, Plan, ensure_user, \
+from kiosk.setup_common import fail
+from kiosk.setup_system import RULES, TEMPLATE_BIN, UNIT_DIR, USER, Plan, ensure_user, \
     hand_secrets_to_user, set_blanking, units_source, wanted_by
 
 

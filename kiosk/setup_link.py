@@ -15,7 +15,7 @@ import click
 
 from drivers import caller68_codec, frame_codec, line_codec
 
-from .setup_common import FAILED, config_option, fail, load_config
+from kiosk.setup_common import FAILED, config_option, fail, load_config
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .setup_common import FAILED, OK, echo_json, fail, write_private
+from kiosk.setup_common import FAILED, OK, echo_json, fail, write_private
 
 USER = "kiosk"
 GROUPS = ("dialout", "input", "video", "render", "audio")
@@ -161,7 +161,7 @@ def ensure_user(plan: Plan) -> None:
 
 def hand_secrets_to_user(plan: Plan, config_file: str) -> None:
     """The service runs as `kiosk`: its config and token (mode 0600) must belong to it."""
-    from . import config
+    from kiosk import config
 
     path = plan.path(config_file.lstrip("/"))
     if not path.is_file():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .clocks import utc_now
+from kiosk.clocks import utc_now
 
 log = logging.getLogger(__name__)
 

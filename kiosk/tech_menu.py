@@ -11,9 +11,9 @@ from typing import Callable
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
-from . import __version__
-from .i18n import _
-from .widgets import LINK_TEXT
+from kiosk import __version__
+from kiosk.i18n import _
+from kiosk.widgets import LINK_TEXT
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class PinGate:
     def __init__(self, pin_hash: str, clock: Callable[[], float] = time.monotonic,
                  verify: Callable[[str, str], bool] | None = None) -> None:
         if verify is None:
-            from .setup_common import verify_pin as verify
+            from kiosk.setup_common import verify_pin as verify
         self.pin_hash, self.clock, self._verify = pin_hash, clock, verify
         self.failures = 0
         self.locked_until = 0.0

@@ -84,7 +84,7 @@ def clips_for(announcement) -> list[str]:
 
 def announcements(before, after) -> list:
     """What to say when the flow goes from state `before` to `after` (FlowStates)."""
-    from .flow import Mode
+    from kiosk.flow import Mode
 
     said = []
     if after.calling and after.call_count != before.call_count:

@@ -94,7 +94,7 @@ class QrCode(Widget):
     texture = ObjectProperty(None, allownone=True)
 
     def on_data(self, _instance, data: str) -> None:
-        from .qr import qr_texture
+        from kiosk.qr import qr_texture
 
         self.texture = qr_texture(data) if data else None
 

@@ -21,8 +21,8 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.wire import API_PREFIX, BATCH_PATH, MAX_BATCH, BatchIn, BatchOut, ItemResult, RatingWire
 
-from .auth import device_from_token, require_admin
-from .clock_fix import DeviceClock
+from server.auth import device_from_token, require_admin
+from server.clock_fix import DeviceClock
 
 log = logging.getLogger(__name__)
 

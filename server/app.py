@@ -17,9 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.wire import BatchIn
 
-from . import api_ingest, device_config, enrol, heartbeat, phone
-from .api_ingest import MAX_BODY_BYTES, error
-from .auth import AuthSettings
+from server import api_ingest, device_config, enrol, heartbeat, phone
+from server.api_ingest import MAX_BODY_BYTES, error
+from server.auth import AuthSettings
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-from .db_base import BaseStore, Tx
-from .db_devices import DEVICE_TABLES, DevicesMixin
-from .db_ratings import RatingsMixin
+from server.db_base import BaseStore, Tx
+from server.db_devices import DEVICE_TABLES, DevicesMixin
+from server.db_ratings import RatingsMixin
 
 log = logging.getLogger(__name__)
 

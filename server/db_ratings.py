@@ -17,8 +17,8 @@ from datetime import datetime, timedelta, timezone
 
 from sync.wire import ItemResult, RatingWire
 
-from .clock_fix import DeviceClock, correct
-from .db_base import utc_iso
+from server.clock_fix import DeviceClock, correct
+from server.db_base import utc_iso
 
 log = logging.getLogger(__name__)
 

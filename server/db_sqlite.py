@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .db_base import BaseStore, Tx
-from .db_devices import DEVICE_TABLES, DevicesMixin
-from .db_ratings import RatingsMixin
+from server.db_base import BaseStore, Tx
+from server.db_devices import DEVICE_TABLES, DevicesMixin
+from server.db_ratings import RatingsMixin
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.wire import API_PREFIX, CONFIG_PATH, DeviceConfig
 
-from .auth import require_admin, require_device
-from .db_base import BaseStore, utc_iso
-from .enrol import Hall
+from server.auth import require_admin, require_device
+from server.db_base import BaseStore, utc_iso
+from server.enrol import Hall
 
 
 class DeviceConfigOut(DeviceConfig):

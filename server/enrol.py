@@ -19,8 +19,8 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.wire import API_PREFIX, ENROL_PATH, EnrolIn, EnrolOut
 
-from .auth import digest, new_secret, require_admin
-from .db_base import utc_iso
+from server.auth import digest, new_secret, require_admin
+from server.db_base import utc_iso
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 HALL_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.wire import API_PREFIX, HEARTBEAT_PATH, HeartbeatIn
 
-from .auth import require_admin, require_device
-from .clock_fix import DeviceClock, offset_s
-from .db_base import BaseStore, utc_iso
+from server.auth import require_admin, require_device
+from server.clock_fix import DeviceClock, offset_s
+from server.db_base import BaseStore, utc_iso
 
 router = APIRouter()
 

@@ -82,9 +82,9 @@ def import_ratings(file: Path, db_path: str, fmt: str | None, as_json: bool) -> 
     not (the valid ones are stored), 2 for an unreadable file.
     """
     try:
-        from .store import open_store
+        from server.store import open_store
     except ImportError:  # an older server: SQLite only
-        from .store import SQLiteStore as open_store
+        from server.store import SQLiteStore as open_store
 
     rows = read_file(file, fmt)
     valid, invalid = [], []

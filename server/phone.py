@@ -25,8 +25,8 @@ from kiosk.i18n import DOMAIN, LEVEL_LABELS, LOCALE_DIR, REASON_LABELS
 from sync.qr_token import QrTokenError, read_qr_token, signature, verify_qr_token
 from sync.wire import BAD_LEVELS, RatingWire
 
-from .clock_fix import DeviceClock
-from .device_config import config_for
+from server.clock_fix import DeviceClock
+from server.device_config import config_for
 
 PHONE_NS = uuidlib.UUID("8f1d2c1e-5b7a-4c59-9a51-6f0e0c1b2a3d")
 DEFAULT_REASONS = ["attitude", "efficiency", "competence", "notification", "multiple_trips",

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import uvicorn
 
-from .app import create_app
-from .auth import AuthSettings
-from .store import open_store
+from server.app import create_app
+from server.auth import AuthSettings
+from server.store import open_store
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .db_base import Store, parse_iso, utc_iso
-from .db_ratings import COLUMNS, COLUMN_SQL
-from .db_sqlite import MIGRATIONS, SQLiteStore
+from server.db_base import Store, parse_iso, utc_iso
+from server.db_ratings import COLUMNS, COLUMN_SQL
+from server.db_sqlite import MIGRATIONS, SQLiteStore
 
 __all__ = ["Store", "SQLiteStore", "MIGRATIONS", "COLUMNS", "COLUMN_SQL", "open_store",
            "utc_iso", "parse_iso", "is_postgres_url"]
@@ -20,7 +20,7 @@ def is_postgres_url(db: str | Path) -> bool:
 def open_store(db: str | Path, schema: str | None = None):
     """A PostgresStore for a postgresql:// URL, else a SQLiteStore on that file."""
     if is_postgres_url(db):
-        from .db_postgres import PostgresStore
+        from server.db_postgres import PostgresStore
 
         return PostgresStore(str(db), schema=schema)
     return SQLiteStore(db)

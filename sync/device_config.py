@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from .wire import CONFIG_PATH
+from sync.wire import CONFIG_PATH
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from .wire import ENROL_PATH, EnrolOut
+from sync.wire import ENROL_PATH, EnrolOut
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import requests
 
 from kiosk.clocks import since_boot, utc_now
 
-from .wire import HEARTBEAT_PATH, HeartbeatIn
+from sync.wire import HEARTBEAT_PATH, HeartbeatIn
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -58,7 +58,7 @@ class HeartbeatSender:
         self._thread: threading.Thread | None = None
 
     def send_once(self) -> bool:
-        from .enrol import EnrolError, load_credentials
+        from sync.enrol import EnrolError, load_credentials
 
         try:
             token = load_credentials(self.token_file).token

@@ -51,7 +51,7 @@ from kiosk import clocks
 from kiosk.clocks import utc_now
 from kiosk.store import Store
 
-from .wire import BATCH_PATH, BatchOut, RatingWire, to_wire
+from sync.wire import BATCH_PATH, BatchOut, RatingWire, to_wire
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +242,7 @@ class Uploader:
         session.verify = self._verify
         token = self._token
         if token is None and self.token_file is not None:
-            from .enrol import EnrolError, load_credentials
+            from sync.enrol import EnrolError, load_credentials
 
             try:
                 token = load_credentials(self.token_file).token
