@@ -1,11 +1,11 @@
 """Packaging for the 好差评 evaluator kiosk, its drivers, sync client and central server."""
-from setuptools import setup
+from setuptools import find_packages, setup
 
 setup(
     name="haochaping-kiosk",
     version="0.1.0",
     description="Counter-side evaluator kiosk (政务服务好差评) and its central collection server",
-    packages=["kiosk", "drivers", "sync", "server"],
+    packages=find_packages(include=["kiosk*", "drivers*", "sync*", "server*"]),
     package_data={"kiosk": ["locale/*/LC_MESSAGES/*.mo"]},
     python_requires=">=3.11",
     install_requires=[
@@ -33,7 +33,7 @@ setup(
     entry_points={
         "console_scripts": [
             "kiosk=kiosk.cli:main",
-            "kiosk-setup=kiosk.setup_cli:main",
+            "kiosk-setup=kiosk.setup.cli:main",
             "kiosk-server=server.cli:main",
         ]
     },

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from drivers.events import Call, LinkState  # noqa: E402
 from drivers.frame_link import FrameLink  # noqa: E402
-from drivers.sim_frame import FrameMaster  # noqa: E402
+from drivers.sim.frame import FrameMaster  # noqa: E402
 
 
 def main() -> None:

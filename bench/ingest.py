@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
 
-from server.db_ratings import COLUMN_SQL, COLUMNS  # noqa: E402
-from server.enrol import create_code  # noqa: E402
+from server.db.ratings import COLUMN_SQL, COLUMNS  # noqa: E402
+from server.api.enrol import create_code  # noqa: E402
 from server.runner import ServerThread  # noqa: E402
 from sync.enrol import enrol  # noqa: E402
 from sync.wire import BATCH_PATH  # noqa: E402
@@ -82,7 +82,7 @@ def rows(n_batches: int) -> list[list[tuple]]:
 
 
 def raw_sqlite_rate(path: Path, n_batches: int) -> float:
-    from server.db_sqlite import SQLiteStore
+    from server.db.sqlite import SQLiteStore
 
     SQLiteStore(path).close()  # same schema and indexes
     conn = sqlite3.connect(str(path), isolation_level=None)
@@ -104,7 +104,7 @@ def raw_sqlite_rate(path: Path, n_batches: int) -> float:
 def raw_pg_rate(url: str, schema: str, n_batches: int) -> float:
     import psycopg
 
-    from server.db_postgres import PostgresStore
+    from server.db.postgres import PostgresStore
 
     PostgresStore(url, schema=schema).close()
     sql = (f"INSERT INTO ratings ({COLUMN_SQL}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "

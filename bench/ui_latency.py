@@ -58,8 +58,8 @@ def main() -> int:
     if not os.environ.get("DISPLAY") and shutil.which("Xvfb"):
         xvfb = start_xvfb()
     from drivers.events import LinkState
-    from drivers.simulator import LineSimulator
-    from kiosk.app import embedded, pump_until
+    from drivers.sim.line import LineSimulator
+    from kiosk.ui.app import embedded, pump_until
     from kiosk.config import Config, Device, Display, Queue, Rating, Voice, Window
 
     from kivy.core.window import Window as KivyWindow

@@ -115,10 +115,10 @@ def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None 
     """Start server, simulator and driver, run the kiosk until its window closes, tidy up."""
     from kivy.clock import Clock
 
-    from drivers.simulator import LineSimulator
+    from drivers.sim.line import LineSimulator
     from server.runner import ServerThread
 
-    from kiosk.app import run as run_app
+    from kiosk.ui.app import run as run_app
 
     data = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     data.mkdir(parents=True, exist_ok=True)

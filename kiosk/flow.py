@@ -12,8 +12,8 @@ from drivers.events import (Call, Done, LinkChanged, LinkState, Login, Logout, P
                             Resume, StaffAction, Waiting)
 from sync.wire import BAD_LEVELS
 
-from kiosk.clocks import boot_id, since_boot, utc_now
-from kiosk.store import NewRating, Store
+from sync.clocks import boot_id, since_boot, utc_now
+from sync.outbox import NewRating, Store
 
 log = logging.getLogger(__name__)
 

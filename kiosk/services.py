@@ -12,7 +12,7 @@ from drivers.keypad import KeypadChanged
 from kiosk import watchdog
 from kiosk.config import Config, ConfigError
 from kiosk.flow import Flow, Timing
-from kiosk.store import Store
+from sync.outbox import Store
 
 log = logging.getLogger(__name__)
 

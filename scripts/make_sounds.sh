@@ -2,7 +2,7 @@
 # Regenerate the kiosk's Mandarin voice clips in assets/sounds/ (committed, so the kiosk and the
 # tests never need espeak). Needs espeak-ng and sox (apt-get install espeak-ng sox).
 # Output: 16 kHz mono 16-bit WAV, leading and trailing silence trimmed. Same input, same files:
-# the clip list below is the one kiosk/voice.py joins (digits, letters, 十/百, phrases).
+# the clip list below is the one kiosk/ui/voice.py joins (digits, letters, 十/百, phrases).
 set -eu
 cd "$(dirname "$0")/.."
 OUT=assets/sounds

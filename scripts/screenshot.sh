@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 rm -rf tests/screenshots
-env -u DISPLAY .venv/bin/pytest -q -p no:cacheprovider tests/kiosk/test_app_screens.py \
-    tests/kiosk/test_app_idle.py tests/kiosk/test_app_rating.py tests/kiosk/test_app_tech.py \
+env -u DISPLAY .venv/bin/pytest -q -p no:cacheprovider tests/kiosk/ui/test_screens.py \
+    tests/kiosk/ui/test_idle.py tests/kiosk/ui/test_rating.py tests/kiosk/ui/test_tech.py \
     tests/test_end_to_end.py
 find tests/screenshots -name '*.png' | sort

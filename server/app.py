@@ -17,8 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.wire import BatchIn
 
-from server import api_ingest, device_config, enrol, heartbeat, phone
-from server.api_ingest import MAX_BODY_BYTES, error
+from server.api import device_config, enrol, heartbeat, phone
+from server.api import ingest as api_ingest
+from server.api.ingest import MAX_BODY_BYTES, error
 from server.auth import AuthSettings
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ db_option = click.option(
 
 
 def _open(db: str):
-    from server.store import open_store
+    from server.db.store import open_store
 
     try:
         return open_store(db)
@@ -87,7 +87,7 @@ def serve(host: str, port: int, db: str, ssl_certfile: str | None, ssl_keyfile: 
 @db_option
 def enrol_code(hall: str, window: int | None, ttl_hours: float, as_json: bool, db: str) -> None:
     """Make a one-time enrolment code; the kiosk trades it for its device id and token."""
-    from server.enrol import create_code
+    from server.api.enrol import create_code
 
     store = _open(db)
     try:
@@ -108,7 +108,7 @@ def enrol_code(hall: str, window: int | None, ttl_hours: float, as_json: bool, d
 @db_option
 def revoke(device_id: str, db: str) -> None:
     """Revoke a device: its token gets 401 from now on (its kiosk keeps its ratings)."""
-    from server.db_base import utc_iso
+    from server.db.base import utc_iso
 
     store = _open(db)
     try:
@@ -131,7 +131,7 @@ def set_config_cmd(hall: str, window: int | None, file, db: str) -> None:
     reasons, rating_timeout_s, qr_base_url; "-" reads standard input)."""
     from pydantic import ValidationError
 
-    from server.device_config import set_config
+    from server.api.device_config import set_config
 
     try:
         config = json.load(file)
@@ -169,7 +169,7 @@ def migrate(db: str) -> None:
     store.close()
 
 
-from server.import_ratings import import_ratings  # noqa: E402 - registered after the group exists
+from server.db.importer import import_ratings  # noqa: E402 - registered after the group exists
 
 main.add_command(import_ratings)
 

@@ -13,7 +13,7 @@ import uvicorn
 
 from server.app import create_app
 from server.auth import AuthSettings
-from server.store import open_store
+from server.db.store import open_store
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 import requests
 
-from kiosk.clocks import since_boot, utc_now
+from sync.clocks import since_boot, utc_now
 
 from sync.wire import HEARTBEAT_PATH, HeartbeatIn
 

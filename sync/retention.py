@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from kiosk.store import Store
+from sync.outbox import Store
 
 log = logging.getLogger(__name__)
 CHUNK = 1000

@@ -47,9 +47,9 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from pydantic import ValidationError
 
-from kiosk import clocks
-from kiosk.clocks import utc_now
-from kiosk.store import Store
+from sync import clocks
+from sync.clocks import utc_now
+from sync.outbox import Store
 
 from sync.wire import BATCH_PATH, BatchOut, RatingWire, to_wire
 

@@ -25,7 +25,7 @@ def server(tmp_path):
 
 @pytest.fixture
 def queue_side():
-    from drivers.simulator import LineSimulator
+    from drivers.sim.line import LineSimulator
 
     sim = LineSimulator(window=5).start()
     yield sim
@@ -37,7 +37,7 @@ def app(display, tmp_path, server, queue_side):
     from kivy.app import App
     from kivy.core.window import Window as KivyWindow
 
-    from kiosk.app import embedded, pump_until
+    from kiosk.ui.app import embedded, pump_until
 
     cfg = Config(
         device=Device(id="e2e-kiosk", data_dir=str(tmp_path / "kiosk"), language="zh_CN"),
@@ -58,7 +58,7 @@ def app(display, tmp_path, server, queue_side):
 def tap(widget):
     from kivy.tests.common import UnitTestTouch
 
-    from kiosk.app import pump_until
+    from kiosk.ui.app import pump_until
 
     x, y = widget.to_window(*widget.center)
     touch = UnitTestTouch(x, y)
@@ -71,7 +71,7 @@ def tap(widget):
 def test_done_rate_satisfied_reaches_queue_store_and_server(app, queue_side, server, tmp_path):
     from pathlib import Path
 
-    from kiosk.app import pump_until
+    from kiosk.ui.app import pump_until
 
     queue_side.send_bytes(b"DONE,5,A023,C1,11410000\r\n")
     assert pump_until(lambda: app.root.current == "rating", 5), "rating screen pops"

@@ -3,7 +3,7 @@ import socket
 import threading
 import pytest
 
-from drivers.simulator import LineSimulator
+from drivers.sim.line import LineSimulator
 
 
 @pytest.fixture

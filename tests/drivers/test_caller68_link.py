@@ -6,7 +6,7 @@ import pytest
 from drivers import caller68_codec as cc
 from drivers.caller68_link import Caller68Link
 from drivers.events import Call, LinkState, StaffAction, Waiting
-from drivers.pty_pair import PtyPair
+from drivers.sim.pty_pair import PtyPair
 from tests.waiting import link_events, wait_for
 
 

@@ -6,7 +6,7 @@ import pytest
 from drivers import frame_codec as fc
 from drivers.events import Call, Done, LinkChanged, LinkState, StaffAction
 from drivers.frame_link import FrameLink
-from drivers.pty_pair import PtyPair
+from drivers.sim.pty_pair import PtyPair
 from tests.waiting import wait_for
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from kiosk.config import Config, Device, Display, Rating, Technician, Ui, Voice, Window
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 PANEL = (800, 480)  # the Pi 7-inch panel
 SIZES = {"panel": (800, 480), "wide": (1024, 600), "large": (1280, 800), "portrait": (720, 1280)}
 
@@ -44,7 +44,7 @@ def kiosk_app(display, tmp_path):
     """make(language=..., **rating) -> the running KioskApp on idle with a fresh store."""
     from kivy.app import App
 
-    from kiosk.app import embedded, pump_until
+    from kiosk.ui.app import embedded, pump_until
 
     def make(language: str = "zh_CN", size: tuple[int, int] = PANEL, ui: Ui | None = None,
              technician: Technician | None = None, files: dict | None = None, **rating):
@@ -72,7 +72,7 @@ def tap():
     """tap(widget): a real touch down/up at the widget's centre, through the Window."""
     from kivy.tests.common import UnitTestTouch
 
-    from kiosk.app import pump_until
+    from kiosk.ui.app import pump_until
 
     def do(widget, after: float = 1.0) -> None:
         """`after` seconds of injected UI time pass first (a deliberate tap, not a bounce)."""
@@ -98,7 +98,7 @@ def screenshot():
         """The whole window (popups included) to tests/screenshots/<test name>/<name>.png."""
         from kivy.core.window import Window as KivyWindow
 
-        from kiosk.app import pump_until
+        from kiosk.ui.app import pump_until
 
         test = os.environ.get("PYTEST_CURRENT_TEST", "misc").split("::")[-1].split(" ")[0]
         folder = SCREENSHOTS / test.replace("[", "-").replace("]", "")

@@ -6,7 +6,7 @@ import pytest
 from drivers.events import (Call, Done, LinkChanged, LinkState, Login, Logout, Pause, Recall,
                             Resume, StaffAction, Waiting)
 from kiosk.flow import Flow, Mode, Timing
-from kiosk.store import Store
+from sync.outbox import Store
 
 
 class Clock:

@@ -8,7 +8,7 @@ import pytest
 from drivers import frame_codec as fc
 from drivers.events import Call, Done
 from drivers.keypad_codec import key_press
-from drivers.sim_session import SimSession
+from drivers.sim.session import SimSession
 from kiosk import config
 from kiosk.flow import Mode
 from kiosk.services import Services
@@ -143,7 +143,7 @@ def test_services_tell_systemd_ready_and_alive(tmp_path, running, monkeypatch):
 def test_an_enrolled_kiosk_uploads_with_its_token_and_beats_its_heart(tmp_path, running):
     """Enrol against a real server that requires tokens, then rate: the rating arrives and the
     server knows the device's last heartbeat."""
-    from server.enrol import create_code
+    from server.api.enrol import create_code
     from server.runner import ServerThread
     from sync.enrol import enrol
 

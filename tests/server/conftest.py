@@ -11,9 +11,9 @@ import uuid
 import pytest
 import requests
 
-from server.enrol import create_code
+from server.api.enrol import create_code
 from server.runner import ServerThread
-from server.store import open_store
+from server.db.store import open_store
 from sync.enrol import enrol
 from tests.helpers.databases import PgSchema, pg_unreachable_reason
 

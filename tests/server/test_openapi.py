@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from server.enrol import create_code
+from server.api.enrol import create_code
 from server.runner import ServerThread
 from sync.enrol import enrol
 

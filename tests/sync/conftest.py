@@ -3,7 +3,7 @@ import socket
 
 import pytest
 
-from kiosk.store import NewRating, Store
+from sync.outbox import NewRating, Store
 from server.runner import ServerThread
 from sync.uploader import Uploader
 

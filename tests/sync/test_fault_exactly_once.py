@@ -6,8 +6,8 @@ import time
 
 import requests
 
-from kiosk.store import SYNCED
-from server.enrol import create_code
+from sync.outbox import SYNCED
+from server.api.enrol import create_code
 from server.runner import ServerThread
 from sync.enrol import enrol
 from tests.helpers.fault_proxy import FaultProxy

@@ -1,7 +1,7 @@
 """Local purge: old synced ratings go, a size cap is kept, unsynced ratings never go."""
 from datetime import datetime, timedelta, timezone
 
-from kiosk.store import PENDING, REJECTED, SYNCED
+from sync.outbox import PENDING, REJECTED, SYNCED
 from sync.retention import purge
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)

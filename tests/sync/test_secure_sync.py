@@ -2,8 +2,8 @@
 import pytest
 import requests
 
-from kiosk.store import PENDING, SYNCED
-from server.enrol import create_code
+from sync.outbox import PENDING, SYNCED
+from server.api.enrol import create_code
 from server.runner import ServerThread
 from sync.enrol import enrol
 from tests.helpers.tls import make_ca_and_server_cert

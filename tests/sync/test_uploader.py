@@ -4,7 +4,7 @@ import time
 import pytest
 import requests
 
-from kiosk.store import PENDING, REJECTED, SYNCED
+from sync.outbox import PENDING, REJECTED, SYNCED
 from server.runner import ServerThread
 from sync.uploader import Uploader
 from tests.helpers.fault_proxy import FaultProxy

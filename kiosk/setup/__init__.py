@@ -1,0 +1,1 @@
+"""kiosk-setup: the field technician’s CLI, one module per command family."""

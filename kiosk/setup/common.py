@@ -1,0 +1,215 @@
+"""Shared by the `kiosk-setup` commands: exit codes, safe file writes, the PIN hash, the token.
+
+The app may use `verify_pin` and `read_token` too; nothing here imports Kivy.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from kiosk import config
+
+# Exit codes every kiosk-setup command keeps to (documented in the group's --help).
+OK, FAILED, USAGE = 0, 1, 2
+# A doctor check's outcome.
+PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
+
+
+@dataclass
+class Check:
+    """One doctor finding: what was checked, how it went, and the fix when it did not pass."""
+
+    name: str
+    status: str
+    message: str
+    fix: str = ""
+
+# scrypt cost: ~16 MiB and ~50 ms on a Pi 4; the PIN is short, so the cost does the work.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
+
+
+def config_option(func):
+    """The --config option every command that reads the kiosk config takes."""
+    return click.option(
+        "--config", "config_path", type=click.Path(dir_okay=False),
+        help="Config file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml).")(func)
+
+
+def json_option(func):
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print machine-readable JSON instead of text.")(func)
+
+
+def fail(message: str, code: int = USAGE) -> None:
+    """Print `error: message` to stderr and exit with `code` (2: usage or config error)."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def load_config(config_path: str | None) -> config.Config:
+    """The config, or exit 2 with the loader's message naming file, section and key."""
+    try:
+        return config.load(config_path)
+    except config.ConfigError as exc:
+        fail(str(exc))
+        raise  # unreachable; keeps type checkers calm
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def write_private(path: str | os.PathLike, text: str, mode: int = 0o600) -> bool:
+    """Write `text` atomically (temp file in the same folder, fsync, os.replace) with `mode`.
+
+    A file that exists keeps its owner (install hands the config and token to the kiosk
+    user). Returns False and leaves the file alone when it already holds this text and mode.
+    """
+    path = Path(path)
+    owner = None
+    try:
+        st = path.stat()
+        owner = (st.st_uid, st.st_gid)
+        if path.read_text(encoding="utf-8") == text and (st.st_mode & 0o777) == mode:
+            return False
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        try:
+            os.fchmod(fd, mode)  # before any byte is written: a secret is never world-readable
+        except OSError:
+            if mode & 0o077 == 0:
+                raise
+            # a public file on a USB stick (vfat) whose modes cannot be set: fine
+        if owner and os.geteuid() == 0 and owner != (0, 0):
+            os.fchown(fd, *owner)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # the rename itself survives a power cut
+    finally:
+        os.close(dir_fd)
+    return True
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def hash_pin(pin: str) -> str:
+    """`scrypt$n$r$p$salt$hash` of a PIN with a fresh random salt; the PIN is not kept."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
+                            dklen=32)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    """Does `pin` match a hash from hash_pin()? Constant-time; False for anything malformed."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        want = base64.b64decode(digest)
+        got = hashlib.scrypt(pin.encode("utf-8"), salt=base64.b64decode(salt), n=int(n),
+                             r=int(r), p=int(p), dklen=len(want), maxmem=64 * 1024 * 1024)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, want)
+
+
+def valid_pin(pin: str) -> bool:
+    return pin.isdigit() and 4 <= len(pin) <= 12
+
+
+def read_token(cfg: config.Config) -> str | None:
+    """The device token, or None when the kiosk is not enrolled.
+
+    The file is the enrolment client's JSON ({"device_id", "token", ...}); a file holding
+    just the token is accepted too.
+    """
+    try:
+        text = cfg.token_path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text or None
+    token = data.get("token") if isinstance(data, dict) else None
+    return str(token) if token else None
+
+
+def auth_headers(token: str | None) -> dict[str, str]:
+    """HTTP headers that present the device token (the enrolment client's, when it has them)."""
+    if not token:
+        return {}
+    try:
+        from sync import enrol
+
+        if hasattr(enrol, "auth_headers"):
+            return dict(enrol.auth_headers(token))
+    except ImportError:
+        pass
+    return {"Authorization": f"Bearer {token}"}
+
+
+def tls_verify(cfg: config.Config):
+    """`verify=` for requests: the configured CA bundle, else the system's trust store."""
+    return cfg.server.ca_bundle or True
+
+
+def open_store(cfg: config.Config, create: bool = True):
+    """The kiosk's Store, or None when it does not exist and create is False.
+
+    Run as root on a kiosk whose data folder belongs to the `kiosk` user, the files SQLite
+    creates (the database, -wal, -shm) are handed to that owner, so the service can still
+    write them afterwards.
+    """
+    from sync.outbox import Store
+
+    if not create and not cfg.db_path.exists():
+        return None
+    store = Store(cfg.db_path)
+    _give_back(cfg.db_path)
+    return store
+
+
+def _give_back(db_path: Path) -> None:
+    if os.geteuid() != 0:
+        return
+    try:
+        owner = db_path.parent.stat()
+    except FileNotFoundError:
+        return
+    if owner.st_uid == 0:
+        return
+    for suffix in ("", "-wal", "-shm"):
+        target = Path(f"{db_path}{suffix}")
+        try:
+            if target.stat().st_uid != owner.st_uid:
+                os.chown(target, owner.st_uid, owner.st_gid)
+        except FileNotFoundError:
+            pass

@@ -1,0 +1,196 @@
+"""The kiosk's local data from the technician's side: `status`, `sync` (upload now), `reset`."""
+from __future__ import annotations
+
+import inspect
+import shutil
+import subprocess
+from pathlib import Path
+
+import click
+
+from kiosk import __version__
+from kiosk.setup.common import FAILED, auth_headers, config_option, echo_json, fail, json_option, \
+    load_config, open_store, read_token, tls_verify
+
+
+def _last(store) -> tuple[str | None, dict | None]:
+    synced = store.db.execute("SELECT max(synced_at) FROM ratings WHERE sync_state = 'synced'"
+                              ).fetchone()[0]
+    row = store.db.execute("SELECT rated_at, level, ticket, window FROM ratings "
+                           "ORDER BY rowid DESC LIMIT 1").fetchone()
+    last = dict(zip(("rated_at", "level", "ticket", "window"), row)) if row else None
+    return synced, last
+
+
+@click.command("status")
+@config_option
+@json_option
+def status(config_path, as_json) -> None:
+    """Show who this kiosk is and how it is doing.
+
+    Device id, software version, the queue link (configured URL and whether it opens
+    now; while the kiosk service runs it holds the port, shown as in use), the server and
+    enrolment, the last successful upload, the backlog and the last rating. Exits 0, or 2
+    when the config is invalid.
+    """
+    from kiosk.setup.link import open_port
+
+    cfg = load_config(config_path)
+    link = {"url": cfg.queue.url, "dialect": cfg.queue.dialect, "opens": None, "error": None}
+    if cfg.queue.url:
+        port, error = open_port(cfg.queue.url, cfg.queue.baudrate)
+        link.update(opens=port is not None, error=error)
+        if port is not None:
+            port.close()
+    info = {"device_id": cfg.device.id, "version": __version__, "config": str(cfg.path),
+            "window": cfg.window.number, "link": link, "server": cfg.server.url,
+            "enrolled": read_token(cfg) is not None, "last_sync": None, "backlog": 0,
+            "rejected": 0, "last_rating": None}
+    store = open_store(cfg, create=False)
+    if store is not None:
+        try:
+            info["last_sync"], info["last_rating"] = _last(store)
+            info["backlog"] = store.backlog()
+            info["rejected"] = store.db.execute(
+                "SELECT count(*) FROM ratings WHERE sync_state = 'rejected'").fetchone()[0]
+        finally:
+            store.close()
+    if as_json:
+        echo_json(info)
+        return
+    opens = ("-" if link["opens"] is None else "opens" if link["opens"] else link["error"])
+    last = info["last_rating"]
+    lines = [
+        ("device", f"{info['device_id']} (window {info['window']})"),
+        ("version", info["version"]), ("config", info["config"]),
+        ("link", f"{link['url'] or '(none)'} [{link['dialect']}]: {opens}"),
+        ("server", f"{info['server'] or '(none)'}"
+                   f"{'' if info['enrolled'] else ' (not enrolled)' if info['server'] else ''}"),
+        ("last sync", info["last_sync"] or "never"),
+        ("backlog", f"{info['backlog']} pending, {info['rejected']} refused"),
+        ("last rating", f"{last['rated_at']} level {last['level']} ticket {last['ticket']}"
+                        if last else "none"),
+    ]
+    for key, value in lines:
+        click.echo(f"{key + ':':<13}{value}")
+
+
+def _uploader(cfg, token):
+    from sync.uploader import Uploader
+
+    kw = {}
+    params = inspect.signature(Uploader).parameters
+    if "token_file" in params:  # the enrolment-aware uploader reads the token itself
+        kw["token_file"] = cfg.token_path
+    if "ca_bundle" in params:
+        kw["ca_bundle"] = cfg.server.ca_bundle or None
+    return Uploader(cfg.db_path, cfg.server.url, cfg.server.batch_size, cfg.server.timeout_s, **kw)
+
+
+@click.command("sync")
+@config_option
+def sync(config_path) -> None:
+    """Upload every pending rating now, with a progress bar.
+
+    Uses the kiosk's own uploader, batch by batch, with the same rules as the service
+    (ratings the server refuses are kept locally, marked refused). Safe while the kiosk
+    runs: each rating is stored on the server once, by its uuid. Exits 0 when nothing is
+    left pending, 1 when the server cannot be reached or refuses, 2 for a config error.
+    """
+    import requests
+
+    from sync import uploader as up
+
+    cfg = load_config(config_path)
+    if not cfg.server.url:
+        fail("no [server] url configured: nothing to upload to")
+    token = read_token(cfg)
+    store = open_store(cfg)
+    uploader = _uploader(cfg, token)
+    if hasattr(uploader, "_session"):  # the service's own session: token, TLS
+        session = uploader._session()
+    else:
+        session = requests.Session()
+        session.headers.update(auth_headers(token))
+        session.verify = tls_verify(cfg)
+    try:
+        total = store.backlog()
+        if total == 0:
+            click.echo("nothing to upload")
+            return
+        stalled = 0
+        with click.progressbar(length=total, label=f"uploading {total} rating(s)") as bar:
+            while True:
+                before = store.backlog()
+                try:
+                    outcome = uploader._cycle(store, session)  # one batch, the service's rules
+                except up._Failure as exc:
+                    click.echo("")
+                    fail(f"upload to {cfg.server.url} failed: {exc}", FAILED)
+                after = store.backlog()
+                bar.update(before - after)
+                stalled = 0 if after < before else stalled + 1
+                if outcome == up._IDLE or after == 0 or stalled > 10:
+                    break
+        left = store.backlog()
+        click.echo(f"uploaded {total - left}, {left} left pending")
+        if left:
+            raise SystemExit(FAILED)
+    finally:
+        session.close()
+        store.close()
+
+
+def _service_active() -> bool:
+    if not shutil.which("systemctl"):
+        return False
+    try:
+        out = subprocess.run(["systemctl", "is-active", "kiosk.service"], capture_output=True,
+                             text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out == "active"
+
+
+@click.command("reset")
+@config_option
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True,
+              help="Also wipe ratings not yet uploaded (they are lost for good).")
+def reset(config_path, yes, force) -> None:
+    """Wipe the kiosk's local state: the rating store and everything in the data folder.
+
+    The config, the enrolment token and the software stay. Refuses (exit 1) while
+    ratings are not yet uploaded, unless --force: run `sync` or `export` first. Refuses
+    while the kiosk service runs (systemctl stop kiosk first). Asks before wiping unless
+    --yes.
+    """
+    cfg = load_config(config_path)
+    data = Path(cfg.device.data_dir)
+    if not data.is_dir():
+        click.echo(f"nothing to wipe: {data} does not exist")
+        return
+    if data.resolve() == Path("/") or len(data.resolve().parts) < 2:
+        fail(f"refusing to wipe {data}")
+    if _service_active():
+        fail("the kiosk service is running: systemctl stop kiosk, then reset", FAILED)
+    store = open_store(cfg, create=False)
+    pending = 0
+    if store is not None:
+        pending = store.backlog()
+        store.close()
+    if pending and not force:
+        fail(f"{pending} rating(s) are not uploaded yet: run `kiosk-setup sync` or "
+             f"`kiosk-setup export`, or pass --force to lose them", FAILED)
+    what = f"everything in {data}" + (f", including {pending} unsynced rating(s)"
+                                        if pending else "")
+    if not yes:
+        click.confirm(f"Wipe {what}?", abort=True)
+    removed = 0
+    for item in data.iterdir():
+        if item.is_dir() and not item.is_symlink():
+            shutil.rmtree(item)
+        else:
+            item.unlink()
+        removed += 1
+    click.echo(f"wiped {removed} item(s) from {data}")

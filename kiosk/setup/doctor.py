@@ -1,0 +1,188 @@
+"""`kiosk-setup doctor`: every way a kiosk can be broken, checked, each with its fix."""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from kiosk import config
+from kiosk.setup.common import FAIL, FAILED, OK, PASS, SKIP, WARN, Check, echo_json, \
+    open_store
+from kiosk.setup.netcheck import check_clock, check_server
+
+CHECKS = ("config", "queue", "keypad", "server", "token", "clock", "disk", "backlog", "fonts",
+          "display")
+MIN_FREE_MB, LOW_FREE_MB = 100, 500
+
+
+def check_queue(cfg, listen_s: float) -> Check:
+    from kiosk.setup.link import probe
+
+    q = cfg.queue
+    if not q.url:
+        return Check("queue", WARN, "no queue system configured: ratings start from the screen "
+                     "only", "set [queue] url (kiosk-setup init --port ...) if the hall has one")
+    result = probe(cfg, listen_s)
+    if not result.opened or result.error:
+        return Check("queue", FAIL, result.error or "cannot open", "plug the USB-serial adapter "
+                     "in and check `kiosk-setup ports`; if the kiosk service is running it "
+                     "holds the port: systemctl stop kiosk, then run doctor again")
+    heard = ", ".join(sorted({m.kind for m in result.ours}))
+    if q.dialect == "frame":
+        if any(m.kind == "POLL" for m in result.ours):
+            return Check("queue", PASS, f"{q.url} opens and the bus master polls address "
+                         f"{q.address}")
+        others = sorted({m.detail.get("addr") for m in result.messages if not m.ours})
+        what = (f"the bus is alive (polls for address {others}) but nobody polled address "
+                f"{q.address}" if others else "no poll heard")
+        return Check("queue", WARN, f"{q.url} opens; {what} in {listen_s:g}s",
+                     "check the bus address ([queue] address) against the queue system's "
+                     "list, and the A/B wiring")
+    if result.ours:
+        return Check("queue", PASS, f"{q.url} opens and the queue system talks to us ({heard})")
+    note = ("; lines for other windows were heard: check [window] number"
+            if result.messages else "")
+    return Check("queue", WARN, f"{q.url} opens; no traffic for window {cfg.window.number} in "
+                 f"{listen_s:g}s, so the wiring to the queue system is not verified{note}",
+                 "call a ticket at this window, or watch with `kiosk-setup monitor`")
+
+
+def check_keypad(cfg) -> Check:
+    from drivers.keypad import find_device
+
+    if not cfg.keypad.device:
+        return Check("keypad", PASS, "no staff keypad configured (staff use the screen)")
+    path = find_device(cfg.keypad.device)
+    if path is None:
+        return Check("keypad", FAIL, f"keypad {cfg.keypad.device!r} not found",
+                     "plug it in; `kiosk-setup keypads` lists what is there; set [keypad] device")
+    if not os.access(path, os.R_OK):
+        return Check("keypad", FAIL, f"{path} is not readable",
+                     "the kiosk user needs group input (kiosk-setup install)")
+    return Check("keypad", PASS, f"keypad {cfg.keypad.device!r} present at {path}")
+
+
+def check_disk(cfg) -> Check:
+    where = Path(cfg.device.data_dir)
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    free_mb = shutil.disk_usage(where).free // 2 ** 20
+    if free_mb < MIN_FREE_MB:
+        return Check("disk", FAIL, f"{free_mb} MiB free under {where}",
+                     "free space: journalctl --vacuum-size=50M; remove old files")
+    if free_mb < LOW_FREE_MB:
+        return Check("disk", WARN, f"only {free_mb} MiB free under {where}",
+                     "journalctl --vacuum-size=50M")
+    return Check("disk", PASS, f"{free_mb} MiB free under {where}")
+
+
+def check_backlog(cfg) -> Check:
+    store = open_store(cfg, create=False)
+    if store is None:
+        return Check("backlog", PASS, f"no ratings yet ({cfg.db_path} not created)")
+    try:
+        pending, rejected = store.backlog(), store.db.execute(
+            "SELECT count(*) FROM ratings WHERE sync_state = 'rejected'").fetchone()[0]
+    finally:
+        store.close()
+    note = f"; {rejected} refused by the server, kept locally" if rejected else ""
+    if pending > 1000:
+        return Check("backlog", WARN, f"{pending} ratings wait for upload{note}",
+                     "fix the server check, then kiosk-setup sync")
+    return Check("backlog", PASS, f"{pending} rating(s) wait for upload{note}")
+
+
+def check_fonts() -> Check:
+    from kiosk.i18n import find_cjk_font
+
+    font = find_cjk_font()
+    if font is None:
+        return Check("fonts", FAIL, "no CJK font: Chinese would show as boxes",
+                     "apt-get install fonts-wqy-microhei (or put a font in assets/fonts)")
+    return Check("fonts", PASS, f"CJK font {font}")
+
+
+def check_display() -> Check:
+    for var in ("WAYLAND_DISPLAY", "DISPLAY"):
+        if os.environ.get(var):
+            return Check("display", PASS, f"{var}={os.environ[var]}")
+    cards = sorted(Path("/dev/dri").glob("card*")) if Path("/dev/dri").is_dir() else []
+    if cards:
+        return Check("display", PASS, f"KMS/DRM device {cards[0]} (the kiosk draws without X)")
+    return Check("display", FAIL, "no display: no DISPLAY/WAYLAND_DISPLAY and no /dev/dri/card*",
+                 "on a Pi enable KMS: dtoverlay=vc4-kms-v3d in /boot/firmware/config.txt, "
+                 "then reboot")
+
+
+def run_checks(config_path: str | None, listen_s: float = 2.0, skip=()) -> list[Check]:
+    checks: list[Check] = []
+    try:
+        cfg = config.load(config_path)
+        checks.append(Check("config", PASS, f"{cfg.path} valid"))
+    except config.ConfigError as exc:
+        checks.append(Check("config", FAIL, str(exc), "kiosk-setup init, or edit the file "
+                            "(kiosk-setup check-config shows every key)"))
+        cfg = None
+    if cfg is not None:
+        skip = set(skip)
+        if "queue" not in skip:
+            checks.append(check_queue(cfg, listen_s))
+        checks.append(check_keypad(cfg))
+        server, token, clock = check_server(cfg)
+        checks += [server, token, check_clock(clock), check_disk(cfg), check_backlog(cfg)]
+    checks += [check_fonts(), check_display()]
+    return [c for c in checks if c.name not in skip]
+
+
+MARKS = {PASS: "PASS", WARN: "WARN", FAIL: "FAIL", SKIP: "skip"}
+
+
+def report(checks: list[Check], as_json: bool) -> int:
+    failed = any(c.status == FAIL for c in checks)
+    if as_json:
+        echo_json({"ok": not failed, "checks": [asdict(c) for c in checks]})
+    else:
+        for c in checks:
+            colour = {PASS: "green", WARN: "yellow", FAIL: "red"}.get(c.status)
+            click.echo(f"{click.style(MARKS[c.status], fg=colour)}  {c.name:<8} {c.message}")
+            if c.fix and c.status in (WARN, FAIL):
+                click.echo(f"            fix: {c.fix}")
+        click.echo("some checks failed" if failed else "all checks passed (warnings above)"
+                   if any(c.status == WARN for c in checks) else "all checks passed")
+    return FAILED if failed else OK
+
+
+@click.command("doctor")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml).")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"ok": ..., "checks": [{name, status, message, fix}]} as JSON.')
+@click.option("--listen", "listen_s", type=click.FloatRange(0, 60), default=2.0,
+              show_default=True, help="Seconds to listen for queue-system traffic.")
+@click.option("--skip", multiple=True, type=click.Choice(CHECKS),
+              help="Leave out a check (repeatable), e.g. --skip display on a desk.")
+def doctor(config_path, as_json, listen_s, skip) -> None:
+    """Check everything a working kiosk needs, and say how to fix what is wrong.
+
+    \b
+    config   the config file is valid
+    queue    the serial port opens; traffic for this window / a POLL for our bus
+             address is heard within --listen seconds (nothing is sent: silence is a
+             warning, not proof of a fault)
+    keypad   the configured staff keypad is present and readable
+    server   the server answers GET /healthz
+    token    the server accepts this kiosk's token (an empty upload is sent, which
+             stores nothing)
+    clock    within 2 minutes of the server's clock; NTP synchronised
+    disk     free space for the rating store
+    backlog  ratings waiting for upload
+    fonts    a CJK font is installed
+    display  DISPLAY / WAYLAND_DISPLAY or a KMS device (/dev/dri/card*)
+
+    Each check prints PASS, WARN or FAIL and, when not PASS, the fix. Exits 1 when any
+    check fails (a broken config included), 0 otherwise.
+    """
+    raise SystemExit(report(run_checks(config_path, listen_s, skip), as_json))

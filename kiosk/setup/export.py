@@ -1,0 +1,116 @@
+"""`kiosk-setup export`: ratings to a CSV or JSON file (a USB stick), for `kiosk-server import`.
+
+Both formats carry the wire fields (sync/wire/__init__.py RatingWire) plus the kiosk's sync state, so
+the server can ingest a file idempotently by uuid when a kiosk has no network at all.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import datetime, time, timedelta, timezone
+from pathlib import Path
+
+import click
+
+from kiosk.setup.common import FAILED, config_option, fail, load_config, open_store, write_private
+
+FORMAT_TAG = "kiosk-ratings/1"
+EXTRA = ("sync_state", "synced_at")
+
+
+def wire_fields() -> list[str]:
+    from sync.wire import RatingWire
+
+    return list(RatingWire.model_fields)
+
+
+def _utc(day: datetime, end: bool) -> str:
+    """A local calendar day's start (or the next day's start, for --until) as UTC ISO text."""
+    moment = datetime.combine(day.date() + timedelta(days=1 if end else 0), time())
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds") \
+        .replace("+00:00", "Z")
+
+
+def csv_row(row: dict, columns: list[str]) -> list:
+    out = []
+    for col in columns:
+        value = row.get(col)
+        if col == "reasons":
+            value = ";".join(value or [])
+        out.append("" if value is None else value)
+    return out
+
+
+@click.command("export")
+@config_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="File to write, e.g. /media/usb/w05.csv (- for standard output).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]),
+              help="File format (default: from the file name's extension, else csv).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
+              help="Only ratings on or after this local date (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
+              help="Only ratings on or before this local date (YYYY-MM-DD).")
+@click.option("--pending-only", is_flag=True,
+              help="Only ratings the server has not acknowledged yet.")
+def export(config_path, output, fmt, since, until, pending_only) -> None:
+    """Write the kiosk's ratings to a CSV or JSON file, with a progress bar.
+
+    All ratings, or those between --since and --until (local dates, both included).
+    Each row holds the rating as it is uploaded (uuid, level, reasons, window, staff_id,
+    ticket, case_id, item_code, device_id, rated_at in UTC, boot_id, mono_s) and its
+    local sync state. In CSV, reasons are joined with ';'. The file is written to a
+    temporary name and renamed, so a pulled USB stick never holds half a file.
+    Bring it to the server: `kiosk-server import FILE` stores each rating once (by uuid).
+    Nothing on the kiosk changes. Exits 0, 1 when the file cannot be written, 2 for a
+    config or usage error.
+    """
+    cfg = load_config(config_path)
+    fmt = fmt or ("json" if str(output).lower().endswith(".json") else "csv")
+    where, params = [], []
+    if since:
+        where.append("rated_at >= ?")
+        params.append(_utc(since, end=False))
+    if until:
+        where.append("rated_at < ?")
+        params.append(_utc(until, end=True))
+    if pending_only:
+        where.append("sync_state = 'pending'")
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    store = open_store(cfg, create=False)
+    if store is None:
+        fail(f"no rating store at {cfg.db_path}: nothing to export", FAILED)
+    columns = wire_fields() + list(EXTRA)
+    try:
+        total = store.db.execute(f"SELECT count(*) FROM ratings{clause}", params).fetchone()[0]
+        rows = (store._decode(r) for r in store.db.query(
+            f"SELECT * FROM ratings{clause} ORDER BY rated_at, rowid", params))
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n") if fmt == "csv" else None
+        if writer:
+            writer.writerow(columns)
+        items = []
+        with click.progressbar(rows, length=total, label=f"exporting {total} rating(s)",
+                               file=sys.stderr) as bar:
+            for row in bar:
+                if writer:
+                    writer.writerow(csv_row(row, columns))
+                else:
+                    items.append({c: row.get(c) for c in columns})
+    finally:
+        store.close()
+    if not writer:
+        json.dump({"format": FORMAT_TAG, "device_id": cfg.device.id,
+                   "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                   "ratings": items}, buf, ensure_ascii=False, indent=1)
+        buf.write("\n")
+    if output == "-":
+        click.echo(buf.getvalue(), nl=False)
+        return
+    try:
+        write_private(Path(output), buf.getvalue(), mode=0o644)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc}", FAILED)
+    click.echo(f"wrote {total} rating(s) to {output} ({fmt})", err=True)

@@ -1,0 +1,99 @@
+"""The doctor's network checks: the server answers, accepts our token, and agrees on the time."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from kiosk.setup.common import FAIL, PASS, SKIP, WARN, Check, auth_headers, read_token, tls_verify
+
+MAX_SKEW_S = 120
+
+
+def check_server(cfg) -> tuple[Check, Check, Check | None]:
+    """(server, token, clock-from-server) checks; the last is None when the server is silent."""
+    import requests
+
+    if not cfg.server.url:
+        return (Check("server", WARN, "no server configured: ratings stay on this kiosk",
+                      "set [server] url with kiosk-setup init --server-url"),
+                Check("token", SKIP, "no server, no token needed"), None)
+    base = cfg.server.url.rstrip("/")
+    try:
+        resp = requests.get(f"{base}/healthz", timeout=cfg.server.timeout_s,
+                            verify=tls_verify(cfg))
+    except requests.RequestException as exc:
+        return (Check("server", FAIL, f"{base} unreachable: {type(exc).__name__}: {exc}"[:300],
+                      "check the network cable and DNS, the URL in [server] url, and that the "
+                      "server runs (curl <url>/healthz)"),
+                Check("token", SKIP, "cannot check the token: server unreachable"), None)
+    if resp.status_code != 200:
+        server = Check("server", FAIL, f"{base}/healthz answered HTTP {resp.status_code}",
+                       "the server is up but unhealthy: ask its administrator")
+    else:
+        server = Check("server", PASS, f"{base} answers")
+    clock = _clock_from(resp.headers.get("Date"), base)
+    token = read_token(cfg)
+    if token is None:
+        return server, Check("token", FAIL, f"not enrolled: no token in {cfg.token_path}",
+                             "kiosk-setup init --code <enrolment code from the server>"), clock
+    # The device's own config needs the token (200, or 304); a server without that endpoint
+    # (404) is asked with an empty upload instead: refused as invalid (422) once the token is
+    # accepted, as unauthorised (401/403) before. Nothing is stored either way.
+    try:
+        probe = requests.get(f"{base}/api/v1/device/config", headers=auth_headers(token),
+                             timeout=cfg.server.timeout_s, verify=tls_verify(cfg))
+        if probe.status_code in (404, 405):
+            probe = requests.post(f"{base}/api/v1/ratings/batch", json={"ratings": []},
+                                  headers=auth_headers(token), timeout=cfg.server.timeout_s,
+                                  verify=tls_verify(cfg))
+    except requests.RequestException as exc:
+        return server, Check("token", FAIL, f"token check failed: {exc}"[:300]), clock
+    if probe.status_code in (401, 403):
+        try:
+            why = probe.json().get("error", "")
+        except ValueError:
+            why = ""
+        return server, Check("token", FAIL, f"the server refuses this kiosk's token "
+                             f"(HTTP {probe.status_code}{': ' + why if why else ''})",
+                             "enrol again with a new code: kiosk-setup init --code <code>"), clock
+    if probe.status_code in (200, 304, 400, 422):
+        return server, Check("token", PASS, "the server accepts this kiosk's token"), clock
+    return server, Check("token", WARN, f"token check answered HTTP {probe.status_code}",
+                         "ask the server administrator"), clock
+
+
+def _clock_from(date_header: str | None, base: str) -> Check | None:
+    try:
+        theirs = parsedate_to_datetime(date_header) if date_header else None
+    except (TypeError, ValueError):
+        return None
+    if theirs is None:
+        return None
+    skew = (datetime.now(timezone.utc) - theirs).total_seconds()
+    if abs(skew) > MAX_SKEW_S:
+        return Check("clock", FAIL, f"this clock is {skew:+.0f}s off the server's",
+                     "enable NTP: timedatectl set-ntp true; check UDP 123 is open")
+    return None
+
+
+def check_clock(from_server: Check | None) -> Check:
+    if from_server is not None:
+        return from_server
+    if shutil.which("timedatectl"):
+        try:
+            out = subprocess.run(["timedatectl", "show", "-p", "NTPSynchronized", "--value"],
+                                 capture_output=True, text=True, timeout=5).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        if out == "yes":
+            return Check("clock", PASS, "clock synchronised (NTP)")
+        if out == "no":
+            return Check("clock", WARN, "clock not synchronised by NTP yet (a Pi has no "
+                         "battery clock)", "timedatectl set-ntp true; check the network reaches "
+                         "an NTP server (timedatectl timesync-status)")
+        return Check("clock", WARN, "timedatectl cannot tell whether the clock is synchronised "
+                     "(systemd not running here?)", "check timedatectl status by hand")
+    return Check("clock", WARN, "cannot tell whether the clock is synchronised (no timedatectl)",
+                 "install systemd-timesyncd or chrony")

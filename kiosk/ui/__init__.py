@@ -1,0 +1,1 @@
+"""The kiosk screen: Kivy app, screens, widgets, technician menu, voice, QR."""

@@ -1,0 +1,251 @@
+"""The Kivy kiosk app: wires config, store, queue link, flow, uploader and screens together."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, NumericProperty
+
+from kiosk.config import Config
+from kiosk.ui.debounce import Debouncer, LongPress
+from kiosk.flow import Flow, FlowState, Mode
+from kiosk.i18n import install, language, register_font
+from kiosk.services import Services
+
+log = logging.getLogger(__name__)
+
+PUMP_S = 0.1          # how often queue events are drained and the flow ticks
+DESIGN_SIZE = (800, 480)  # the Pi 7-inch panel; kv sizes are in these pixels times app.u
+PORTRAIT_DESIGN = (480, 800)  # the same panel turned; the kv switches to stacked layouts
+GHOST_RADIUS = 60     # design pixels: a repeat tap this near the last one is the same press
+
+
+def configure_window(cfg: Config) -> None:
+    """Kivy window settings; must run before the window exists (i.e. before App.run)."""
+    from kivy.config import Config as KivyConfig
+
+    full = cfg.display.fullscreen
+    KivyConfig.set("graphics", "fullscreen", "auto" if full else "0")
+    KivyConfig.set("graphics", "width", str(cfg.display.width))
+    KivyConfig.set("graphics", "height", str(cfg.display.height))
+    KivyConfig.set("graphics", "show_cursor", "0" if full else "1")
+    KivyConfig.set("graphics", "allow_screensaver", "0")
+    KivyConfig.set("kivy", "exit_on_escape", "0" if full else "1")
+    KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
+
+
+class KioskApp(App):
+    """Full-screen kiosk. Pass link/flow to inject them; otherwise built from cfg."""
+
+    u = NumericProperty(1.0)  # scale of the 800x480 design to the real window
+    portrait = BooleanProperty(False)
+    title = "好差评"
+
+    def __init__(self, cfg: Config, link=None, flow: Flow | None = None, uploader=None,
+                 **kw) -> None:
+        super().__init__(**kw)
+        self.cfg = cfg
+        self._given = (link, flow, uploader)
+        self.services: Services | None = None
+        self._last_rating: dict | None = None
+        self._events = []
+        self._prev: FlowState | None = None
+        self.ui_clock = time.monotonic  # tests swap in injected time
+        self.debouncer = Debouncer(cfg.ui.ghost_press_s, GHOST_RADIUS, lambda: self.ui_clock())
+        self.long_press = LongPress(clock=lambda: self.ui_clock())
+        self.voice = None
+        self.site = None
+        self.qr_links = None
+        self.tech_gate = None
+        self.tech_menu = None
+
+    # The parts live in Services; these keep the names tests and tools use.
+    link = property(lambda self: self.services.link if self.services else None)
+    flow = property(lambda self: self.services.flow if self.services else None)
+    uploader = property(lambda self: self.services.uploader if self.services else None)
+    store = property(lambda self: self.services.store if self.services else None)
+
+    # -- services ---------------------------------------------------------------
+    def _start_services(self) -> None:
+        from kiosk.ui.qr import QrLinks, load_qr_key
+        from kiosk.roster import load_site
+        from kiosk.ui.tech_menu import PinGate
+        from kiosk.ui.voice import Player
+
+        link, flow, uploader = self._given
+        cfg = self.cfg
+        install(cfg.device.language)
+        self.services = Services(cfg, link, flow, uploader)
+        self._last_rating = self.flow.state.last_rating
+        self._prev = self.flow.state
+        self.flow.subscribe(self._on_state)
+        self.debouncer.window_s, self.debouncer.last = cfg.ui.ghost_press_s, None
+        self.site = load_site(cfg)
+        self.qr_links = QrLinks(cfg.device.id, cfg.window.number, self.site.qr_base_url,
+                                load_qr_key(cfg), cfg.ui.qr_url_pattern, cfg.ui.qr_ttl_s)
+        if self.voice is not None:
+            self.voice.stop()
+        self.voice = Player(cfg.voice.volume, cfg.voice.mute)
+        self.tech_gate = PinGate(cfg.technician.pin_hash, lambda: self.ui_clock())
+
+    def _run_services(self) -> None:
+        # An event wakes the pump at once (the DONE-to-screen time); the interval drives timers.
+        self.services.set_waker(Clock.create_trigger(self._pump))
+        self.services.start()
+        self._events = [Clock.schedule_interval(self._pump, PUMP_S),
+                        Clock.schedule_interval(self._show_time, 1.0)]
+
+    def stop_services(self) -> None:
+        """Stop the pumps, the link, keypad and uploader, close the store; the screen stays."""
+        for ev in self._events:
+            ev.cancel()
+        self._events = []
+        if self.services is not None:
+            self.services.stop()
+        if self.voice is not None:
+            self.voice.stop()
+
+    # -- Kivy lifecycle ---------------------------------------------------------------
+    def build(self):
+        from kivy.core.window import Window
+
+        from kiosk.ui.screens import load_kv
+
+        register_font()
+        load_kv()
+        Window.bind(size=self._rescale)
+        self._rescale(Window, Window.size)
+        self._start_services()
+        return self._make_root()
+
+    def _make_root(self):
+        from kiosk.ui.screens import KioskRoot
+
+        root = KioskRoot(self.flow, self.site, self.qr_links, self.cfg.ui.staff_strip,
+                         self.debouncer, self.long_press, self.open_tech_menu)
+        root.show_time()
+        return root
+
+    def _replace_root(self) -> None:
+        from kivy.core.window import Window
+
+        if self.root is not None:
+            Window.remove_widget(self.root)
+        self.root = self._make_root()
+        Window.add_widget(self.root)
+
+    # -- citizen and technician extras ------------------------------------------------
+    def set_language(self, lang: str) -> None:
+        """Show the UI in `lang` (zh_CN or en) now: the screens are rebuilt in it."""
+        if install(lang) != language() or self.root is None:
+            return
+        self._replace_root()
+        log.info("language now %s", language())
+
+    def toggle_language(self) -> None:
+        """The idle screen's EN/中 button."""
+        self.set_language("en" if language() != "en" else "zh_CN")
+
+    def open_tech_menu(self) -> None:
+        from kiosk.ui.tech_menu import TechMenu
+
+        if self.tech_menu is not None and self.tech_menu.parent is not None:
+            return
+        self.tech_menu = TechMenu(self, self.tech_gate)
+        self.tech_menu.bind(on_dismiss=lambda *_a: setattr(self, "tech_menu", None))
+        self.tech_menu.open(animation=False)
+
+    def on_start(self) -> None:
+        from kivy.core.window import Window
+
+        if self.cfg.display.fullscreen:
+            Window.show_cursor = False
+        Window.allow_screensaver = False
+        self._run_services()
+        log.info("kiosk up: window %d, queue %s, server %s", self.cfg.window.number,
+                 self.cfg.queue.url or "(none)", self.cfg.server.url or "(none)")
+
+    def on_stop(self) -> None:
+        self.stop_services()
+
+    def reset(self, cfg: Config, link=None, flow: Flow | None = None, uploader=None) -> None:
+        """Swap in a new config and fresh services, back on the idle screen (tests, reload)."""
+        self.stop_services()
+        if self.tech_menu is not None:
+            self.tech_menu.dismiss(animation=False)
+        self.cfg, self._given = cfg, (link, flow, uploader)
+        self._start_services()
+        self._replace_root()
+        self._run_services()
+
+    # -- main-thread plumbing -------------------------------------------------------
+    def _rescale(self, _window, size) -> None:
+        self.portrait = size[1] > size[0]
+        w, h = PORTRAIT_DESIGN if self.portrait else DESIGN_SIZE
+        self.u = min(size[0] / w, size[1] / h)
+        self.debouncer.radius = GHOST_RADIUS * self.u
+
+    def _pump(self, _dt=None) -> None:
+        """Queue and keypad events into the flow, time-outs, countdown: all on the main thread."""
+        self.services.pump()
+        if self.root is not None:
+            self.root.countdown(self.flow.remaining())
+
+    def _show_time(self, _dt=None) -> None:
+        if self.root is not None:
+            self.root.show_time()
+
+    def _on_state(self, state: FlowState) -> None:
+        from kiosk.ui.voice import announcements
+
+        prev, self._prev = self._prev or state, state
+        if self.root is not None and self.root.flow is self.flow:
+            self.root.render(state)
+        for announcement in announcements(prev, state):
+            self.voice.say(announcement)
+        if (state.mode is Mode.IDLE and prev.mode is not Mode.IDLE
+                and language() != self.cfg.device.language):
+            # The citizen who switched language has gone; the next one gets the default.
+            Clock.schedule_once(lambda _dt: self.set_language(self.cfg.device.language))
+        if state.last_rating is not self._last_rating:
+            self._last_rating = state.last_rating
+            if self.uploader is not None and state.last_rating is not None:
+                self.uploader.wake()
+
+
+def embedded(cfg: Config, **given) -> KioskApp:
+    """This process's one KioskApp (Kivy allows one window), started without a blocking loop:
+    the first call builds it, later calls reset it. Drive it with pump_until() (tests, tools)."""
+    app = App.get_running_app()
+    if isinstance(app, KioskApp):
+        app.reset(cfg, **given)
+        return app
+    from kivy.base import EventLoop, runTouchApp
+
+    configure_window(cfg)
+    EventLoop.ensure_window()
+    app = KioskApp(cfg, **given)
+    app._run_prepare()
+    runTouchApp(embedded=True)
+    return app
+
+
+def pump_until(predicate: Callable[[], bool] = lambda: False, timeout: float = 5.0) -> bool:
+    """Run Kivy frames until predicate() is true or timeout seconds pass; returns predicate()."""
+    from kivy.base import EventLoop
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        EventLoop.idle()
+        if predicate():
+            return True
+    return bool(predicate())
+
+
+def run(cfg: Config) -> None:
+    """Run the kiosk until the window closes."""
+    configure_window(cfg)
+    KioskApp(cfg).run()

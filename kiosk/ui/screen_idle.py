@@ -1,0 +1,91 @@
+"""The idle screen: window, clerk on duty, the ticket being called, waiting count, clock, a QR
+code for rating by phone, paused and logged-out states, the language button."""
+from __future__ import annotations
+
+import time
+
+from kivy.animation import Animation
+from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
+                             StringProperty)
+
+from drivers.events import LinkState
+
+from kiosk.ui.base_screen import KioskScreen
+from kiosk.flow import FlowState
+from kiosk.i18n import _, language
+from kiosk.roster import PLACEHOLDER
+from kiosk.ui.widgets import LINK_COLORS, LINK_TEXT
+
+
+class IdleScreen(KioskScreen):
+    hall_name = StringProperty("")
+    window_name = StringProperty("")
+    paused = BooleanProperty(False)
+    calling = BooleanProperty(False)
+    staff_strip = BooleanProperty(False)
+    link_color = ListProperty(LINK_COLORS[LinkState.CLOSED])
+    photo = StringProperty(str(PLACEHOLDER))
+    flash = NumericProperty(0.0)      # 0..1, the recall highlight behind the call
+    flash_count = NumericProperty(0)  # how many times the call was flashed (tests)
+    site = ObjectProperty(None, allownone=True)
+    qr_links = ObjectProperty(None, allownone=True)
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self._call_count = 0
+        self._qr_case = None
+
+    def render(self, state: FlowState) -> None:
+        ids = self.ids
+        ids.window_label.text = _("Window {number}").format(number=state.window)
+        self._render_staff(state.staff_id)
+        self.calling = bool(state.calling)
+        ids.calling_label.text = (
+            _("Number {ticket}, please come to window {window}").format(
+                ticket=state.calling, window=state.window) if state.calling else _("Welcome"))
+        if state.calling and state.call_count != self._call_count:
+            self._flash()
+        self._call_count = state.call_count
+        ids.waiting_label.text = ("" if state.waiting is None else
+                                  _("People waiting: {count}").format(count=state.waiting))
+        self.paused = state.paused
+        self.link_color = LINK_COLORS[state.link]
+        ids.link_label.text = _(LINK_TEXT[state.link])
+        ids.lang_button.text = "EN" if language() != "en" else "中文"
+        self._render_qr(state)
+
+    def _render_staff(self, staff_id: str | None) -> None:
+        ids = self.ids
+        staff = self.site.on_duty(staff_id) if self.site is not None else None
+        if staff is None:
+            ids.staff_label.text = _("Not logged in")
+            ids.staff_name.text = ""
+            ids.staff_stars.stars = 0
+            self.photo = str(PLACEHOLDER)
+            return
+        ids.staff_label.text = _("Staff No. {staff_id}").format(staff_id=staff.staff_id)
+        ids.staff_name.text = staff.name
+        ids.staff_stars.stars = staff.stars
+        self.photo = staff.photo
+
+    def _render_qr(self, state: FlowState) -> None:
+        from kiosk.ui.qr import case_of
+
+        case = case_of(state)
+        if case == self._qr_case:
+            return  # a signed URL changes every second (expiry); redraw per case only
+        self._qr_case = case
+        url = self.qr_links.rating_url(state) if self.qr_links is not None else None
+        self.ids.qr.data = url or ""
+        self.ids.qr_caption.text = _("Scan to rate on your phone") if url else ""
+
+    def _flash(self) -> None:
+        """A new call or a recall: pulse the call strip three times so heads turn."""
+        self.flash_count += 1
+        Animation.cancel_all(self, "flash")
+        anim = Animation(flash=1.0, d=0.18) + Animation(flash=0.0, d=0.32)
+        (anim + anim + anim).start(self)
+
+    def show_time(self, now: time.struct_time) -> None:
+        self.ids.date_label.text = time.strftime("%Y-%m-%d", now)
+        self.ids.clock_label.text = time.strftime("%H:%M", now)

@@ -1,0 +1,71 @@
+"""The rating screens: five levels, bad-review reasons, thank you. They forward taps to the
+flow and draw what it says."""
+from __future__ import annotations
+
+from kiosk.ui.base_screen import KioskScreen
+from kiosk.flow import FlowState, Mode
+from kiosk.i18n import _, level_label, reason_label
+from kiosk.ui.widgets import LEVEL_COLORS, ReasonToggle
+
+MIN_TARGET_MM = 15.0  # each level button at least this wide and high on the configured panel
+
+
+def px_to_mm(px: float, dpi: float) -> float:
+    return px / dpi * 25.4
+
+
+class RatingScreen(KioskScreen):
+    def on_kv_post(self, base_widget) -> None:
+        for level in range(1, 6):
+            button = self.ids[f"level_{level}"]
+            button.text = level_label(level)
+            button.fill = LEVEL_COLORS[level]
+
+    def render(self, state: FlowState) -> None:
+        ticket = state.case.ticket if state.case else ""
+        self.ids.ticket_label.text = _("Number {ticket}").format(ticket=ticket) if ticket else ""
+        if state.mode is Mode.RATING:
+            self.total_s = self.manager.flow.timing.rating_s
+
+    def buttons(self) -> list:
+        """The level buttons as shown, 非常满意 first."""
+        return [self.ids[f"level_{n}"] for n in (5, 4, 3, 2, 1)]
+
+    def tap(self, level: int) -> None:
+        self.manager.flow.tap_level(level)
+
+
+class ReasonsScreen(KioskScreen):
+    toggles: dict[str, ReasonToggle]
+
+    def build_toggles(self, codes: tuple[str, ...]) -> None:
+        """Fresh, all-up toggles for the configured reason codes."""
+        grid = self.ids.reason_grid
+        grid.clear_widgets()
+        self.toggles = {}
+        for code in codes:
+            toggle = ReasonToggle(code=code, text=reason_label(code))
+            self.toggles[code] = toggle
+            grid.add_widget(toggle)
+
+    def render(self, state: FlowState) -> None:
+        level = state.case.level if state.case and state.case.level else None
+        self.ids.level_label.text = level_label(level) if level else ""
+        if state.mode is Mode.REASONS:
+            self.total_s = self.manager.flow.timing.reasons_s
+
+    def chosen(self) -> list[str]:
+        return [code for code, t in self.toggles.items() if t.state == "down"]
+
+    def submit(self) -> None:
+        self.manager.flow.submit_reasons(self.chosen())
+
+    def skip(self) -> None:
+        self.manager.flow.submit_reasons([])
+
+
+class ThanksScreen(KioskScreen):
+    def render(self, state: FlowState) -> None:
+        level = (state.last_rating or {}).get("level")
+        self.ids.rated_label.text = (_("Your rating: {level}").format(level=level_label(level))
+                                     if level else "")

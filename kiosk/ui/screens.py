@@ -1,0 +1,97 @@
+"""The screen manager: shows the screen the flow's mode asks for, and filters touches (ghost
+presses, the technician gesture) before any widget sees them. Screens live in screen_idle.py
+and screen_rating.py, shared widgets in widgets.py, layout in assets/kv/*.kv."""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from kivy.lang import Builder
+from kivy.properties import ObjectProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.ui.base_screen import KioskScreen
+from kiosk.flow import FlowState, Mode
+from kiosk.ui.screen_idle import IdleScreen
+from kiosk.ui.screen_rating import ReasonsScreen, RatingScreen, ThanksScreen
+from kiosk.ui.widgets import (LEVEL_COLORS, LINK_COLORS, LINK_TEXT, FlatButton, LevelButton,
+                      ReasonToggle)
+
+__all__ = ["KioskRoot", "KioskScreen", "IdleScreen", "RatingScreen", "ReasonsScreen",
+           "ThanksScreen", "LevelButton", "FlatButton", "ReasonToggle", "LEVEL_COLORS",
+           "LINK_COLORS", "LINK_TEXT", "load_kv"]
+
+log = logging.getLogger(__name__)
+
+KV_DIR = Path(__file__).resolve().parents[2] / "assets" / "kv"
+KV_FILES = ("common.kv", "idle.kv", "rating.kv", "tech.kv")  # common first: the others use it
+_loaded = False
+
+
+def load_kv() -> None:
+    """Load assets/kv/*.kv once per process (rules apply to widgets made afterwards)."""
+    global _loaded
+    if not _loaded:
+        for name in KV_FILES:
+            Builder.load_file(str(KV_DIR / name))
+        _loaded = True
+
+
+class KioskRoot(ScreenManager):
+    """The four screens; `render(state)` shows the one the flow's mode asks for."""
+
+    flow = ObjectProperty(None, allownone=True)
+
+    def __init__(self, flow, site=None, qr_links=None, staff_strip: bool = False,
+                 debouncer=None, long_press=None, on_tech_gesture=None, **kw) -> None:
+        super().__init__(transition=NoTransition(), **kw)
+        self.flow = flow
+        self.debouncer, self.long_press = debouncer, long_press
+        self.on_tech_gesture = on_tech_gesture
+        self.idle = IdleScreen(name=Mode.IDLE.value, site=site, qr_links=qr_links,
+                               hall_name=site.hall_name if site else "",
+                               window_name=site.window_name if site else "",
+                               staff_strip=staff_strip)
+        self.rating = RatingScreen(name=Mode.RATING.value)
+        self.reasons = ReasonsScreen(name=Mode.REASONS.value)
+        self.thanks = ThanksScreen(name=Mode.THANKS.value)
+        for screen in (self.idle, self.rating, self.reasons, self.thanks):
+            self.add_widget(screen)
+        self.reasons.build_toggles(flow.state.reasons)
+        self._mode = flow.state.mode
+        self.render(flow.state)
+
+    def render(self, state: FlowState) -> None:
+        if state.mode is Mode.REASONS and self._mode is not Mode.REASONS:
+            self.reasons.build_toggles(state.reasons)
+        self._mode = state.mode
+        for screen in self.screens:
+            screen.render(state)
+        if self.current != state.mode.value:
+            log.info("screen %s -> %s", self.current, state.mode.value)
+            self.current = state.mode.value
+        self.countdown(self.flow.remaining())
+
+    def countdown(self, remaining: float | None) -> None:
+        self.current_screen.countdown(remaining)
+
+    def show_time(self, now: time.struct_time | None = None) -> None:
+        self.idle.show_time(now or time.localtime())
+
+    # -- touches: filtered here, so no widget ever sees a ghost press ----------------------
+    def on_touch_down(self, touch):
+        if (self.long_press is not None and self.current == Mode.IDLE.value
+                and self.long_press.down(touch.uid, touch.x, touch.y, self.width, self.height)):
+            return True  # the corner holds no control; the gesture decides on release
+        if self.debouncer is not None and not self.debouncer.accept(touch.x, touch.y,
+                                                                    self.current):
+            return True
+        return super().on_touch_down(touch)
+
+    def on_touch_up(self, touch):
+        if self.long_press is not None and self.long_press.up(touch.uid):
+            if self.on_tech_gesture is not None:
+                self.on_tech_gesture()
+            return True
+        return super().on_touch_up(touch)

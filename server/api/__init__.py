@@ -1,0 +1,1 @@
+"""Device-facing HTTP routes: ingest, enrolment, config, heartbeat, the phone page."""

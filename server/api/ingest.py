@@ -1,0 +1,176 @@
+"""POST /api/v1/ratings/batch (devices) and GET /api/v1/ratings (admin).
+
+A batch is judged item by item: each rating is accepted, duplicate (the uuid is already
+stored) or rejected with a reason, so one bad rating never blocks the others (200 with
+per-item results). Only a malformed envelope is refused whole: bad JSON (400), not an object,
+no ratings list, more than MAX_BATCH ratings or an unknown top-level key (422), a body over
+the size limit (413). A device may only write its own ratings: an item whose device_id is not
+the one its token belongs to is rejected.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from sync.wire import API_PREFIX, BATCH_PATH, MAX_BATCH, BatchIn, BatchOut, ItemResult, RatingWire
+
+from server.auth import device_from_token, require_admin
+from server.db.clock_fix import DeviceClock
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 2 * 1024 * 1024  # 500 ratings are ~250 KiB; anything far bigger is not ours
+MAX_PAGE = 1000
+
+
+class Envelope(BaseModel):
+    """BatchIn with the ratings left unchecked, so they can be judged one by one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ratings: list[Any] = Field(min_length=1, max_length=MAX_BATCH)
+    device_now: Any = None
+    boot_id: Any = None
+    mono_s: Any = None
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def reasons(errors: list[dict], skip: tuple = ()) -> list[dict]:
+    """Pydantic errors as [{"index", "uuid", "reason"}]: envelope problems, index null."""
+    grouped: dict[int | None, list[str]] = {}
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        loc = loc[len(skip):] if loc[:len(skip)] == skip else loc
+        where = ".".join(str(p) for p in loc)
+        msg = str(err.get("msg", "invalid"))
+        grouped.setdefault(None, []).append(f"{where}: {msg}" if where else msg)
+    return [{"index": None, "uuid": None, "reason": "; ".join(v)[:1000]}
+            for v in grouped.values()]
+
+
+def item_reason(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc']))}: {e['msg']}" if e["loc"] else e["msg"]
+        for e in exc.errors(include_input=False, include_url=False))[:1000]
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise BodyTooLarge
+        except ValueError:
+            pass  # the server's HTTP parser rejects a malformed length before we get here
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def judge(raw_items: list, device: dict | None) -> tuple[list, list[RatingWire], list[int]]:
+    """Per-item validation: (results with None where valid, valid ratings, their indexes)."""
+    results: list[ItemResult | None] = []
+    valid, where = [], []
+    for index, item in enumerate(raw_items):
+        raw_uuid = item.get("uuid") if isinstance(item, dict) else None
+        raw_uuid = raw_uuid if isinstance(raw_uuid, str) else None
+        try:
+            rating = RatingWire.model_validate(item)
+        except ValidationError as exc:
+            results.append(ItemResult(uuid=raw_uuid, status="rejected", reason=item_reason(exc)))
+            continue
+        if device is not None and rating.device_id != device["device_id"]:
+            results.append(ItemResult(uuid=str(rating.uuid), status="rejected",
+                                      reason=f"device_id {rating.device_id} is not this "
+                                             f"device ({device['device_id']})"))
+            continue
+        results.append(None)
+        valid.append(rating)
+        where.append(index)
+    return results, valid, where
+
+
+router = APIRouter()
+BATCH_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/BatchIn"}}}}}
+
+
+@router.post(BATCH_PATH, response_model=BatchOut, tags=["device"], openapi_extra=BATCH_SCHEMA,
+             responses={400: {"description": "malformed JSON"},
+                        401: {"description": "missing, unknown or revoked device token"},
+                        413: {"description": "body too large"},
+                        422: {"description": "malformed envelope"}})
+async def ingest_batch(request: Request, device: dict | None = Depends(device_from_token)):
+    """Upload up to 500 ratings; one result per rating, in order."""
+    try:
+        body = await read_body(request, request.app.state.max_body_bytes)
+    except BodyTooLarge:
+        return error(413, "body too large", max_bytes=request.app.state.max_body_bytes)
+    try:
+        raw = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, NaN, absurd nesting
+        return error(400, "malformed JSON", detail=str(exc)[:200])
+    try:
+        Envelope.model_validate(raw)
+        clock_in = _clock(raw)
+    except ValidationError as exc:
+        rejected = reasons(exc.errors(include_input=False, include_url=False))
+        log.warning("refused batch envelope: %s", rejected[0]["reason"] if rejected else "")
+        return error(422, "invalid batch", rejected=rejected, max_batch=MAX_BATCH)
+    results, valid, where = judge(raw["ratings"], device)
+    now = datetime.now(timezone.utc)
+    if valid:
+        stored = await run_in_threadpool(request.app.state.store.ingest, valid, clock_in,
+                                         "kiosk", now)
+        for index, result in zip(where, stored):
+            results[index] = result
+    refused = sum(r.status == "rejected" for r in results)
+    if refused:
+        log.warning("batch from %s: %d of %d ratings rejected, first: %s",
+                    device["device_id"] if device else "anonymous", refused, len(results),
+                    next(r.reason for r in results if r.status == "rejected"))
+    return BatchOut(results=results)
+
+
+def _clock(raw: dict) -> DeviceClock:
+    """The envelope's device clocks, validated by BatchIn's own field rules."""
+    fields = {k: raw[k] for k in ("device_now", "boot_id", "mono_s") if k in raw}
+    checked = BatchIn.model_validate({"ratings": [_PROBE], **fields})
+    return DeviceClock(checked.device_now, checked.boot_id, checked.mono_s)
+
+
+_PROBE = {"uuid": "00000000-0000-4000-8000-000000000000", "level": 5, "window": 1,
+          "ticket": "A1", "device_id": "probe", "rated_at": "2000-01-01T00:00:00Z"}
+
+
+@router.get(f"{API_PREFIX}/ratings", tags=["admin"], dependencies=[Depends(require_admin)])
+def list_ratings(request: Request, limit: int = Query(100, ge=1, le=MAX_PAGE),
+                 offset: int = Query(0, ge=0),
+                 device_id: str | None = Query(None, max_length=64),
+                 window: int | None = Query(None, ge=1, le=999)) -> dict:
+    """Admin: a page of stored ratings, oldest first, and the total matching the filters."""
+    ratings, total = request.app.state.store.list_ratings(limit, offset, device_id=device_id,
+                                                          window=window)
+    return {"ratings": ratings, "total": total}

@@ -1,0 +1,1 @@
+"""Server storage: one store API over SQLite and PostgreSQL, queries written once."""

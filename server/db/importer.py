@@ -1,0 +1,121 @@
+"""`kiosk-server import FILE`: ingest a kiosk's export (CSV or JSON from `kiosk-setup export`).
+
+Each rating is checked against the wire schema and stored once by uuid, exactly as if the
+kiosk had uploaded it: importing the same file twice, or a file whose ratings were uploaded
+already, stores nothing new. Register it in server/cli.py with
+`main.add_command(import_ratings)`.
+"""
+from __future__ import annotations
+
+import csv
+import inspect
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from sync.wire import MAX_BATCH, RatingWire
+
+OPTIONAL = ("staff_id", "case_id", "item_code")
+
+
+def _from_csv(path: Path) -> list[tuple[int, dict]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = []
+        for line, row in enumerate(csv.DictReader(f), start=2):
+            row = {k: v for k, v in row.items() if k in RatingWire.model_fields}
+            for key in OPTIONAL:
+                if row.get(key) == "":
+                    row[key] = None
+            if "reasons" in row:
+                row["reasons"] = [r for r in (row["reasons"] or "").split(";") if r]
+            for key in ("level", "window"):
+                if key in row and isinstance(row[key], str) and row[key].strip().isdigit():
+                    row[key] = int(row[key])
+            if row.get("mono_s") not in (None, ""):
+                try:
+                    row["mono_s"] = float(row["mono_s"])
+                except ValueError:
+                    pass
+            rows.append((line, row))
+    return rows
+
+
+def _from_json(path: Path) -> list[tuple[int, dict]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    items = data.get("ratings") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise click.ClickException(f"{path}: expected a list of ratings or {{\"ratings\": [...]}}")
+    return [(n, {k: v for k, v in item.items() if k in RatingWire.model_fields}
+             if isinstance(item, dict) else item) for n, item in enumerate(items, start=1)]
+
+
+def read_file(path: Path, fmt: str | None) -> list[tuple[int, dict]]:
+    """(position, raw rating) pairs; position is the CSV line or the JSON list index (1-based)."""
+    fmt = fmt or ("json" if path.suffix.lower() == ".json" else "csv")
+    try:
+        return _from_json(path) if fmt == "json" else _from_csv(path)
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
+        raise click.ClickException(f"cannot read {path}: {exc}") from None
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--db", "db_path", default=lambda: os.environ.get("KIOSK_SERVER_DB",
+                                                                  "./kiosk-server.db"),
+              show_default="$KIOSK_SERVER_DB or ./kiosk-server.db",
+              help="The server's database: a SQLite file or a postgresql:// URL.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]),
+              help="File format (default: from the extension: .json, else csv).")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def import_ratings(file: Path, db_path: str, fmt: str | None, as_json: bool) -> None:
+    """Store the ratings of a kiosk export file, each once (by uuid).
+
+    Takes the CSV or JSON that `kiosk-setup export` writes (for kiosks without a network,
+    carried on a USB stick). Every rating is validated like an upload; valid ones are
+    stored, duplicates (already uploaded or imported) are counted and skipped, invalid
+    ones are listed with their line (CSV) or position (JSON) and not stored. Safe to run
+    on a live server and to repeat. Exits 0 when every rating was valid, 1 when some were
+    not (the valid ones are stored), 2 for an unreadable file.
+    """
+    try:
+        from server.db.store import open_store
+    except ImportError:  # an older server: SQLite only
+        from server.db.store import SQLiteStore as open_store
+
+    rows = read_file(file, fmt)
+    valid, invalid = [], []
+    for where, raw in rows:
+        try:
+            valid.append(RatingWire.model_validate(raw))
+        except ValidationError as exc:
+            why = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            invalid.append({"at": where, "reason": why[:300]})
+    counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    store = open_store(db_path)
+    # Tag imported rows when the store keeps a source (kiosk upload, phone, import).
+    extra = {"source": "import"} if "source" in inspect.signature(store.ingest).parameters \
+        else {}
+    try:
+        with click.progressbar(length=len(valid), label=f"importing {len(valid)} rating(s)",
+                               file=sys.stderr) as bar:
+            for start in range(0, len(valid), MAX_BATCH):
+                chunk = valid[start:start + MAX_BATCH]
+                for result in store.ingest(chunk, **extra):
+                    counts[result.status] += 1
+                bar.update(len(chunk))
+    finally:
+        store.close()
+    summary = {"file": str(file), "read": len(rows), **counts, "invalid": invalid}
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{file}: {len(rows)} read, {counts['accepted']} stored, "
+                   f"{counts['duplicate']} already there, {len(invalid)} invalid")
+        for item in invalid[:50]:
+            click.echo(f"  {'line' if file.suffix.lower() != '.json' else 'item'} "
+                       f"{item['at']}: {item['reason']}")
+    raise SystemExit(1 if invalid else 0)

@@ -1,0 +1,130 @@
+"""The embedded store: one SQLite file (WAL, synchronous=FULL), one connection per thread."""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from server.db.base import BaseStore, Tx
+from server.db.devices import DEVICE_TABLES, DevicesMixin
+from server.db.ratings import RatingsMixin
+
+log = logging.getLogger(__name__)
+
+# Each entry moves the schema one version up; never edit a shipped one, append.
+MIGRATIONS = [
+    """
+    CREATE TABLE ratings (
+        uuid TEXT PRIMARY KEY,
+        level INTEGER NOT NULL,
+        reasons TEXT NOT NULL,
+        "window" INTEGER NOT NULL,
+        staff_id TEXT,
+        ticket TEXT NOT NULL,
+        case_id TEXT,
+        item_code TEXT,
+        device_id TEXT NOT NULL,
+        rated_at TEXT NOT NULL,
+        boot_id TEXT NOT NULL,
+        mono_s REAL NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    CREATE INDEX ratings_device ON ratings (device_id, rated_at);
+    CREATE INDEX ratings_window ON ratings ("window", rated_at);
+    CREATE INDEX ratings_rated ON ratings (rated_at);
+    """,
+    """
+    ALTER TABLE ratings ADD COLUMN corrected_at TEXT;
+    ALTER TABLE ratings ADD COLUMN time_trusted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE ratings ADD COLUMN case_key TEXT;
+    ALTER TABLE ratings ADD COLUMN source TEXT NOT NULL DEFAULT 'kiosk';
+    ALTER TABLE ratings ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;
+    UPDATE ratings SET corrected_at = rated_at, case_key = 'legacy/' || uuid;
+    CREATE UNIQUE INDEX ratings_case ON ratings (device_id, case_key) WHERE superseded = 0;
+    CREATE INDEX ratings_corrected ON ratings (corrected_at);
+    """ + DEVICE_TABLES,
+]
+
+
+class SQLiteStore(RatingsMixin, DevicesMixin, BaseStore):
+    """Embedded store: one sqlite3 connection per thread (uvicorn runs sync work in a pool).
+
+    Writes take the database lock at BEGIN (IMMEDIATE), so concurrent ingests serialise
+    instead of failing on upgrade; several processes on one file work too, but a province
+    runs PostgreSQL (db_postgres.py).
+    """
+
+    kind = "sqlite"
+    paramstyle = "qmark"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._closed = False
+        self._migrate()
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({str(self.path)!r})"
+
+    # -- connections -------------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise RuntimeError("store is closed")
+            # check_same_thread=False only so close() may close every thread's connection.
+            conn = sqlite3.connect(str(self.path), timeout=10, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=10000")
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Tx]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield Tx(conn.cursor(), self.paramstyle)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self._closed = True
+        with self._conns_lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            try:
+                conn.close()
+            except sqlite3.Error:  # pragma: no cover - best effort
+                pass
+
+    @property
+    def schema_version(self) -> int:
+        return self._conn().execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                log.info("migrating %s to schema %d", self.path, number)
+                for statement in filter(str.strip, script.split(";")):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise

@@ -1,0 +1,52 @@
+"""The demo's parts without a window: its config is valid and its driver plays the counter."""
+from __future__ import annotations
+
+import queue
+
+import pytest
+
+from drivers.events import Call, Done, LinkChanged, LinkState, Login
+from kiosk.config import parse
+from kiosk.demo import DemoDriver, demo_config
+from tests.waiting import next_event
+
+
+def test_demo_config_round_trips_through_toml(tmp_path):
+    from kiosk.config import dump
+
+    cfg = demo_config(tmp_path, "/dev/pts/9", "http://127.0.0.1:8123", windowed=True)
+    again = parse(dump(cfg), "demo.toml")
+    assert again.window.number == 5 and again.queue.url == "/dev/pts/9"
+    assert again.server.url == "http://127.0.0.1:8123" and again.display.fullscreen is False
+
+
+@pytest.fixture
+def counter():
+    """Simulator + demo driver, and the kiosk's side of the pty as a real LineLink."""
+    from drivers.line_link import LineLink
+    from drivers.sim.line import LineSimulator
+
+    sim = LineSimulator(window=5).start()
+    link = LineLink(sim.port_path, 5)
+    link.start()
+    # Opening the port flushes earlier bytes (as on a real serial line): play once it is open.
+    assert link.events.get(timeout=5) == LinkChanged(LinkState.CONNECTED)
+    driver = DemoDriver(sim, interval=1.0, done_after=0.3).start()
+    yield link
+    driver.stop()
+    link.stop()
+    sim.stop()
+
+
+def test_driver_calls_completes_and_moves_on(counter):
+    link = counter
+    assert next_event(link) == Login("1024")
+    assert next_event(link) == Call("A001")
+    assert next_event(link) == Done("A001", "DEMO0001", "11410000")
+    link.report_rated("A001", 4)             # the citizen rated: next ticket after the interval
+    assert next_event(link) == Call("A002")
+    assert next_event(link) == Done("A002", "DEMO0002", "11410000")
+    link.request_next()                      # 下一位 on the kiosk: called at once
+    assert next_event(link, timeout=0.8) == Call("A003")
+    with pytest.raises(queue.Empty):
+        next_event(link, timeout=0.1)  # DONE A003 only comes 0.3 s later
