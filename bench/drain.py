@@ -13,10 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sync.outbox import Store  # noqa: E402
 from server.api.enrol import create_code  # noqa: E402
 from server.runner import ServerThread  # noqa: E402
 from sync.enrol import enrol  # noqa: E402
+from sync.outbox import Store  # noqa: E402
 from sync.uploader import Uploader  # noqa: E402
 
 

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
 
-from server.db.ratings import COLUMN_SQL, COLUMNS  # noqa: E402
 from server.api.enrol import create_code  # noqa: E402
+from server.db.ratings import COLUMN_SQL, COLUMNS  # noqa: E402
 from server.runner import ServerThread  # noqa: E402
 from sync.enrol import enrol  # noqa: E402
 from sync.wire import BATCH_PATH  # noqa: E402

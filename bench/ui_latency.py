@@ -57,13 +57,13 @@ def main() -> int:
     xvfb = None
     if not os.environ.get("DISPLAY") and shutil.which("Xvfb"):
         xvfb = start_xvfb()
-    from drivers.events import LinkState
-    from drivers.sim.line import LineSimulator
-    from kiosk.ui.app import embedded, pump_until
-    from kiosk.config import Config, Device, Display, Queue, Rating, Voice, Window
-
     from kivy.core.window import Window as KivyWindow
     from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+
+    from drivers.events import LinkState
+    from drivers.sim.line import LineSimulator
+    from kiosk.config import Config, Device, Display, Queue, Rating, Voice, Window
+    from kiosk.ui.app import embedded, pump_until
 
     sim = LineSimulator(window=5).start()
     data = tempfile.mkdtemp(prefix="ui-bench-")

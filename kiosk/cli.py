@@ -47,8 +47,8 @@ def run(ctx: click.Context, config_path: str | None) -> None:
     except ConfigError as exc:
         _fail(exc)
     _prepare_kivy(ctx.obj["verbose"])
-    from kiosk.ui.app import run as run_app
     from kiosk.services import check
+    from kiosk.ui.app import run as run_app
 
     try:
         check(cfg)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from drivers.events import Login
 from drivers.line_codec import Next, Rated
-
 from kiosk.config import Config, Device, Display, Queue, Server, Window, dump
 
 log = logging.getLogger(__name__)
@@ -116,9 +115,8 @@ def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None 
     from kivy.clock import Clock
 
     from drivers.sim.line import LineSimulator
-    from server.runner import ServerThread
-
     from kiosk.ui.app import run as run_app
+    from server.runner import ServerThread
 
     data = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     data.mkdir(parents=True, exist_ok=True)

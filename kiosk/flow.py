@@ -8,12 +8,22 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable, Protocol
 
-from drivers.events import (Call, Done, LinkChanged, LinkState, Login, Logout, Pause, Recall,
-                            Resume, StaffAction, Waiting)
-from sync.wire import BAD_LEVELS
-
+from drivers.events import (
+    Call,
+    Done,
+    LinkChanged,
+    LinkState,
+    Login,
+    Logout,
+    Pause,
+    Recall,
+    Resume,
+    StaffAction,
+    Waiting,
+)
 from sync.clocks import boot_id, since_boot, utc_now
 from sync.outbox import NewRating, Store
+from sync.wire import BAD_LEVELS
 
 log = logging.getLogger(__name__)
 

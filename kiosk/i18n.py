@@ -1,13 +1,13 @@
-"""UI language (gettext, zh_CN default, English msgids), the CJK font, and a tiny pure-Python msgfmt."""
+"""UI language (gettext, zh_CN default, English msgids, catalogs compiled by Babel) and the CJK font."""
 from __future__ import annotations
 
-import ast
 import gettext
 import glob
 import logging
-import struct
-import sys
+import re
 from pathlib import Path
+
+from sync.wire.labels import LEVEL_LABELS, REASON_LABELS, po_translations
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def install(language: str) -> str:
         _translation, _language = gettext.NullTranslations(), "en"
         return _language
     try:
-        _translation = gettext.translation(DOMAIN, str(LOCALE_DIR), languages=[language])
+        _translation = po_translations(LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po")
         _language = language
     except OSError:
         log.error("no %s catalog under %s: showing English", language, LOCALE_DIR)
@@ -50,19 +50,7 @@ def _(message: str) -> str:
     return _translation.gettext(message)
 
 
-# Level and reason labels: msgids here, Chinese in locale/zh_CN/LC_MESSAGES/kiosk.po.
-LEVEL_LABELS = {
-    5: "Very satisfied", 4: "Satisfied", 3: "Basically satisfied",
-    2: "Dissatisfied", 1: "Very dissatisfied", 0: "Not rated",
-}
-REASON_LABELS = {
-    "attitude": "Poor service attitude",
-    "efficiency": "Slow to get things done",
-    "competence": "Not familiar with the business",
-    "notification": "Not told everything at once",
-    "multiple_trips": "Had to come back several times",
-    "other": "Other",
-}
+# Level and reason labels: msgids in sync/wire/labels.py, Chinese in locale/zh_CN/.../kiosk.po.
 
 
 def level_label(level: int) -> str:
@@ -97,75 +85,14 @@ def register_font() -> str | None:
     return path
 
 
-# -- msgfmt: .po -> .mo without GNU gettext or babel -------------------------------
-def parse_po(text: str) -> dict[str, str]:
-    """msgid -> msgstr of a .po file; fuzzy and untranslated entries are left out."""
-    entries: dict[str, str] = {}
-    msgid = msgstr = None
-    fuzzy = section = None
-
-    def flush() -> None:
-        if msgid is not None and msgstr and not fuzzy:
-            entries[msgid] = msgstr
-
-    for raw in text.splitlines() + [""]:
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            if line.startswith("#,") and "fuzzy" in line:
-                fuzzy = True
-            if not line and msgid is not None:
-                flush()
-                msgid = msgstr = section = None
-                fuzzy = False
-            continue
-        if line.startswith("msgid "):
-            if msgid is not None:
-                flush()
-                fuzzy = False
-            msgid, msgstr, section = ast.literal_eval(line[6:]), "", "id"
-        elif line.startswith("msgstr "):
-            msgstr, section = ast.literal_eval(line[7:]), "str"
-        elif line.startswith('"') and section == "id":
-            msgid += ast.literal_eval(line)
-        elif line.startswith('"') and section == "str":
-            msgstr += ast.literal_eval(line)
-        else:
-            raise ValueError(f"unsupported .po line: {raw!r}")
-    return entries
+# -- pybabel extract: the _("...") strings of the .kv files --------------------------
+KV_STRING = re.compile(r"""\b_\(("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\)""")
 
 
-def build_mo(entries: dict[str, str]) -> bytes:
-    """GNU .mo bytes (little endian, no hash table) for msgid -> msgstr, sorted by msgid."""
-    keys = sorted(entries)
-    ids = b"".join(k.encode("utf-8") + b"\0" for k in keys)
-    strs = b"".join(entries[k].encode("utf-8") + b"\0" for k in keys)
-    n = len(keys)
-    start = 7 * 4 + n * 16
-    koffsets, voffsets, pos = [], [], 0
-    for k in keys:
-        b = k.encode("utf-8")
-        koffsets += [len(b), start + pos]
-        pos += len(b) + 1
-    vstart, pos = start + len(ids), 0
-    for k in keys:
-        b = entries[k].encode("utf-8")
-        voffsets += [len(b), vstart + pos]
-        pos += len(b) + 1
-    header = struct.pack("<7I", 0x950412DE, 0, n, 7 * 4, 7 * 4 + n * 8, 0, 0)
-    return header + struct.pack(f"<{4 * n}I", *koffsets, *voffsets) + ids + strs
+def extract_kv(fileobj, keywords, comment_tags, options):
+    """Babel extractor for Kivy .kv files (registered as `kv` in setup.py's entry points)."""
+    import ast
 
-
-def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> list[Path]:
-    """Compile every locale/*/LC_MESSAGES/*.po next to itself; returns the .mo files written."""
-    written = []
-    for po in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
-        mo = po.with_suffix(".mo")
-        mo.write_bytes(build_mo(parse_po(po.read_text(encoding="utf-8"))))
-        written.append(mo)
-    return written
-
-
-if __name__ == "__main__":  # python -m kiosk.i18n  (after editing a .po)
-    for path in compile_catalogs():
-        print(f"wrote {path}")
-    sys.exit(0)
+    for lineno, line in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
+        for literal in KV_STRING.findall(line):
+            yield lineno, "_", ast.literal_eval(literal), []

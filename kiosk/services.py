@@ -8,7 +8,6 @@ import time
 from drivers.events import LinkChanged, LinkState, StaffAction
 from drivers.factory import make_link
 from drivers.keypad import KeypadChanged
-
 from kiosk import watchdog
 from kiosk.config import Config, ConfigError
 from kiosk.flow import Flow, Timing

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   fonts-wqy-microhei                   # a CJK font: Chinese without tofu boxes
   systemd                              # systemd-analyze verifies the unit files in the tests
   libzbar0                             # the tests decode the kiosk's QR code as drawn
+  chromium chromium-driver             # the console's pages are tested in headless Chromium
 )
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

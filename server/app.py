@@ -15,12 +15,12 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sync.wire import BatchIn
-
 from server.api import device_config, enrol, heartbeat, phone
 from server.api import ingest as api_ingest
 from server.api.ingest import MAX_BODY_BYTES, error
+from server import wiring
 from server.auth import AuthSettings
+from sync.wire import BatchIn
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def create_app(store, max_body_bytes: int = MAX_BODY_BYTES,
     """
     app = FastAPI(title="好差评 collection server", version="1", docs_url=None, redoc_url=None,
                   description="Ratings from 好差评 evaluator kiosks and citizens' phones.")
-    app.state.store = store
+    app.state.store = wiring.attach(store)
     app.state.auth = auth or AuthSettings.from_env()
     app.state.max_body_bytes = max_body_bytes
     app.openapi = lambda: _openapi(app)

@@ -23,10 +23,11 @@ db_option = click.option(
 
 
 def _open(db: str):
+    from server import wiring
     from server.db.store import open_store
 
     try:
-        return open_store(db)
+        return wiring.attach(open_store(db))
     except Exception as exc:  # noqa: BLE001 - a message, not a traceback, for the admin
         raise click.ClickException(f"cannot open database: {type(exc).__name__}: {exc}")
 

@@ -17,7 +17,6 @@ from typing import Callable
 import requests
 
 from sync.clocks import since_boot, utc_now
-
 from sync.wire import HEARTBEAT_PATH, HeartbeatIn
 
 log = logging.getLogger(__name__)

@@ -50,7 +50,6 @@ from pydantic import ValidationError
 from sync import clocks
 from sync.clocks import utc_now
 from sync.outbox import Store
-
 from sync.wire import BATCH_PATH, BatchOut, RatingWire, to_wire
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ import queue
 import threading
 
 from drivers import frame_codec as fc
-from drivers.sim.pty_pair import PtyPair
 from drivers.sim.endpoint import open_endpoint
+from drivers.sim.pty_pair import PtyPair
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,18 @@ from pathlib import Path
 import click
 
 from kiosk import __version__
-from kiosk.setup.common import FAILED, auth_headers, config_option, echo_json, fail, json_option, \
-    load_config, open_store, read_token, tls_verify
+from kiosk.setup.common import (
+    FAILED,
+    auth_headers,
+    config_option,
+    echo_json,
+    fail,
+    json_option,
+    load_config,
+    open_store,
+    read_token,
+    tls_verify,
+)
 
 
 def _last(store) -> tuple[str | None, dict | None]:

@@ -9,8 +9,17 @@ from pathlib import Path
 import click
 
 from kiosk import config
-from kiosk.setup.common import FAIL, FAILED, OK, PASS, SKIP, WARN, Check, echo_json, \
-    open_store
+from kiosk.setup.common import (
+    FAIL,
+    FAILED,
+    OK,
+    PASS,
+    SKIP,
+    WARN,
+    Check,
+    echo_json,
+    open_store,
+)
 from kiosk.setup.netcheck import check_clock, check_server
 
 CHECKS = ("config", "queue", "keypad", "server", "token", "clock", "disk", "backlog", "fonts",

@@ -14,7 +14,14 @@ from pathlib import Path
 
 import click
 
-from kiosk.setup.common import FAILED, config_option, fail, load_config, open_store, write_private
+from kiosk.setup.common import (
+    FAILED,
+    config_option,
+    fail,
+    load_config,
+    open_store,
+    write_private,
+)
 
 FORMAT_TAG = "kiosk-ratings/1"
 EXTRA = ("sync_state", "synced_at")

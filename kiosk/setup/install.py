@@ -16,8 +16,18 @@ from pathlib import Path
 import click
 
 from kiosk.setup.common import fail
-from kiosk.setup.system import RULES, TEMPLATE_BIN, UNIT_DIR, USER, Plan, ensure_user, \
-    hand_secrets_to_user, set_blanking, units_source, wanted_by
+from kiosk.setup.system import (
+    RULES,
+    TEMPLATE_BIN,
+    UNIT_DIR,
+    USER,
+    Plan,
+    ensure_user,
+    hand_secrets_to_user,
+    set_blanking,
+    units_source,
+    wanted_by,
+)
 
 
 @click.command("install")

@@ -14,7 +14,6 @@ from datetime import datetime
 import click
 
 from drivers import caller68_codec, frame_codec, line_codec
-
 from kiosk.setup.common import FAILED, config_option, fail, load_config
 
 

@@ -6,7 +6,16 @@ import subprocess
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-from kiosk.setup.common import FAIL, PASS, SKIP, WARN, Check, auth_headers, read_token, tls_verify
+from kiosk.setup.common import (
+    FAIL,
+    PASS,
+    SKIP,
+    WARN,
+    Check,
+    auth_headers,
+    read_token,
+    tls_verify,
+)
 
 MAX_SKEW_S = 120
 

@@ -10,10 +10,10 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty
 
 from kiosk.config import Config
-from kiosk.ui.debounce import Debouncer, LongPress
 from kiosk.flow import Flow, FlowState, Mode
 from kiosk.i18n import install, language, register_font
 from kiosk.services import Services
+from kiosk.ui.debounce import Debouncer, LongPress
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,8 @@ class KioskApp(App):
 
     # -- services ---------------------------------------------------------------
     def _start_services(self) -> None:
-        from kiosk.ui.qr import QrLinks, load_qr_key
         from kiosk.roster import load_site
+        from kiosk.ui.qr import QrLinks, load_qr_key
         from kiosk.ui.tech_menu import PinGate
         from kiosk.ui.voice import Player
 

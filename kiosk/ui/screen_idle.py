@@ -5,15 +5,19 @@ from __future__ import annotations
 import time
 
 from kivy.animation import Animation
-from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
-                             StringProperty)
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
 
 from drivers.events import LinkState
-
-from kiosk.ui.base_screen import KioskScreen
 from kiosk.flow import FlowState
 from kiosk.i18n import _, language
 from kiosk.roster import PLACEHOLDER
+from kiosk.ui.base_screen import KioskScreen
 from kiosk.ui.widgets import LINK_COLORS, LINK_TEXT
 
 

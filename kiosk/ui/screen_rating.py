@@ -2,9 +2,9 @@
 flow and draw what it says."""
 from __future__ import annotations
 
-from kiosk.ui.base_screen import KioskScreen
 from kiosk.flow import FlowState, Mode
 from kiosk.i18n import _, level_label, reason_label
+from kiosk.ui.base_screen import KioskScreen
 from kiosk.ui.widgets import LEVEL_COLORS, ReasonToggle
 
 MIN_TARGET_MM = 15.0  # each level button at least this wide and high on the configured panel

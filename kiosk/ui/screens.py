@@ -11,12 +11,18 @@ from kivy.lang import Builder
 from kivy.properties import ObjectProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk.ui.base_screen import KioskScreen
 from kiosk.flow import FlowState, Mode
+from kiosk.ui.base_screen import KioskScreen
 from kiosk.ui.screen_idle import IdleScreen
-from kiosk.ui.screen_rating import ReasonsScreen, RatingScreen, ThanksScreen
-from kiosk.ui.widgets import (LEVEL_COLORS, LINK_COLORS, LINK_TEXT, FlatButton, LevelButton,
-                      ReasonToggle)
+from kiosk.ui.screen_rating import RatingScreen, ReasonsScreen, ThanksScreen
+from kiosk.ui.widgets import (
+    LEVEL_COLORS,
+    LINK_COLORS,
+    LINK_TEXT,
+    FlatButton,
+    LevelButton,
+    ReasonToggle,
+)
 
 __all__ = ["KioskRoot", "KioskScreen", "IdleScreen", "RatingScreen", "ReasonsScreen",
            "ThanksScreen", "LevelButton", "FlatButton", "ReasonToggle", "LEVEL_COLORS",

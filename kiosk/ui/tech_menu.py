@@ -27,7 +27,7 @@ class PinGate:
     def __init__(self, pin_hash: str, clock: Callable[[], float] = time.monotonic,
                  verify: Callable[[str, str], bool] | None = None) -> None:
         if verify is None:
-            from kiosk.setup.common import verify_pin as verify
+            from kiosk.pin import verify_pin as verify
         self.pin_hash, self.clock, self._verify = pin_hash, clock, verify
         self.failures = 0
         self.locked_until = 0.0

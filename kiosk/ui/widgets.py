@@ -3,13 +3,19 @@ They draw and forward taps; decisions stay in kiosk/flow.py."""
 from __future__ import annotations
 
 from kivy.graphics import Color, Ellipse, Line
-from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import (
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
 from kivy.uix.behaviors import ButtonBehavior, ToggleButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from drivers.events import LinkState
+from sync.wire.labels import N_
 
 LEVEL_COLORS = {  # 非常满意 → 非常不满意: greens, amber, orange, red
     5: (0.11, 0.56, 0.24, 1), 4: (0.30, 0.69, 0.31, 1), 3: (0.85, 0.58, 0.02, 1),
@@ -20,8 +26,8 @@ LINK_COLORS = {
     LinkState.DISCONNECTED: (0.96, 0.26, 0.21, 1), LinkState.CLOSED: (0.62, 0.62, 0.62, 1),
 }
 LINK_TEXT = {
-    LinkState.CONNECTED: "Connected", LinkState.CONNECTING: "Connecting",
-    LinkState.DISCONNECTED: "Disconnected", LinkState.CLOSED: "No queue system",
+    LinkState.CONNECTED: N_("Connected"), LinkState.CONNECTING: N_("Connecting"),
+    LinkState.DISCONNECTED: N_("Disconnected"), LinkState.CLOSED: N_("No queue system"),
 }
 
 

@@ -18,11 +18,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from sync.wire import API_PREFIX, CONFIG_PATH, DeviceConfig
-
+from server.api.enrol import Hall
 from server.auth import require_admin, require_device
 from server.db.base import BaseStore, utc_iso
-from server.api.enrol import Hall
+from sync.wire import API_PREFIX, CONFIG_PATH, DeviceConfig
 
 
 class DeviceConfigOut(DeviceConfig):

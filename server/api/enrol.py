@@ -10,17 +10,15 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
-
-from fastapi import APIRouter, Depends, HTTPException, Request
 from typing import Annotated
 
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from sync.wire import API_PREFIX, ENROL_PATH, EnrolIn, EnrolOut
-
 from server.auth import digest, new_secret, require_admin
 from server.db.base import utc_iso
+from sync.wire import API_PREFIX, ENROL_PATH, EnrolIn, EnrolOut
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 HALL_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

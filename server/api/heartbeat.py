@@ -11,11 +11,10 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from sync.wire import API_PREFIX, HEARTBEAT_PATH, HeartbeatIn
-
 from server.auth import require_admin, require_device
-from server.db.clock_fix import DeviceClock, offset_s
 from server.db.base import BaseStore, utc_iso
+from server.db.clock_fix import DeviceClock, offset_s
+from sync.wire import API_PREFIX, HEARTBEAT_PATH, HeartbeatIn
 
 router = APIRouter()
 

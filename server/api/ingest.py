@@ -19,10 +19,17 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from sync.wire import API_PREFIX, BATCH_PATH, MAX_BATCH, BatchIn, BatchOut, ItemResult, RatingWire
-
 from server.auth import device_from_token, require_admin
 from server.db.clock_fix import DeviceClock
+from sync.wire import (
+    API_PREFIX,
+    BATCH_PATH,
+    MAX_BATCH,
+    BatchIn,
+    BatchOut,
+    ItemResult,
+    RatingWire,
+)
 
 log = logging.getLogger(__name__)
 

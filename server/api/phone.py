@@ -9,7 +9,6 @@ the page goes through html.escape; the page loads nothing from anywhere (strict 
 """
 from __future__ import annotations
 
-import gettext
 import html
 import json
 import uuid as uuidlib
@@ -21,12 +20,12 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from kiosk.i18n import DOMAIN, LEVEL_LABELS, LOCALE_DIR, REASON_LABELS
-from sync.wire.qr_token import QrTokenError, read_qr_token, signature, verify_qr_token
-from sync.wire import BAD_LEVELS, RatingWire
-
-from server.db.clock_fix import DeviceClock
 from server.api.device_config import config_for
+from server.db.clock_fix import DeviceClock
+from server.i18n import level_label, reason_label
+from sync.wire import BAD_LEVELS, RatingWire
+from sync.wire.labels import LEVEL_LABELS
+from sync.wire.qr_token import QrTokenError, read_qr_token, signature, verify_qr_token
 
 PHONE_NS = uuidlib.UUID("8f1d2c1e-5b7a-4c59-9a51-6f0e0c1b2a3d")
 DEFAULT_REASONS = ["attitude", "efficiency", "competence", "notification", "multiple_trips",
@@ -49,12 +48,6 @@ TEXT = {
            "expired": "This rating code has expired; please rate at the window.",
            "bad": "Please choose a rating.", "ticket": "Ticket", "other_lang": "中文"},
 }
-# The phone page says exactly what the counter screen says: the kiosk's labels and catalog.
-_ZH = gettext.translation(DOMAIN, str(LOCALE_DIR), languages=["zh_CN"], fallback=True)
-
-
-def label(text: str, lang: str) -> str:
-    return text if lang == "en" else _ZH.gettext(text)
 CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
 # The level colours are the counter screen's, so the phone looks like the kiosk it came from.
 STYLE = ("html{overflow-x:hidden}body{font-family:sans-serif;max-width:30em;margin:0 auto;"
@@ -112,11 +105,11 @@ def _reasons(store, device: dict) -> list[str]:
 
 def _form(lang: str, token: str, payload: dict, reasons: list[str]) -> str:
     t = TEXT[lang]
-    names = {level: label(text, lang) for level, text in LEVEL_LABELS.items()}
+    names = {level: level_label(level, lang) for level in LEVEL_LABELS}
     levels = "".join(f'<label class="l{n}"><input type="radio" name="level" value="{n}" '
                      f"required> {e(names[n])}</label>" for n in (5, 4, 3, 2, 1))
     boxes = "".join(f'<label><input type="checkbox" name="reasons" value="{e(code)}"> '
-                    f"{e(label(REASON_LABELS.get(code, code), lang))}</label>"
+                    f"{e(reason_label(code, lang))}</label>"
                     for code in reasons)
     other = "zh" if lang == "en" else "en"
     return (f"<p>{e(t['ask'])}</p><p>{e(t['ticket'])}: {e(payload['t'])}</p>"

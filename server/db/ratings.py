@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
 
-from sync.wire import ItemResult, RatingWire
-
-from server.db.clock_fix import DeviceClock, correct
 from server.db.base import utc_iso
+from server.db.clock_fix import DeviceClock, correct
+from sync.wire import ItemResult, RatingWire
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,32 @@ def _decode(row: tuple) -> dict:
     return out
 
 
+@dataclass
+class IngestChanges:
+    """What one ingest transaction changed in the counted set, for the hooks that follow it.
+
+    counted: rows (dicts of COLUMNS) that now count for their case (superseded = 0);
+    uncounted: rows that stopped counting (a level-0 record a real rating took over from).
+    Superseded and duplicate uploads change nothing that counts, so they are in neither.
+    """
+
+    counted: list[dict] = field(default_factory=list)
+    uncounted: list[dict] = field(default_factory=list)
+
+
+# A hook runs inside the ingest transaction, after the rows are written: what it writes
+# commits or rolls back with the ratings (roll-ups, 差评 cases, alert and export outboxes).
+IngestHook = Callable[[Any, IngestChanges], None]
+
+
 class RatingsMixin:
-    """Needs self.transaction() from the concrete store."""
+    """Needs self.transaction() from the concrete store.
+
+    self.ingest_hooks: callables (tx, IngestChanges) run in the same transaction as ingest;
+    server/wiring.py attaches the product's hooks to every store the server opens.
+    """
+
+    ingest_hooks: list[IngestHook]
 
     def ingest(self, ratings: list[RatingWire], clock: DeviceClock | None = None,
                source: str = "kiosk", now: datetime | None = None) -> list[ItemResult]:
@@ -62,16 +87,20 @@ class RatingsMixin:
         received_at = utc_iso(now)
         order = sorted(range(len(ratings)), key=lambda i: str(ratings[i].uuid))
         results: list[ItemResult | None] = [None] * len(ratings)
+        changes = IngestChanges()
         with self.transaction() as tx:
             for i in order:
-                results[i] = self._ingest_one(tx, ratings[i], clock, source, now, received_at)
+                results[i] = self._ingest_one(tx, ratings[i], clock, source, now, received_at,
+                                              changes)
+            for hook in getattr(self, "ingest_hooks", ()):
+                hook(tx, changes)
         accepted = sum(r.status == "accepted" for r in results)
         log.info("ingested %d ratings: %d accepted, %d duplicate", len(results), accepted,
                  len(results) - accepted)
         return results
 
     def _ingest_one(self, tx, rating: RatingWire, clock: DeviceClock, source: str,
-                    now: datetime, received_at: str) -> ItemResult:
+                    now: datetime, received_at: str, changes: IngestChanges) -> ItemResult:
         uuid = str(rating.uuid)
         corrected, trusted = correct(rating.rated_at, rating.boot_id, float(rating.mono_s),
                                      clock, now)
@@ -82,14 +111,18 @@ class RatingsMixin:
                float(rating.mono_s), received_at, utc_iso(corrected), int(trusted), key,
                source, 0]
         if tx.q(INSERT_SQL, row).rowcount == 1:
+            changes.counted.append(dict(zip(COLUMNS, row)))
             return ItemResult(uuid=uuid, status="accepted")
         if tx.one("SELECT 1 FROM ratings WHERE uuid = ?", [uuid]) is not None:
             return ItemResult(uuid=uuid, status="duplicate")
         # The case is already rated: by the other channel, or a level-0 timeout.
         if rating.level > 0:
-            tx.q("UPDATE ratings SET superseded = 1 WHERE device_id = ? AND case_key = ? "
-                 "AND superseded = 0 AND level = 0", [rating.device_id, key])
-            if tx.cursor.rowcount and tx.q(INSERT_SQL, row).rowcount == 1:
+            taken = tx.all(f"UPDATE ratings SET superseded = 1 WHERE device_id = ? AND "
+                           f"case_key = ? AND superseded = 0 AND level = 0 "
+                           f"RETURNING {COLUMN_SQL}", [rating.device_id, key])
+            if taken and tx.q(INSERT_SQL, row).rowcount == 1:
+                changes.uncounted += [dict(zip(COLUMNS, r)) for r in taken]
+                changes.counted.append(dict(zip(COLUMNS, row)))
                 return ItemResult(uuid=uuid, status="accepted",
                                   reason="took the case from a not-rated (level 0) record")
         row[-1] = 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from server.db.base import Store, parse_iso, utc_iso
-from server.db.ratings import COLUMNS, COLUMN_SQL
+from server.db.ratings import COLUMN_SQL, COLUMNS
 from server.db.sqlite import MIGRATIONS, SQLiteStore
 
 __all__ = ["Store", "SQLiteStore", "MIGRATIONS", "COLUMNS", "COLUMN_SQL", "open_store",

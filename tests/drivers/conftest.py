@@ -1,6 +1,7 @@
 """Fixtures that start real serial peers: a pty-pair queue simulator and a TCP queue server."""
 import socket
 import threading
+
 import pytest
 
 from drivers.sim.line import LineSimulator

@@ -4,12 +4,19 @@ import queue
 import threading
 
 import pytest
+from evdev import ecodes
 
 from drivers.events import LinkState, StaffAction
 from drivers.keypad import Keypad, KeypadChanged
-from drivers.keypad_codec import (EV_KEY, KEY_DOWN, KEY_REPEAT, InputEventDecoder, KeyMap,
-                                  key_press, pack)
-from evdev import ecodes
+from drivers.keypad_codec import (
+    EV_KEY,
+    KEY_DOWN,
+    KEY_REPEAT,
+    InputEventDecoder,
+    KeyMap,
+    key_press,
+    pack,
+)
 
 
 def actions_from(data: bytes, keymap=None):

@@ -7,7 +7,6 @@ import pytest
 from drivers.events import Call, Done, LinkChanged, LinkState
 from drivers.line_link import LineLink
 from drivers.sim.line import LineSimulator
-
 from tests.waiting import next_event, wait_for
 
 

@@ -24,13 +24,12 @@ An HTTP client pools connections, so set faults before the client makes its firs
 """
 from __future__ import annotations
 
+import random
 import socket
 import struct
 import threading
 import time
 from collections import Counter
-
-import random
 
 MODES = ("pass", "drop_response", "reset", "delay", "bad_gateway", "refuse")
 BAD_GATEWAY = (b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\n"

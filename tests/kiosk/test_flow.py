@@ -3,8 +3,19 @@ from datetime import date
 
 import pytest
 
-from drivers.events import (Call, Done, LinkChanged, LinkState, Login, Logout, Pause, Recall,
-                            Resume, StaffAction, Waiting)
+from drivers.events import (
+    Call,
+    Done,
+    LinkChanged,
+    LinkState,
+    Login,
+    Logout,
+    Pause,
+    Recall,
+    Resume,
+    StaffAction,
+    Waiting,
+)
 from kiosk.flow import Flow, Mode, Timing
 from sync.outbox import Store
 

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from server.api.enrol import create_code
-from server.runner import ServerThread
 from server.db.store import open_store
+from server.runner import ServerThread
 from sync.enrol import enrol
 from tests.helpers.databases import PgSchema, pg_unreachable_reason
 

@@ -3,8 +3,8 @@ import socket
 
 import pytest
 
-from sync.outbox import NewRating, Store
 from server.runner import ServerThread
+from sync.outbox import NewRating, Store
 from sync.uploader import Uploader
 
 

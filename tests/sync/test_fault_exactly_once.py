@@ -6,10 +6,10 @@ import time
 
 import requests
 
-from sync.outbox import SYNCED
 from server.api.enrol import create_code
 from server.runner import ServerThread
 from sync.enrol import enrol
+from sync.outbox import SYNCED
 from tests.helpers.fault_proxy import FaultProxy
 from tests.waiting import wait_for
 

@@ -2,10 +2,10 @@
 import pytest
 import requests
 
-from sync.outbox import PENDING, SYNCED
 from server.api.enrol import create_code
 from server.runner import ServerThread
 from sync.enrol import enrol
+from sync.outbox import PENDING, SYNCED
 from tests.helpers.tls import make_ca_and_server_cert
 from tests.waiting import wait_for
 

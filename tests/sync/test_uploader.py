@@ -4,8 +4,8 @@ import time
 import pytest
 import requests
 
-from sync.outbox import PENDING, REJECTED, SYNCED
 from server.runner import ServerThread
+from sync.outbox import PENDING, REJECTED, SYNCED
 from sync.uploader import Uploader
 from tests.helpers.fault_proxy import FaultProxy
 from tests.waiting import wait_for

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from drivers.events import Call, Done
 from kiosk import config
-from sync.outbox import NewRating, Store
 from server.db.importer import import_ratings
+from sync.outbox import NewRating, Store
 from tests.kiosk.setup.conftest import run, write_config
 
 

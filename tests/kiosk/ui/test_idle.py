@@ -8,10 +8,9 @@ import os
 import pytest
 
 from drivers.events import Call, Done, Login, Logout, Pause, Recall, Waiting
-from kiosk.ui.app import pump_until
 from kiosk.config import Ui
 from kiosk.roster import PLACEHOLDER
-
+from kiosk.ui.app import pump_until
 from tests.kiosk.conftest import SIZES
 
 ROSTER = json.dumps({"staff": [

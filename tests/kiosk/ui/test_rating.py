@@ -6,7 +6,6 @@ import pytest
 from drivers.events import Done
 from kiosk.ui.app import pump_until
 from kiosk.ui.screen_rating import MIN_TARGET_MM, px_to_mm
-
 from tests.kiosk.conftest import SIZES
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from kiosk.config import Config, Device, Ui, Window
 from kiosk.flow import Case, FlowState
-from kiosk.ui.qr import QrLinks, load_qr_key, qr_matrix
 from kiosk.roster import PLACEHOLDER, load_site
+from kiosk.ui.qr import QrLinks, load_qr_key, qr_matrix
 
 
 def cfg_for(tmp_path, **ui) -> Config:

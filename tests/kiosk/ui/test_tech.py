@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.ui.app import pump_until
 from kiosk.config import Technician
 from kiosk.setup.common import hash_pin
+from kiosk.ui.app import pump_until
 from kiosk.ui.tech_menu import LOCKOUT_S, PinGate
 
 PIN = "246810"
@@ -17,9 +17,8 @@ def pin_hash():
 
 
 def hold_corner(app, seconds: float) -> None:
-    from kivy.tests.common import UnitTestTouch
-
     from kivy.core.window import Window
+    from kivy.tests.common import UnitTestTouch
 
     touch = UnitTestTouch(8, Window.height - 8)
     touch.touch_down()

@@ -6,8 +6,16 @@ import logging
 import pytest
 
 from kiosk.flow import Case, FlowState, Mode
-from kiosk.ui.voice import (SOUNDS_DIR, CallTicket, Player, RatePrompt, Thanks, announcements,
-                         clips_for, number_clips)
+from kiosk.ui.voice import (
+    SOUNDS_DIR,
+    CallTicket,
+    Player,
+    RatePrompt,
+    Thanks,
+    announcements,
+    clips_for,
+    number_clips,
+)
 
 
 def test_call_is_joined_from_clips():

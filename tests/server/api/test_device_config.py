@@ -4,8 +4,8 @@ import json
 import requests
 
 from sync.device_config import fetch_config
-from sync.heartbeat import HeartbeatSender, build_payload
 from sync.enrol import Credentials, save_credentials
+from sync.heartbeat import HeartbeatSender, build_payload
 from sync.wire import CONFIG_PATH, HEARTBEAT_PATH
 from tests.server.api.test_devices import kiosk_server
 

@@ -5,8 +5,8 @@ from datetime import date
 
 import requests
 
-from sync.wire.qr_token import make_qr_token, make_qr_url
 from sync.wire import BATCH_PATH
+from sync.wire.qr_token import make_qr_token, make_qr_url
 from tests.server.conftest import ADMIN_TOKEN
 
 DAY = date(2026, 5, 4)

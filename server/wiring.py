@@ -1,0 +1,26 @@
+"""Joins the server's parts to a store: the hooks that run inside every ingest transaction.
+
+Every way the server opens a store for real work (`kiosk-server serve`, the admin commands,
+`kiosk-server import`, the test runner) passes it through attach(), so roll-ups, 差评 cases
+and the alert and export outboxes are written in the same transaction as the rating they
+come from, whichever path the rating took. Lower layers (server/db) never import upward.
+"""
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def product_hooks() -> list:
+    """The ingest hooks, in the order they run (each gets (tx, IngestChanges))."""
+    hooks: list = []
+    return hooks
+
+
+def attach(store):
+    """Give `store` the product's ingest hooks (once; calling again changes nothing)."""
+    if not getattr(store, "_wired", False):
+        store.ingest_hooks = product_hooks()
+        store._wired = True
+    return store
