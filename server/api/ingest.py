@@ -5,7 +5,8 @@ stored) or rejected with a reason, so one bad rating never blocks the others (20
 per-item results). Only a malformed envelope is refused whole: bad JSON (400), not an object,
 no ratings list, more than MAX_BATCH ratings or an unknown top-level key (422), a body over
 the size limit (413). A device may only write its own ratings: an item whose device_id is not
-the one its token belongs to is rejected.
+the one its token belongs to is rejected, and so is an item for a window other than the one
+the device was enrolled for.
 """
 from __future__ import annotations
 
@@ -113,10 +114,25 @@ def judge(raw_items: list, device: dict | None) -> tuple[list, list[RatingWire],
                                       reason=f"device_id {rating.device_id} is not this "
                                              f"device ({device['device_id']})"))
             continue
+        wrong_window = window_mismatch(rating, device)
+        if wrong_window is not None:
+            results.append(wrong_window)
+            continue
         results.append(None)
         valid.append(rating)
         where.append(index)
     return results, valid, where
+
+
+def window_mismatch(rating: RatingWire, device: dict | None) -> ItemResult | None:
+    """A device enrolled for one window may not store ratings for another (a kiosk whose config
+    still says window 5 after a window-7 enrolment); hall-wide devices (window None) may."""
+    enrolled = device.get("window") if device is not None else None
+    if enrolled is None or rating.window == enrolled:
+        return None
+    return ItemResult(uuid=str(rating.uuid), status="rejected",
+                      reason=f"window {rating.window} is not this device's window ({enrolled}); "
+                             f"set [window] number = {enrolled} on the kiosk")
 
 
 router = APIRouter()
