@@ -174,6 +174,10 @@ from server.db.importer import import_ratings  # noqa: E402 - registered after t
 
 main.add_command(import_ratings)
 
+from server.commands.audit import audit  # noqa: E402
+
+main.add_command(audit)
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from server.db.base import BaseStore, Tx
+from server.db.audit import AUDIT_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.ratings import RatingsMixin
 
@@ -53,6 +54,7 @@ MIGRATIONS = [
     CREATE INDEX ratings_corrected ON ratings (corrected_at);
     CREATE UNIQUE INDEX ratings_case ON ratings (device_id, case_key) WHERE superseded = 0;
     """ + DEVICE_TABLES,
+    AUDIT_TABLES,
 ]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 from server.db.base import BaseStore, Tx
+from server.db.audit import AUDIT_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.ratings import RatingsMixin
 
@@ -46,6 +47,7 @@ MIGRATIONS = [
     CREATE UNIQUE INDEX ratings_case ON ratings (device_id, case_key) WHERE superseded = 0;
     CREATE INDEX ratings_corrected ON ratings (corrected_at);
     """ + DEVICE_TABLES,
+    AUDIT_TABLES,
 ]
 
 
