@@ -7,6 +7,7 @@ import threading
 
 from drivers import caller68_codec as cc
 from drivers.events import Call, StaffAction, Waiting
+from drivers.framing import silence_gap_s
 from drivers.link import LinkBase
 
 log = logging.getLogger(__name__)
@@ -20,9 +21,11 @@ class Caller68Link(LinkBase):
 
     name = "caller68-link"
 
-    def __init__(self, url: str, address: int, baudrate: int = 9600) -> None:
+    def __init__(self, url: str, address: int, baudrate: int = 9600,
+                 gap_s: float | None = None) -> None:
         self.address = address
-        self._decoder = cc.Caller68Decoder()
+        self.gap_s = silence_gap_s(baudrate) if gap_s is None else gap_s
+        self._decoder = cc.Caller68Decoder(self.gap_s)
         self._keys: queue.Queue = queue.Queue(maxsize=32)
         self._echo = threading.Event()
         self._awaiting: bytes | None = None
@@ -72,10 +75,10 @@ class Caller68Link(LinkBase):
             self._awaiting = None
 
     def _reset_decoder(self) -> None:
-        self._decoder = cc.Caller68Decoder()
+        self._decoder = cc.Caller68Decoder(self.gap_s)
 
     def _on_bytes(self, data: bytes) -> None:
-        for item in self._decoder.feed(data):
+        for item in self._decoder.feed(data, self.transport.last_rx_at):
             if isinstance(item, cc.Dropped):
                 log.warning("dropped caller bytes %s: %s", item.raw.hex(" "), item.reason)
             elif item.addr == self.address:

@@ -8,14 +8,15 @@ from drivers.link import NullLink, QueueLink
 
 
 def make_link(dialect: str, url: str, window: int, baudrate: int = 9600,
-              address: int = 1) -> QueueLink:
-    """A not-yet-started link; an empty url gives a NullLink (screen-only kiosk)."""
+              address: int = 1, gap_s: float | None = None) -> QueueLink:
+    """A not-yet-started link; an empty url gives a NullLink (screen-only kiosk). gap_s: the
+    silence that ends a frame on the binary buses (None: 3.5 characters, 20 ms floor)."""
     if not url:
         return NullLink()
     if dialect == "line":
         return LineLink(url, window, baudrate)
     if dialect == "frame":
-        return FrameLink(url, address, baudrate)
+        return FrameLink(url, address, baudrate, gap_s)
     if dialect == "caller68":
-        return Caller68Link(url, address, baudrate)
+        return Caller68Link(url, address, baudrate, gap_s)
     raise ValueError(f"unknown queue dialect {dialect!r} (line, frame or caller68)")

@@ -6,6 +6,7 @@ import logging
 from drivers import frame_codec as fc
 from drivers.events import StaffAction
 from drivers.frame_outbox import EventOutbox
+from drivers.framing import silence_gap_s
 from drivers.link import LinkBase
 
 log = logging.getLogger(__name__)
@@ -16,12 +17,15 @@ class FrameLink(LinkBase):
 
     name = "frame-link"
 
-    def __init__(self, url: str, address: int, baudrate: int = 9600) -> None:
+    def __init__(self, url: str, address: int, baudrate: int = 9600,
+                 gap_s: float | None = None) -> None:
         if not 1 <= address <= 247:
             raise ValueError(f"bus address {address} is not 1..247")
         self.address = address
         self.outbox = EventOutbox()
-        self._decoder = fc.FrameDecoder()
+        # Silence that ends a frame: a truncated frame must not swallow the POLLs after it.
+        self.gap_s = silence_gap_s(baudrate) if gap_s is None else gap_s
+        self._decoder = fc.FrameDecoder(self.gap_s)
         super().__init__(url, baudrate)
 
     def staff_action(self, action: StaffAction) -> None:
@@ -34,14 +38,14 @@ class FrameLink(LinkBase):
         self.outbox.add(fc.RATED, ticket, level)
 
     def _reset_decoder(self) -> None:
-        self._decoder = fc.FrameDecoder()
+        self._decoder = fc.FrameDecoder(self.gap_s)
 
     def _answer(self, cmd: int, payload: bytes = b"") -> None:
         # Half duplex: an answer is only ever written here, right after the master's frame.
         self.transport.write(fc.encode(fc.Frame(self.address, cmd, payload)), queue_if_down=False)
 
     def _on_bytes(self, data: bytes) -> None:
-        for item in self._decoder.feed(data):
+        for item in self._decoder.feed(data, self.transport.last_rx_at):
             if isinstance(item, fc.Dropped):
                 log.warning("dropped bus bytes %s: %s", item.raw.hex(" "), item.reason)
                 continue

@@ -46,6 +46,12 @@ class Queue:
     dialect: str = _doc("Wire dialect: line, frame or caller68.", default="line")
     baudrate: int = _doc("Serial speed in baud, 2400..115200.", default=9600)
     address: int = _doc("Bus address for the frame (1..247) and caller68 dialects.", default=1)
+    gap_chars: float = _doc("Silence, in character times, that ends a frame on the frame and "
+                            "caller68 buses (Modbus RTU: 3.5); a half frame before it is dropped.",
+                            default=3.5)
+    gap_floor_ms: float = _doc("Shortest silence in ms that ends a frame, whatever the baud rate: "
+                               "ptys and USB adapters deliver bytes in bursts (FTDI: every 16 ms).",
+                               default=20.0)
 
 
 @dataclass
@@ -176,6 +182,9 @@ _CHECKS = {
     ("queue", "dialect"): (lambda v: v in DIALECTS, f"one of {', '.join(DIALECTS)}"),
     ("queue", "baudrate"): (lambda v: 2400 <= v <= 115200, "a baud rate 2400..115200"),
     ("queue", "address"): (lambda v: 1 <= v <= 247, "a bus address 1..247"),
+    ("queue", "gap_chars"): (lambda v: 1.5 <= v <= 100, "character times, 1.5..100"),
+    ("queue", "gap_floor_ms"): (lambda v: 1 <= v <= 45, "milliseconds, 1..45 (the answer "
+                                "time is 50 ms)"),
     ("rating", "timeout_s"): (lambda v: 5 <= v <= 600, "seconds, 5..600"),
     ("rating", "reasons_timeout_s"): (lambda v: 5 <= v <= 600, "seconds, 5..600"),
     ("rating", "thanks_s"): (lambda v: 0.5 <= v <= 30, "seconds, 0.5..30"),

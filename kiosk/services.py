@@ -7,6 +7,7 @@ import time
 
 from drivers.events import LinkChanged, LinkState, StaffAction
 from drivers.factory import make_link
+from drivers.framing import silence_gap_s
 from drivers.keypad import KeypadChanged
 from kiosk import watchdog
 from kiosk.config import Config, ConfigError
@@ -70,8 +71,9 @@ class Services:
                  keypad=None) -> None:
         self.cfg = cfg
         q = cfg.queue
-        self.link = link if link is not None else make_link(q.dialect, q.url, cfg.window.number,
-                                                              q.baudrate, q.address)
+        self.link = link if link is not None else make_link(
+            q.dialect, q.url, cfg.window.number, q.baudrate, q.address,
+            silence_gap_s(q.baudrate, q.gap_chars, q.gap_floor_ms))
         self.keypad = keypad if keypad is not None else make_keypad(cfg)
         self.store = None
         if flow is None:
