@@ -19,6 +19,7 @@ from server.db.base import BaseStore, Tx
 from server.db.audit import AUDIT_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.ratings import RatingsMixin
+from server.db.workflow_tables import WORKFLOW_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ MIGRATIONS = [
     CREATE UNIQUE INDEX ratings_case ON ratings (device_id, case_key) WHERE superseded = 0;
     """ + DEVICE_TABLES,
     AUDIT_TABLES,
+    WORKFLOW_TABLES,
 ]
 
 

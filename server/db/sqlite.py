@@ -12,6 +12,7 @@ from server.db.base import BaseStore, Tx
 from server.db.audit import AUDIT_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.ratings import RatingsMixin
+from server.db.workflow_tables import WORKFLOW_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ MIGRATIONS = [
     CREATE INDEX ratings_corrected ON ratings (corrected_at);
     """ + DEVICE_TABLES,
     AUDIT_TABLES,
+    WORKFLOW_TABLES,
 ]
 
 

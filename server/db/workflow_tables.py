@@ -1,0 +1,73 @@
+"""The 差评 workflow's tables (cases, their steps, appeals, policies, holidays) and the
+ratings.excluded flag: the same SQL on both stores, appended as one migration step in
+server/db/sqlite.py and server/db/postgres.py. The logic lives in server/workflow/.
+
+No column holds anything about the citizen: a case points at its rating by uuid and copies
+only the hall, window, staff id and level the supervisors work with.
+"""
+from __future__ import annotations
+
+WORKFLOW_TABLES = """
+    ALTER TABLE ratings ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE holidays (
+        day TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        note TEXT NOT NULL,
+        loaded_at TEXT NOT NULL
+    );
+    CREATE TABLE case_policies (
+        scope TEXT PRIMARY KEY,
+        verify_days INTEGER NOT NULL,
+        rectify_days INTEGER NOT NULL,
+        answer_days INTEGER NOT NULL,
+        default_mode TEXT NOT NULL,
+        default_days INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+    );
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        rating_uuid TEXT NOT NULL UNIQUE,
+        hall TEXT NOT NULL,
+        "window" INTEGER NOT NULL,
+        staff_id TEXT,
+        level INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        verify_due TEXT,
+        rectify_due TEXT,
+        answer_due TEXT,
+        due_error TEXT,
+        escalated_to TEXT,
+        escalated_at TEXT,
+        closed_at TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX cases_state ON cases (state, hall);
+    CREATE TABLE case_steps (
+        case_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        step TEXT NOT NULL,
+        done_by TEXT NOT NULL,
+        done_at TEXT NOT NULL,
+        note TEXT NOT NULL,
+        PRIMARY KEY (case_id, seq)
+    );
+    CREATE TABLE appeals (
+        id TEXT PRIMARY KEY,
+        rating_uuid TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        filed_by TEXT NOT NULL,
+        filed_role TEXT NOT NULL,
+        filed_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        decided_by TEXT,
+        decided_role TEXT,
+        decided_at TEXT,
+        decision_note TEXT
+    );
+    CREATE UNIQUE INDEX appeals_pending ON appeals (rating_uuid) WHERE state = 'pending';
+    CREATE INDEX appeals_state ON appeals (state, filed_at);
+"""
