@@ -1,0 +1,116 @@
+"""`kiosk run` -> idle screen up: time from process start to its READY notification (sent as
+the window opens), beside a bare Kivy app showing one CJK label with the same marker, each
+started N times on the same Xvfb, alternating; medians and the ratio.
+
+    .venv/bin/python bench/startup.py [--runs 10]
+
+Goal (issue 14): kiosk / bare <= 1.5. The kiosk runs with an empty config (no queue link, no
+server) so the figure is the app's own start-up, not a network's.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BARE_APP = r'''
+import os, socket
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+from kivy.config import Config
+Config.set("graphics", "width", "800"); Config.set("graphics", "height", "480")
+from kivy.app import App
+from kivy.core.text import DEFAULT_FONT, LabelBase
+from kivy.uix.label import Label
+from kiosk.i18n import find_cjk_font
+LabelBase.register(DEFAULT_FONT, find_cjk_font())
+
+class Bare(App):
+    def build(self):
+        return Label(text="请对我的服务做出评价", font_size=40)
+    def on_start(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"])
+
+Bare().run()
+'''
+
+
+def start_xvfb() -> subprocess.Popen:
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "800x480x24",
+                             "-nolisten", "tcp"], pass_fds=(write_fd,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        os.environ["DISPLAY"] = ":" + pipe.readline().strip()
+    return proc
+
+
+def time_to_ready(cmd: list[str], env: dict, sock: socket.socket, timeout: float = 60) -> float:
+    """Seconds from spawning `cmd` to its READY=1 datagram; the process is stopped after."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=open(os.environ.get("BENCH_LOG", os.devnull), "ab"))
+    try:
+        sock.settimeout(timeout)
+        while True:
+            if sock.recv(4096).startswith(b"READY=1"):
+                return time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=10)
+    args = ap.parse_args()
+    xvfb = start_xvfb() if not os.environ.get("DISPLAY") and shutil.which("Xvfb") else None
+    times: dict[str, list[float]] = {"kiosk run": [], "bare Kivy app": []}
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+            notify = Path(tmp) / "notify"
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.bind(str(notify))
+            config = Path(tmp) / "kiosk.toml"
+            config.write_text(f'[device]\nid = "bench"\ndata_dir = "{tmp}/data"\n'
+                              f'[display]\nfullscreen = false\nwidth = 800\nheight = 480\n',
+                              encoding="utf-8")
+            env = dict(os.environ, NOTIFY_SOCKET=str(notify), KIVY_NO_ARGS="1",
+                       KIVY_NO_CONSOLELOG="1", KIVY_NO_FILELOG="1",
+                       KIVY_HOME=str(Path(tmp) / "kivy"), PYTHONPATH=str(ROOT))
+            kiosk = [sys.executable, "-m", "kiosk.cli", "run", "--config", str(config)]
+            bare_app = Path(tmp) / "bare_app.py"  # Kivy looks for a .kv beside the app's file
+            bare_app.write_text(BARE_APP, encoding="utf-8")
+            bare = [sys.executable, str(bare_app)]
+            time_to_ready(bare, env, sock)  # warm the page cache for both
+            for _ in range(args.runs):
+                times["kiosk run"].append(time_to_ready(kiosk, env, sock))
+                times["bare Kivy app"].append(time_to_ready(bare, env, sock))
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()
+    for name, values in times.items():
+        print(f"{name:>14}: median {statistics.median(values) * 1e3:.0f} ms, "
+              f"min {min(values) * 1e3:.0f} ms, max {max(values) * 1e3:.0f} ms ({len(values)} runs)")
+    ratio = statistics.median(times["kiosk run"]) / statistics.median(times["bare Kivy app"])
+    print(f"kiosk run / bare Kivy app start-up ratio: {ratio:.2f} (goal <= 1.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

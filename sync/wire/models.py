@@ -1,0 +1,149 @@
+"""The pydantic models of the wire: ratings, batches, enrolment, config, heartbeat."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from sync.wire import API_PREFIX, BAD_LEVELS, LEVEL_NAMES, MAX_BATCH  # noqa: F401
+
+Ticket = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,16}$")]
+Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+ReasonCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]
+# The kiosk's case key (kiosk/flow.py _case_key): "<local date>/<window>/<ticket>/<case_id>"
+CaseKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]{1,160}$")]
+BootId = Annotated[str, StringConstraints(max_length=64)]
+
+
+class RatingWire(BaseModel):
+    """One rating as it travels; nothing in it identifies the citizen."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    uuid: UUID = Field(strict=False)
+    level: int = Field(ge=0, le=5)
+    reasons: list[ReasonCode] = Field(default_factory=list, max_length=12)
+    window: int = Field(ge=1, le=999)
+    staff_id: Ident | None = None
+    ticket: Ticket
+    case_id: Ident | None = None
+    item_code: Ident | None = None
+    device_id: Ident
+    rated_at: datetime = Field(strict=False)
+    boot_id: BootId = ""
+    mono_s: float = Field(default=0.0, ge=0, strict=False)
+    # Optional so that older kiosks still upload; the kiosk store's own key when present.
+    case_key: CaseKey | None = None
+
+    @field_validator("rated_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("rated_at needs a time zone (UTC, ending in Z)")
+        return value
+
+    @field_validator("reasons")
+    @classmethod
+    def _reasons_only_for_bad(cls, value: list[str], info) -> list[str]:
+        level = info.data.get("level")
+        if value and level not in BAD_LEVELS:
+            raise ValueError("reasons are only given with level 1 or 2")
+        return value
+
+
+class BatchIn(BaseModel):
+    """A kiosk's upload: up to MAX_BATCH ratings, and the device's clocks at send time.
+
+    device_now / boot_id / mono_s let the server correct rated_at on a Pi without an RTC
+    (server/clock_fix.py); they are optional so that an older kiosk still uploads.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    ratings: list[RatingWire] = Field(min_length=1, max_length=MAX_BATCH)
+    device_now: datetime | None = None
+    boot_id: BootId | None = None
+    mono_s: float | None = Field(default=None, ge=0)
+
+    @field_validator("device_now")
+    @classmethod
+    def _aware_now(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("device_now needs a time zone (UTC, ending in Z)")
+        return value
+
+
+class ItemResult(BaseModel):
+    """What happened to one rating of a batch."""
+
+    uuid: str | None  # None only when a rejected item had no readable uuid
+    status: Literal["accepted", "duplicate", "rejected"]
+    reason: str | None = None
+
+
+class BatchOut(BaseModel):
+    """The server's acknowledgement; a kiosk marks synced only what is accepted or duplicate."""
+
+    results: list[ItemResult]
+
+
+def to_wire(row: dict) -> dict:
+    """A local store row as the JSON the server takes (store-only columns left out)."""
+    keys = RatingWire.model_fields.keys()
+    return {k: row[k] for k in keys if k in row}
+
+
+# -- enrolment, device config, heartbeat (shared by sync/*.py and server/*.py) ---------------
+class EnrolIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(min_length=6, max_length=64)]
+
+
+class EnrolOut(BaseModel):
+    """Given once: the server keeps only a hash of token; qr_key signs phone-rating QR codes."""
+
+    device_id: str
+    token: str
+    qr_key: str
+    hall: str
+    window: int | None = None
+
+
+class StaffMember(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    staff_id: Ident  # 工号
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    photo_url: Annotated[str, StringConstraints(max_length=500)] | None = None
+    stars: int = Field(default=0, ge=0, le=5)  # 星级
+
+
+class DeviceConfig(BaseModel):
+    """What a kiosk pulls from GET /api/v1/device/config (the admin sets it per hall/window)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hall_name: Annotated[str, StringConstraints(max_length=100)] = ""
+    window_name: Annotated[str, StringConstraints(max_length=100)] = ""
+    staff: list[StaffMember] = Field(default_factory=list, max_length=200)
+    reasons: list[ReasonCode] = Field(default_factory=list, max_length=12)
+    rating_timeout_s: float = Field(default=30.0, ge=5, le=600)
+    qr_base_url: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class HeartbeatIn(BaseModel):
+    """A kiosk's minute-by-minute health report; the server keeps the last one per device."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Annotated[str, StringConstraints(max_length=40)] = ""
+    uptime_s: float = Field(default=0.0, ge=0)
+    link_state: Annotated[str, StringConstraints(max_length=40)] = ""
+    backlog: int = Field(default=0, ge=0)
+    last_rating_at: datetime | None = None
+    free_disk_mb: float | None = Field(default=None, ge=0)
+    clock_offset_s: float | None = None
+    device_now: datetime | None = None
