@@ -61,26 +61,40 @@ def run(ctx: click.Context, config_path: str | None) -> None:
 
 @main.command()
 @click.option("--windowed/--fullscreen", default=True, show_default=True,
-              help="Run in an 800x480 window (like the Pi panel) or full screen.")
+              help="Run in an 800x480 window (the Pi's 7-inch panel) or full screen.")
 @click.option("--interval", type=click.FloatRange(1, 600), default=8.0, show_default=True,
               help="Seconds between a rating (or time-out) and the next simulated ticket.")
 @click.option("--data-dir", type=click.Path(file_okay=False),
-              help="Folder for the demo's config, kiosk store and server database "
-                   "(default: a new temporary folder).")
+              help="Folder for the demo's config, kiosk store and server database; what an "
+                   "earlier demo left there is replaced (default: a temporary folder, removed "
+                   "at exit).")
 @click.option("--language", type=click.Choice(["zh_CN", "en"]), default="zh_CN",
               show_default=True, help="UI language.")
 @click.option("--screenshots", type=click.Path(file_okay=False),
-              help="Save a PNG of the kiosk every few seconds into this folder (for a machine "
-                   "with no screen).")
+              help="Save a PNG of each screen the kiosk shows (NNN-idle.png, NNN-rating.png, "
+                   "...) into this folder, emptied first (for a machine with no screen).")
+@click.option("--citizen", is_flag=True,
+              help="A simulated citizen taps: a random level, sometimes a 差评 with reasons; "
+                   "the window pauses after the first rating and every third. Without it, "
+                   "tap the kiosk yourself.")
+@click.option("--duration", type=click.FloatRange(1), metavar="SECONDS",
+              help="Stop by itself after this many seconds (default: run until closed).")
+@click.option("--seed", type=int, help="Random seed of the simulated citizen (repeatable runs).")
 @click.pass_context
 def demo(ctx: click.Context, windowed: bool, interval: float, data_dir: str | None,
-         language: str, screenshots: str | None) -> None:
-    """Kiosk + simulated queue system + local server, all on this machine."""
+         language: str, screenshots: str | None, citizen: bool, duration: float | None,
+         seed: int | None) -> None:
+    """Kiosk + simulated queue system + local server, all on this machine.
+
+    The demo kiosk is enrolled with the local server (a real one-time code), so it shows
+    the staff member on duty and a signed QR code; ratings are uploaded with its token.
+    Ctrl-C stops the kiosk, then the simulator, then the server.
+    """
     _prepare_kivy(ctx.obj["verbose"])
     from kiosk.demo import run_demo
 
     run_demo(windowed=windowed, interval=interval, data_dir=data_dir, language=language,
-             screenshots=screenshots)
+             screenshots=screenshots, citizen=citizen, duration=duration, seed=seed)
 
 
 if __name__ == "__main__":

@@ -18,14 +18,20 @@ APT_PACKAGES=(
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+echo "bootstrap: checking ${#APT_PACKAGES[@]} Debian packages"
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "bootstrap: installing Debian packages: ${missing[*]}"
+  echo "bootstrap: installing ${#missing[@]} Debian package(s) with apt-get (a few minutes the first time): ${missing[*]}"
+  echo "bootstrap:   apt-get update"
   sudo_if_needed apt-get update -qq
+  echo "bootstrap:   apt-get install"
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  echo "bootstrap:   Debian packages installed"
+else
+  echo "bootstrap: Debian packages present"
 fi
 
 PY=${PYTHON:-python3}
@@ -36,8 +42,13 @@ fi
 # Reinstall only when setup.py changed since the last install.
 stamp=.venv/.installed-setup
 if [ ! -f "$stamp" ] || ! cmp -s setup.py "$stamp"; then
-  echo "bootstrap: installing Python packages into .venv"
+  echo "bootstrap: installing Python packages into .venv (about a minute the first time; Kivy, FastAPI, ...)"
+  echo "bootstrap:   upgrading pip"
   .venv/bin/python -m pip install -q --upgrade pip
+  echo "bootstrap:   pip install -e '.[kiosk,server,test]'"
   .venv/bin/python -m pip install -q -e '.[kiosk,server,test]'
   cp setup.py "$stamp"
+  echo "bootstrap:   Python packages installed"
+else
+  echo "bootstrap: Python packages in .venv up to date"
 fi

@@ -50,3 +50,33 @@ def test_driver_calls_completes_and_moves_on(counter):
     assert next_event(link, timeout=0.8) == Call("A003")
     with pytest.raises(queue.Empty):
         next_event(link, timeout=0.1)  # DONE A003 only comes 0.3 s later
+
+
+def test_headless_citizen_demo_shows_every_screen_and_fills_the_server(tmp_path, display):
+    """`kiosk demo --citizen` on a virtual screen: every screen photographed, ratings uploaded
+    with the enrolled kiosk's token, nothing left in /tmp."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    shots, data = tmp_path / "shots", tmp_path / "data"
+    shots.mkdir()
+    (shots / "stale.png").write_bytes(b"old run")  # a previous run's pictures are cleared
+    env = {**os.environ, "DISPLAY": display, "TMPDIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-m", "kiosk.cli", "demo", "--citizen", "--interval",
+                          "1", "--duration", "15", "--seed", "7", "--data-dir", str(data),
+                          "--screenshots", str(shots)], check=False, env=env, capture_output=True,
+                         text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "kiosk enrolled as DEMO-w005-" in out.stdout and "Demo: stopped" in out.stdout
+    names = sorted(p.name for p in shots.glob("*.png"))
+    assert "stale.png" not in names
+    seen = {name.split("-", 1)[1].removesuffix(".png") for name in names}
+    assert seen >= {"idle", "rating", "reasons", "thanks", "paused"}, names
+    db = sqlite3.connect(data / "server.db")
+    rows = db.execute("SELECT level, reasons, device_id FROM ratings").fetchall()
+    assert rows and rows[0][0] in (1, 2) and rows[0][1] not in ("", "[]", None), rows
+    assert all(r[2].startswith("DEMO-w005-") for r in rows)
+    assert not list(tmp_path.glob("kiosk-demo-*"))
