@@ -14,9 +14,12 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
+from typing import TYPE_CHECKING
 
-from sync.wire import ENROL_PATH, EnrolOut
+from sync.wire import ENROL_PATH
+
+if TYPE_CHECKING:
+    from sync.wire.models import EnrolOut
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,12 @@ def enrol(base_url: str, code: str, ca_bundle: str | None = None, timeout_s: flo
           token_file: str | Path | None = None) -> EnrolOut:
     """POST the code to the server; on success save the credentials to token_file (if
     given) and return them. EnrolError says why not (a used or expired code: 403)."""
+    # requests and the pydantic models load here, not at import: the kiosk reads its
+    # credentials (load_credentials) on the way to its first frame.
+    import requests
+
+    from sync.wire.models import EnrolOut
+
     url = base_url.rstrip("/") + ENROL_PATH
     try:
         resp = requests.post(url, json={"code": code}, timeout=timeout_s,
