@@ -91,3 +91,10 @@ class StaffAction(enum.Enum):
 
 
 QueueEvent = Call | Recall | Done | Pause | Resume | Login | Logout | LinkChanged | Waiting
+
+
+@dataclass(frozen=True)
+class KeypadChanged:
+    """The staff keypad was plugged in or pulled out (drivers/keypad.py emits it)."""
+
+    state: LinkState

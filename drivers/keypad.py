@@ -6,10 +6,9 @@ import os
 import select
 import stat
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
-from drivers.events import LinkState
+from drivers.events import KeypadChanged, LinkState  # noqa: F401 - KeypadChanged is ours to emit
 from drivers.keypad_codec import InputEventDecoder, KeyMap
 from drivers.link import EventQueue
 
@@ -17,13 +16,6 @@ log = logging.getLogger(__name__)
 
 BY_ID = Path("/dev/input/by-id")
 FIRST_RETRY_S, MAX_RETRY_S = 0.5, 5.0
-
-
-@dataclass(frozen=True)
-class KeypadChanged:
-    """The keypad was plugged in or pulled out."""
-
-    state: LinkState
 
 
 def input_devices() -> list[dict]:

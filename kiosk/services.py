@@ -5,10 +5,9 @@ import logging
 import queue
 import time
 
-from drivers.events import LinkChanged, LinkState, StaffAction
+from drivers.events import KeypadChanged, LinkChanged, LinkState, StaffAction
 from drivers.factory import make_link
 from drivers.framing import silence_gap_s
-from drivers.keypad import KeypadChanged
 from kiosk import watchdog
 from kiosk.config import Config, ConfigError
 from kiosk.flow import Flow, Timing
