@@ -3,7 +3,8 @@ ratings.excluded flag: the same SQL on both stores, appended as one migration st
 server/db/sqlite.py and server/db/postgres.py. The logic lives in server/workflow/.
 
 No column holds anything about the citizen: a case points at its rating by uuid and copies
-only the hall, window, staff id and level the supervisors work with.
+only the hall, window, staff id and level the supervisors work with. Ratings are keyed
+by (device_id, uuid), so cases and appeals carry both.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ WORKFLOW_TABLES = """
     );
     CREATE TABLE cases (
         id TEXT PRIMARY KEY,
-        rating_uuid TEXT NOT NULL UNIQUE,
+        device_id TEXT NOT NULL,
+        rating_uuid TEXT NOT NULL,
         hall TEXT NOT NULL,
         "window" INTEGER NOT NULL,
         staff_id TEXT,
@@ -43,6 +45,7 @@ WORKFLOW_TABLES = """
         closed_at TEXT,
         updated_at TEXT NOT NULL
     );
+    CREATE UNIQUE INDEX cases_rating ON cases (device_id, rating_uuid);
     CREATE INDEX cases_state ON cases (state, hall);
     CREATE TABLE case_steps (
         case_id TEXT NOT NULL,
@@ -55,6 +58,7 @@ WORKFLOW_TABLES = """
     );
     CREATE TABLE appeals (
         id TEXT PRIMARY KEY,
+        device_id TEXT NOT NULL,
         rating_uuid TEXT NOT NULL,
         kind TEXT NOT NULL,
         reason TEXT NOT NULL,
@@ -68,6 +72,7 @@ WORKFLOW_TABLES = """
         decided_at TEXT,
         decision_note TEXT
     );
-    CREATE UNIQUE INDEX appeals_pending ON appeals (rating_uuid) WHERE state = 'pending';
+    CREATE UNIQUE INDEX appeals_pending ON appeals (device_id, rating_uuid)
+        WHERE state = 'pending';
     CREATE INDEX appeals_state ON appeals (state, filed_at);
 """
