@@ -24,6 +24,7 @@ from drivers.events import (
 from sync.clocks import boot_id, since_boot, utc_now
 from sync.outbox import NewRating, Store
 from sync.wire import BAD_LEVELS
+from sync.wire.cases import case_key
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class Case:
     item_code: str | None
     key: str
     level: int | None = None  # chosen level while the reasons screen is up
+    call: int | None = None   # the day's call number, when the case is keyed on its call
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ class Flow:
         self.today = today
         self.state = FlowState(window=window, reasons=tuple(reasons))
         self._listeners: list[Callable[[FlowState], None]] = []
+        self._calls_day: str | None = None
+        self._calls: dict[str, int] = {}         # ticket -> its latest call number today
+        self._last_call: tuple[str, int] | None = None
 
     # -- plumbing ---------------------------------------------------------
     def subscribe(self, listener: Callable[[FlowState], None]) -> None:
@@ -119,7 +124,10 @@ class Flow:
     # -- queue-system events ------------------------------------------------
     def handle(self, event) -> None:
         match event:
-            case Call(ticket=t) | Recall(ticket=t):
+            case Call(ticket=t):
+                self._note_call(t)
+                self._set(calling=t, call_count=self.state.call_count + 1)
+            case Recall(ticket=t):
                 self._set(calling=t, call_count=self.state.call_count + 1)
             case Done():
                 self._on_done(event)
@@ -138,12 +146,34 @@ class Flow:
             case _:
                 log.warning("flow ignores unknown event %r", event)
 
-    def _case_key(self, ticket: str, case_id: str | None) -> str:
-        # Tickets restart every day, so the day is part of what makes a case unique.
-        return f"{self.today().isoformat()}/{self.state.window}/{ticket}/{case_id or ''}"
+    # -- calls: without a case id, the case is the call ----------------------------------
+    def _calls_today(self) -> str:
+        day = self.today().isoformat()
+        if day != self._calls_day:  # first use, or midnight: numbering starts again
+            calls = self.store.calls(day)
+            self._calls = {ticket: seq for seq, ticket in calls}
+            self._last_call = (calls[-1][1], calls[-1][0]) if calls else None
+            self._calls_day = day
+        return day
+
+    def _note_call(self, ticket: str) -> None:
+        """Number a new call. The latest call's ticket shown again while that case is still
+        open (a display refresh, a resent CALL, the kiosk restarted) is the same call."""
+        day = self._calls_today()
+        last = self._last_call
+        if last is not None and last[0] == ticket and not self.store.has_case(
+                case_key(day, self.state.window, ticket, None, last[1])):
+            return
+        seq = self.store.add_call(day, ticket)
+        self._calls[ticket], self._last_call = seq, (ticket, seq)
+
+    def _case_key(self, ticket: str, case_id: str | None) -> tuple[str, int | None]:
+        day = self._calls_today()
+        call = None if case_id else self._calls.get(ticket)
+        return case_key(day, self.state.window, ticket, case_id, call), call
 
     def _on_done(self, done: Done) -> None:
-        key = self._case_key(done.ticket, done.case_id)
+        key, call = self._case_key(done.ticket, done.case_id)
         current = self.state.case
         if current is not None and current.key == key:
             log.info("DONE for %s again while it is being rated: ignored", done.ticket)
@@ -154,7 +184,7 @@ class Flow:
         if current is not None:
             # A new case came before the citizen answered: the old one ends as it stands.
             self._finish(current.level or 0, [], thank=False)
-        case = Case(done.ticket, done.case_id, done.item_code, key)
+        case = Case(done.ticket, done.case_id, done.item_code, key, call=call)
         self._set(mode=Mode.RATING, case=case, deadline=self.clock() + self.timing.rating_s)
 
     # -- citizen taps ---------------------------------------------------------

@@ -40,7 +40,19 @@ MIGRATIONS = [
     CREATE INDEX ratings_sync ON ratings (sync_state, rated_at);
     CREATE INDEX ratings_case ON ratings (case_key);
     """,
+    # Every call of the day, numbered: a ticket number shown with three digits comes back
+    # (A123, later B123, the 1,000th ticket), so without a case id the case is the call.
+    """
+    CREATE TABLE calls (
+        day TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        ticket TEXT NOT NULL,
+        called_at TEXT NOT NULL,
+        PRIMARY KEY (day, seq)
+    );
+    """,
 ]
+CALLS_KEPT_DAYS = 40  # a call older than this can no longer be rated or be confused
 
 
 @dataclass
@@ -107,6 +119,23 @@ class Store:
         log.info("recorded rating %s level %d for ticket %s", row["uuid"], rating.level,
                  rating.ticket)
         return self._decode(row)
+
+    def add_call(self, day: str, ticket: str) -> int:
+        """Number a new call of `day` (1, 2, ...) durably, so a restart goes on counting."""
+        with self.db.conn:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            seq = self.db.conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM calls WHERE day = ?",
+                                       [day]).fetchone()[0]
+            self.db.conn.execute("INSERT INTO calls (day, seq, ticket, called_at) VALUES "
+                                 "(?, ?, ?, ?)", [day, seq, ticket, utc_now()])
+            self.db.conn.execute("DELETE FROM calls WHERE day < date(?, ?)",
+                                 [day, f"-{CALLS_KEPT_DAYS} days"])
+        return seq
+
+    def calls(self, day: str) -> list[tuple[int, str]]:
+        """(seq, ticket) of every call of `day`, in order."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT seq, ticket FROM calls WHERE day = ? ORDER BY seq", [day]).fetchall()]
 
     def has_case(self, case_key: str) -> bool:
         """Was this case already rated or timed out (一次一评)?"""

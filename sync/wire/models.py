@@ -12,9 +12,13 @@ from sync.wire import API_PREFIX, BAD_LEVELS, LEVEL_NAMES, MAX_BATCH  # noqa: F4
 Ticket = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,16}$")]
 Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 ReasonCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]
-# The kiosk's case key (kiosk/flow.py _case_key): "<local date>/<window>/<ticket>/<case_id>"
+# The kiosk's case key: sync/wire/cases.py case_key()
 CaseKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]{1,160}$")]
-BootId = Annotated[str, StringConstraints(max_length=64)]
+# The kernel's boot id (a uuid): printable ASCII only, so no NUL or lone surrogate reaches
+# a database that refuses it.
+BootId = Annotated[str, StringConstraints(pattern=r"^[ -~]{0,64}$")]
+# Seconds since boot: finite (1e309 parses as infinity) and below a century.
+MonoS = Annotated[float, Field(ge=0, le=3.2e9, allow_inf_nan=False)]
 
 
 class RatingWire(BaseModel):
@@ -33,7 +37,7 @@ class RatingWire(BaseModel):
     device_id: Ident
     rated_at: datetime = Field(strict=False)
     boot_id: BootId = ""
-    mono_s: float = Field(default=0.0, ge=0, strict=False)
+    mono_s: MonoS = Field(default=0.0, strict=False)
     # Optional so that older kiosks still upload; the kiosk store's own key when present.
     case_key: CaseKey | None = None
 
@@ -65,7 +69,7 @@ class BatchIn(BaseModel):
     ratings: list[RatingWire] = Field(min_length=1, max_length=MAX_BATCH)
     device_now: datetime | None = None
     boot_id: BootId | None = None
-    mono_s: float | None = Field(default=None, ge=0)
+    mono_s: MonoS | None = None
 
     @field_validator("device_now")
     @classmethod
