@@ -65,7 +65,7 @@ def test_tls_upload_without_the_ca_bundle_fails_verification_and_keeps_ratings(
 def test_revoked_kiosk_gets_401_backs_off_and_keeps_every_pending_rating(
         secure_server, tmp_path, kiosk_db, kiosk_store, record, uploaders, caplog):
     token_file = tmp_path / "kiosk" / "device-token.json"
-    dev = enrol(secure_server.url, create_code(secure_server.store, "hallR", 2).code,
+    dev = enrol(secure_server.url, create_code(secure_server.store, "hallR", 3).code,
                 token_file=token_file)
     first = record(2, device_id=dev.device_id)
     up = uploaders(kiosk_db, secure_server.url, token_file=token_file)
