@@ -176,7 +176,12 @@ main.add_command(import_ratings)
 
 from server.commands.audit import audit  # noqa: E402
 
+from server.commands.org import org_group  # noqa: E402
+from server.commands.users import user_group  # noqa: E402
+
 main.add_command(audit)
+main.add_command(org_group)
+main.add_command(user_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

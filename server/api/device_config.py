@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server.api.enrol import Hall
 from server.auth import require_admin, require_device
+from server.db import org
 from server.db.base import BaseStore, utc_iso
 from sync.wire import API_PREFIX, CONFIG_PATH, DeviceConfig
 
@@ -53,6 +54,9 @@ def config_for(store, device: dict) -> tuple[bytes, str]:
     """(JSON bytes, ETag) of the config a device should run with."""
     stored = store.device_config(device["hall"], device["window"])
     config = json.loads(stored) if stored else DeviceConfig().model_dump(mode="json")
+    # The org model decides hall name, window name and roster wherever it knows the hall and
+    # window, so the idle card and the console agree; set-config still sets the rest.
+    config.update(org.kiosk_view(store, device["hall"], device["window"]))
     doc = {**config, "device_id": device["device_id"], "hall": device["hall"],
            "window": device["window"]}
     body = BaseStore.dumps(doc).encode("utf-8")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from server.auth import digest, new_secret, require_admin
+from server.db import org
 from server.db.base import utc_iso
 from sync.wire import API_PREFIX, ENROL_PATH, EnrolIn, EnrolOut
 
@@ -46,6 +47,19 @@ def normalise(code: str) -> str:
     return re.sub(r"[\s-]", "", code).upper()
 
 
+def check_org(store, hall: str, window: int | None) -> None:
+    """Once an org model is loaded, a device may only be enrolled in a hall (and window) it
+    has; with no org yet, any hall goes (a fresh server, the old tests)."""
+    halls = org.halls(store)
+    if not halls:
+        return
+    if hall not in halls:
+        raise ValueError(f"hall {hall!r} is not in the org model (kiosk-server org import)")
+    numbers = {w.number for w in org.windows(store, hall)}
+    if window is not None and numbers and window not in numbers:
+        raise ValueError(f"hall {hall!r} has no window {window} in the org model")
+
+
 def create_code(store, hall: str, window: int | None = None, ttl_hours: float = 24.0,
                 now: datetime | None = None) -> CodeOut:
     """Make and store a one-time code; the clear code is returned once, never stored."""
@@ -55,6 +69,7 @@ def create_code(store, hall: str, window: int | None = None, ttl_hours: float = 
         raise ValueError("window must be 1..999")
     if not 0 < ttl_hours <= MAX_TTL_HOURS:
         raise ValueError(f"ttl_hours must be > 0 and <= {MAX_TTL_HOURS}")
+    check_org(store, hall, window)
     now = now or datetime.now(timezone.utc)
     raw = "".join(secrets.choice(ALPHABET) for _ in range(16))
     code = "-".join(raw[i:i + 4] for i in range(0, 16, 4))

@@ -18,7 +18,9 @@ from typing import Iterator
 from server.db.base import BaseStore, Tx
 from server.db.audit import AUDIT_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
+from server.db.org import ORG_TABLES
 from server.db.ratings import RatingsMixin
+from server.db.users import USER_TABLES
 from server.db.workflow_tables import WORKFLOW_TABLES
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ MIGRATIONS = [
     """ + DEVICE_TABLES,
     AUDIT_TABLES,
     WORKFLOW_TABLES,
+    ORG_TABLES + ";" + USER_TABLES,
 ]
 
 

@@ -1,0 +1,110 @@
+"""`kiosk-server org import|export`: the org model (regions, halls, windows, staff) as files."""
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from server.cli import _open, db_option
+
+log = logging.getLogger(__name__)
+
+
+def cli_actor() -> str:
+    """Who ran a command, for the audit log: the operating-system user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no passwd entry in a container
+        return "cli"
+
+
+def unknown_hall_devices(store) -> list[dict]:
+    from server.db import org
+
+    known = set(org.halls(store))
+    return [d for d in store.list_devices() if d["hall"] not in known and not d["revoked_at"]]
+
+
+@click.group("org")
+def org_group() -> None:
+    """The organisation model: regions (行政区划代码) → halls → departments → windows → staff.
+    Kiosks' hall name, window name and staff roster come from it."""
+
+
+@org_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]),
+              help="File format; by default from the file name's ending (.json, else CSV).")
+@click.option("--dry-run", is_flag=True, help="Check the file and say what it holds; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@db_option
+def import_org(file: Path, fmt: str | None, dry_run: bool, as_json: bool, db: str) -> None:
+    """Add or update regions, halls, windows and staff from a CSV sheet or JSON file. All or
+    nothing: the first bad row stops the import with its line (or JSON path) and field, and
+    nothing is written. Regions, halls, windows and staff absent from the file stay as they
+    are; a staff member's windows become exactly those the file lists."""
+    from server.db import audit, org_io
+    from server.db.org import OrgError
+
+    data = file.read_bytes()
+    fmt = fmt or ("json" if file.suffix.lower() == ".json" else "csv")
+    store = _open(db)
+    try:
+        try:
+            text = org_io.decode(data)
+            parse = org_io.parse_json if fmt == "json" else org_io.parse_csv
+            doc = parse(text, org_io.load(store))
+        except OrgError as exc:
+            raise click.ClickException(f"{file.name}: {exc} (nothing imported)")
+        counts = doc.counts()
+        if not dry_run:
+            with store.transaction() as tx:
+                org_io.apply(tx, doc)
+                audit.append(tx, cli_actor(), "org.import", "org",
+                             {"file": file.name, "format": fmt, **counts,
+                              "sha256": hashlib.sha256(data).hexdigest()})
+        strays = unknown_hall_devices(store)
+    finally:
+        store.close()
+    out = {"imported": not dry_run, **counts,
+           "devices_in_unknown_halls": [d["device_id"] for d in strays]}
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{verb} {counts['regions']} regions, {counts['halls']} halls, "
+               f"{counts['windows']} windows, {counts['staff']} staff from {file.name}")
+    for d in strays:
+        click.echo(f"warning: device {d['device_id']} is enrolled in hall {d['hall']!r}, which "
+                   "the org model does not have (its kiosk keeps its set-config roster)",
+                   err=True)
+
+
+@org_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True, help="CSV (the sheet `org import` reads, Chinese headers, "
+                                      "UTF-8 with BOM for Excel) or JSON.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+@db_option
+def export_org(fmt: str, output: Path | None, db: str) -> None:
+    """Write the whole org model in the format `org import` reads back."""
+    from server.db import org_io
+
+    store = _open(db)
+    try:
+        doc = org_io.load(store)
+    finally:
+        store.close()
+    text = org_io.to_json(doc) + "\n" if fmt == "json" else org_io.to_csv(doc)
+    if output is None:
+        sys.stdout.write(text.lstrip("\ufeff"))
+    else:
+        output.write_text(text, encoding="utf-8", newline="")
+        click.echo(f"wrote {output} ({', '.join(f'{v} {k}' for k, v in doc.counts().items())})",
+                   err=True)
