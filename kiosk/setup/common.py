@@ -10,10 +10,12 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
-from kiosk import config
+from kiosk import config, i18n
+from kiosk.i18n import _
 from kiosk.pin import hash_pin, valid_pin, verify_pin  # noqa: F401 - the setup commands' API
 
 # Exit codes every kiosk-setup command keeps to (documented in the group's --help).
@@ -47,18 +49,83 @@ def json_option(func):
 
 
 def fail(message: str, code: int = USAGE) -> None:
-    """Print `error: message` to stderr and exit with `code` (2: usage or config error)."""
-    click.echo(f"error: {message}", err=True)
+    """Print `error: message` (one line) to stderr and exit with `code` (2: usage or config
+    error)."""
+    click.echo(_("error: {message}").format(message=message), err=True)
     sys.exit(code)
 
 
 def load_config(config_path: str | None) -> config.Config:
-    """The config, or exit 2 with the loader's message naming file, section and key."""
+    """The config, or exit 2 with the loader's message naming file, section and key.
+
+    From here on the command speaks the kiosk's language ([device] language)."""
     try:
-        return config.load(config_path)
+        cfg = config.load(config_path)
     except config.ConfigError as exc:
         fail(str(exc))
         raise  # unreachable; keeps type checkers calm
+    i18n.install(cfg.device.language)
+    return cfg
+
+
+def use_language(config_path: str | None = None) -> str:
+    """The CLI speaks the kiosk's language: [device] language of its config when it can be
+    read, else the technician's LANG (zh* gives Chinese), else English."""
+    try:
+        return i18n.install(config.load(config_path).device.language)
+    except (config.ConfigError, OSError):
+        pass
+    env = (os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES")
+           or os.environ.get("LANG") or "")
+    return i18n.install("zh_CN" if env.lower().startswith("zh") else "en")
+
+
+def local_time(stamp: str | None) -> str | None:
+    """A stored UTC time (ISO, ...Z) as this kiosk's local time, 2026-11-24 18:05:09."""
+    if not stamp:
+        return stamp
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def explain_http_error(exc: Exception, url: str) -> str:
+    """One line a technician can act on, for a failed request to the server (never the raw
+    `HTTPConnectionPool(...): Max retries exceeded ...` text)."""
+    import requests
+
+    host = urlsplit(url).netloc or url
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return _("{host}: its TLS certificate is not trusted here; give the CA with "
+                 "--ca-bundle ([server] ca_bundle), or check the URL").format(host=host)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return _("{host} did not answer in time: check the network and that the server "
+                 "runs").format(host=host)
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                        requests.exceptions.InvalidSchema)):
+        return _("{url} is not a usable URL: write it as https://host[:port]").format(url=url)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        if any(w in text for w in ("Name or service not known", "NameResolution",
+                                   "name resolution", "nodename nor servname")):
+            return _("cannot find the server {host}: the name does not resolve; check the URL "
+                     "and DNS").format(host=host)
+        if "Connection refused" in text:
+            return _("{host} refused the connection: nothing listens there; check the port "
+                     "in the URL and that the server runs").format(host=host)
+        if "No route to host" in text or "Network is unreachable" in text:
+            return _("no network route to {host}: check the cable or Wi-Fi and the "
+                     "address").format(host=host)
+        return _("cannot connect to {host}: check the network, the URL and that the server "
+                 "runs").format(host=host)
+    return _("the request to {host} failed ({error}): check the network and the "
+             "URL").format(host=host, error=type(exc).__name__)
 
 
 def echo_json(data) -> None:

@@ -1,13 +1,23 @@
 """`kiosk-setup init`: the set-up wizard; every question also has a flag, for scripts."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from kiosk import config
-from kiosk.setup.common import FAILED, USAGE, fail, hash_pin, valid_pin, write_private
+from kiosk.i18n import _
+from kiosk.setup.answers import Answers, check_pin, check_url, pick, reach
+from kiosk.setup.common import (
+    FAILED,
+    USAGE,
+    explain_http_error,
+    fail,
+    hash_pin,
+    use_language,
+    valid_pin,
+    write_private,
+)
 
 LANG_CHOICES = click.Choice(list(config.LANGUAGES))
 
@@ -21,20 +31,6 @@ def _current(path: Path) -> tuple[config.Config, bool]:
     except config.ConfigError as exc:
         click.echo(f"warning: {exc}; starting from the defaults", err=True)
         return config.Config(), True
-
-
-def _pick(title: str, items: list[tuple[str, str]], current: str) -> str:
-    """Offer numbered choices (value, description); the answer is a number, a value or empty."""
-    click.echo(title)
-    for n, (value, desc) in enumerate(items, 1):
-        click.echo(f"  {n}) {value}  {desc}")
-    if not items:
-        click.echo("  (none found)")
-    answer = click.prompt("Number, path, or - for none", default=current or "-",
-                          show_default=True).strip()
-    if answer.isdigit() and 1 <= int(answer) <= len(items):
-        return items[int(answer) - 1][0]
-    return "" if answer == "-" else answer
 
 
 def _serial_choices() -> list[tuple[str, str]]:
@@ -58,28 +54,52 @@ def _keypad_choices() -> list[tuple[str, str]]:
 
 
 def _enrol(server_url: str, code: str, ca_bundle: str, token_file: str) -> dict:
-    """Trade the code for a device id and token, saved (0600, atomically) to token_file."""
-    import inspect
+    """Trade the code for a device id and token, saved (0600, atomically) to token_file.
+    Raises click.BadParameter with one line saying what failed and what to do."""
+    import requests
+
+    from sync.enrol import EnrolError, enrol
 
     try:
-        from sync.enrol import enrol
-    except ImportError:
-        fail("this installation has no enrolment client (sync/enrol.py); update the kiosk "
-             "software", FAILED)
-    try:
-        if "token_file" in inspect.signature(enrol).parameters:
-            result = enrol(server_url, code, ca_bundle=ca_bundle or None, token_file=token_file)
-        else:
-            result = enrol(server_url, code, ca_bundle=ca_bundle or None)
-    except Exception as exc:  # noqa: BLE001 - whatever the client raises, say it and stop
-        fail(f"enrolment at {server_url} failed: {exc}", FAILED)
-    if hasattr(result, "model_dump"):
-        result = result.model_dump()
-    if not result.get("token") or not result.get("device_id"):
-        fail(f"enrolment at {server_url} answered without a device id and token", FAILED)
-    if not Path(token_file).exists():  # an enrolment client that does not save it itself
-        write_private(token_file, json.dumps(result) + "\n")
-    return result
+        result = enrol(server_url, code, ca_bundle=ca_bundle or None, token_file=token_file)
+    except EnrolError as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, requests.RequestException):
+            raise click.BadParameter(explain_http_error(cause, server_url)) from None
+        if "HTTP 403" in str(exc):
+            raise click.BadParameter(_("the server refused code {code}: unknown, already used "
+                                       "or expired; ask for a new one (kiosk-server "
+                                       "enrol-code)").format(code=code)) from None
+        raise click.BadParameter(_("enrolment at {url} failed: {error}").format(
+            url=server_url, error=exc)) from None
+    except requests.RequestException as exc:
+        raise click.BadParameter(explain_http_error(exc, server_url)) from None
+    return result.model_dump() if hasattr(result, "model_dump") else dict(result)
+
+
+def _show_server_config(cfg: config.Config) -> None:
+    """What the server pushes to this kiosk (hall and window names, roster, QR base URL):
+    pulled now with the device token, cached where the kiosk reads it, and shown."""
+    from kiosk.setup.common import read_token
+    from sync.device_config import fetch_config
+
+    token = read_token(cfg)
+    if not cfg.server.url or not token:
+        return
+    result = fetch_config(cfg.server.url, token, cfg.config_cache_path,
+                          cfg.server.ca_bundle or None, timeout_s=5.0)
+    pushed = result.config
+    if pushed is None:
+        click.echo(_("the server's settings for this kiosk could not be read now; the kiosk "
+                     "pulls them when it runs"))
+        return
+    click.echo(_("settings from the server (kiosk-server set-config):"))
+    click.echo(_("  hall name:   {value}").format(value=pushed.get("hall_name") or "-"))
+    click.echo(_("  window name: {value}").format(value=pushed.get("window_name") or "-"))
+    click.echo(_("  staff:       {count} on the roster").format(
+        count=len(pushed.get("staff") or [])))
+    click.echo(_("  QR base URL: {value}").format(
+        value=pushed.get("qr_base_url") or _("(none set: no QR code for phones)")))
 
 
 @click.command("init")
@@ -134,79 +154,179 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
     bad answer or flag.
     """
     path = Path(config_path)
-    cfg, _ = _current(path)
-
-    def ask(flag, text, current, **kw):
-        if flag is not None:
-            return flag
-        if batch:
-            return current
-        return click.prompt(text, default=current, show_default=True, **kw)
-
-    server_url = ask(server_url, "Server URL (- for none)", cfg.server.url or "-")
-    cfg.server.url = "" if server_url == "-" else server_url.strip().rstrip("/")
-    if cfg.server.url:
-        if code is None and not batch:
-            code = click.prompt("Enrolment code (empty: keep the current enrolment)",
-                                default="", show_default=False).strip() or None
-    cfg.window.number = ask(window_number, "Window number", cfg.window.number,
-                            type=click.IntRange(1, 999))
-    cfg.window.name = ask(window_name, "Window name", cfg.window.name)
-    cfg.window.hall_name = ask(hall_name, "Hall name", cfg.window.hall_name)
-    cfg.queue.dialect = ask(dialect, "Queue dialect", cfg.queue.dialect,
-                            type=click.Choice(list(config.DIALECTS)))
-    if port_url is None and not batch:
-        port_url = _pick("Serial ports found:", _serial_choices(), cfg.queue.url)
-    if port_url is not None:
-        cfg.queue.url = "" if port_url == "-" else port_url
-    if cfg.queue.url:
-        cfg.queue.baudrate = ask(baud, "Baud rate", cfg.queue.baudrate,
-                                 type=click.IntRange(2400, 115200))
-        if cfg.queue.dialect != "line":
-            cfg.queue.address = ask(address, "Bus address", cfg.queue.address,
-                                    type=click.IntRange(1, 247))
-    if keypad is None and not batch:
-        keypad = _pick("Keypads found:", _keypad_choices(), cfg.keypad.device)
-    if keypad is not None:
-        cfg.keypad.device = "" if keypad == "-" else keypad
-    cfg.device.language = ask(language, "Language", cfg.device.language, type=LANG_CHOICES)
-    cfg.panel.rotation = int(ask(rotation, "Panel rotation", str(cfg.panel.rotation),
-                                 type=click.Choice(["0", "90", "180", "270"])))
-    if pin is None and not batch:
-        keep = " (empty: keep the current PIN)" if cfg.technician.pin_hash else ""
-        pin = click.prompt(f"Technician PIN, 4-12 digits{keep}", hide_input=True,
-                           confirmation_prompt=True, default="", show_default=False) or None
-    if pin is not None:
-        if not valid_pin(pin):
-            fail("the technician PIN must be 4 to 12 digits")
-        cfg.technician.pin_hash = hash_pin(pin)
-    elif not cfg.technician.pin_hash:
-        fail("set a technician PIN (--pin, $KIOSK_TECH_PIN, or the prompt)")
+    cfg, _existed = _current(path)
+    use_language(str(path))
     if data_dir:
         cfg.device.data_dir = str(Path(data_dir).resolve())
     if ca_bundle:
         cfg.server.ca_bundle = str(Path(ca_bundle).resolve())
     if token_file:
         cfg.server.token_file = str(Path(token_file).resolve())
+    answers = Answers(path)
+    saved = {} if batch else _resume(answers)
+
+    def ask(key, flag, text, current, **kw):
+        """A flag wins; then an answer kept from a stopped run; then the prompt (asked again
+        until the answer is valid), saved at once."""
+        if flag is not None:
+            return flag
+        if batch:
+            return current
+        if key in saved:
+            click.echo(_("{question}: {answer} (kept)").format(question=text, answer=saved[key]))
+            return saved[key]
+        value = click.prompt(text, default=current, show_default=True, **kw)
+        answers.put(key, value)
+        return value
+
+    _ask_server(cfg, batch, server_url, code, saved, answers)
+    cfg.window.number = ask("window", window_number, _("Window number"), cfg.window.number,
+                            type=click.IntRange(1, 999))
+    cfg.window.name = ask("window_name", window_name, _("Window name"), cfg.window.name)
+    cfg.window.hall_name = ask("hall_name", hall_name, _("Hall name"), cfg.window.hall_name)
+    cfg.queue.dialect = ask("dialect", dialect, _("Queue dialect"), cfg.queue.dialect,
+                            type=click.Choice(list(config.DIALECTS)))
+    if port_url is None and not batch:
+        port_url = saved.get("port")
+        if port_url is None:
+            port_url = pick(_("Serial ports found:"), _serial_choices(), cfg.queue.url,
+                            must_exist=True) or "-"
+            answers.put("port", port_url)
+    if port_url is not None:
+        cfg.queue.url = "" if port_url == "-" else port_url
+    if cfg.queue.url:
+        cfg.queue.baudrate = ask("baud", baud, _("Baud rate"), cfg.queue.baudrate,
+                                 type=click.IntRange(2400, 115200))
+        if cfg.queue.dialect != "line":
+            cfg.queue.address = ask("address", address, _("Bus address"), cfg.queue.address,
+                                    type=click.IntRange(1, 247))
+    if keypad is None and not batch:
+        keypad = saved.get("keypad")
+        if keypad is None:
+            keypad = pick(_("Keypads found:"), _keypad_choices(), cfg.keypad.device,
+                          must_exist=True) or "-"
+            answers.put("keypad", keypad)
+    if keypad is not None:
+        cfg.keypad.device = "" if keypad == "-" else keypad
+    cfg.device.language = ask("language", language, _("Language"), cfg.device.language,
+                              type=LANG_CHOICES)
+    cfg.panel.rotation = int(ask("rotation", rotation, _("Panel rotation"),
+                                 str(cfg.panel.rotation),
+                                 type=click.Choice(["0", "90", "180", "270"])))
+    _ask_pin(cfg, batch, pin, saved, answers)
 
     text = config.dump(cfg)
     try:
         config.parse(text, str(path))  # what we write must load
     except config.ConfigError as exc:
         fail(str(exc), USAGE)
-
-    if cfg.server.url and code:
-        result = _enrol(cfg.server.url, code, cfg.server.ca_bundle, str(cfg.token_path))
-        cfg.device.id = result["device_id"]
-        click.echo(f"enrolled as {cfg.device.id}; token in {cfg.token_path}")
-        text = config.dump(cfg)
-    elif cfg.server.url and not cfg.token_path.exists():
-        click.echo("warning: not enrolled (no --code): the server will refuse uploads", err=True)
-
-    changed = write_private(path, text)
-    click.echo(f"{'wrote' if changed else 'unchanged:'} {path}")
+    if cfg.server.url and not cfg.token_path.exists():
+        click.echo(_("warning: not enrolled (no --code): the server will refuse uploads"),
+                   err=True)
+    _show_server_config(cfg)
+    try:
+        changed = write_private(path, text)
+    except OSError as exc:
+        fail(_("cannot write {path}: {error}; run with sudo, or pass --config").format(
+            path=path, error=exc.strerror or exc), FAILED)
+    answers.discard()
+    click.echo(_("wrote {path}").format(path=path) if changed
+               else _("unchanged: {path}").format(path=path))
     if run_doctor:
         from kiosk.setup.doctor import report, run_checks
 
-        click.echo("running doctor:")
+        click.echo(_("running doctor:"))
         raise SystemExit(report(run_checks(str(path)), as_json=False))
+
+
+def _resume(answers: Answers) -> dict:
+    """The answers of a run stopped half way, if the technician wants them back."""
+    saved = answers.load()
+    keys = [k for k in saved if not k.startswith("_")]
+    if not keys:
+        return {}
+    click.echo(_("An earlier `init` stopped half way ({when}); {count} answer(s) kept in "
+                 "{path}.").format(when=saved.get("_saved_at", "?"), count=len(keys),
+                                   path=answers.path))
+    if click.confirm(_("Continue from there?"), default=True):
+        return saved
+    answers.discard()
+    answers.data = {}
+    return {}
+
+
+def _ask_server(cfg, batch, server_url, code, saved, answers) -> None:
+    """Server URL (reached at once) and enrolment code (redeemed at once), asked again until
+    they work; - skips the server."""
+    if server_url is not None:
+        try:
+            url = check_url(server_url)
+        except click.BadParameter as exc:
+            fail(exc.message)
+        cfg.server.url = "" if url == "-" else url
+    elif "server_url" in saved:
+        cfg.server.url = "" if saved["server_url"] == "-" else saved["server_url"]
+        click.echo(_("{question}: {answer} (kept)").format(question=_("Server URL"),
+                                                           answer=saved["server_url"]))
+    elif not batch:
+        while True:
+            url = click.prompt(_("Server URL (- for none)"), default=cfg.server.url or "-",
+                               value_proc=check_url)
+            why = reach(url, cfg.server.ca_bundle) if url != "-" else None
+            if why is None:
+                break
+            click.echo(_("error: {message}; type it again, or - for none").format(
+                message=why), err=True)
+        cfg.server.url = "" if url == "-" else url
+        if cfg.server.url:
+            click.echo(_("{url} answers").format(url=cfg.server.url))
+        answers.put("server_url", url)
+    if not cfg.server.url:
+        return
+    if "device_id" in saved and code is None:
+        cfg.device.id = saved["device_id"]
+        click.echo(_("enrolled as {device} (kept)").format(device=cfg.device.id))
+        return
+    if code is not None:
+        try:
+            result = _enrol(cfg.server.url, code, cfg.server.ca_bundle, str(cfg.token_path))
+        except click.BadParameter as exc:
+            fail(_("enrolment failed: {message}").format(message=exc.message), FAILED)
+    elif batch:
+        return
+    else:
+        def redeem(typed: str):
+            return _enrol(cfg.server.url, typed.strip(), cfg.server.ca_bundle,
+                          str(cfg.token_path)) if typed.strip() else None
+
+        result = click.prompt(_("Enrolment code (empty: keep the current enrolment)"),
+                              default="", show_default=False, value_proc=redeem)
+        if result is None:
+            return
+    cfg.device.id = result["device_id"]
+    answers.put("device_id", cfg.device.id)
+    click.echo(_("enrolled as {device}; token in {path}").format(device=cfg.device.id,
+                                                                 path=cfg.token_path))
+
+
+def _ask_pin(cfg, batch, pin, saved, answers) -> None:
+    if pin is None and not batch:
+        if "pin_hash" in saved:
+            cfg.technician.pin_hash = saved["pin_hash"]
+            click.echo(_("Technician PIN: set (kept)"))
+            return
+        keep = bool(cfg.technician.pin_hash)
+        prompt = (_("Technician PIN, 4-12 digits (empty: keep the current PIN)") if keep
+                  else _("Technician PIN, 4-12 digits"))
+        pin = click.prompt(prompt, hide_input=True, confirmation_prompt=True, default="",
+                           show_default=False, value_proc=check_pin(keep))
+        if pin is not None:
+            cfg.technician.pin_hash = hash_pin(pin)
+            answers.put("pin_hash", cfg.technician.pin_hash)
+        return
+    if pin is not None:
+        if not valid_pin(pin):
+            fail(_("the technician PIN must be 4 to 12 digits"))
+        cfg.technician.pin_hash = hash_pin(pin)
+    elif not cfg.technician.pin_hash:
+        fail(_("set a technician PIN (--pin, $KIOSK_TECH_PIN, or the prompt)"))
