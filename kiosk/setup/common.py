@@ -132,18 +132,19 @@ def echo_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def write_private(path: str | os.PathLike, text: str, mode: int = 0o600) -> bool:
+def write_private(path: str | os.PathLike, text: str | bytes, mode: int = 0o600) -> bool:
     """Write `text` atomically (temp file in the same folder, fsync, os.replace) with `mode`.
 
     A file that exists keeps its owner (install hands the config and token to the kiosk
     user). Returns False and leaves the file alone when it already holds this text and mode.
     """
     path = Path(path)
+    data = text.encode("utf-8") if isinstance(text, str) else text
     owner = None
     try:
         st = path.stat()
         owner = (st.st_uid, st.st_gid)
-        if path.read_text(encoding="utf-8") == text and (st.st_mode & 0o777) == mode:
+        if path.read_bytes() == data and (st.st_mode & 0o777) == mode:
             return False
     except (FileNotFoundError, UnicodeDecodeError):
         pass
@@ -158,8 +159,8 @@ def write_private(path: str | os.PathLike, text: str, mode: int = 0o600) -> bool
             # a public file on a USB stick (vfat) whose modes cannot be set: fine
         if owner and os.geteuid() == 0 and owner != (0, 0):
             os.fchown(fd, *owner)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

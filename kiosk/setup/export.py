@@ -8,12 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
 import click
 
+from kiosk.i18n import _
 from kiosk.setup.common import (
     FAILED,
     config_option,
@@ -25,6 +27,55 @@ from kiosk.setup.common import (
 
 FORMAT_TAG = "kiosk-ratings/1"
 EXTRA = ("sync_state", "synced_at")
+FORMATS = ("csv", "json", "xlsx")
+# Where USB sticks are mounted (udisks: /media/<user>/<label>, /run/media/<user>/<label>;
+# by hand: /mnt/usb, /media/usb). A path under one must be on a mounted stick, never the SD card.
+REMOVABLE_ROOTS = ("/media", "/mnt", "/run/media")
+
+
+def check_target(output: Path) -> None:
+    """Refuse (exit 1) a file whose folder is missing, or that would land under a removable-
+    media root with nothing mounted there (the stick is out: the SD card would get it)."""
+    folder = output.parent.resolve()
+    if not folder.is_dir():
+        fail(_("folder {folder} does not exist: plug the USB stick in (and mount it), or give "
+               "an existing folder; nothing was written").format(folder=output.parent), FAILED)
+    for root in REMOVABLE_ROOTS:
+        root = Path(root)
+        if folder != root and root not in folder.parents:
+            continue
+        inside = [folder, *[p for p in folder.parents if root in p.parents]]
+        if not any(os.path.ismount(p) for p in inside):
+            fail(_("nothing is mounted at {folder}: plug the USB stick in and mount it (or "
+                   "check the path); nothing was written").format(folder=output.parent),
+                 FAILED)
+        return
+
+
+def format_of(output: str, given: str | None) -> str:
+    if given:
+        return given
+    suffix = Path(output).suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        return suffix
+    if suffix in ("xls", "ods", "xlsm"):
+        fail(_("{suffix} files are not written: use .xlsx, .csv or .json").format(
+            suffix=suffix))
+    return "csv"
+
+
+def xlsx_bytes(columns: list[str], rows: list[list]) -> bytes:
+    """A real Excel workbook (one sheet, a header row), for a supervisor's spreadsheet."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("ratings")
+    sheet.append(columns)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def wire_fields() -> list[str]:
@@ -54,8 +105,9 @@ def csv_row(row: dict, columns: list[str]) -> list:
 @config_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="File to write, e.g. /media/usb/w05.csv (- for standard output).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]),
-              help="File format (default: from the file name's extension, else csv).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="File format (default: from the file name's extension, else csv). xlsx is "
+                   "an Excel workbook for people; kiosk-server import reads csv and json.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
               help="Only ratings on or after this local date (YYYY-MM-DD).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
@@ -63,7 +115,7 @@ def csv_row(row: dict, columns: list[str]) -> list:
 @click.option("--pending-only", is_flag=True,
               help="Only ratings the server has not acknowledged yet.")
 def export(config_path, output, fmt, since, until, pending_only) -> None:
-    """Write the kiosk's ratings to a CSV or JSON file, with a progress bar.
+    """Write the kiosk's ratings to a CSV, JSON or XLSX file, with a progress bar.
 
     All ratings, or those between --since and --until (local dates, both included).
     Each row holds the rating as it is uploaded (uuid, level, reasons, window, staff_id,
@@ -71,11 +123,18 @@ def export(config_path, output, fmt, since, until, pending_only) -> None:
     local sync state. In CSV, reasons are joined with ';'. The file is written to a
     temporary name and renamed, so a pulled USB stick never holds half a file.
     Bring it to the server: `kiosk-server import FILE` stores each rating once (by uuid).
+    Missing folders are never created: a folder that is not there, or a path under
+    /media, /mnt or /run/media where no stick is mounted, is refused (exit 1), so a
+    file never lands on the SD card by mistake.
     Nothing on the kiosk changes. Exits 0, 1 when the file cannot be written, 2 for a
     config or usage error.
     """
     cfg = load_config(config_path)
-    fmt = fmt or ("json" if str(output).lower().endswith(".json") else "csv")
+    fmt = format_of(output, fmt)
+    if fmt == "xlsx" and output == "-":
+        fail(_("an XLSX workbook cannot go to standard output: give a file name"))
+    if output != "-":
+        check_target(Path(output))
     where, params = [], []
     if since:
         where.append("rated_at >= ?")
@@ -98,17 +157,19 @@ def export(config_path, output, fmt, since, until, pending_only) -> None:
         writer = csv.writer(buf, lineterminator="\n") if fmt == "csv" else None
         if writer:
             writer.writerow(columns)
-        items = []
-        with click.progressbar(rows, length=total, label=f"exporting {total} rating(s)",
-                               file=sys.stderr) as bar:
+        items, table = [], []
+        with click.progressbar(rows, length=total, label=_("exporting {count} rating(s)")
+                               .format(count=total), file=sys.stderr) as bar:
             for row in bar:
                 if writer:
                     writer.writerow(csv_row(row, columns))
+                elif fmt == "xlsx":
+                    table.append(csv_row(row, columns))
                 else:
                     items.append({c: row.get(c) for c in columns})
     finally:
         store.close()
-    if not writer:
+    if fmt == "json":
         json.dump({"format": FORMAT_TAG, "device_id": cfg.device.id,
                    "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                    "ratings": items}, buf, ensure_ascii=False, indent=1)
@@ -117,7 +178,12 @@ def export(config_path, output, fmt, since, until, pending_only) -> None:
         click.echo(buf.getvalue(), nl=False)
         return
     try:
-        write_private(Path(output), buf.getvalue(), mode=0o644)
+        if fmt == "xlsx":
+            write_private(Path(output), xlsx_bytes(columns, table), mode=0o644)
+        else:
+            write_private(Path(output), buf.getvalue(), mode=0o644)
     except OSError as exc:
-        fail(f"cannot write {output}: {exc}", FAILED)
-    click.echo(f"wrote {total} rating(s) to {output} ({fmt})", err=True)
+        fail(_("cannot write {path}: {error}").format(path=output,
+                                                      error=exc.strerror or exc), FAILED)
+    click.echo(_("wrote {count} rating(s) to {path} ({format})").format(
+        count=total, path=output, format=fmt), err=True)

@@ -48,9 +48,15 @@ def _from_json(path: Path) -> list[tuple[int, dict]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     items = data.get("ratings") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise click.ClickException(f"{path}: expected a list of ratings or {{\"ratings\": [...]}}")
+        raise Unreadable(f"{path}: expected a list of ratings or {{\"ratings\": [...]}}")
     return [(n, {k: v for k, v in item.items() if k in RatingWire.model_fields}
              if isinstance(item, dict) else item) for n, item in enumerate(items, start=1)]
+
+
+class Unreadable(click.ClickException):
+    """The file cannot be read as ratings at all: exit 2, as the command's help says."""
+
+    exit_code = 2
 
 
 def read_file(path: Path, fmt: str | None) -> list[tuple[int, dict]]:
@@ -59,7 +65,7 @@ def read_file(path: Path, fmt: str | None) -> list[tuple[int, dict]]:
     try:
         return _from_json(path) if fmt == "json" else _from_csv(path)
     except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
-        raise click.ClickException(f"cannot read {path}: {exc}") from None
+        raise Unreadable(f"cannot read {path}: {exc}") from None
 
 
 @click.command("import")

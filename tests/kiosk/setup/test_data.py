@@ -75,6 +75,7 @@ def test_export_csv_and_json_then_import_is_idempotent(tmp_path):
     _ratings(cfg, 4, day="2026-01-10")
     _ratings(cfg, 2, day="2026-02-20")
     out_csv = tmp_path / "usb" / "w05.csv"
+    out_csv.parent.mkdir()
     run("export", "--config", path, "-o", out_csv)
     rows = list(csv.DictReader(out_csv.open(encoding="utf-8")))
     assert len(rows) == 6 and rows[0]["device_id"] == "hall01-w05"
