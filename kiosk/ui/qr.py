@@ -25,6 +25,15 @@ def case_of(state) -> tuple[str, str | None] | None:
     return None
 
 
+def call_of_state(state) -> int | None:
+    """The call number keying the case of case_of(state), when it has no case id."""
+    from sync.wire.cases import call_of
+
+    if state.case is not None:
+        return state.case.call
+    return call_of((state.last_rating or {}).get("case_key"))
+
+
 def load_qr_key(cfg) -> str | None:
     """The per-device signing key from the enrolment token file, or None."""
     try:
@@ -56,7 +65,8 @@ class QrLinks:
             from sync.wire.qr_token import make_qr_url
 
             return make_qr_url(self.base_url, self.device_id, self.key, ticket, case_id,
-                               self.ttl_s, window=self.window, day=self.today())
+                               self.ttl_s, window=self.window, day=self.today(),
+                               call=call_of_state(state))
         if self.pattern:
             values = {"device": self.device_id, "window": self.window, "ticket": ticket,
                       "case_id": case_id or "", "day": self.today().isoformat()}

@@ -24,6 +24,7 @@ from server.api.device_config import config_for
 from server.db.clock_fix import DeviceClock
 from server.i18n import level_label, reason_label
 from sync.wire import BAD_LEVELS, RatingWire
+from sync.wire.cases import case_key
 from sync.wire.labels import LEVEL_LABELS
 from sync.wire.qr_token import QrTokenError, read_qr_token, signature, verify_qr_token
 
@@ -167,7 +168,8 @@ async def submit(token: str, request: Request) -> HTMLResponse:
             "uuid": str(_uuid(token)), "level": int(level), "reasons": sorted(set(reasons)),
             "window": window, "ticket": payload["t"], "case_id": payload["c"] or None,
             "device_id": device["device_id"], "rated_at": now,
-            "case_key": f"{payload['day']}/{window}/{payload['t']}/{payload['c']}"})
+            "case_key": case_key(payload["day"], window, payload["t"], payload["c"],
+                                 payload.get("k"))})
     except ValidationError:
         return _message(lang, "malformed", 400)
     [result] = await run_in_threadpool(store.ingest, [rating], DeviceClock(now, None, None),

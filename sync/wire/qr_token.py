@@ -4,7 +4,8 @@ token = "v1." + b64url(payload JSON) + "." + b64url(HMAC-SHA256(key, "v1." + pay
 
 The payload names the device (d), ticket (t), case id (c), window (w), the kiosk's local date
 (day: with window, ticket and case id it makes the kiosk's case key) and an expiry (e, Unix
-seconds). The key is the per-device QR key the server handed out at enrolment (sync/enrol.py);
+seconds); k, only when the case has no case id, is the day's call number that keys it instead
+(sync/wire/cases.py). The key is the per-device QR key the server handed out at enrolment (sync/enrol.py);
 the server keeps the same key to verify. A 128-bit tag is plenty for a token that lives
 minutes; the payload is not secret (it names no citizen).
 """
@@ -45,20 +46,24 @@ def _tag(key: str, signed: str) -> str:
 
 def make_qr_token(device_id: str, key: str, ticket: str, case_id: str | None, ttl_s: float,
                   window: int | None = None, day: date | str | None = None,
-                  now: float | None = None) -> str:
+                  now: float | None = None, call: int | None = None) -> str:
     now = time.time() if now is None else now
     day = (day or date.today())
     payload = {"d": device_id, "t": ticket, "c": case_id or "", "w": window or 0,
                "day": day if isinstance(day, str) else day.isoformat(),
                "e": int(now + ttl_s)}
+    if call and not case_id:
+        payload["k"] = call
     signed = f"{PREFIX}." + _b64(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
     return f"{signed}.{_tag(key, signed)}"
 
 
 def make_qr_url(base_url: str, device_id: str, key: str, ticket: str, case_id: str | None,
-                ttl_s: float, window: int | None = None, day: date | str | None = None) -> str:
+                ttl_s: float, window: int | None = None, day: date | str | None = None,
+                call: int | None = None) -> str:
     """The URL to show as a QR code for one case (valid ttl_s seconds)."""
-    token = make_qr_token(device_id, key, ticket, case_id, ttl_s, window=window, day=day)
+    token = make_qr_token(device_id, key, ticket, case_id, ttl_s, window=window, day=day,
+                          call=call)
     return f"{base_url.rstrip('/')}/r/{token}"
 
 
@@ -73,9 +78,13 @@ def read_qr_token(token: str) -> dict:
     except (ValueError, UnicodeDecodeError):
         raise QrTokenError("malformed", "not a rating code") from None
     types = {"d": str, "t": str, "c": str, "w": int, "day": str, "e": int}
+    if isinstance(payload, dict) and "k" in payload:
+        types["k"] = int  # optional: the call number of a case without a case id
     if not isinstance(payload, dict) or set(payload) != set(types) or not all(
             isinstance(payload[k], t) and not isinstance(payload[k], bool)
             for k, t in types.items()):
+        raise QrTokenError("malformed", "not a rating code")
+    if payload.get("k") is not None and not 0 < payload["k"] < 10**7:
         raise QrTokenError("malformed", "not a rating code")
     return payload
 

@@ -137,3 +137,19 @@ def test_caller68_on_a_pty_rates_a_repeated_number_and_the_1000th_ticket(caller6
     while not sim.heard.empty():
         evaluations.append(sim.heard.get())
     assert evaluations.count("key evaluate") == 7
+
+
+def test_the_phone_qr_code_names_the_call_of_a_case_without_case_id(tmp_path):
+    from kiosk.ui.qr import QrLinks
+    from sync.wire.qr_token import read_qr_token
+
+    flow = make_flow(tmp_path / "k.db")
+    links = QrLinks("dev-1", 5, "https://pj.example.gov.cn", "k" * 32, today=lambda: DAY)
+    rate(flow, "123")
+    flow.handle(Call("123"))  # a new call of the same digits, not yet rated
+    flow.staff_action(StaffAction.EVALUATE)
+    token = links.rating_url(flow.state).rsplit("/", 1)[1]
+    assert read_qr_token(token)["k"] == 2
+    flow.tap_level(5)
+    token = links.rating_url(flow.state).rsplit("/", 1)[1]  # the last case, after rating
+    assert read_qr_token(token)["k"] == 2
