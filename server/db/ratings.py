@@ -115,10 +115,12 @@ class RatingsMixin:
             return ItemResult(uuid=uuid, status="accepted")
         if tx.one("SELECT 1 FROM ratings WHERE uuid = ?", [uuid]) is not None:
             return ItemResult(uuid=uuid, status="duplicate")
-        # The case is already rated: by the other channel, or a level-0 timeout.
+        # The case is already rated: by the other channel, or a level-0 timeout, or a
+        # 系统默认评价 (server/workflow/defaults.py) that any real rating replaces.
         if rating.level > 0:
             taken = tx.all(f"UPDATE ratings SET superseded = 1 WHERE device_id = ? AND "
-                           f"case_key = ? AND superseded = 0 AND level = 0 "
+                           f"case_key = ? AND superseded = 0 AND (level = 0 OR "
+                           f"source = 'default') "
                            f"RETURNING {COLUMN_SQL}", [rating.device_id, key])
             if taken and tx.q(INSERT_SQL, row).rowcount == 1:
                 changes.uncounted += [dict(zip(COLUMNS, r)) for r in taken]
