@@ -9,14 +9,17 @@ from pathlib import Path
 import click
 
 from kiosk import __version__
+from kiosk.i18n import _
 from kiosk.setup.common import (
     FAILED,
     auth_headers,
     config_option,
     echo_json,
+    explain_http_error,
     fail,
     json_option,
     load_config,
+    local_time,
     open_store,
     read_token,
     tls_verify,
@@ -40,8 +43,9 @@ def status(config_path, as_json) -> None:
 
     Device id, software version, the queue link (configured URL and whether it opens
     now; while the kiosk service runs it holds the port, shown as in use), the server and
-    enrolment, the last successful upload, the backlog and the last rating. Exits 0, or 2
-    when the config is invalid.
+    whether it accepts this kiosk's token now (a revoked token is named), the last
+    successful upload, the backlog and the last rating, in local time. Exits 0, 1 when the
+    server refuses the token, 2 when the config is invalid.
     """
     from kiosk.setup.link import open_port
 
@@ -54,8 +58,15 @@ def status(config_path, as_json) -> None:
             port.close()
     info = {"device_id": cfg.device.id, "version": __version__, "config": str(cfg.path),
             "window": cfg.window.number, "link": link, "server": cfg.server.url,
-            "enrolled": read_token(cfg) is not None, "last_sync": None, "backlog": 0,
-            "rejected": 0, "last_rating": None}
+            "enrolled": read_token(cfg) is not None, "token": None, "last_sync": None,
+            "backlog": 0, "rejected": 0, "last_rating": None}
+    if cfg.server.url and info["enrolled"]:
+        from kiosk.setup.netcheck import check_server
+
+        cfg.server.timeout_s = min(cfg.server.timeout_s, 3.0)  # a status, not a diagnosis
+        server_check, token_check, _clock = check_server(cfg)
+        info["token"] = {"status": token_check.status, "message": token_check.message,
+                         "server": server_check.message}
     store = open_store(cfg, create=False)
     if store is not None:
         try:
@@ -68,21 +79,43 @@ def status(config_path, as_json) -> None:
     if as_json:
         echo_json(info)
         return
-    opens = ("-" if link["opens"] is None else "opens" if link["opens"] else link["error"])
+    opens = ("-" if link["opens"] is None else _("opens") if link["opens"] else link["error"])
     last = info["last_rating"]
     lines = [
-        ("device", f"{info['device_id']} (window {info['window']})"),
-        ("version", info["version"]), ("config", info["config"]),
-        ("link", f"{link['url'] or '(none)'} [{link['dialect']}]: {opens}"),
-        ("server", f"{info['server'] or '(none)'}"
-                   f"{'' if info['enrolled'] else ' (not enrolled)' if info['server'] else ''}"),
-        ("last sync", info["last_sync"] or "never"),
-        ("backlog", f"{info['backlog']} pending, {info['rejected']} refused"),
-        ("last rating", f"{last['rated_at']} level {last['level']} ticket {last['ticket']}"
-                        if last else "none"),
+        (_("device"), _("{device} (window {window})").format(device=info["device_id"],
+                                                            window=info["window"])),
+        (_("version"), info["version"]), (_("config"), info["config"]),
+        (_("link"), f"{link['url'] or _('(none)')} [{link['dialect']}]: {opens}"),
+        (_("server"), (info["server"] or _("(none)")) + _server_note(info)),
+        (_("last sync"), local_time(info["last_sync"]) or _("never")),
+        (_("backlog"), _("{pending} pending, {refused} refused").format(
+            pending=info["backlog"], refused=info["rejected"])),
+        (_("last rating"), _("{time} level {level} ticket {ticket}").format(
+            time=local_time(last["rated_at"]), level=last["level"], ticket=last["ticket"])
+            if last else _("none")),
     ]
+    width = max(len(key) for key, _v in lines) + 2
     for key, value in lines:
-        click.echo(f"{key + ':':<13}{value}")
+        click.echo(f"{key + ':':<{width}}{value}")
+    if info["token"] and info["token"]["status"] == "fail":
+        raise SystemExit(FAILED)
+
+
+def _server_note(info: dict) -> str:
+    """After the server URL: not enrolled, or what the server says of the token now."""
+    if not info["server"]:
+        return ""
+    if not info["enrolled"]:
+        return _(" (not enrolled: kiosk-setup init --code <code>)")
+    token = info["token"] or {}
+    if token.get("status") == "pass":
+        return _(" (token accepted)")
+    if token.get("status") == "fail" and "refuses" in token.get("message", ""):
+        return _(" (TOKEN REFUSED: revoked or the server was re-installed; enrol again: "
+                 "kiosk-setup init --code <code>)")
+    if token.get("status") == "skip":
+        return _(" (cannot check the token now: {why})").format(why=token.get("server", ""))
+    return f" ({token.get('message', '')})"
 
 
 def _uploader(cfg, token):
@@ -109,6 +142,7 @@ def sync(config_path) -> None:
     """
     import requests
 
+    from kiosk.setup.answers import reach
     from sync import uploader as up
 
     cfg = load_config(config_path)
@@ -126,8 +160,12 @@ def sync(config_path) -> None:
     try:
         total = store.backlog()
         if total == 0:
-            click.echo("nothing to upload")
+            click.echo(_("nothing to upload"))
             return
+        why = reach(cfg.server.url, cfg.server.ca_bundle or None)
+        if why is not None:
+            fail(_("upload to {url} failed: {error}; the {count} rating(s) stay on the kiosk")
+                 .format(url=cfg.server.url, error=why, count=total), FAILED)
         stalled = 0
         with click.progressbar(length=total, label=f"uploading {total} rating(s)") as bar:
             while True:
@@ -136,7 +174,8 @@ def sync(config_path) -> None:
                     outcome = uploader._cycle(store, session)  # one batch, the service's rules
                 except up._Failure as exc:
                     click.echo("")
-                    fail(f"upload to {cfg.server.url} failed: {exc}", FAILED)
+                    fail(_("upload to {url} failed: {error}").format(
+                        url=cfg.server.url, error=_upload_trouble(exc, cfg.server.url)), FAILED)
                 after = store.backlog()
                 bar.update(before - after)
                 stalled = 0 if after < before else stalled + 1
@@ -149,6 +188,21 @@ def sync(config_path) -> None:
     finally:
         session.close()
         store.close()
+
+
+def _upload_trouble(exc: Exception, url: str) -> str:
+    """The uploader's failure in one line: a network fault explained, never the raw
+    `HTTPConnectionPool(...): Max retries exceeded` text."""
+    import requests
+
+    cause = exc.__context__
+    if isinstance(cause, requests.RequestException):
+        return explain_http_error(cause, url)
+    text = str(exc)
+    if "401" in text or "403" in text:
+        return _("the server refuses this kiosk's token (revoked, or never enrolled); enrol "
+                 "again: kiosk-setup init --code <code>")
+    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def _service_active() -> bool:

@@ -36,8 +36,9 @@ from kiosk.setup.system import (
 @click.option("--source", type=click.Path(file_okay=False),
               help="Folder with the unit files and udev rules (default: the software's systemd/).")
 @click.option("--bin-dir", type=click.Path(file_okay=False),
-              default=lambda: str(Path(sys.executable).parent), show_default="this Python's bin",
-              help="Folder holding the `kiosk` and `kiosk-server` programs, for ExecStart=.")
+              help="Folder holding the `kiosk` and `kiosk-server` programs, for ExecStart= "
+                   "(default: this Python's bin on /; with --root, the unit's own "
+                   "/opt/kiosk/venv/bin, since this machine's venv is not in the image).")
 @click.option("--keypad-id", metavar="VVVV:PPPP",
               help="USB vendor:product id of the staff keypad, for /dev/kiosk-keypad.")
 @click.option("--config", "config_file", default="/etc/kiosk/kiosk.toml", show_default=True,
@@ -74,8 +75,13 @@ def install(root, source, bin_dir, keypad_id, config_file, server, as_json) -> N
     changed_units = False
     if not server:
         ensure_user(plan)
+    if bin_dir is None and plan.live:
+        bin_dir = str(Path(sys.executable).parent)
     for unit in units:
-        text = (src / unit).read_text().replace(TEMPLATE_BIN, str(Path(bin_dir).resolve()) + "/")
+        text = (src / unit).read_text()
+        if bin_dir is not None:
+            # Not resolved: a path inside an image need not exist on this machine.
+            text = text.replace(TEMPLATE_BIN, str(Path(bin_dir).absolute()) + "/")
         changed_units |= plan.put(f"{UNIT_DIR}/{unit}", text)
         for target in wanted_by(text):
             plan.link(f"{UNIT_DIR}/{target}.wants/{unit}", f"/{UNIT_DIR}/{unit}")

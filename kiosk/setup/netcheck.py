@@ -13,6 +13,7 @@ from kiosk.setup.common import (
     WARN,
     Check,
     auth_headers,
+    explain_http_error,
     read_token,
     tls_verify,
 )
@@ -33,7 +34,7 @@ def check_server(cfg) -> tuple[Check, Check, Check | None]:
         resp = requests.get(f"{base}/healthz", timeout=cfg.server.timeout_s,
                             verify=tls_verify(cfg))
     except requests.RequestException as exc:
-        return (Check("server", FAIL, f"{base} unreachable: {type(exc).__name__}: {exc}"[:300],
+        return (Check("server", FAIL, explain_http_error(exc, base),
                       "check the network cable and DNS, the URL in [server] url, and that the "
                       "server runs (curl <url>/healthz)"),
                 Check("token", SKIP, "cannot check the token: server unreachable"), None)
@@ -58,7 +59,7 @@ def check_server(cfg) -> tuple[Check, Check, Check | None]:
                                   headers=auth_headers(token), timeout=cfg.server.timeout_s,
                                   verify=tls_verify(cfg))
     except requests.RequestException as exc:
-        return server, Check("token", FAIL, f"token check failed: {exc}"[:300]), clock
+        return server, Check("token", FAIL, explain_http_error(exc, base)), clock
     if probe.status_code in (401, 403):
         try:
             why = probe.json().get("error", "")

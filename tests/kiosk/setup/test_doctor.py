@@ -87,7 +87,7 @@ def test_an_unreachable_server_fails_the_server_check(tmp_path, server, enrol_co
     path.write_text(text)
     report = doctor_json(path, code=1)
     assert report["by_name"]["server"]["status"] == "fail"
-    assert "unreachable" in report["by_name"]["server"]["message"]
+    assert "refused the connection" in report["by_name"]["server"]["message"]
     assert report["by_name"]["token"]["status"] == "skip"
 
 
