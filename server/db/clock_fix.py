@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 TRUSTED_OFFSET_S = 120.0
+# A same-boot age beyond this (mono_s of 1e300) is not a real uptime: fall back to the wall clock.
+MAX_AGE_S = 10 * 365 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,15 @@ def correct(rated_at: datetime, boot_id: str, mono_s: float, clock: DeviceClock,
             server_now: datetime) -> tuple[datetime, bool]:
     """(corrected_at, time_trusted) for one rating received at server_now."""
     if (clock.boot_id and boot_id and boot_id == clock.boot_id and clock.mono_s is not None
-            and clock.mono_s >= mono_s):
+            and 0 <= clock.mono_s - mono_s <= MAX_AGE_S):
         return server_now - timedelta(seconds=clock.mono_s - mono_s), True
     if clock.device_now is not None:
         offset = server_now - clock.device_now
         trusted = abs(offset.total_seconds()) <= TRUSTED_OFFSET_S
-        return rated_at + offset, trusted
+        try:
+            return rated_at + offset, trusted
+        except OverflowError:  # a device clock in year 9999: no use for correcting anything
+            pass
     return rated_at, False
 
 

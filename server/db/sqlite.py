@@ -12,7 +12,7 @@ from server.db.base import BaseStore, Tx
 from server.db.audit import AUDIT_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.org import ORG_TABLES
-from server.db.ratings import RatingsMixin
+from server.db.ratings import RatingsMixin, per_device_uuid_sqlite
 from server.db.users import USER_TABLES
 from server.db.workflow_tables import WORKFLOW_TABLES
 
@@ -53,6 +53,7 @@ MIGRATIONS = [
     AUDIT_TABLES,
     WORKFLOW_TABLES,
     ORG_TABLES + ";" + USER_TABLES,
+    per_device_uuid_sqlite,
 ]
 
 
@@ -128,6 +129,10 @@ class SQLiteStore(RatingsMixin, DevicesMixin, BaseStore):
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 log.info("migrating %s to schema %d", self.path, number)
+                if callable(script):  # a step plain SQL cannot express (a table rebuild)
+                    script(conn)
+                    conn.execute(f"PRAGMA user_version = {number}")
+                    continue
                 for statement in filter(str.strip, script.split(";")):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
