@@ -183,6 +183,13 @@ main.add_command(audit)
 main.add_command(org_group)
 main.add_command(user_group)
 
+from server.commands.workflow import cases_group  # noqa: E402
+from server.commands.workflow_admin import (appeals_group, defaults_group,  # noqa: E402
+                                            holidays_group, policy_group)
+
+for _group in (cases_group, policy_group, holidays_group, appeals_group, defaults_group):
+    main.add_command(_group)
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -28,6 +28,7 @@ class Actor:
     role: str
     halls: frozenset[str] | None = None   # None: every hall (a region admin of the whole set)
     windows: frozenset[int] = frozenset()  # window staff: the windows they work at
+    kind: str = "user"                     # "cli" for the server host's administrator
 
     def __post_init__(self) -> None:
         if self.role not in ROLES and self.role != "system":
@@ -37,7 +38,7 @@ class Actor:
 
     @property
     def audit_name(self) -> str:
-        return "system" if self.role == "system" else f"user:{self.name}"
+        return "system" if self.role == "system" else f"{self.kind}:{self.name}"
 
     @property
     def rank(self) -> int:

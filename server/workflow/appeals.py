@@ -26,8 +26,8 @@ KINDS = {"mistaken": N_("Mistaken rating"), "malicious": N_("Malicious rating")}
 STATE_LABELS = {"pending": N_("Pending"), "approved": N_("Approved"),
                 "rejected": N_("Rejected")}
 FILERS = ("window_staff", "hall_supervisor")
-APPEAL_COLUMNS = ("id", "device_id", "rating_uuid", "kind", "reason", "evidence", "filed_by", "filed_role",
-                  "filed_at", "state", "decided_by", "decided_role", "decided_at",
+APPEAL_COLUMNS = ("id", "device_id", "rating_uuid", "kind", "reason", "evidence", "filed_by",
+                  "filed_role", "filed_at", "state", "decided_by", "decided_role", "decided_at",
                   "decision_note")
 APPEAL_SQL = ", ".join(APPEAL_COLUMNS)
 MAX_TEXT = 4000
@@ -77,8 +77,9 @@ def file(store, actor: Actor, rating_uuid: str, kind: str, reason: str, evidence
         appeal_id = "A" + secrets.token_hex(5)
         values = [appeal_id, device_id, rating_uuid, kind, reason, evidence, actor.audit_name,
                   actor.role, at, "pending", None, None, None, None]
-        if tx.q(f"INSERT INTO appeals ({APPEAL_SQL}) VALUES ({', '.join('?' * len(APPEAL_COLUMNS))}) "
-                f"ON CONFLICT DO NOTHING", values).rowcount != 1:
+        marks = ", ".join("?" * len(APPEAL_COLUMNS))
+        if tx.q(f"INSERT INTO appeals ({APPEAL_SQL}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+                values).rowcount != 1:
             raise AppealError("this rating already has an appeal waiting for a decision")
         audit.append(tx, actor.audit_name, "appeal.file", f"appeal:{appeal_id}",
                      {"rating": rating_uuid, "kind": kind, "reason": reason,

@@ -1,4 +1,4 @@
-"""差评 cases: every counted bad rating opens one; 待核实 → 整改中 → 待反馈 → 已办结 in working days.
+"""差评 cases: one per counted bad rating; 待核实 → 整改中 → 待反馈 → 已办结 in working days.
 
 Opened inside the ingest transaction (ingest_hook, listed in server/wiring.py), so a bad
 rating and its case commit together whichever way the rating came (kiosk, phone, import).
@@ -87,7 +87,8 @@ def open_case(tx, row: dict) -> dict | None:
     digest = hashlib.sha256(f"{row['device_id']}/{row['uuid']}".encode()).hexdigest()[:10]
     case_id = opened.astimezone(HALL_TZ).strftime("%Y%m%d-") + digest
     values = [case_id, row["device_id"], row["uuid"], hall, row["window"], row["staff_id"],
-              row["level"], "verify", row["received_at"], *dues, error, None, None, None, row["received_at"]]
+              row["level"], "verify", row["received_at"], *dues, error, None, None, None,
+              row["received_at"]]
     inserted = tx.q(f"INSERT INTO cases ({COLUMN_SQL}) VALUES "
                     f"({', '.join('?' * len(COLUMNS))}) ON CONFLICT DO NOTHING", values).rowcount
     if inserted != 1:

@@ -54,3 +54,25 @@ def rating(device_id, level=1, **fields):
 
 def at(y, m, d, hh=0, mm=0):
     return datetime(y, m, d, hh, mm, tzinfo=timezone.utc)
+
+
+REGION = "131000"   # 廊坊市
+PASSWORD = "correct horse battery"
+ACCOUNTS = {"zhao": ("hall_supervisor", HALL), "qian": ("hall_supervisor", HALL),
+            "zhou": ("region_admin", REGION), "wang": ("window_staff", "S-017"),
+            "li": ("window_staff", "S-018"), "wu": ("auditor", REGION)}
+
+
+def add_org_and_accounts(store):
+    """Langfang's region with hall01 (window 3, staff S-017 and S-018) and one console account
+    per role, as `kiosk-server org import` and `user add` would make them."""
+    from server.db import org, users
+
+    with store.transaction() as tx:
+        org.put_region(tx, org.Region(REGION, "廊坊市"))
+        org.put_hall(tx, org.Hall(HALL, "市民服务中心", REGION))
+        org.put_window(tx, org.Window(HALL, 3, "综合受理"))
+        org.put_staff(tx, org.Staff("S-017", "王芳", HALL, windows=(3,)))
+        org.put_staff(tx, org.Staff("S-018", "李强", HALL, windows=(3,)))
+        for name, (role, scope) in ACCOUNTS.items():
+            users.add(tx, name, name.title(), PASSWORD, role, scope)

@@ -1,0 +1,182 @@
+"""`kiosk-server policy|holidays|appeals|defaults`: the locality's rules and the appeals desk."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from server.cli import db_option
+from server.commands.workflow import (_account_actor, _echo, _fail, _host_actor, _run,
+                                      by_option, json_option)
+
+log = logging.getLogger(__name__)
+
+
+# -- policy ----------------------------------------------------------------------------------
+@click.group("policy")
+def policy_group() -> None:
+    """Locality policies: working days per 差评 step (default 2 / 5 / 15) and the unrated
+    default rating (系统默认评价, off by default), per hall, region or everywhere."""
+
+
+@policy_group.command("set")
+@click.argument("scope")
+@click.option("--verify-days", type=int, help="Working days to verify (待核实).")
+@click.option("--rectify-days", type=int, help="Working days to rectify (整改中), e.g. 5 in "
+                                               "Langfang.")
+@click.option("--answer-days", type=int, help="Working days to answer the citizen (待反馈).")
+@click.option("--default-mode", type=click.Choice(["off", "working", "natural"]),
+              help="Count an unrated case as 基本满意 after --default-days working or natural "
+                   "days, or not at all.")
+@click.option("--default-days", type=int, help="Days for --default-mode (Langfang 5 working, "
+                                               "Guangdong 7 natural).")
+@json_option
+@db_option
+def policy_set(scope: str, verify_days, rectify_days, answer_days, default_mode,
+               default_days, as_json: bool, db: str) -> None:
+    """Set the policy of SCOPE: hall:<hall id>, region:<行政区划代码> or * (every hall).
+    Options left out keep their current (or default) value. Deadlines all count from the
+    moment the case opened; a hall's policy beats its region's, a region's beats *."""
+    from server.workflow import policy
+
+    result = _run(db, lambda store: policy.set_policy(
+        store, scope, _host_actor(), verify_days=verify_days, rectify_days=rectify_days,
+        answer_days=answer_days, default_mode=default_mode, default_days=default_days))
+    d = result.as_dict()
+    _echo(d, as_json, f"{scope}: verify {d['verify_days']}, rectify {d['rectify_days']}, "
+                      f"answer {d['answer_days']} working days; default rating "
+                      f"{d['default_mode']}" + (f" after {d['default_days']} days"
+                                                if d["default_mode"] != "off" else ""))
+
+
+@policy_group.command("list")
+@json_option
+@db_option
+def policy_list(as_json: bool, db: str) -> None:
+    """List the policies set (scopes without one use the national default 2 / 5 / 15)."""
+    from server.workflow import policy
+
+    rows = _run(db, policy.listing)
+    _echo(rows, as_json, "\n".join(
+        f"{r['scope']:<20} {r['verify_days']}/{r['rectify_days']}/{r['answer_days']}  default "
+        f"{r['default_mode']} {r['default_days'] or ''}  ({r['updated_by']} {r['updated_at']})"
+        for r in rows) or "no policies set: 2 / 5 / 15 working days, no default rating")
+
+
+# -- holidays --------------------------------------------------------------------------------
+@click.group("holidays")
+def holidays_group() -> None:
+    """The holiday table: the State Council's schedule for a year, over chinesecalendar
+    (which covers 2004-2026); it wins where both name a date."""
+
+
+@holidays_group.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@db_option
+def holidays_load(file: Path, as_json: bool, db: str) -> None:
+    """Load FILE (CSV: date,kind[,note], kind holiday or workday, e.g. 2027-01-01,holiday,元旦
+    and 2027-02-07,workday,春节调休). It replaces the table's rows for every year it names;
+    cases that had no due date (unknown year) get theirs."""
+    from server.workflow import holidays
+
+    try:
+        rows = holidays.parse_csv(file.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, holidays.HolidayFileError) as exc:
+        _fail(exc)
+    summary = _run(db, lambda store: holidays.load(store, rows, _host_actor()))
+    _echo(summary, as_json, f"loaded {', '.join(map(str, summary['years']))}: "
+                            f"{summary['holidays']} holidays, {summary['workdays']} make-up "
+                            f"working days; {summary['cases_dated']} cases dated")
+
+
+@holidays_group.command("list")
+@click.option("--year", type=int, help="Only this year.")
+@json_option
+@db_option
+def holidays_list(year: int | None, as_json: bool, db: str) -> None:
+    """List the loaded table (chinesecalendar's own dates are not listed)."""
+    from server.workflow import holidays
+
+    rows = _run(db, lambda store: holidays.listing(store, year))
+    _echo(rows, as_json, "\n".join(f"{r['day']} {r['kind']:<8} {r['note']}" for r in rows)
+          or "the holiday table is empty")
+
+
+# -- appeals ---------------------------------------------------------------------------------
+@click.group("appeals")
+def appeals_group() -> None:
+    """申诉: appeal a rating as mistaken or malicious; a different person with a higher role
+    decides; an approved appeal excludes the rating from every figure and export."""
+
+
+@appeals_group.command("file")
+@click.argument("rating_uuid")
+@by_option
+@click.option("--kind", type=click.Choice(["mistaken", "malicious"]), required=True,
+              help="误评 (mistaken) or 恶意差评 (malicious).")
+@click.option("--reason", required=True, help="Why the rating should not count.")
+@click.option("--evidence", default="", help="What shows it (video time, witness, record).")
+@click.option("--device", help="The rating's device id, if two devices sent the same uuid.")
+@json_option
+@db_option
+def appeals_file(rating_uuid: str, by: str, kind: str, reason: str, evidence: str,
+                 device: str | None, as_json: bool, db: str) -> None:
+    """File an appeal against a counted rating (window staff of its window or a supervisor
+    of its hall)."""
+    from server.workflow import appeals
+
+    out = _run(db, lambda store: appeals.file(store, _account_actor(store, by), rating_uuid,
+                                              kind, reason, evidence, device_id=device))
+    _echo(out, as_json, f"appeal {out['id']} filed, waiting for a decision")
+
+
+@appeals_group.command("decide")
+@click.argument("appeal_id")
+@by_option
+@click.option("--approve/--reject", required=True, help="Approve (exclude the rating) or reject.")
+@click.option("--note", required=True, help="Why.")
+@json_option
+@db_option
+def appeals_decide(appeal_id: str, by: str, approve: bool, note: str, as_json: bool,
+                   db: str) -> None:
+    """Decide an appeal: never by its filer, always by a higher role than the filer's."""
+    from server.workflow import appeals
+
+    out = _run(db, lambda store: appeals.decide(store, _account_actor(store, by), appeal_id,
+                                                approve, note))
+    _echo(out, as_json, f"appeal {appeal_id} {out['state']}")
+
+
+@appeals_group.command("list")
+@click.option("--state", type=click.Choice(["pending", "approved", "rejected", "all"]),
+              default="pending", show_default=True, help="Which appeals.")
+@json_option
+@db_option
+def appeals_list(state: str, as_json: bool, db: str) -> None:
+    """List appeals, newest first."""
+    from server.workflow import appeals
+
+    rows = _run(db, lambda store: appeals.listing(store, _host_actor(),
+                                                  None if state == "all" else state))
+    _echo(rows, as_json, "\n".join(
+        f"{a['id']}  {a['state']:<8} {a['kind']:<9} {a['hall']} 窗口{a['window']} level "
+        f"{a['level']}  by {a['filed_by']}: {a['reason']}" for a in rows) or "no appeals")
+
+
+# -- defaults --------------------------------------------------------------------------------
+@click.group("defaults")
+def defaults_group() -> None:
+    """系统默认评价: unrated cases counted as 基本满意 where a policy says so."""
+
+
+@defaults_group.command("run")
+@json_option
+@db_option
+def defaults_run(as_json: bool, db: str) -> None:
+    """Make the default ratings due now (the server also does this every few minutes)."""
+    from server.workflow import defaults
+
+    made = _run(db, defaults.run)
+    _echo([m["uuid"] for m in made], as_json, f"{len(made)} default ratings made")
