@@ -11,7 +11,7 @@ import sys
 import click
 
 from kiosk import __version__, config
-from kiosk.setup.common import FAILED, USAGE, echo_json
+from kiosk.setup.common import FAILED, USAGE, echo_json, use_language
 from kiosk.setup.data import reset, status, sync
 from kiosk.setup.doctor import doctor
 from kiosk.setup.export import export
@@ -46,7 +46,10 @@ def main() -> None:
       2  usage or config error (bad option, invalid or missing config file)
 
     Every command takes --help; commands a program may read take --json.
+    Output follows the kiosk's language ([device] language of its config), else LANG
+    (zh_CN.UTF-8 gives Chinese); times are local.
     """
+    use_language()
 
 
 @main.command("check-config")

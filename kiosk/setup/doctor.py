@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from kiosk import config
+from kiosk.i18n import _
 from kiosk.setup.common import (
     FAIL,
     FAILED,
@@ -158,9 +159,9 @@ def report(checks: list[Check], as_json: bool) -> int:
             colour = {PASS: "green", WARN: "yellow", FAIL: "red"}.get(c.status)
             click.echo(f"{click.style(MARKS[c.status], fg=colour)}  {c.name:<8} {c.message}")
             if c.fix and c.status in (WARN, FAIL):
-                click.echo(f"            fix: {c.fix}")
-        click.echo("some checks failed" if failed else "all checks passed (warnings above)"
-                   if any(c.status == WARN for c in checks) else "all checks passed")
+                click.echo("            " + _("fix: {fix}").format(fix=c.fix))
+        click.echo(_("some checks failed") if failed else _("all checks passed (warnings above)")
+                   if any(c.status == WARN for c in checks) else _("all checks passed"))
     return FAILED if failed else OK
 
 

@@ -64,6 +64,7 @@ def write_config(path: Path, **sections) -> Path:
     from kiosk import config
 
     cfg = config.Config()
+    cfg.device.language = "en"  # the CLI follows it; tests read English unless they ask
     for section, values in sections.items():
         for key, value in values.items():
             setattr(getattr(cfg, section), key, value)

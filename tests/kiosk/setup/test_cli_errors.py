@@ -119,3 +119,23 @@ def test_install_root_keeps_this_venv_out_of_the_image(tmp_path):
     assert "ExecStart=/opt/kiosk/venv/bin/kiosk run" in unit
     assert str(Path(sys.executable).parent) not in unit
     assert os.environ.get("VIRTUAL_ENV", "/nonexistent") not in unit
+
+
+def test_output_follows_the_kiosk_language_then_lang(tmp_path, monkeypatch):
+    from kiosk import config
+
+    path = write_config(tmp_path / "kiosk.toml", device={
+        "id": "k1", "data_dir": str(tmp_path / "data"), "language": "zh_CN"})
+    _ratings(config.load(path), 1, day="2026-01-10")
+    text = run("status", "--config", path).output
+    assert "最近评价" in text and "待上传" in text, text
+    result = run("export", "--config", path, "-o", tmp_path / "nowhere" / "x.csv", code=1)
+    assert "文件夹" in result.output and "未写入任何文件" in result.output
+    # No readable config: the technician's LANG decides.
+    monkeypatch.setenv("KIOSK_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    zh = run("init", "--config", tmp_path / "new.toml", "--yes", "--no-doctor", code=2)
+    assert "请设置技术员 PIN" in zh.output
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    en = run("init", "--config", tmp_path / "new.toml", "--yes", "--no-doctor", code=2)
+    assert "set a technician PIN" in en.output

@@ -49,7 +49,7 @@ def test_status_reports_link_backlog_and_last_rating(tmp_path, queue_sim):
 def test_sync_uploads_the_backlog_with_the_device_token(tmp_path, server, enrol_code):
     path = tmp_path / "kiosk.toml"
     run("init", "--config", path, "--yes", "--server-url", server.url, "--code", enrol_code(),
-        "--pin", "2580", "--data-dir", tmp_path / "data", "--no-doctor")
+        "--pin", "2580", "--data-dir", tmp_path / "data", "--language", "en", "--no-doctor")
     cfg = config.load(path)
     _ratings(cfg, 7)
     text = run("sync", "--config", path).output
