@@ -11,7 +11,6 @@ setup(
     install_requires=[
         "click>=8.1",
         "pyserial>=3.5",
-        "sqlite-utils>=3.36",
         "requests>=2.31",
         "pydantic>=2.5",
         "tomli-w>=1.0",

@@ -28,8 +28,11 @@ def fill(store: Store, device_id: str, n: int) -> None:
                          f"{i % 60:02d}.000Z", "boot_id": "b0", "mono_s": float(i),
              "case_key": f"2026-05-01/1/A{i % 1000:03d}/C{i}", "sync_state": "pending"}
             for i in range(n)]
+    names = list(rows[0])
     with store.db.conn:
-        store.db["ratings"].insert_all(rows, batch_size=1000)
+        store.db.conn.executemany(f"INSERT INTO ratings ({', '.join(names)}) VALUES "
+                                  f"({', '.join('?' * len(names))})",
+                                  [[r[n] for n in names] for r in rows])
     assert store.backlog() == n
 
 

@@ -1,7 +1,8 @@
 """How fast the rating screen pops: a DONE line written on the queue side of a pty
 (LineSimulator) until the frame showing the rating screen has been drawn (the window's
 on_flip after the switch), over N runs; beside it a bare Kivy ScreenManager switch to its
-next drawn frame, measured in the same process; then the kiosk's RSS after 1,000 ratings.
+next drawn frame, measured in the same process; then the kiosk's RSS after 1,000 ratings beside
+a bare Kivy app showing one CJK label (bench/bare_app.py). The last line is the latency ratio.
 
     .venv/bin/python bench/ui_latency.py [--runs 200] [--ratings 1000]
 
@@ -94,7 +95,7 @@ def main() -> int:
         assert pump_until(lambda: app.root.current == "idle", 5)
         return (t1 - t0) * 1000
 
-    for i in range(5):  # warm up: textures, fonts, the pty path
+    for i in range(int(os.environ.get("WARM", "5"))):  # warm up: textures, fonts, the pty path
         one_rating(90000 + i)
     kiosk_ms = [one_rating(i) for i in range(args.runs)]
 
@@ -131,8 +132,18 @@ def main() -> int:
           f"ratings ({elapsed:.1f} s, {stored} rows stored)")
     app.stop_services()
     sim.stop()
+    bare_rss = float(subprocess.run([sys.executable, str(Path(__file__).with_name("bare_app.py")),
+                                     "--rss"], capture_output=True, text=True, check=True,
+                                    env=dict(os.environ, KIVY_NO_CONSOLELOG="1")
+                                    ).stdout.split()[-1])
     if xvfb is not None:
         xvfb.terminate()
+    floor = pct(bare_ms, 99)
+    print(f"bare Kivy app with one CJK label: RSS {bare_rss:.1f} MB; kiosk/bare RSS ratio "
+          f"{rss_after / bare_rss:.2f} (goal <= 1.15)")
+    print(f"rating screen p99 {pct(kiosk_ms, 99):.1f} ms vs bare switch p99 {floor:.1f} ms: "
+          f"ratio {pct(kiosk_ms, 99) / floor:.2f} (goal: p99 <= bare switch + one frame, "
+          f"{floor + 1000 / 60:.1f} ms)")
     return 0
 
 

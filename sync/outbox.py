@@ -8,8 +8,6 @@ import uuid as uuidlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import sqlite_utils
-
 from sync.clocks import utc_now
 
 log = logging.getLogger(__name__)
@@ -73,6 +71,27 @@ class NewRating:
     mono_s: float = 0.0
 
 
+class Db:
+    """The two calls the store and the technician's CLI make on the connection.
+
+    Plain sqlite3 rather than sqlite-utils: that library (with dateutil and friends) held
+    ~13 MB of the kiosk's memory for an execute() and a dict cursor (bench/ui_latency.py).
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: list | tuple = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def query(self, sql: str, params: list | tuple = ()):
+        """Rows as dicts, column name to value."""
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row))
+
+
 class Store:
     """One connection per thread: the UI thread records, the uploader thread syncs."""
 
@@ -80,7 +99,7 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(self.path), timeout=10, isolation_level=None)
-        self.db = sqlite_utils.Database(conn)
+        self.db = Db(conn)
         # WAL lets the uploader read while the UI writes; FULL makes a commit survive power loss.
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
@@ -168,7 +187,7 @@ class Store:
                                [PENDING]).fetchone()[0]
 
     def count(self) -> int:
-        return self.db["ratings"].count
+        return self.db.execute("SELECT count(*) FROM ratings").fetchone()[0]
 
     def all(self) -> list[dict]:
         return [self._decode(r) for r in self.db.query("SELECT * FROM ratings ORDER BY rowid")]

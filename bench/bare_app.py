@@ -1,0 +1,55 @@
+"""The floor for the kiosk's start-up and memory: a bare Kivy app showing one CJK label.
+
+    python bench/bare_app.py            # sends READY=1 to $NOTIFY_SOCKET as it starts (startup.py)
+    python bench/bare_app.py --rss      # prints its RSS in MB after a few drawn frames, then exits
+
+Same window size and the same CJK font as the kiosk, nothing else.
+"""
+import os
+import socket
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+
+from kivy.config import Config  # noqa: E402
+
+Config.set("graphics", "width", "800")
+Config.set("graphics", "height", "480")
+
+from kivy.app import App  # noqa: E402
+from kivy.clock import Clock  # noqa: E402
+from kivy.core.text import DEFAULT_FONT, LabelBase  # noqa: E402
+from kivy.uix.label import Label  # noqa: E402
+
+from kiosk.i18n import find_cjk_font  # noqa: E402
+
+LabelBase.register(DEFAULT_FONT, find_cjk_font())
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Bare(App):
+    def build(self):
+        return Label(text="请对我的服务做出评价", font_size=40)
+
+    def on_start(self):
+        if os.environ.get("NOTIFY_SOCKET"):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+                s.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"])
+        if "--rss" in sys.argv:
+            Clock.schedule_once(self._report, 1.0)
+
+    def _report(self, _dt):
+        print(f"{rss_mb():.1f}", flush=True)
+        self.stop()
+
+
+if __name__ == "__main__":
+    Bare().run()
