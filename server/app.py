@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from server.api import device_config, enrol, heartbeat, phone
 from server.api import ingest as api_ingest
 from server.api.ingest import MAX_BODY_BYTES, error
-from server import wiring
+from server import console, wiring
 from server.auth import AuthSettings
 from sync.wire import BatchIn
 
@@ -87,4 +87,5 @@ def create_app(store, max_body_bytes: int = MAX_BODY_BYTES,
 
     for module in (api_ingest, enrol, device_config, heartbeat, phone):
         app.include_router(module.router)
+    console.mount(app)  # the supervisors' web console at /console
     return app
