@@ -100,7 +100,17 @@ class Keypad:
     grab: bool = _doc("Grab the keypad so its keys never reach a console or desktop.",
                       default=True)
     keys: dict = _doc("Key map: evdev key name = staff action, e.g. KEY_KPENTER = \"next\"; "
-                      "empty: the built-in map.", default_factory=dict)
+                      "each key named overrides the built-in map for that key only "
+                      "(\"none\" switches a built-in key off); empty: the built-in map.",
+                      default_factory=dict)
+
+    def effective_keys(self) -> dict[str, str]:
+        """The built-in key map with the keys [keypad.keys] names replaced (or, with
+        "none", removed): a partial table changes only the keys it names."""
+        from drivers.keypad_codec import DEFAULT_KEYS
+
+        merged = {**DEFAULT_KEYS, **self.keys}
+        return {key: action for key, action in merged.items() if action != "none"}
 
 
 @dataclass
@@ -201,8 +211,10 @@ _CHECKS = {
     ("display", "width"): (lambda v: 320 <= v <= 7680, "pixels, 320..7680"),
     ("display", "height"): (lambda v: 240 <= v <= 4320, "pixels, 240..4320"),
     ("keypad", "keys"): (lambda v: len(v) <= 64 and all(
-        re.fullmatch(r"(KEY|BTN)_[A-Z0-9_]{1,32}", k) and v[k] in STAFF_ACTIONS for k in v),
-        "a table of evdev key names (KEY_...) to actions: " + ", ".join(STAFF_ACTIONS)),
+        re.fullmatch(r"(KEY|BTN)_[A-Z0-9_]{1,32}", k) and v[k] in (*STAFF_ACTIONS, "none")
+        for k in v),
+        "a table of evdev key names (KEY_...) to actions: " + ", ".join(STAFF_ACTIONS)
+        + ", or none"),
     ("panel", "rotation"): (lambda v: v in (0, 90, 180, 270), "one of 0, 90, 180, 270"),
     ("technician", "pin_hash"): (lambda v: v == "" or re.fullmatch(
         r"scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+", v) is not None,

@@ -32,7 +32,7 @@ def make_keypad(cfg: Config):
     from drivers.keypad_codec import KeyMap
 
     try:
-        keymap = KeyMap(cfg.keypad.keys or None)
+        keymap = KeyMap(cfg.keypad.effective_keys())
     except ValueError as exc:
         raise ConfigError(f"{cfg.path or '<config>'}: [keypad] keys: {exc}") from None
     return Keypad(cfg.keypad.device, keymap, grab=cfg.keypad.grab)
