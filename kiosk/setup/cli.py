@@ -52,7 +52,31 @@ def main() -> None:
     use_language()
 
 
-@main.command("check-config")
+def config_keys_help() -> str:
+    """Every section and key with its type, unit or range, and default: check-config's
+    epilog, generated from kiosk/config.py so a new key is listed the day it is added."""
+    import dataclasses
+
+    import tomli_w
+
+    lines = ["\b", "Keys, with their defaults, meaning, unit and allowed values:"]
+    for section, cls in config._SECTIONS.items():
+        lines += ["\b", f"[{section}]"]
+        for f in dataclasses.fields(cls):
+            default = (f.default_factory() if f.default_factory is not dataclasses.MISSING
+                       else f.default)
+            if section == "device" and f.name == "id":
+                default = "<this host's name>"
+            rule = config._CHECKS.get((section, f.name))
+            allowed = rule[1] if rule else config._WORDS[f.type]
+            shown = ("{}" if isinstance(default, dict)
+                     else tomli_w.dumps({"k": default}).split("=", 1)[1].strip())
+            lines.append(f"  {f.name} = {shown}")
+            lines.append(f"      {f.metadata['doc'].rstrip('.')}. Allowed: {allowed}.")
+    return "\n".join(lines)
+
+
+@main.command("check-config", epilog=config_keys_help())
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Config file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml).")
 @click.option("--json", "as_json", is_flag=True, help="Print the validated config as JSON.")
@@ -60,7 +84,7 @@ def check_config(config_path: str | None, as_json: bool) -> None:
     """Validate the kiosk config and print what the kiosk will use.
 
     Exits 0 when the config is valid, 2 with a message naming the file, section and
-    key when it is not.
+    key when it is not. Every key, with its unit or range and default, is listed below.
     """
     try:
         cfg = config.load(config_path)

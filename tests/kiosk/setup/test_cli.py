@@ -35,3 +35,14 @@ def test_ports_lists_json():
     result = CliRunner().invoke(main, ["ports", "--json"])
     assert result.exit_code == 0
     assert isinstance(json.loads(result.output), list)
+
+
+def test_check_config_help_lists_every_key_with_its_unit():
+    from kiosk import config
+
+    out = CliRunner().invoke(main, ["check-config", "--help"]).output
+    for section, keys in config.field_docs().items():
+        block = out[out.index(f"[{section}]"):]
+        for key in keys:
+            assert f"\n    {key} = " in block, f"[{section}] {key} missing from --help"
+    assert "seconds, 5..600" in out and "pixels, 320..7680" in out and "a baud rate" in out
