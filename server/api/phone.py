@@ -9,6 +9,7 @@ the page goes through html.escape; the page loads nothing from anywhere (strict 
 """
 from __future__ import annotations
 
+import hmac
 import html
 import json
 import uuid as uuidlib
@@ -35,6 +36,7 @@ TEXT = {
     "zh": {"title": "政务服务评价", "ask": "请对本次服务进行评价", "why": "不满意的原因（可多选）",
            "send": "提交评价", "thanks": "感谢您的评价！", "again": "本次服务已经评价过了，以第一次评价为准。",
            "kiosk_first": "本次服务已在窗口评价，以第一次评价为准。您的意见已记录。",
+           "phone_first": "本次服务已有人通过手机评价，以第一次评价为准。您的意见已记录。",
            "malformed": "评价码无效。", "forged": "评价码无效（签名不符），未记录任何评价。",
            "expired": "评价码已过期，请在窗口评价或重新扫码。", "bad": "请选择一个评价等级。",
            "ticket": "票号", "other_lang": "English"},
@@ -42,6 +44,8 @@ TEXT = {
            "why": "What went wrong? (choose any)", "send": "Send",
            "thanks": "Thank you for your rating!",
            "again": "This visit was already rated; the first rating counts.",
+           "phone_first": "This visit was already rated by phone; the first rating counts. "
+                          "Your answer has been recorded.",
            "kiosk_first": "This visit was already rated at the window; the first rating "
                           "counts. Your answer has been recorded.",
            "malformed": "This rating code is not valid.",
@@ -128,14 +132,19 @@ async def show(token: str, request: Request) -> HTMLResponse:
         payload, device = await run_in_threadpool(_check, store, token)
     except QrTokenError as exc:
         return _message(lang, exc.kind, _status(exc))
-    if await run_in_threadpool(store.get_rating, str(_uuid(token))) is not None:
+    uuid = await run_in_threadpool(_uuid, store, token)
+    if await run_in_threadpool(store.get_rating, str(uuid), device["device_id"]) is not None:
         return _message(lang, "again", 200)
     reasons = await run_in_threadpool(_reasons, store, device)
     return _page(lang, _form(lang, token, payload, reasons))
 
 
-def _uuid(token: str) -> uuidlib.UUID:
-    return uuidlib.uuid5(PHONE_NS, signature(token))
+def _uuid(store, token: str) -> uuidlib.UUID:
+    """The phone rating's uuid: keyed with a server-side secret, so a device that sees the QR
+    code cannot compute it and upload that uuid first (one token still gives one uuid)."""
+    secret = store.server_secret("phone-uuid").encode()
+    keyed = hmac.new(secret, signature(token).encode(), "sha256").hexdigest()
+    return uuidlib.uuid5(PHONE_NS, keyed)
 
 
 FORM_SCHEMA = {"requestBody": {"required": True, "content": {
@@ -156,16 +165,18 @@ async def submit(token: str, request: Request) -> HTMLResponse:
     body = await request.body()
     form = parse_qs(body[:8192].decode("utf-8", "replace"))
     level = (form.get("level") or [""])[0]
-    reasons = form.get("reasons", []) if level.isdigit() and int(level) in BAD_LEVELS else []
+    level = level if level in ("1", "2", "3", "4", "5") else ""  # not "²" nor 5,000 digits
+    reasons = form.get("reasons", []) if level and int(level) in BAD_LEVELS else []
     offered = await run_in_threadpool(_reasons, store, device)
-    if not level.isdigit() or not 1 <= int(level) <= 5 or not set(reasons) <= set(offered):
+    if not level or not set(reasons) <= set(offered):
         return _page(lang, f"<p>{e(TEXT[lang]['bad'])}</p>"
                      + _form(lang, token, payload, offered), 400)
     now = datetime.now(timezone.utc)
     window = payload["w"] or device["window"] or 1
+    uuid = await run_in_threadpool(_uuid, store, token)
     try:
         rating = RatingWire.model_validate({
-            "uuid": str(_uuid(token)), "level": int(level), "reasons": sorted(set(reasons)),
+            "uuid": str(uuid), "level": int(level), "reasons": sorted(set(reasons)),
             "window": window, "ticket": payload["t"], "case_id": payload["c"] or None,
             "device_id": device["device_id"], "rated_at": now,
             "case_key": case_key(payload["day"], window, payload["t"], payload["c"],
@@ -177,5 +188,6 @@ async def submit(token: str, request: Request) -> HTMLResponse:
     if result.status == "duplicate":
         return _message(lang, "again", 200)
     if result.reason and result.reason.startswith("superseded"):
-        return _message(lang, "kiosk_first", 200)
+        by_phone = result.reason.endswith("by phone")  # the fact ingest gives (db/ratings.py)
+        return _message(lang, "phone_first" if by_phone else "kiosk_first", 200)
     return _message(lang, "thanks", 200)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
@@ -228,6 +229,18 @@ class RatingsMixin:
             by = "by phone" if first and first[0] == "phone" else "at the window"
             return _result(uuid, "accepted", f"superseded: this case was already rated {by}")
         return _result(uuid, "duplicate")
+
+    def server_secret(self, name: str) -> str:
+        """A random secret kept in the database (made on first use, shared by every server
+        process on it, never logged): e.g. the key phone-rating uuids are derived with."""
+        cache = self.__dict__.setdefault("_secrets", {})
+        if name not in cache:
+            with self.transaction() as tx:
+                tx.q("INSERT INTO server_secrets (name, value) VALUES (?, ?) "
+                     "ON CONFLICT DO NOTHING", [name, secrets.token_hex(32)])
+                cache[name] = tx.one("SELECT value FROM server_secrets WHERE name = ?",
+                                     [name])[0]
+        return cache[name]
 
     def case_rating(self, device_id: str, case_key: str) -> dict | None:
         """The rating that counts for a case, or None."""

@@ -15,12 +15,14 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from datetime import date
 
 PREFIX = "v1"
 TAG_BYTES = 16
 MAX_TOKEN_CHARS = 600
+PRINTABLE = re.compile(r"[!-~]{0,64}\Z")
 
 
 class QrTokenError(ValueError):
@@ -85,6 +87,11 @@ def read_qr_token(token: str) -> dict:
             for k, t in types.items()):
         raise QrTokenError("malformed", "not a rating code")
     if payload.get("k") is not None and not 0 < payload["k"] < 10**7:
+        raise QrTokenError("malformed", "not a rating code")
+    # Ids, tickets and dates are printable ASCII: a NUL or a lone surrogate here would only
+    # reach the database lookup of "d" (PostgreSQL refuses NUL; UTF-8 refuses surrogates).
+    if not all(PRINTABLE.match(payload[k]) for k in ("d", "t", "c", "day")) or not (
+            0 <= payload["w"] < 10**4 and 0 <= payload["e"] < 2**40):
         raise QrTokenError("malformed", "not a rating code")
     return payload
 
