@@ -20,6 +20,7 @@ from server.api import ingest as api_ingest
 from server.api.ingest import MAX_BODY_BYTES, error
 from server import console, wiring
 from server.auth import AuthSettings
+from server.edge import EdgeMiddleware, redact_path
 from sync.wire import BatchIn
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,8 @@ def create_app(store, max_body_bytes: int = MAX_BODY_BYTES,
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method,
+                      redact_path(request.url.path))
         return error(500, "internal error")
 
     @app.get("/healthz", tags=["ops"])
@@ -88,4 +90,6 @@ def create_app(store, max_body_bytes: int = MAX_BODY_BYTES,
     for module in (api_ingest, enrol, device_config, heartbeat, phone):
         app.include_router(module.router)
     console.mount(app)  # the supervisors' web console at /console
+    # Outermost of the app's own layers: body limits, rate limits, /r/ headers (server/edge.py).
+    app.add_middleware(EdgeMiddleware, batch_limit=max_body_bytes)
     return app
