@@ -104,8 +104,8 @@ def _show_server_config(cfg: config.Config) -> None:
 
 @click.command("init")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              default=str(config.DEFAULT_PATH), show_default=True,
-              help="Config file to write (atomically, mode 0600).")
+              help="Config file to write (atomically, mode 0600; default: $KIOSK_CONFIG, else "
+                   "/etc/kiosk/kiosk.toml).")
 @click.option("-y", "--yes", "batch", is_flag=True,
               help="Ask nothing: use the flags given, else the current value, else the default.")
 @click.option("--server-url", help="Central server base URL, e.g. https://pj.example.gov.cn "
@@ -153,7 +153,7 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
     Exits with doctor's code (0 ok, 1 a check failed); 1 when enrolment fails; 2 for a
     bad answer or flag.
     """
-    path = Path(config_path)
+    path = config.resolve_path(config_path)
     cfg, _existed = _current(path)
     use_language(str(path))
     if data_dir:
