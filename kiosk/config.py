@@ -79,6 +79,9 @@ class Server:
                              "<data_dir>/device-config.json.", default="")
     heartbeat_s: float = _doc("Seconds between heartbeats to the server, 10..3600.",
                               default=60.0)
+    config_pull_s: float = _doc("Seconds between pulls of the device config (names, roster, "
+                                "photos, reasons, timeouts, QR URL) from the server, 30..86400; "
+                                "the first pull is at start.", default=300.0)
     retention_days: int = _doc("Days synced ratings are kept on the kiosk, 1..3650; unsynced "
                                "ones are never purged.", default=30)
     max_store_mb: int = _doc("Size cap of the local store in MB, 10..100000; above it the "
@@ -206,6 +209,7 @@ _CHECKS = {
     ("server", "batch_size"): (lambda v: 1 <= v <= 500, "a number 1..500"),
     ("server", "timeout_s"): (lambda v: 0.5 <= v <= 120, "seconds, 0.5..120"),
     ("server", "heartbeat_s"): (lambda v: 10 <= v <= 3600, "seconds, 10..3600"),
+    ("server", "config_pull_s"): (lambda v: 30 <= v <= 86400, "seconds, 30..86400"),
     ("server", "retention_days"): (lambda v: 1 <= v <= 3650, "days, 1..3650"),
     ("server", "max_store_mb"): (lambda v: 10 <= v <= 100000, "megabytes, 10..100000"),
     ("display", "width"): (lambda v: 320 <= v <= 7680, "pixels, 320..7680"),

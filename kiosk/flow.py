@@ -115,6 +115,13 @@ class Flow:
         for listener in self._listeners:
             listener(self.state)
 
+    def apply_settings(self, reasons: tuple[str, ...], rating_s: float) -> None:
+        """New reason codes and rating timeout (the server's device config), live: a case
+        already on screen keeps its countdown; the next one uses the new values."""
+        self.timing.rating_s = rating_s
+        if tuple(reasons) != self.state.reasons:
+            self._set(reasons=tuple(reasons))
+
     def remaining(self) -> float | None:
         """Seconds until the current screen times out, for the countdown."""
         if self.state.deadline is None:

@@ -11,8 +11,9 @@ shape as the server's staff list:
 
 staff_id is the 工号 the queue system sends at login; stars is the 星级 0..5; photo (or the
 server's photo_url) is a PNG/JPEG path, relative to the roster file. Photos at http(s) URLs
-are not downloaded here: a photo found at <data_dir>/photos/<staff_id>.png (or .jpg) is used
-instead, else the neutral placeholder assets/images/staff_placeholder.png.
+are fetched by the config pull (sync/photos.py) into <data_dir>/photos; else a photo placed at
+<data_dir>/photos/<staff_id>.png (or .jpg) is used, else the neutral placeholder
+assets/images/staff_placeholder.png.
 """
 from __future__ import annotations
 
@@ -52,13 +53,16 @@ class Site:
 
 
 def _photo(raw: dict, base: Path, data_dir: Path, staff_id: str) -> str:
-    ref = str(raw.get("photo") or raw.get("photo_url") or "")
+    from sync.photos import photo_path
+
     candidates = []
-    if ref and not ref.startswith(("http://", "https://")):
-        candidates.append(base / ref)
+    if raw.get("photo_url"):  # the server's: fetched into data_dir/photos by the config pull
+        candidates.append(photo_path(data_dir / "photos", staff_id))
+    if raw.get("photo"):      # a local roster file's path, relative to that file
+        candidates.append(base / str(raw["photo"]))
     candidates += [data_dir / "photos" / f"{staff_id}.{ext}" for ext in ("png", "jpg", "jpeg")]
     for path in candidates:
-        if path.is_file():
+        if path is not None and path.is_file():
             return str(path)
     return str(PLACEHOLDER)
 
@@ -92,10 +96,14 @@ def _read_json(path: Path):
 def load_site(cfg) -> Site:
     """The server's cached device config when there is one, else the local roster file; the
     local TOML names the hall and window unless the server names them."""
+    cached = _read_json(cfg.config_cache_path)
+    return site_from(cfg, cached.get("config") if isinstance(cached, dict) else None)
+
+
+def site_from(cfg, server: dict | None) -> Site:
+    """What the idle card shows, from a device config pulled from the server (or None)."""
     data_dir = Path(cfg.device.data_dir)
     site = Site(cfg.window.hall_name, cfg.window.name, cfg.ui.qr_base_url)
-    cached = _read_json(cfg.config_cache_path)
-    server = cached.get("config") if isinstance(cached, dict) else None
     if isinstance(server, dict):
         site.hall_name = server.get("hall_name") or site.hall_name
         site.window_name = server.get("window_name") or site.window_name

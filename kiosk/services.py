@@ -1,9 +1,12 @@
-"""Everything behind the screen, without Kivy: store, queue link, keypad, uploader and flow."""
+"""Everything behind the screen, without Kivy: store, queue link, keypad, uploader, config
+pull and flow."""
 from __future__ import annotations
 
 import logging
 import queue
+import re
 import time
+from pathlib import Path
 
 from drivers.events import KeypadChanged, LinkChanged, LinkState, StaffAction
 from drivers.factory import make_link
@@ -11,6 +14,7 @@ from drivers.framing import silence_gap_s
 from kiosk import watchdog
 from kiosk.config import Config, ConfigError
 from kiosk.flow import Flow, Timing
+from kiosk.roster import Site, load_site, site_from
 from sync.outbox import Store
 
 log = logging.getLogger(__name__)
@@ -62,6 +66,55 @@ def make_background(cfg: Config, status_fn) -> list:
     return jobs
 
 
+def make_config_puller(cfg: Config):
+    """The background pull of the server's device config, or None when there is no server."""
+    if not cfg.server.url:
+        return None
+    from sync.config_pull import ConfigPuller
+
+    return ConfigPuller(cfg.server.url, cfg.token_path, cfg.config_cache_path,
+                        Path(cfg.device.data_dir) / "photos", cfg.server.config_pull_s,
+                        cfg.server.ca_bundle or None, cfg.server.timeout_s)
+
+
+def config_age(fetched_at: str | None, now: float | None = None) -> float | None:
+    """Seconds since the server last confirmed the config (None: never)."""
+    from datetime import datetime
+
+    if not fetched_at:
+        return None
+    try:
+        then = datetime.fromisoformat(fetched_at).timestamp()
+    except ValueError:
+        return None
+    return max(0.0, (time.time() if now is None else now) - then)
+
+
+def describe_age(seconds: float | None) -> str:
+    """An age in the largest whole unit: 40 s, 5 min, 3 h, 2 d."""
+    from kiosk.i18n import _
+
+    if seconds is None:
+        return "-"
+    for size, unit in ((86400, _("{n} d")), (3600, _("{n} h")), (60, _("{n} min"))):
+        if seconds >= size:
+            return unit.format(n=int(seconds // size))
+    return _("{n} s").format(n=int(seconds))
+
+
+def describe_config(status: dict) -> str:
+    """One line for the technician menu and `kiosk-setup doctor`: where the device config
+    comes from (server / cache / local config) and how long ago the server confirmed it."""
+    from kiosk.i18n import _
+
+    age = describe_age(status.get("age_s"))
+    if status.get("origin") == "server":
+        return _("from the server, confirmed {age} ago").format(age=age)
+    if status.get("origin") == "cache":
+        return _("cached copy of the server's config, confirmed {age} ago").format(age=age)
+    return _("local config file (no config from the server yet)")
+
+
 class Services:
     """Builds the parts from config (or takes them given), starts and stops them, and pumps
     their events into the flow. `pump()` runs on the UI thread only."""
@@ -83,14 +136,59 @@ class Services:
         self.flow = flow
         self.uploader = uploader if uploader is not None else make_uploader(cfg)
         self.background = make_background(cfg, self.status) if uploader is None else []
+        self.config_puller = make_config_puller(cfg) if uploader is None else None
+        self.on_site = None  # the UI's hook: called with the new Site after a config change
+        self._start_config()
         self.keypad_state = LinkState.CLOSED
         self._watchdog_every = watchdog.interval_s()
         self._watchdog_next = 0.0
 
+    # -- the server's device config, applied live ------------------------------------------
+    def _start_config(self) -> None:
+        """At start: the cached config (the server's last word) or the local TOML."""
+        from sync.device_config import read_cache
+
+        cached = read_cache(self.cfg.config_cache_path)
+        self.site: Site = load_site(self.cfg)
+        self.config_origin = "cache" if cached.config is not None else "local"
+        self.config_fetched_at = cached.fetched_at
+        self._apply_rules(cached.config or {})
+
+    def apply_config(self, pulled) -> None:
+        """A PulledConfig from the background pull (UI thread): names, roster and photos,
+        reasons, timeout and QR base URL take effect now, without a restart."""
+        self.config_origin, self.config_fetched_at = pulled.origin, pulled.fetched_at
+        self.site = site_from(self.cfg, pulled.config)
+        self._apply_rules(pulled.config or {})
+        log.info("device config applied (%s, %s): window %r, %d staff, reasons %s",
+                 pulled.origin, pulled.etag or "-", self.site.window_name, len(self.site.staff),
+                 ",".join(self.flow.state.reasons))
+        if self.on_site is not None:
+            self.on_site(self.site)
+
+    def _apply_rules(self, pushed: dict) -> None:
+        r = self.cfg.rating
+        reasons = pushed.get("reasons")
+        if not (isinstance(reasons, list) and 0 < len(reasons) <= 12 and all(
+                isinstance(c, str) and re.fullmatch(r"[a-z0-9_]{1,32}", c) for c in reasons)):
+            reasons = r.reasons
+        timeout = pushed.get("rating_timeout_s")
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not (
+                5 <= timeout <= 600):
+            timeout = r.timeout_s
+        self.flow.apply_settings(tuple(reasons), float(timeout))
+
+    def config_status(self) -> dict:
+        """Where the running device config comes from and how old it is (any thread)."""
+        up = self.config_puller.status() if self.config_puller is not None else {}
+        return {"origin": self.config_origin, "fetched_at": self.config_fetched_at,
+                "age_s": config_age(self.config_fetched_at), "last_error": up.get("last_error")}
+
     def start(self) -> None:
         if self.cfg.queue.url:  # until the link reports, show it as connecting, not absent
             self.flow.handle(LinkChanged(LinkState.CONNECTING))
-        for part in (self.link, self.keypad, self.uploader, *self.background):
+        for part in (self.link, self.keypad, self.uploader, self.config_puller,
+                     *self.background):
             if part is not None:
                 part.start()
         watchdog.ready(f"window {self.cfg.window.number}")
@@ -101,6 +199,8 @@ class Services:
             events = getattr(part, "events", None)
             if events is not None and hasattr(events, "wake"):
                 events.wake = wake
+        if self.config_puller is not None:
+            self.config_puller.updates.wake = wake
 
     def status(self) -> dict:
         """What the heartbeat and the technician menu report; safe from any thread (it reads
@@ -113,7 +213,8 @@ class Services:
                 "last_rating_at": (state.last_rating or {}).get("rated_at")}
 
     def stop(self) -> None:
-        for part in (self.link, self.keypad, self.uploader, *self.background):
+        for part in (self.link, self.keypad, self.uploader, self.config_puller,
+                     *self.background):
             if part is not None:
                 try:
                     part.stop()
@@ -128,6 +229,8 @@ class Services:
         self._drain(getattr(self.link, "events", None), self.flow.handle)
         if self.keypad is not None:
             self._drain(self.keypad.events, self._on_key)
+        if self.config_puller is not None:
+            self._drain(self.config_puller.updates, self.apply_config)
         self.flow.tick()
         # Pinged from the UI loop itself, so systemd restarts a kiosk whose loop hangs.
         now = time.monotonic()

@@ -2,7 +2,9 @@
 JSON file in data_dir so the kiosk starts with its last config when the server is away.
 
 fetch_config() never raises for network trouble: it returns the cached config (or None when
-there is none yet) and says where the result came from.
+there is none yet) and says where the result came from. The cache file also keeps when the
+server last confirmed the config (fetched_at: a 200 or a 304), which is the config's age the
+technician menu and `kiosk-setup doctor` show.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import requests
 
+from sync.clocks import utc_now
 from sync.wire import CONFIG_PATH
 
 log = logging.getLogger(__name__)
@@ -24,21 +27,37 @@ class ConfigResult:
     config: dict | None
     source: str  # "server" (new), "unchanged" (304), "cache" (server unreachable/refused)
     etag: str | None = None
+    fetched_at: str | None = None  # UTC ISO time the server last confirmed this config
+    error: str | None = None       # why the server was not asked or did not answer
+
+    @property
+    def origin(self) -> str:
+        """Where the running config comes from: "server", "cache" or "local" (the TOML)."""
+        if self.config is None:
+            return "local"
+        return "server" if self.source in ("server", "unchanged") else "cache"
 
 
-def _read_cache(path: Path) -> tuple[dict | None, str | None]:
+def read_cache(path: str | Path) -> ConfigResult:
+    """The cached config as a result of source "cache" (config None when there is none)."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return raw["config"], raw.get("etag")
-    except (OSError, ValueError, KeyError, TypeError):
-        return None, None
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        config = raw["config"]
+        if not isinstance(config, dict):
+            raise TypeError("config is not an object")
+        return ConfigResult(config, "cache", raw.get("etag"), raw.get("fetched_at"))
+    except FileNotFoundError:
+        return ConfigResult(None, "cache")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("config cache %s unreadable (%s): ignored", path, type(exc).__name__)
+        return ConfigResult(None, "cache")
 
 
-def _write_cache(path: Path, config: dict, etag: str | None) -> None:
+def _write_cache(path: Path, config: dict, etag: str | None, fetched_at: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"etag": etag, "config": config}, ensure_ascii=False),
-                   encoding="utf-8")
+    tmp.write_text(json.dumps({"etag": etag, "fetched_at": fetched_at, "config": config},
+                              ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -47,28 +66,34 @@ def fetch_config(base_url: str, token: str, cache_path: str | Path,
                  session: requests.Session | None = None) -> ConfigResult:
     """The device's config: fresh from the server, or the cached one when unchanged/offline."""
     cache_path = Path(cache_path)
-    cached, etag = _read_cache(cache_path)
+    cached = read_cache(cache_path)
     headers = {"Authorization": f"Bearer {token}"}
-    if cached is not None and etag:
-        headers["If-None-Match"] = etag
+    if cached.config is not None and cached.etag:
+        headers["If-None-Match"] = cached.etag
     http = session or requests
     try:
         resp = http.get(base_url.rstrip("/") + CONFIG_PATH, headers=headers, timeout=timeout_s,
                         verify=ca_bundle or True)
     except requests.RequestException as exc:
         log.warning("config pull failed (%s); using the cached config", type(exc).__name__)
-        return ConfigResult(cached, "cache", etag)
-    if resp.status_code == 304 and cached is not None:
-        return ConfigResult(cached, "unchanged", etag)
+        cached.error = type(exc).__name__
+        return cached
+    now = utc_now()
+    if resp.status_code == 304 and cached.config is not None:
+        _write_cache(cache_path, cached.config, cached.etag, now)  # confirmed: age restarts
+        return ConfigResult(cached.config, "unchanged", cached.etag, now)
     if resp.status_code == 200:
         try:
             config = resp.json()
         except ValueError:
-            return ConfigResult(cached, "cache", etag)
+            config = None
         if isinstance(config, dict):
             new_etag = resp.headers.get("ETag")
-            _write_cache(cache_path, config, new_etag)
+            _write_cache(cache_path, config, new_etag, now)
             log.info("pulled a new device config (%s)", new_etag)
-            return ConfigResult(config, "server", new_etag)
+            return ConfigResult(config, "server", new_etag, now)
+        cached.error = "answer is not a JSON object"
+        return cached
     log.warning("config pull answered HTTP %d; using the cached config", resp.status_code)
-    return ConfigResult(cached, "cache", etag)
+    cached.error = f"HTTP {resp.status_code}"
+    return cached

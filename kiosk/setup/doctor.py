@@ -21,10 +21,11 @@ from kiosk.setup.common import (
     echo_json,
     open_store,
 )
+from kiosk.setup.devconfig import check_device_config, check_window
 from kiosk.setup.netcheck import check_clock, check_server
 
-CHECKS = ("config", "queue", "keypad", "server", "token", "clock", "disk", "backlog", "fonts",
-          "display")
+CHECKS = ("config", "queue", "keypad", "server", "token", "window", "devconfig", "clock", "disk",
+          "backlog", "fonts", "display")
 MIN_FREE_MB, LOW_FREE_MB = 100, 500
 
 
@@ -142,7 +143,10 @@ def run_checks(config_path: str | None, listen_s: float = 2.0, skip=()) -> list[
             checks.append(check_queue(cfg, listen_s))
         checks.append(check_keypad(cfg))
         server, token, clock = check_server(cfg)
-        checks += [server, token, check_clock(clock), check_disk(cfg), check_backlog(cfg)]
+        checks += [server, token, check_window(cfg)]
+        if "devconfig" not in skip:
+            checks.append(check_device_config(cfg))
+        checks += [check_clock(clock), check_disk(cfg), check_backlog(cfg)]
     checks += [check_fonts(), check_display()]
     return [c for c in checks if c.name not in skip]
 
@@ -186,6 +190,10 @@ def doctor(config_path, as_json, listen_s, skip) -> None:
     server   the server answers GET /healthz
     token    the server accepts this kiosk's token (an empty upload is sent, which
              stores nothing)
+    window   [window] number is the window the enrolment code was issued for (the
+             server refuses ratings for any other window)
+    devconfig  the device config is pulled now: from the server, a cached copy (and
+             how old), or only the local config file
     clock    within 2 minutes of the server's clock; NTP synchronised
     disk     free space for the rating store
     backlog  ratings waiting for upload

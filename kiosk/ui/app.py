@@ -70,7 +70,6 @@ class KioskApp(App):
 
     # -- services ---------------------------------------------------------------
     def _start_services(self) -> None:
-        from kiosk.roster import load_site
         from kiosk.ui.qr import QrLinks, load_qr_key
         from kiosk.ui.tech_menu import PinGate
         from kiosk.ui.voice import Player
@@ -83,7 +82,8 @@ class KioskApp(App):
         self._prev = self.flow.state
         self.flow.subscribe(self._on_state)
         self.debouncer.window_s, self.debouncer.last = cfg.ui.ghost_press_s, None
-        self.site = load_site(cfg)
+        self.site = self.services.site  # the server's device config (cached), else local files
+        self.services.on_site = self._apply_site
         self.qr_links = QrLinks(cfg.device.id, cfg.window.number, self.site.qr_base_url,
                                 load_qr_key(cfg), cfg.ui.qr_url_pattern, cfg.ui.qr_ttl_s)
         if self.voice is not None:
@@ -107,6 +107,16 @@ class KioskApp(App):
             self.services.stop()
         if self.voice is not None:
             self.voice.stop()
+
+    def _apply_site(self, site) -> None:
+        """A new device config from the server, live: names, roster, QR base URL."""
+        self.site = site
+        self.qr_links.base_url = site.qr_base_url
+        if self.root is not None:
+            idle = self.root.idle
+            idle.site, idle.hall_name, idle.window_name = site, site.hall_name, site.window_name
+            idle._qr_case = None  # noqa: SLF001 - redraw the QR code with the new base URL
+            self.root.render(self.flow.state)
 
     # -- Kivy lifecycle ---------------------------------------------------------------
     def build(self):

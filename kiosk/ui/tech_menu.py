@@ -13,6 +13,7 @@ from kivy.uix.modalview import ModalView
 
 from kiosk import __version__
 from kiosk.i18n import _
+from kiosk.services import describe_config
 from kiosk.ui.widgets import LINK_TEXT
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,8 @@ def status_lines(app) -> list[tuple[str, str]]:
         (_("Link traffic"), link_traffic(link)),
         (_("Last sync"), up.get("last_sync_at") or (_("never") if cfg.server.url else _("no server"))),
         (_("Sync error"), up.get("last_error") or "-"),
+        (_("Device config"), describe_config(app.services.config_status())
+         if app.services is not None else "-"),
         (_("Backlog"), "-" if backlog is None else str(backlog)),
         (_("IP address"), ip_address()),
     ]

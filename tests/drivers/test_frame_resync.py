@@ -8,9 +8,9 @@ import pytest
 
 from drivers import caller68_codec as cc
 from drivers import frame_codec as fc
+from drivers.events import LinkState
 from drivers.frame_link import FrameLink
 from drivers.framing import Dropped, silence_gap_s
-from drivers.events import LinkState
 from drivers.sim.pty_pair import PtyPair
 from tests.waiting import wait_for
 
@@ -96,7 +96,7 @@ def bus():
 
 
 def test_every_poll_after_a_truncated_frame_is_answered_within_50_ms(bus):
-    master, link = bus
+    master, _link = bus
     assert master.poll()[1] == fc.Frame(5, fc.IDLE)  # the bus works before the fault
     for _round in range(3):
         master.pty.send_bytes(TRUNCATED)
@@ -104,7 +104,7 @@ def test_every_poll_after_a_truncated_frame_is_answered_within_50_ms(bus):
         timings = []
         for _ in range(5):
             took, answer = master.poll()
-            assert answer == fc.Frame(5, fc.IDLE), f"POLL unanswered after a truncated frame"
+            assert answer == fc.Frame(5, fc.IDLE), "POLL unanswered after a truncated frame"
             timings.append(took)
             time.sleep(0.03)
         assert max(timings) < ANSWER_LIMIT_S, timings

@@ -1,0 +1,129 @@
+"""The device config, pulled in the background: at start, then every few minutes (and at once
+on wake()). Each pull asks with the cached ETag (sync/device_config.py), brings the staff
+photos up to date (sync/photos.py), and, when the config changed, puts a PulledConfig on
+`updates` for the UI thread to apply; the kiosk never waits for the network.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL_S = 300.0
+
+
+class WakingQueue(queue.Queue):
+    """A queue that calls `wake()` (thread-safe, e.g. a Kivy trigger) after every put."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wake = None
+
+    def put(self, item, block=True, timeout=None) -> None:
+        super().put(item, block, timeout)
+        if self.wake is not None:
+            self.wake()
+
+
+@dataclass(frozen=True)
+class PulledConfig:
+    """A config to apply: the server's dict (None: none known, run on the local TOML)."""
+
+    config: dict | None
+    origin: str            # "server", "cache" or "local"
+    fetched_at: str | None  # UTC ISO time the server last confirmed it
+    etag: str | None = None
+
+
+class ConfigPuller:
+    """Background pull of GET /api/v1/device/config; thread-safe status()."""
+
+    def __init__(self, base_url: str, token_file: str | Path, cache_path: str | Path,
+                 photo_dir: str | Path, interval_s: float = DEFAULT_INTERVAL_S,
+                 ca_bundle: str | None = None, timeout_s: float = 10.0) -> None:
+        self.base_url, self.token_file = base_url, Path(token_file)
+        self.cache_path, self.photo_dir = Path(cache_path), Path(photo_dir)
+        self.interval_s, self.ca_bundle, self.timeout_s = interval_s, ca_bundle, timeout_s
+        self.updates = WakingQueue()
+        self._stop = threading.Event()
+        self._now = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._delivered: tuple | None = None
+        self._lock = threading.Lock()
+        self._status: dict = {"origin": "local", "fetched_at": None, "last_error": None,
+                              "pulls": 0}
+
+    def start(self) -> ConfigPuller:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="config-pull", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._now.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.timeout_s + 2)
+
+    def wake(self) -> None:
+        """Pull now instead of at the next interval."""
+        self._now.set()
+
+    def status(self) -> dict:
+        with self._lock:
+            return dict(self._status)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.pull_once()
+            except Exception:
+                log.exception("config pull failed")
+            self._now.wait(self.interval_s)
+            self._now.clear()
+
+    def pull_once(self) -> PulledConfig:
+        """One pull (on the calling thread); queues the result when it differs from the last."""
+        from sync.device_config import fetch_config, read_cache
+        from sync.enrol import EnrolError, load_credentials
+
+        token = None
+        try:
+            token = load_credentials(self.token_file).token
+        except EnrolError as exc:
+            result = read_cache(self.cache_path)
+            result.error = f"not enrolled: {exc}"
+        if token:
+            result = fetch_config(self.base_url, token, self.cache_path, self.ca_bundle,
+                                  self.timeout_s)
+        photos_changed = False
+        if result.config is not None and result.origin == "server":
+            photos_changed = self._sync_photos(result.config, token)
+        pulled = PulledConfig(result.config, result.origin, result.fetched_at, result.etag)
+        with self._lock:
+            self._status.update(origin=pulled.origin, fetched_at=pulled.fetched_at,
+                                last_error=result.error, pulls=self._status["pulls"] + 1)
+        what = (pulled.origin, pulled.etag, pulled.config is None)
+        if what != self._delivered or photos_changed:
+            self._delivered = what
+            self.updates.put(pulled)
+        return pulled
+
+    def _sync_photos(self, config: dict, token: str | None) -> bool:
+        """Fetch changed photos; True when a staff member's photo file changed."""
+        from sync.photos import PhotoFetcher, read_index
+
+        before = {k: v.get("file") for k, v in read_index(self.photo_dir).items()
+                  if isinstance(v, dict)}
+        fetcher = PhotoFetcher(self.photo_dir, self.base_url, token, self.ca_bundle,
+                               self.timeout_s)
+        try:
+            after = {k: p.name for k, p in fetcher.sync(config.get("staff") or []).items()}
+        except OSError as exc:
+            log.warning("staff photos not updated: %s", exc)
+            return False
+        return {k: v for k, v in before.items() if v} != after

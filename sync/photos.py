@@ -1,0 +1,180 @@
+"""Staff photos at the roster's photo_url, fetched into <data_dir>/photos for the idle card.
+
+Each photo is size-limited while it streams, must start with PNG or JPEG magic bytes and must
+decode (Pillow, with a pixel limit against decompression bombs), and is written atomically
+under a name holding its content hash, so a changed photo gets a new path (Kivy caches
+images by path) and a half-written file is never shown. photos/index.json remembers each
+staff member's URL, ETag, Last-Modified and file: an unchanged photo is asked for with
+If-None-Match / If-Modified-Since and not downloaded again. A bad, huge or unreachable photo
+leaves the placeholder (or the last good photo) and one log line.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+log = logging.getLogger(__name__)
+
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+MAX_PIXELS = 4096 * 4096
+MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+INDEX = "index.json"
+STAFF_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+FETCHED = re.compile(r"^[A-Za-z0-9._-]{1,64}-[0-9a-f]{16}\.(png|jpg)$")  # ours, never a hand-placed one
+
+
+class PhotoError(ValueError):
+    """A photo that must not be shown, with why."""
+
+
+def check_image(data: bytes) -> str:
+    """The file extension of a decodable PNG or JPEG of sane size; PhotoError otherwise."""
+    ext = next((e for magic, e in MAGIC.items() if data.startswith(magic)), None)
+    if ext is None:
+        raise PhotoError("not a PNG or JPEG (magic bytes)")
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            width, height = img.size
+            if width * height > MAX_PIXELS:
+                raise PhotoError(f"{width}x{height} pixels is too large")
+            img.load()  # decodes every pixel: a truncated or corrupt file fails here
+    except PhotoError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds for a bad file
+        raise PhotoError(f"does not decode ({type(exc).__name__})") from None
+    return ext
+
+
+def read_index(photo_dir: Path) -> dict:
+    try:
+        index = json.loads((photo_dir / INDEX).read_text(encoding="utf-8"))
+        return index if isinstance(index, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def photo_path(photo_dir: Path, staff_id: str) -> Path | None:
+    """The last good photo fetched for staff_id, or None."""
+    entry = read_index(photo_dir).get(staff_id)
+    if isinstance(entry, dict) and entry.get("file"):
+        path = photo_dir / Path(str(entry["file"])).name
+        if path.is_file():
+            return path
+    return None
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _download(http, url: str, headers: dict, timeout_s: float, verify) -> requests.Response:
+    resp = http.get(url, headers=headers, timeout=timeout_s, verify=verify, stream=True)
+    if resp.status_code != 200:
+        return resp
+    declared = resp.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > MAX_PHOTO_BYTES:
+        resp.close()
+        raise PhotoError(f"{declared} bytes is over the {MAX_PHOTO_BYTES}-byte limit")
+    body = bytearray()
+    for chunk in resp.iter_content(64 * 1024):
+        body += chunk
+        if len(body) > MAX_PHOTO_BYTES:
+            resp.close()
+            raise PhotoError(f"over the {MAX_PHOTO_BYTES}-byte limit")
+    resp._content = bytes(body)
+    return resp
+
+
+class PhotoFetcher:
+    """sync(staff) brings <photo_dir> up to date with the roster's photo URLs."""
+
+    def __init__(self, photo_dir: str | Path, server_url: str = "", token: str | None = None,
+                 ca_bundle: str | None = None, timeout_s: float = 10.0) -> None:
+        self.photo_dir = Path(photo_dir)
+        self.server_url, self.token = server_url, token
+        self.verify = ca_bundle or True
+        self.timeout_s = timeout_s
+        self.downloads = 0  # photos actually transferred (tests, the technician menu)
+
+    def _headers(self, url: str, entry: dict) -> dict:
+        headers = {}
+        # The device token goes only to the server it was issued by, never to another host.
+        if self.token and self.server_url and (
+                urlsplit(url)[:2] == urlsplit(self.server_url)[:2]):
+            headers["Authorization"] = f"Bearer {self.token}"
+        if entry.get("url") == url and (self.photo_dir / str(entry.get("file") or "-")).is_file():
+            if entry.get("etag"):
+                headers["If-None-Match"] = entry["etag"]
+            if entry.get("last_modified"):
+                headers["If-Modified-Since"] = entry["last_modified"]
+        return headers
+
+    def sync(self, staff: list, http=None) -> dict[str, Path]:
+        """Fetch what changed; returns staff_id -> photo file for every good photo."""
+        http = http or requests
+        self.photo_dir.mkdir(parents=True, exist_ok=True)
+        index = read_index(self.photo_dir)
+        wanted: dict[str, str] = {}
+        for member in staff if isinstance(staff, list) else []:
+            if not isinstance(member, dict) or not member.get("photo_url"):
+                continue
+            staff_id = str(member.get("staff_id") or "")
+            url = urljoin(self.server_url.rstrip("/") + "/", str(member["photo_url"]))
+            if STAFF_ID.match(staff_id) and urlsplit(url).scheme in ("http", "https"):
+                wanted[staff_id] = url
+        for staff_id, url in wanted.items():
+            entry = index.get(staff_id) if isinstance(index.get(staff_id), dict) else {}
+            try:
+                new = self._fetch(http, staff_id, url, entry)
+            except (PhotoError, requests.RequestException, OSError) as exc:
+                reason = str(exc)[:200] or type(exc).__name__
+                # One line per bad photo, not one every pull: the same failure is said once.
+                if (entry.get("bad_url"), entry.get("error")) != (url, reason):
+                    log.warning("photo of staff %s at %s not used: %s", staff_id, url, reason)
+                new = {**entry, "bad_url": url, "error": reason}
+            if new is not None:
+                index[staff_id] = new
+        index = {k: v for k, v in index.items() if k in wanted}
+        _atomic_write(self.photo_dir / INDEX, json.dumps(index).encode("utf-8"))
+        self._prune(index)
+        return {k: self.photo_dir / v["file"] for k, v in index.items()
+                if v.get("file") and (self.photo_dir / v["file"]).is_file()}
+
+    def _fetch(self, http, staff_id: str, url: str, entry: dict) -> dict | None:
+        resp = _download(http, url, self._headers(url, entry), self.timeout_s, self.verify)
+        if resp.status_code == 304:
+            return None
+        if resp.status_code != 200:
+            raise PhotoError(f"HTTP {resp.status_code}")
+        data = resp.content
+        ext = check_image(data)
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        name = f"{staff_id}-{digest}.{ext}"
+        if not (self.photo_dir / name).is_file():
+            _atomic_write(self.photo_dir / name, data)
+        self.downloads += 1
+        log.info("photo of staff %s fetched (%d bytes)", staff_id, len(data))
+        return {"url": url, "etag": resp.headers.get("ETag"),
+                "last_modified": resp.headers.get("Last-Modified"), "file": name}
+
+    def _prune(self, index: dict) -> None:
+        """Photos no roster entry points at any more go (a clerk who left, an old picture)."""
+        keep = {v.get("file") for v in index.values()}
+        for path in self.photo_dir.iterdir():
+            if path.is_file() and FETCHED.match(path.name) and path.name not in keep:
+                path.unlink(missing_ok=True)
