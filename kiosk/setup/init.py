@@ -182,6 +182,7 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
     _ask_server(cfg, batch, server_url, code, saved, answers)
     cfg.window.number = ask("window", window_number, _("Window number"), cfg.window.number,
                             type=click.IntRange(1, 999))
+    _follow_enrolment(cfg)
     cfg.window.name = ask("window_name", window_name, _("Window name"), cfg.window.name)
     cfg.window.hall_name = ask("hall_name", hall_name, _("Hall name"), cfg.window.hall_name)
     cfg.queue.dialect = ask("dialect", dialect, _("Queue dialect"), cfg.queue.dialect,
@@ -237,6 +238,19 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
 
         click.echo(_("running doctor:"))
         raise SystemExit(report(run_checks(str(path)), as_json=False))
+
+
+def _follow_enrolment(cfg) -> None:
+    """The server refuses ratings for any window but the enrolled one: [window] number
+    follows the enrolment, and says so when another number was given."""
+    from kiosk.setup.devconfig import enrolled_window
+
+    enrolled = enrolled_window(cfg) if cfg.server.url else None
+    if enrolled is not None and enrolled != cfg.window.number:
+        click.echo(_("warning: this kiosk is enrolled for window {enrolled}, not {given}: "
+                     "[window] number = {enrolled} (the server refuses other windows)").format(
+                         enrolled=enrolled, given=cfg.window.number), err=True)
+        cfg.window.number = enrolled
 
 
 def _resume(answers: Answers) -> dict:
@@ -304,6 +318,8 @@ def _ask_server(cfg, batch, server_url, code, saved, answers) -> None:
         if result is None:
             return
     cfg.device.id = result["device_id"]
+    if result.get("window"):  # the code names the window: offer it as the answer
+        cfg.window.number = result["window"]
     answers.put("device_id", cfg.device.id)
     click.echo(_("enrolled as {device}; token in {path}").format(device=cfg.device.id,
                                                                  path=cfg.token_path))

@@ -66,7 +66,7 @@ def test_a_number_not_in_the_list_is_asked_again(tmp_path, queue_sim, monkeypatc
 
 def test_stopping_half_way_keeps_the_answers_without_secrets(tmp_path, server, enrol_code):
     path = tmp_path / "kiosk.toml"
-    code = enrol_code()
+    code = enrol_code("hall01", None)  # hall-wide: the typed window stands (a window code wins)
     first = "\n".join([server.url, code, "9", "税务", "市民中心", "line", "-", "-", "en", "0",
                        "97531", "97531"]) + "\n"
     # The technician stops at the last question (no more input: like Ctrl-C).
