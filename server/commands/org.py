@@ -40,7 +40,8 @@ def org_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]),
               help="File format; by default from the file name's ending (.json, else CSV).")
-@click.option("--dry-run", is_flag=True, help="Check the file and say what it holds; write nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Check the file and say what it holds; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @db_option
 def import_org(file: Path, fmt: str | None, dry_run: bool, as_json: bool, db: str) -> None:

@@ -25,11 +25,12 @@ How to add a page (B, C1, C2 and whoever follows):
    page (401 JSON under /console/api/), and refuses a POST without the session's CSRF token.
 2. Add the module's name to PAGES below (one line).
 3. Templates go in server/console/templates/: `{% extends "base.html" %}`, fill
-   `{% block title %}` and `{% block content %}`; `{% import "macros.html" as m with context %}` then
-   `{{ m.table(headers, rows, csv_url) }}` draws a table with a CSV link; every form has
-   `{{ m.csrf_input() }}`. Strings are `{% trans %}...{% endtrans %}` or `{{ _("...") }}` with an
-   English msgid; add the Chinese to server/locale/zh_CN/LC_MESSAGES/server.po (append).
-   Print-only tweaks: `{% block print_css %}` or the `.no-print` / `.print-only` classes.
+   `{% block title %}` and `{% block content %}`; with
+   `{% import "macros.html" as m with context %}`, `{{ m.table(headers, rows, csv_url) }}`
+   draws a table with a CSV link and `{{ m.csrf_input() }}` goes in every POST form.
+   Strings are `{{ _("...") }}` (or `{% trans %}`) with an English msgid; add the Chinese to
+   server/locale/zh_CN/LC_MESSAGES/server.po (append). Print-only tweaks:
+   `{% block print_css %}` or the `.no-print` / `.print-only` classes.
 4. A CSV of any table: `csv_response(rows, headers, "name.csv")` from templating.
 5. Record changes with server.db.audit.append(tx, user.actor, "thing.verb", "thing:id", {...})
    in the same transaction as the change.

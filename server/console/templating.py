@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from jinja2.ext import _make_new_gettext, _make_new_ngettext  # the i18n extension's own wrappers
+from jinja2.ext import _make_new_gettext, _make_new_ngettext  # the i18n extension's own
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 

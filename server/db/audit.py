@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Any, Iterator
+from typing import Iterator
 
 from server.db.base import BaseStore, Tx, utc_iso
 

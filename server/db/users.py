@@ -249,7 +249,8 @@ def session_account(store, token: str, now: datetime | None = None) -> Account |
     now = now or datetime.now(timezone.utc)
     digest = token_hash(token)
     with store.transaction(write=False) as tx:
-        row = tx.one(f"SELECT s.seen_at, s.expires_at, {', '.join('u.' + c for c in COLS.split(', '))} "
+        columns = ", ".join("u." + c for c in COLS.split(", "))
+        row = tx.one(f"SELECT s.seen_at, s.expires_at, {columns} "
                      "FROM sessions s JOIN users u ON u.username = s.username "
                      "WHERE s.token_hash = ?", [digest])
     if row is None or row[1] <= utc_iso(now) or row[0] <= utc_iso(now - IDLE) or row[8]:

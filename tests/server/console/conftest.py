@@ -1,0 +1,91 @@
+"""Console fixtures: a real server on a free loopback port with the sample org and one account
+per role, requests sessions logged in through the real form, and Debian's headless Chromium.
+
+The server is module-scoped (start-up plus six argon2 hashes is ~1 s); tests that change
+state use names of their own so they do not disturb each other.
+"""
+import re
+import shutil
+
+import pytest
+import requests
+
+from server.console.sample import seed
+from server.runner import ServerThread
+from tests.helpers.databases import PgSchema, pg_unreachable_reason
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory):
+    """A seeded server (SQLite)."""
+    srv = ServerThread(tmp_path_factory.mktemp("console") / "server.db", open_ingest=False)
+    srv.start()
+    seed(srv.store, PASSWORD)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def console_both(request, tmp_path_factory):
+    """The same on SQLite and on PostgreSQL (scope checks depend on the store's queries)."""
+    schema = None
+    if request.param == "postgresql":
+        reason = pg_unreachable_reason()
+        if reason:
+            pytest.skip(reason)
+        schema = PgSchema()
+        srv = ServerThread(schema.url, schema=schema.name, open_ingest=False)
+    else:
+        srv = ServerThread(tmp_path_factory.mktemp("console") / "server.db", open_ingest=False)
+    srv.start()
+    seed(srv.store, PASSWORD)
+    yield srv
+    srv.stop()
+    if schema:
+        schema.drop()
+
+
+def csrf_in(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]*)"', html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+def login(server, username, password=PASSWORD, session=None,
+          lands="/console/") -> requests.Session:
+    """A session logged in through the real login form (asserts it worked)."""
+    session = session or requests.Session()
+    page = session.get(f"{server.url}/console/login")
+    r = session.post(f"{server.url}/console/login",
+                     data={"csrf_token": csrf_in(page.text), "username": username,
+                           "password": password, "next": "/console/"})
+    assert r.status_code == 200 and r.url.endswith(lands), (r.status_code, r.text[:300])
+    return session
+
+
+def post_form(session, server, page_path, action_path, data):
+    """POST a console form the way a browser does: with the CSRF token from the page."""
+    page = session.get(f"{server.url}{page_path}")
+    return session.post(f"{server.url}{action_path}",
+                        data={"csrf_token": csrf_in(page.text), **data}, allow_redirects=False)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium through selenium (one per test module)."""
+    if not shutil.which("chromedriver") or not shutil.which("chromium"):
+        pytest.skip("chromium and chromium-driver are not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1366,768", "--lang=zh-CN"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.implicitly_wait(2)
+    yield driver
+    driver.quit()
