@@ -11,6 +11,7 @@ import sys
 import click
 
 from kiosk import __version__, config
+from kiosk.i18n import _
 from kiosk.setup.common import FAILED, USAGE, echo_json, use_language
 from kiosk.setup.data import reset, status, sync
 from kiosk.setup.doctor import doctor
@@ -89,12 +90,12 @@ def check_config(config_path: str | None, as_json: bool) -> None:
     try:
         cfg = config.load(config_path)
     except config.ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(_("error: {message}").format(message=exc), err=True)
         sys.exit(USAGE)
     if as_json:
         click.echo(json.dumps(config.dump_dict(cfg), ensure_ascii=False, indent=2))
     else:
-        click.echo(f"{cfg.path}: valid")
+        click.echo(_("{path}: valid").format(path=cfg.path))
         click.echo(config.dump(cfg))
 
 
@@ -109,7 +110,7 @@ def ports(as_json: bool) -> None:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
     if not found:
-        click.echo("no serial ports found (is the USB adapter plugged in?)")
+        click.echo(_("no serial ports found (is the USB adapter plugged in?)"))
     for port in found:
         click.echo(f"{port['device']}\t{port['by_id'] or '-'}\t{port['description']}")
 
@@ -128,15 +129,16 @@ def keypads(as_json: bool) -> None:
 
         found = input_devices()
     except (ImportError, OSError) as exc:
-        click.echo(f"error: cannot list input devices: {exc}", err=True)
+        click.echo(_("error: cannot list input devices: {error}; run as root or in group "
+                     "input").format(error=exc), err=True)
         sys.exit(FAILED)
     if as_json:
         echo_json(found)
         return
     if not found:
-        click.echo("no input devices found (is the keypad plugged in? are you root?)")
+        click.echo(_("no input devices found (is the keypad plugged in? are you root?)"))
     for dev in found:
-        keys = "keys" if dev["has_keys"] else "no keys"
+        keys = _("keys") if dev["has_keys"] else _("no keys")
         click.echo(f"{dev['path']}\t{dev['by_id'] or '-'}\t{dev['name']}\t({keys})")
 
 

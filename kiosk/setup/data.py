@@ -147,7 +147,7 @@ def sync(config_path) -> None:
 
     cfg = load_config(config_path)
     if not cfg.server.url:
-        fail("no [server] url configured: nothing to upload to")
+        fail(_("no [server] url configured: nothing to upload to"))
     token = read_token(cfg)
     store = open_store(cfg)
     uploader = _uploader(cfg, token)
@@ -167,7 +167,8 @@ def sync(config_path) -> None:
             fail(_("upload to {url} failed: {error}; the {count} rating(s) stay on the kiosk")
                  .format(url=cfg.server.url, error=why, count=total), FAILED)
         stalled = 0
-        with click.progressbar(length=total, label=f"uploading {total} rating(s)") as bar:
+        with click.progressbar(length=total, label=_("uploading {count} rating(s)").format(
+                count=total)) as bar:
             while True:
                 before = store.backlog()
                 try:
@@ -182,7 +183,7 @@ def sync(config_path) -> None:
                 if outcome == up._IDLE or after == 0 or stalled > 10:
                     break
         left = store.backlog()
-        click.echo(f"uploaded {total - left}, {left} left pending")
+        click.echo(_("uploaded {done}, {left} left pending").format(done=total - left, left=left))
         if left:
             raise SystemExit(FAILED)
     finally:
@@ -232,20 +233,21 @@ def reset(config_path, yes, force) -> None:
     cfg = load_config(config_path)
     data = Path(cfg.device.data_dir)
     if not data.is_dir():
-        click.echo(f"nothing to wipe: {data} does not exist")
+        click.echo(_("nothing to wipe: {path} does not exist").format(path=data))
         return
     if data.resolve() == Path("/") or len(data.resolve().parts) < 2:
-        fail(f"refusing to wipe {data}")
+        fail(_("refusing to wipe {path}").format(path=data))
     if _service_active():
-        fail("the kiosk service is running: systemctl stop kiosk, then reset", FAILED)
+        fail(_("the kiosk service is running: systemctl stop kiosk, then reset"), FAILED)
     store = open_store(cfg, create=False)
     pending = 0
     if store is not None:
         pending = store.backlog()
         store.close()
     if pending and not force:
-        fail(f"{pending} rating(s) are not uploaded yet: run `kiosk-setup sync` or "
-             f"`kiosk-setup export`, or pass --force to lose them", FAILED)
+        fail(_("{count} rating(s) are not uploaded yet: run `kiosk-setup sync` or "
+               "`kiosk-setup export`, or pass --force to lose them").format(count=pending),
+             FAILED)
     what = f"everything in {data}" + (f", including {pending} unsynced rating(s)"
                                         if pending else "")
     if not yes:
@@ -257,4 +259,4 @@ def reset(config_path, yes, force) -> None:
         else:
             item.unlink()
         removed += 1
-    click.echo(f"wiped {removed} item(s) from {data}")
+    click.echo(_("wiped {count} item(s) from {path}").format(count=removed, path=data))

@@ -14,6 +14,7 @@ from datetime import datetime
 import click
 
 from drivers import caller68_codec, frame_codec, line_codec
+from kiosk.i18n import _
 from kiosk.setup.common import FAILED, config_option, fail, load_config
 
 
@@ -161,15 +162,17 @@ def monitor(config_path, url, dialect, count, seconds, as_json) -> None:
     cfg = load_config(config_path)
     target = url or cfg.queue.url
     if not target:
-        fail("no [queue] url configured; pass --url")
+        fail(_("no [queue] url configured; pass --url"))
     decoder = WireDecoder(dialect or cfg.queue.dialect, cfg.window.number, cfg.queue.address)
     port, error = open_port(target, cfg.queue.baudrate)
     if port is None:
-        click.echo(f"error: {error}", err=True)
+        click.echo(_("error: {message}").format(message=error), err=True)
         raise SystemExit(FAILED)
     if not as_json:
-        click.echo(f"watching {target} ({decoder.dialect}, window {cfg.window.number}, "
-                   f"address {cfg.queue.address}); Ctrl-C stops", err=True)
+        click.echo(_("watching {url} ({dialect}, window {window}, address {address}); Ctrl-C "
+                     "stops").format(url=target, dialect=decoder.dialect,
+                                     window=cfg.window.number, address=cfg.queue.address),
+                   err=True)
     seen, deadline = 0, (time.monotonic() + seconds) if seconds else None
     try:
         while deadline is None or time.monotonic() < deadline:
@@ -188,4 +191,4 @@ def monitor(config_path, url, dialect, count, seconds, as_json) -> None:
     finally:
         port.close()
         if not as_json:
-            click.echo(f"{seen} message(s)", err=True)
+            click.echo(_("{count} message(s)").format(count=seen), err=True)
