@@ -55,26 +55,46 @@ def main() -> None:
               help="Private key (PEM) for --ssl-certfile.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]), help="Logging verbosity.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes sharing the port (PostgreSQL only; SQLite is served by "
+                   "one process, its single writer). About one per core.")
 def serve(host: str, port: int, db: str, ssl_certfile: str | None, ssl_keyfile: str | None,
-          log_level: str) -> None:
-    """Serve the API until interrupted (Ctrl-C or SIGTERM). Run several on one PostgreSQL
-    database behind a load balancer for a province: they share no state."""
+          log_level: str, workers: int) -> None:
+    """Serve the API until interrupted (Ctrl-C or SIGTERM). Several workers (--workers) or
+    several hosts can serve one PostgreSQL database behind nginx: they share no state.
+    Slow clients are cut after 10 s without complete headers and 30 s without a complete
+    body (KIOSK_SERVER_HEADER_TIMEOUT_S, KIOSK_SERVER_BODY_TIMEOUT_S)."""
     import uvicorn
 
     from server.app import create_app
     from server.auth import ADMIN_ENV
+    from server.serving import GuardedH11Protocol, quiet_logs, raise_nofile
 
     logging.basicConfig(level=log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    store = _open(db)
+    quiet_logs()
+    if workers > 1 and "://" not in db:
+        raise click.BadParameter("SQLite is served by one process (its single writer); use "
+                                 "a postgresql:// database for several workers",
+                                 param_hint="--workers")
+    nofile = raise_nofile()
+    store = _open(db)  # migrates once, before any worker starts
     scheme = "https" if ssl_certfile else "http"
-    click.echo(f"kiosk-server: {store!r}, listening on {scheme}://{host}:{port}"
+    click.echo(f"kiosk-server: {store!r}, listening on {scheme}://{host}:{port}, "
+               f"{workers} worker(s), {nofile} descriptors"
                + ("" if os.environ.get(ADMIN_ENV) else f" (admin API off: {ADMIN_ENV} unset)"),
                err=True)
+    common = dict(host=host, port=port, log_level=log_level, timeout_graceful_shutdown=5,
+                  ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, http=GuardedH11Protocol,
+                  backlog=2048)
     try:
-        uvicorn.run(create_app(store), host=host, port=port, log_level=log_level,
-                    timeout_graceful_shutdown=5, ssl_certfile=ssl_certfile,
-                    ssl_keyfile=ssl_keyfile)
+        if workers > 1:
+            store.close()
+            os.environ["KIOSK_SERVER_DB"] = db  # each worker opens its own store from it
+            uvicorn.run("server.serving:app_from_env", factory=True, workers=workers,
+                        **common)
+        else:
+            uvicorn.run(create_app(store), **common)
     finally:
         store.close()
 

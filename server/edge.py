@@ -134,6 +134,10 @@ class EdgeMiddleware:
         method, path = scope["method"], scope["path"]
         phone = path.startswith(PHONE_PREFIX)
         extra = PHONE_HEADERS if phone else COMMON_HEADERS
+        if "\x00" in path or b"%00" in scope.get("query_string", b"").upper():
+            # No id, code or filter holds a NUL; PostgreSQL would refuse it with a 500.
+            await _json(send, 400, "NUL in the path or query", extra)
+            return
         for prefix in self.limiter.limits:
             if path.startswith(prefix):
                 address = (scope.get("client") or ("?", 0))[0]
@@ -154,11 +158,13 @@ class EdgeMiddleware:
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             await _json(send, 413, "body too large", extra, max_bytes=limit)
             return
-        state = {"size": 0, "started": False, "refused": False}
+        has_body = (declared not in (None, "0")) or _header(scope, b"transfer-encoding")
+        state = {"size": 0, "started": False, "refused": False, "unread": bool(has_body)}
 
         async def counted_receive():
             message = await receive()
             if message["type"] == "http.request":
+                state["unread"] = message.get("more_body", False)
                 state["size"] += len(message.get("body", b""))
                 if state["size"] > limit and not state["refused"]:
                     state["refused"] = True
@@ -172,8 +178,10 @@ class EdgeMiddleware:
                 return  # the 413 went out; whatever the app says now goes nowhere
             if message["type"] == "http.response.start":
                 state["started"] = True
-                message = dict(message, headers=_with_headers(message.get("headers", []),
-                                                              extra, phone))
+                headers = _with_headers(message.get("headers", []), extra, phone)
+                if state["unread"]:  # answered before the body was read (401, 403, ...):
+                    headers.append((b"connection", b"close"))  # never drain the rest
+                message = dict(message, headers=headers)
             await send(message)
 
         try:

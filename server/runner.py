@@ -14,6 +14,7 @@ import uvicorn
 from server.app import create_app
 from server.auth import AuthSettings
 from server.db.store import open_store
+from server.serving import GuardedH11Protocol, quiet_logs
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +68,14 @@ class ServerThread:
             sock.close()
             self._close_store()
             raise
-        sock.listen(128)
+        sock.listen(2048)  # a burst of kiosks reconnecting is not refused at the door
         self.port = sock.getsockname()[1]
         ssl_opts = {"ssl_certfile": self.ssl[0], "ssl_keyfile": self.ssl[1]} if self.ssl else {}
+        quiet_logs()
         config = uvicorn.Config(create_app(self.store, auth=self.auth), log_config=None,
                                 log_level="warning", access_log=False, lifespan="off",
-                                timeout_graceful_shutdown=2, timeout_keep_alive=5, **ssl_opts)
+                                timeout_graceful_shutdown=2, timeout_keep_alive=5,
+                                http=GuardedH11Protocol, backlog=2048, **ssl_opts)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, args=(sock,),
                                         name=f"server-{self.port}", daemon=True)

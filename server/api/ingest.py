@@ -210,8 +210,8 @@ _PROBE = {"uuid": "00000000-0000-4000-8000-000000000000", "level": 5, "window": 
 
 @router.get(f"{API_PREFIX}/ratings", tags=["admin"], dependencies=[Depends(require_admin)])
 def list_ratings(request: Request, limit: int = Query(100, ge=1, le=MAX_PAGE),
-                 offset: int = Query(0, ge=0),
-                 device_id: str | None = Query(None, max_length=64),
+                 offset: int = Query(0, ge=0, le=2**31),
+                 device_id: str | None = Query(None, pattern=r"^[A-Za-z0-9._-]{1,64}$"),
                  window: int | None = Query(None, ge=1, le=999)) -> dict:
     """Admin: a page of stored ratings, oldest first, and the total matching the filters."""
     ratings, total = request.app.state.store.list_ratings(limit, offset, device_id=device_id,

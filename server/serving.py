@@ -1,0 +1,140 @@
+"""How uvicorn runs the app: deadlines for slow clients, a log that cannot flood, workers.
+
+uvicorn alone waits forever for a request's headers, so 1,200 connections that never finish
+theirs hold 1,200 descriptors until the process runs out. GuardedH11Protocol closes a
+connection whose headers are not complete within HEADER_TIMEOUT_S of its opening (or of the
+previous response on a kept-alive connection), and one whose body is not complete within
+BODY_TIMEOUT_S of its headers; a request the app is already answering is never cut.
+In production nginx (deploy/nginx/kiosk-server.conf) applies the same deadlines first.
+
+When descriptors do run out, asyncio logs the failed accept() once per retry, which was
+226,000 lines in 33 s: QuietAccept lets one such line through per LOG_EVERY_S and counts the
+rest.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import time
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+log = logging.getLogger(__name__)
+
+HEADER_TIMEOUT_S = float(os.environ.get("KIOSK_SERVER_HEADER_TIMEOUT_S", "10"))
+BODY_TIMEOUT_S = float(os.environ.get("KIOSK_SERVER_BODY_TIMEOUT_S", "30"))
+LOG_EVERY_S = 10.0
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with header and body deadlines (see the module docstring)."""
+
+    header_timeout_s = HEADER_TIMEOUT_S
+    body_timeout_s = BODY_TIMEOUT_S
+    timed_out = 0  # connections closed for being too slow, all instances (tests read it)
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        self._guard = None
+        super().connection_made(transport)
+        self._arm(self.header_timeout_s)
+
+    def _arm(self, seconds: float) -> None:
+        if self._guard is not None:
+            self._guard.cancel()
+        self._guard = self.loop.call_later(seconds, self._deadline)
+
+    def handle_events(self) -> None:
+        before = self.cycle
+        super().handle_events()
+        if self.cycle is not before:  # a request's headers are in: now the body's deadline
+            self._arm(self.body_timeout_s)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():  # kept alive: the next headers have a deadline
+            self._arm(self.header_timeout_s)
+
+    def connection_lost(self, exc) -> None:
+        if self._guard is not None:
+            self._guard.cancel()
+            self._guard = None
+        super().connection_lost(exc)
+
+    def _deadline(self) -> None:
+        self._guard = None
+        if self.transport.is_closing():
+            return
+        waiting_headers = self.conn.their_state is h11.IDLE and (
+            self.cycle is None or self.cycle.response_complete)
+        waiting_body = (self.conn.their_state is h11.SEND_BODY and self.cycle is not None
+                        and not self.cycle.response_started)
+        if waiting_headers or waiting_body:
+            GuardedH11Protocol.timed_out += 1
+            log.debug("closing a slow client (%s)", "headers" if waiting_headers else "body")
+            if self.cycle is not None and not self.cycle.response_complete:
+                self.cycle.disconnected = True
+                self.cycle.message_event.set()
+            self.transport.close()
+
+
+class QuietAccept(logging.Filter):
+    """Rate-limits asyncio's "socket.accept() out of system resource" line."""
+
+    def __init__(self, every_s: float = LOG_EVERY_S) -> None:
+        super().__init__()
+        self.every_s = every_s
+        self.last = float("-inf")
+        self.dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg)
+        if "accept" not in text and "Too many open files" not in text:
+            return True
+        now = time.monotonic()
+        if now - self.last < self.every_s:
+            self.dropped += 1
+            return False
+        self.last = now
+        if self.dropped:
+            record.msg = f"{text} ({self.dropped} more like this not logged)"
+            self.dropped = 0
+        record.exc_info = None  # the traceback is the same every time
+        return True
+
+
+def quiet_logs() -> None:
+    """Install the accept-error limiter and the /r/ token redaction on the server's loggers."""
+    from server.edge import RedactTokens
+
+    for name in ("asyncio", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, QuietAccept) for f in logger.filters):
+            logger.addFilter(QuietAccept())
+    for name in ("uvicorn.access", "uvicorn.error", "server.app"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
+
+
+def raise_nofile() -> int:
+    """Lift the soft descriptor limit to the hard one (systemd's LimitNOFILE); the new soft."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):  # pragma: no cover - a container may refuse
+            pass
+    return soft
+
+
+def app_from_env():
+    """The app factory each worker process calls (`kiosk-server serve --workers N`): the
+    database comes from KIOSK_SERVER_DB, every worker opens its own store."""
+    from server.app import create_app
+    from server.cli import _open
+
+    quiet_logs()
+    return create_app(_open(os.environ["KIOSK_SERVER_DB"]))
