@@ -66,7 +66,7 @@ def status(config_path, as_json) -> None:
         cfg.server.timeout_s = min(cfg.server.timeout_s, 3.0)  # a status, not a diagnosis
         server_check, token_check, _clock = check_server(cfg)
         info["token"] = {"status": token_check.status, "message": token_check.message,
-                         "server": server_check.message}
+                         "fix": token_check.fix, "server": server_check.message}
     store = open_store(cfg, create=False)
     if store is not None:
         try:
@@ -110,7 +110,7 @@ def _server_note(info: dict) -> str:
     token = info["token"] or {}
     if token.get("status") == "pass":
         return _(" (token accepted)")
-    if token.get("status") == "fail" and "refuses" in token.get("message", ""):
+    if token.get("status") == "fail" and "init --code" in token.get("fix", ""):
         return _(" (TOKEN REFUSED: revoked or the server was re-installed; enrol again: "
                  "kiosk-setup init --code <code>)")
     if token.get("status") == "skip":
