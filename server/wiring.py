@@ -15,6 +15,9 @@ log = logging.getLogger(__name__)
 def product_hooks() -> list:
     """The ingest hooks, in the order they run (each gets (tx, IngestChanges))."""
     hooks: list = []
+    from server.db import rollups  # figures per day, hall, window, staff and level
+
+    hooks.append(rollups.ingest_hook)
     from server.workflow import cases  # 差评 cases open with their rating
 
     hooks.append(cases.ingest_hook)

@@ -19,7 +19,9 @@ from server.db.base import BaseStore, Tx
 from server.db.audit import AUDIT_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.org import ORG_TABLES
+from server.db.rankings import RANKING_TABLES
 from server.db.ratings import PER_DEVICE_UUID_PG, RatingsMixin
+from server.db.rollups import ROLLUP_TABLES
 from server.db.users import USER_TABLES
 from server.db.workflow_tables import WORKFLOW_TABLES
 
@@ -61,6 +63,7 @@ MIGRATIONS = [
     WORKFLOW_TABLES,
     ORG_TABLES + ";" + USER_TABLES,
     PER_DEVICE_UUID_PG,
+    ROLLUP_TABLES + ";" + RANKING_TABLES,
 ]
 
 

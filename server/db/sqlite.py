@@ -12,7 +12,9 @@ from server.db.base import BaseStore, Tx
 from server.db.audit import AUDIT_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.org import ORG_TABLES
+from server.db.rankings import RANKING_TABLES
 from server.db.ratings import RatingsMixin, per_device_uuid_sqlite
+from server.db.rollups import ROLLUP_TABLES
 from server.db.users import USER_TABLES
 from server.db.workflow_tables import WORKFLOW_TABLES
 
@@ -54,6 +56,7 @@ MIGRATIONS = [
     WORKFLOW_TABLES,
     ORG_TABLES + ";" + USER_TABLES,
     per_device_uuid_sqlite,
+    ROLLUP_TABLES + ";" + RANKING_TABLES,
 ]
 
 

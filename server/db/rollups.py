@@ -1,0 +1,186 @@
+"""Roll-ups: counted ratings per local day × hall × window × staff × level (and × reason for 差评).
+
+Kept by an ingest hook in the same transaction as the ratings, so the console's figures are
+exact and ingest stays idempotent (a duplicate upload changes nothing that counts, so it is in
+no IngestChanges). `apply(tx, added, removed)` adds counted rows and subtracts rows that stopped
+counting (a level-0 record a real rating took over, an appeal that excluded a rating).
+`rebuild(store)` recomputes everything from the ratings table; a test proves both agree.
+
+Two grains: the fine tables (hall, day, window, staff) serve a hall's drill-down and ranking;
+the hall-day tables serve a region's overview and hall ranking without summing every window.
+The day is the hall's local date (UTC+8) of corrected_at; the hall is the device's hall
+(devices table) when the rating is stored: a device moved to another hall keeps its old
+figures where they were until `kiosk-server rollup rebuild`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+
+log = logging.getLogger(__name__)
+
+ROLLUP_TABLES = """
+    CREATE TABLE rollup_levels (
+        hall TEXT NOT NULL, day TEXT NOT NULL, "window" INTEGER NOT NULL,
+        staff_id TEXT NOT NULL, level INTEGER NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (hall, day, "window", staff_id, level)
+    );
+    CREATE TABLE rollup_reasons (
+        hall TEXT NOT NULL, day TEXT NOT NULL, "window" INTEGER NOT NULL,
+        staff_id TEXT NOT NULL, reason TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (hall, day, "window", staff_id, reason)
+    );
+    CREATE TABLE rollup_hall_levels (
+        hall TEXT NOT NULL, day TEXT NOT NULL, level INTEGER NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (hall, day, level)
+    );
+    CREATE TABLE rollup_hall_reasons (
+        hall TEXT NOT NULL, day TEXT NOT NULL, reason TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (hall, day, reason)
+    )
+"""
+
+# A rating counts when it is its case's rating and no appeal excluded it. The one place that
+# says so for the rebuild (stats read only the roll-ups).
+COUNTED_SQL = "r.superseded = 0 AND r.excluded = 0"
+BAD_LEVELS = (1, 2)
+
+FINE = ("hall", "day", "window", "staff_id")
+TABLES = {  # table: (key columns, the column the count is per)
+    "rollup_levels": (FINE, "level"),
+    "rollup_reasons": (FINE, "reason"),
+    "rollup_hall_levels": (("hall", "day"), "level"),
+    "rollup_hall_reasons": (("hall", "day"), "reason"),
+}
+
+
+def _cols(table: str) -> list[str]:
+    keys, last = TABLES[table]
+    return [*keys, last]
+
+
+def _upsert_sql(table: str) -> str:
+    cols = _cols(table)
+    quoted = ", ".join(f'"{c}"' for c in cols)
+    return (f"INSERT INTO {table} ({quoted}, n) VALUES ({', '.join('?' * (len(cols) + 1))}) "
+            f"ON CONFLICT ({quoted}) DO UPDATE SET n = {table}.n + excluded.n")
+
+
+def _many(tx, sql: str, rows: list) -> None:
+    """executemany through a Tx (placeholders `?` on both stores)."""
+    if rows:
+        if tx._pg:
+            sql = sql.replace("?", "%s")
+        tx.cursor.executemany(sql, rows)
+
+
+def local_day(corrected_at: str) -> str:
+    """The hall's date (UTC+8) of a stored UTC time 'YYYY-MM-DDTHH:MM:SS.mmmZ'."""
+    hour = int(corrected_at[11:13])
+    if hour < 16:  # the common case without parsing: UTC 00-15 h is the same date in UTC+8
+        return corrected_at[:10]
+    day = datetime.strptime(corrected_at[:10], "%Y-%m-%d") + timedelta(days=1)
+    return day.strftime("%Y-%m-%d")
+
+
+def _halls(tx, device_ids: set[str]) -> dict[str, str]:
+    ids = sorted(device_ids)
+    rows = tx.all(f"SELECT device_id, hall FROM devices WHERE device_id IN "
+                  f"({', '.join('?' * len(ids))})", ids) if ids else []
+    return dict(rows)
+
+
+def _reasons(text) -> list[str]:
+    if isinstance(text, list):
+        return text
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def deltas(tx, added: list[dict], removed: list[dict]) -> dict[str, Counter]:
+    """The change of every roll-up cell, per table."""
+    halls = _halls(tx, {r["device_id"] for r in added} | {r["device_id"] for r in removed})
+    out = {t: Counter() for t in TABLES}
+    for rows, sign in ((added, 1), (removed, -1)):
+        for r in rows:
+            hall, day = halls.get(r["device_id"], ""), local_day(r["corrected_at"])
+            fine = (hall, day, int(r["window"]), r["staff_id"] or "")
+            level = int(r["level"])
+            out["rollup_levels"][(*fine, level)] += sign
+            out["rollup_hall_levels"][(hall, day, level)] += sign
+            if level in BAD_LEVELS:
+                for reason in set(_reasons(r["reasons"])):
+                    out["rollup_reasons"][(*fine, reason)] += sign
+                    out["rollup_hall_reasons"][(hall, day, reason)] += sign
+    return out
+
+
+def apply(tx, added: list[dict], removed: list[dict]) -> None:
+    """Add counted rows, subtract rows that stopped counting (dicts of ratings.COLUMNS), as one
+    upsert per table; cells that drop to zero are deleted so rebuild and incremental agree."""
+    if not added and not removed:
+        return
+    for table, counter in deltas(tx, added, removed).items():
+        rows = [[*key, n] for key, n in sorted(counter.items()) if n]
+        _many(tx, _upsert_sql(table), rows)
+        gone = [key for key, n in counter.items() if n < 0]
+        if gone:
+            where = " AND ".join(f'"{c}" = ?' for c in _cols(table))
+            _many(tx, f"DELETE FROM {table} WHERE {where} AND n <= 0", sorted(gone))
+
+
+def ingest_hook(tx, changes) -> None:
+    """The product ingest hook (server/wiring.py): rows that now count, rows that stopped."""
+    apply(tx, changes.counted, changes.uncounted)
+
+
+def day_sql(kind: str, column: str = "r.corrected_at") -> str:
+    """SQL for local_day() of a UTC ISO text column: the one dialect difference here."""
+    if kind == "postgresql":
+        return (f"to_char(({column})::timestamptz AT TIME ZONE 'UTC' + interval '8 hours', "
+                f"'YYYY-MM-DD')")
+    return f"date({column}, '+8 hours')"
+
+
+def rebuild(store) -> dict:
+    """Recompute every roll-up from the ratings table in one transaction; the cell counts."""
+    day = day_sql(store.kind)
+    fine = f"""coalesce(d.hall, ''), {day}, r."window", coalesce(r.staff_id, '')"""
+    source = (f"FROM ratings r LEFT JOIN devices d ON d.device_id = r.device_id "
+              f"WHERE {COUNTED_SQL}")
+    with store.transaction() as tx:
+        for table in TABLES:
+            tx.q(f"DELETE FROM {table}")
+        tx.q(f'INSERT INTO rollup_levels (hall, day, "window", staff_id, level, n) '
+             f"SELECT {fine}, r.level, count(*) {source} GROUP BY 1, 2, 3, 4, 5")
+        tx.q("INSERT INTO rollup_hall_levels (hall, day, level, n) SELECT hall, day, level, "
+             "sum(n) FROM rollup_levels GROUP BY hall, day, level")
+        # Reasons are JSON text: group the bad ratings by their text in SQL (few distinct
+        # texts), split each text once in Python.
+        groups = tx.all(f"SELECT {fine}, r.reasons, count(*) {source} AND r.level IN (1, 2) "
+                        f"GROUP BY 1, 2, 3, 4, 5")
+        cells: Counter = Counter()
+        for hall, d, window, staff, text, n in groups:
+            for reason in set(_reasons(text)):
+                cells[(hall, d, window, staff, reason)] += n
+        _many(tx, _upsert_sql("rollup_reasons"), [[*k, n] for k, n in sorted(cells.items())])
+        tx.q("INSERT INTO rollup_hall_reasons (hall, day, reason, n) SELECT hall, day, reason, "
+             "sum(n) FROM rollup_reasons GROUP BY hall, day, reason")
+        counts = {t: tx.one(f"SELECT count(*) FROM {t}")[0] for t in TABLES}
+    log.info("roll-ups rebuilt: %s", counts)
+    return counts
+
+
+def snapshot(store) -> dict[str, list[tuple]]:
+    """Every roll-up row, sorted (tests compare rebuild with incremental through this)."""
+    out = {}
+    with store.transaction(write=False) as tx:
+        for table in TABLES:
+            cols = ", ".join(f'"{c}"' for c in _cols(table))
+            out[table] = sorted(tuple(r) for r in tx.all(f"SELECT {cols}, n FROM {table}"))
+    return out
