@@ -1,0 +1,113 @@
+"""Slow and half-open clients (issue 13 item 2): 1,200 connections that never finish their
+headers do not make /healthz slow, and are closed at the header deadline; a body that stops
+half-way is closed at the body deadline; the accept-error line cannot flood the log."""
+import logging
+import resource
+import socket
+import time
+
+import pytest
+import requests
+
+from server.runner import ServerThread
+from server.serving import GuardedH11Protocol, QuietAccept
+
+HALF_OPEN = 1200
+
+
+@pytest.fixture
+def quick_deadlines(monkeypatch):
+    monkeypatch.setattr(GuardedH11Protocol, "header_timeout_s", 1.5)
+    monkeypatch.setattr(GuardedH11Protocol, "body_timeout_s", 1.5)
+
+
+@pytest.fixture
+def live(tmp_path, quick_deadlines):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if min(hard, 65536) < 2 * HALF_OPEN + 200:
+        pytest.skip(f"needs {2 * HALF_OPEN + 200} descriptors, hard limit is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2 * HALF_OPEN + 200), hard))
+    srv = ServerThread(tmp_path / "s.db").start()
+    yield srv
+    srv.stop()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    sock.settimeout(0.01)
+    try:
+        return sock.recv(1) == b""
+    except (TimeoutError, BlockingIOError):
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def test_half_open_connections_keep_healthz_fast_and_are_cut(live):
+    socks = []
+    try:
+        for _ in range(HALF_OPEN):  # bounded, loopback
+            sock = socket.create_connection(("127.0.0.1", live.port), timeout=5)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # never finished
+            socks.append(sock)
+        slowest = 0.0
+        with requests.Session() as s:
+            for _ in range(20):
+                started = time.monotonic()
+                assert s.get(live.url + "/healthz", timeout=2).json() == {"ok": True}
+                slowest = max(slowest, time.monotonic() - started)
+        assert slowest < 0.100, f"/healthz took {slowest * 1000:.0f} ms"
+        deadline = time.monotonic() + 8
+        open_ = socks
+        while open_ and time.monotonic() < deadline:
+            time.sleep(0.2)
+            open_ = [s for s in open_ if not _closed_by_server(s)]
+        assert open_ == [], f"{len(open_)} half-open connections still open"
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def test_body_that_stops_half_way_is_cut(live):
+    with socket.create_connection(("127.0.0.1", live.port), timeout=5) as sock:
+        sock.sendall(b"POST /api/v1/enrol HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                     b"application/json\r\nContent-Length: 100\r\n\r\n{\"code\": ")
+        started = time.monotonic()
+        sock.settimeout(6)
+        try:
+            while sock.recv(4096):
+                pass
+        except ConnectionResetError:
+            pass
+        assert 1.0 < time.monotonic() - started < 5
+
+
+def test_kept_alive_connection_that_starts_a_request_and_stalls_is_cut(live):
+    with socket.create_connection(("127.0.0.1", live.port), timeout=5) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHo")  # the next request never finishes
+        started = time.monotonic()
+        sock.settimeout(6)
+        try:
+            while sock.recv(4096):
+                pass
+        except ConnectionResetError:
+            pass
+        assert time.monotonic() - started < 5
+
+
+def test_accept_errors_are_logged_once_per_interval(caplog):
+    logger = logging.getLogger("test.accept")
+    quiet = QuietAccept(every_s=60)
+    logger.addFilter(quiet)
+    try:
+        with caplog.at_level(logging.ERROR, logger="test.accept"):
+            for _ in range(10_000):
+                logger.error("socket.accept() out of system resource")
+            logger.error("something else")
+    finally:
+        logger.removeFilter(quiet)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == ["socket.accept() out of system resource", "something else"]
+    assert quiet.dropped == 9_999
