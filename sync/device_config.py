@@ -13,11 +13,13 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import requests
+from typing import TYPE_CHECKING
 
 from sync.clocks import utc_now
 from sync.wire import CONFIG_PATH
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,10 @@ def fetch_config(base_url: str, token: str, cache_path: str | Path,
                  ca_bundle: str | None = None, timeout_s: float = 10.0,
                  session: requests.Session | None = None) -> ConfigResult:
     """The device's config: fresh from the server, or the cached one when unchanged/offline."""
+    # Loaded here, not at import: the idle screen reads the cached copy on the way to its
+    # first frame, and requests holds ~16 MB (bench/ui_latency.py's RSS ratio).
+    import requests
+
     cache_path = Path(cache_path)
     cached = read_cache(cache_path)
     headers = {"Authorization": f"Bearer {token}"}
