@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Screenshots of every console page: a seeded server on loopback, headless Chromium, PNGs at
+1366x768 (desktop) and 390x844 (phone) in var/console-shots/ (whole page height).
+
+    .venv/bin/python scripts/console_screenshots.py [--out DIR] [--only NAME...]
+
+To add a page: append to PAGES (name, account, path[, then]); `then(driver, url)` may act on
+the page first (fill a form, submit) before the picture is taken. Pages needing data of their
+own can add it in SEEDERS (each gets the open store).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+from server.api.enrol import create_code, redeem  # noqa: E402
+from server.console.sample import seed  # noqa: E402
+from server.db.base import utc_iso  # noqa: E402
+from server.runner import ServerThread  # noqa: E402
+
+log = logging.getLogger("console_screenshots")
+
+PASSWORD = "screenshot-password"
+SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
+
+
+def bad_window_form(driver, url):
+    form = driver.find_element(By.ID, "window-form")
+    form.find_element(By.NAME, "number").send_keys("1000")
+    form.find_element(By.NAME, "name").send_keys("太大的窗口号")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
+def bad_login(driver, url):
+    driver.find_element(By.NAME, "username").send_keys("sup1")
+    driver.find_element(By.NAME, "password").send_keys("wrong password")
+    driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+
+
+# (name, account or None for logged out, path, optional action before the picture)
+PAGES = [
+    ("login", None, "/console/login", None),
+    ("login-error", None, "/console/login", bad_login),
+    ("home-admin", "admin", "/console/", None),
+    ("home-staff", "staff1", "/console/", None),
+    ("org", "admin", "/console/org", None),
+    ("hall", "sup1", "/console/org/halls/H01", None),
+    ("hall-form-error", "sup1", "/console/org/halls/H01", bad_window_form),
+    ("users", "admin", "/console/users", None),
+    ("audit", "audit1", "/console/audit?verify=1", None),
+    ("fleet", "admin", "/console/fleet", None),
+    ("password", "sup1", "/console/password", None),
+    ("forbidden", "sup1", "/console/org/halls/H02", None),
+    ("not-found", "sup1", "/console/org/halls/NOPE", None),
+    ("home-en", "sup1", "/console/?lang=en", None),
+    ("hall-en", "sup1", "/console/org/halls/H01?lang=en", None),
+]
+
+
+def seed_fleet(store) -> None:
+    """Kiosks with heartbeats of every kind: online, offline, never heard, unknown hall."""
+    now = datetime.now(timezone.utc)
+    for hall, window, age_s, backlog, link in (("H01", 1, 25, 0, "connected"),
+                                               ("H01", 2, 1300, 37, "reconnecting"),
+                                               ("H01", 3, None, 0, ""),
+                                               ("H02", 1, 40, 2, "connected")):
+        device = redeem(store, create_code(store, hall, window).code)
+        if age_s is not None:
+            beat = {"version": "1.4.2", "backlog": backlog, "link_state": link,
+                    "server_offset_s": 0.4 if age_s < 100 else -12.7, "uptime_s": 86400}
+            store.put_heartbeat(device.device_id, json.dumps(beat),
+                                utc_iso(now - timedelta(seconds=age_s)))
+
+
+SEEDERS = [seed_fleet]
+
+
+def driver_for() -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--hide-scrollbars", "--lang=zh-CN"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def log_in(driver, url: str, account: str | None) -> None:
+    driver.delete_all_cookies()
+    driver.get(f"{url}/console/login")
+    if account is None:
+        return
+    driver.find_element(By.NAME, "username").send_keys(account)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+
+
+def shoot(driver, path: Path, width: int, height: int) -> None:
+    """The whole page at this width (at least `height` tall), as a phone for narrow widths."""
+    mobile = width < 600
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1,
+                            "mobile": mobile})
+    full = driver.execute_script("return Math.max(document.documentElement.scrollHeight, "
+                                 "document.body.scrollHeight)")
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": max(height, int(full)),
+                            "deviceScaleFactor": 1, "mobile": mobile})
+    driver.save_screenshot(str(path))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "console-shots")
+    parser.add_argument("--only", nargs="*", help="Page names to shoot (default: all).")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    args.out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp, \
+            ServerThread(Path(tmp) / "console.db") as server:
+        seed(server.store, PASSWORD)
+        for seeder in SEEDERS:
+            seeder(server.store)
+        driver = driver_for()
+        try:
+            for name, account, path, then in PAGES:
+                if args.only and name not in args.only:
+                    continue
+                for size, (width, height) in SIZES.items():
+                    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+                    driver.set_window_size(width, height)
+                    log_in(driver, server.url, account)
+                    driver.get(f"{server.url}{path}")
+                    if then is not None:
+                        then(driver, server.url)
+                    target = args.out / f"{name}-{size}.png"
+                    shoot(driver, target, width, height)
+                    written.append(target)
+        finally:
+            driver.quit()
+    for path in written:
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
