@@ -181,8 +181,12 @@ class Services:
     def config_status(self) -> dict:
         """Where the running device config comes from and how old it is (any thread)."""
         up = self.config_puller.status() if self.config_puller is not None else {}
-        return {"origin": self.config_origin, "fetched_at": self.config_fetched_at,
-                "age_s": config_age(self.config_fetched_at), "last_error": up.get("last_error")}
+        if up.get("pulls"):  # the latest pull, even when it changed nothing (a 304 is fresh)
+            origin, fetched_at = up["origin"], up["fetched_at"]
+        else:
+            origin, fetched_at = self.config_origin, self.config_fetched_at
+        return {"origin": origin, "fetched_at": fetched_at, "age_s": config_age(fetched_at),
+                "last_error": up.get("last_error")}
 
     def start(self) -> None:
         if self.cfg.queue.url:  # until the link reports, show it as connecting, not absent

@@ -123,3 +123,15 @@ def test_without_any_server_config_the_local_toml_runs(tmp_path):
         assert services.flow.state.reasons == ("attitude", "other")
     finally:
         services.stop()
+
+
+def test_an_unchanged_config_is_confirmed_fresh_by_every_pull(tmp_path, server, kiosk):
+    _cfg, start = kiosk
+    set_config(server.db_path, tmp_path, {"window_name": "社保医保"})
+    services = start()
+    pump_until(services, lambda: services.config_status()["origin"] == "server")
+    first = services.config_status()["fetched_at"]
+    time.sleep(1.1)
+    services.config_puller.wake()  # answered 304: nothing to apply, but confirmed now
+    pump_until(services, lambda: services.config_status()["fetched_at"] != first)
+    assert services.config_status()["age_s"] < 1
