@@ -188,7 +188,22 @@ class Services:
         return {"origin": origin, "fetched_at": fetched_at, "age_s": config_age(fetched_at),
                 "last_error": up.get("last_error")}
 
+    def _check_enrolled_window(self) -> None:
+        """Say once, loudly, when the server will refuse every rating of this kiosk."""
+        from sync.enrol import EnrolError, load_credentials
+
+        try:
+            enrolled = load_credentials(self.cfg.token_path).window
+        except EnrolError:
+            return
+        if enrolled is not None and enrolled != self.cfg.window.number:
+            log.error("enrolled for window %d but [window] number = %d: the server refuses "
+                      "these ratings (kiosk-setup init --window %d)", enrolled,
+                      self.cfg.window.number, enrolled)
+
     def start(self) -> None:
+        if self.cfg.server.url:
+            self._check_enrolled_window()
         if self.cfg.queue.url:  # until the link reports, show it as connecting, not absent
             self.flow.handle(LinkChanged(LinkState.CONNECTING))
         for part in (self.link, self.keypad, self.uploader, self.config_puller,

@@ -135,3 +135,16 @@ def test_an_unchanged_config_is_confirmed_fresh_by_every_pull(tmp_path, server, 
     services.config_puller.wake()  # answered 304: nothing to apply, but confirmed now
     pump_until(services, lambda: services.config_status()["fetched_at"] != first)
     assert services.config_status()["age_s"] < 1
+
+
+def test_a_kiosk_configured_for_another_window_than_enrolled_says_so_at_start(
+        tmp_path, server, caplog):
+    cfg = kiosk_cfg(tmp_path, server.url)
+    enrol(server.url, create_code(server.store, "H01", 7).code, token_file=cfg.token_path)
+    services = Services(cfg)
+    try:
+        services.start()
+        assert any("enrolled for window 7 but [window] number = 5" in r.getMessage()
+                   for r in caplog.records if r.levelname == "ERROR")
+    finally:
+        services.stop()
