@@ -21,6 +21,7 @@ from server.api.ingest import MAX_BODY_BYTES, error
 from server import console, wiring
 from server.auth import AuthSettings
 from server.edge import EdgeMiddleware, redact_path
+from server.workflow.jobs import Jobs
 from sync.wire import BatchIn
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,11 @@ def create_app(store, max_body_bytes: int = MAX_BODY_BYTES,
     app.state.auth = auth or AuthSettings.from_env()
     app.state.max_body_bytes = max_body_bytes
     app.openapi = lambda: _openapi(app)
+    # Default ratings and overdue escalation every few minutes (server/workflow/jobs.py);
+    # started with the app's lifespan, so `kiosk-server serve` runs it, ServerThread not.
+    jobs = Jobs(store)
+    app.router.on_startup.append(jobs.start)
+    app.router.on_shutdown.append(jobs.stop)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
