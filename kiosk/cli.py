@@ -64,6 +64,8 @@ def run(ctx: click.Context, config_path: str | None) -> None:
               help="Run in an 800x480 window (the Pi's 7-inch panel) or full screen.")
 @click.option("--interval", type=click.FloatRange(1, 600), default=8.0, show_default=True,
               help="Seconds between a rating (or time-out) and the next simulated ticket.")
+@click.option("--done-after", type=click.FloatRange(0.5, 600), default=3.0, show_default=True,
+              help="Seconds between calling a ticket and reporting its case done (DONE).")
 @click.option("--data-dir", type=click.Path(file_okay=False),
               help="Folder for the demo's config, kiosk store and server database; what an "
                    "earlier demo left there is replaced (default: a temporary folder, removed "
@@ -81,9 +83,9 @@ def run(ctx: click.Context, config_path: str | None) -> None:
               help="Stop by itself after this many seconds (default: run until closed).")
 @click.option("--seed", type=int, help="Random seed of the simulated citizen (repeatable runs).")
 @click.pass_context
-def demo(ctx: click.Context, windowed: bool, interval: float, data_dir: str | None,
-         language: str, screenshots: str | None, citizen: bool, duration: float | None,
-         seed: int | None) -> None:
+def demo(ctx: click.Context, windowed: bool, interval: float, done_after: float,
+         data_dir: str | None, language: str, screenshots: str | None, citizen: bool,
+         duration: float | None, seed: int | None) -> None:
     """Kiosk + simulated queue system + local server, all on this machine.
 
     The demo kiosk is enrolled with the local server (a real one-time code), so it shows
@@ -94,7 +96,8 @@ def demo(ctx: click.Context, windowed: bool, interval: float, data_dir: str | No
     from kiosk.demo import run_demo
 
     run_demo(windowed=windowed, interval=interval, data_dir=data_dir, language=language,
-             screenshots=screenshots, citizen=citizen, duration=duration, seed=seed)
+             screenshots=screenshots, citizen=citizen, duration=duration, seed=seed,
+             done_after=done_after)
 
 
 if __name__ == "__main__":

@@ -174,7 +174,8 @@ def _stop_on_signals() -> None:
 
 def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None = None,
              language: str = "zh_CN", screenshots: str | None = None, citizen: bool = False,
-             duration: float | None = None, seed: int | None = None) -> None:
+             duration: float | None = None, seed: int | None = None,
+             done_after: float = DONE_AFTER_S) -> None:
     """Start server, simulator and driver, run the kiosk until its window closes (or Ctrl-C,
     or `duration` seconds), then stop kiosk, simulator and server, in that order."""
     from kivy.app import App
@@ -201,7 +202,7 @@ def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None 
         config_path = data / "kiosk.toml"
         config_path.write_text(dump(cfg), encoding="utf-8")
         cfg.path = config_path
-        driver = DemoDriver(sim, interval, pause_every=3 if citizen else 0)
+        driver = DemoDriver(sim, interval, done_after, pause_every=3 if citizen else 0)
         # Opening a serial port flushes what was sent before, so play only once the kiosk runs.
         Clock.schedule_once(lambda _dt: driver.start(), KIOSK_UP_S)
         camera = None

@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 TICK_S = 0.25
 SETTLE_S = 0.7          # a screen is photographed this long after it opens (drawn, not blank)
-THINK_S = (1.6, 3.2)    # a citizen reads for this long before tapping (beyond the ghost filter)
+THINK_S = (1.2, 2.4)    # a citizen reads for this long before tapping (beyond the ghost filter)
 BAD_SHARE = 0.35        # how often the simulated citizen is unhappy (a 差评 with reasons)
 LEVEL_WEIGHTS = {5: 5, 4: 3, 3: 2}  # among the happy ones
 MAX_SHOTS_PER_SCREEN = 3  # a long demo does not fill the disk: the first few of each screen

@@ -66,7 +66,8 @@ def test_headless_citizen_demo_shows_every_screen_and_fills_the_server(tmp_path,
     (shots / "stale.png").write_bytes(b"old run")  # a previous run's pictures are cleared
     env = {**os.environ, "DISPLAY": display, "TMPDIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "-m", "kiosk.cli", "demo", "--citizen", "--interval",
-                          "1", "--duration", "15", "--seed", "7", "--data-dir", str(data),
+                          "1", "--done-after", "1", "--duration", "15", "--seed", "7",
+                          "--data-dir", str(data),
                           "--screenshots", str(shots)], check=False, env=env, capture_output=True,
                          text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 0, out.stderr[-2000:]
