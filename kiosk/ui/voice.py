@@ -7,6 +7,8 @@ Regenerate the clips with scripts/make_sounds.sh.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -96,6 +98,25 @@ def announcements(before, after) -> list:
     return said
 
 
+def audio_output(cards: Path = Path("/proc/asound/cards")) -> str | None:
+    """Why there is surely no sound output here, or None when there may be some. Asked once,
+    before SDL is touched: opening a missing ALSA device prints about 20 ALSA/SDL lines per
+    clip, so a kiosk without a sound card must never try."""
+    if sys.platform != "linux" or os.environ.get("SDL_AUDIODRIVER"):
+        return None  # another OS, or a driver chosen on purpose: let SDL decide
+    runtime = Path(os.environ.get("XDG_RUNTIME_DIR") or "/nonexistent")
+    if os.environ.get("PULSE_SERVER") or any(
+            (runtime / name).exists() for name in ("pulse/native", "pipewire-0")):
+        return None
+    try:
+        lines = cards.read_text().splitlines()
+    except OSError:
+        return "no sound card (no /proc/asound)"
+    if not any(line[:3].strip().isdigit() for line in lines):
+        return "no sound card"
+    return None
+
+
 class Player:
     """Plays clip lists one after another via Kivy's SoundLoader, scheduled with Clock.
 
@@ -104,7 +125,8 @@ class Player:
     """
 
     def __init__(self, volume: float = 0.8, mute: bool = False, sounds_dir: Path = SOUNDS_DIR,
-                 loader: Callable | None = None, schedule: Callable | None = None) -> None:
+                 loader: Callable | None = None, schedule: Callable | None = None,
+                 probe: Callable[[], str | None] | None = None) -> None:
         self.volume = volume
         self.mute = mute
         self.sounds_dir = Path(sounds_dir)
@@ -115,6 +137,9 @@ class Player:
         self._playing = None
         self._event = None
         self._warned = False
+        # With the real loader, look for a sound card once, at the first clip.
+        self._probe = probe if probe is not None else (audio_output if loader is None else None)
+        self.off_reason: str | None = None  # set when the voice is off for good
         self.history: list[list[str]] = []  # every clip list asked for (tests, tech menu replay)
 
     def say(self, announcement) -> list[str]:
@@ -129,7 +154,7 @@ class Player:
     def play(self, clips: list[str]) -> None:
         self.history.append(list(clips))
         del self.history[:-20]
-        if self.mute:
+        if self.mute or self._voice_off():
             return
         self.stop()
         self._queue = list(clips)
@@ -148,6 +173,20 @@ class Player:
             self._playing = None
 
     # -- internals ----------------------------------------------------------------
+    def _voice_off(self) -> bool:
+        if self._probe is not None:
+            probe, self._probe = self._probe, None
+            reason = probe()
+            if reason:
+                self._switch_off(reason)
+        return self.off_reason is not None
+
+    def _switch_off(self, reason: str) -> None:
+        self.off_reason = reason
+        self._cache.clear()
+        self._warned = True
+        log.warning("%s: the voice is off; calls and prompts are shown on screen only", reason)
+
     def _warn(self, message: str, *args) -> None:
         if not self._warned:
             self._warned = True
@@ -170,6 +209,11 @@ class Player:
                     self._warn("cannot load %s: %s", path, exc)
                 if sound is None:
                     self._warn("no audio output for %s", path)
+                elif not getattr(sound, "length", 1):
+                    # SDL hands back an empty sound when the device cannot be opened: stop
+                    # asking (each try logs again), and say so once.
+                    self._switch_off("the sound device cannot be opened")
+                    return None
             self._cache[name] = sound
         return self._cache[name]
 
@@ -182,7 +226,7 @@ class Player:
 
     def _next(self) -> None:
         self._event = None
-        while self._queue:
+        while self._queue and self.off_reason is None:
             sound = self._load(self._queue.pop(0))
             if sound is None:
                 continue

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +124,77 @@ def test_broken_loader_and_missing_clip_log_once(tmp_path, caplog):
     (tmp_path / "qing.wav").write_bytes(b"x")
     player.say(CallTicket("B1", 7))
     assert len([r for r in caplog.records if r.name == "kiosk.ui.voice"]) == 1
+
+
+NO_CARD_SCRIPT = """
+import logging, sys
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+from kiosk.ui.voice import CallTicket, Player, RatePrompt
+player = Player(schedule=lambda fn, s: fn(0))
+for n in range(3):
+    player.say(CallTicket("A02%d" % n, 5))
+    player.say(RatePrompt())
+print("history", len(player.history), player.off_reason)
+"""
+
+
+def test_no_sound_card_says_once_that_the_voice_is_off(tmp_path):
+    """Three calls and prompts on this machine's real audio stack, in a fresh process, with no
+    sound card: no ALSA/SDL error lines at all, one line saying the voice is off, calls kept."""
+    import os
+    import subprocess
+    import sys
+
+    from kiosk.ui.voice import audio_output
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SDL_AUDIODRIVER", "PULSE_SERVER")}
+    env.update(XDG_RUNTIME_DIR=str(tmp_path), KIVY_NO_ARGS="1", KIVY_LOG_MODE="MIXED")
+    saved = os.environ.get("XDG_RUNTIME_DIR"), os.environ.get("SDL_AUDIODRIVER")
+    os.environ["XDG_RUNTIME_DIR"] = str(tmp_path)
+    os.environ.pop("SDL_AUDIODRIVER", None)
+    try:
+        if audio_output() is None:
+            pytest.skip("this machine has a sound card")
+    finally:
+        for key, value in zip(("XDG_RUNTIME_DIR", "SDL_AUDIODRIVER"), saved):
+            if value is not None:
+                os.environ[key] = value
+    run = subprocess.run([sys.executable, "-c", NO_CARD_SCRIPT], check=False, env=env, capture_output=True,
+                         text=True, timeout=60, cwd=Path(__file__).resolve().parents[3])
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert not [x for x in lines if "ALSA" in x or "CRITICAL" in x or "AudioSDL2" in x], lines
+    off = [x for x in lines if "the voice is off" in x]
+    assert len(off) == 1 and off[0].startswith("WARNING kiosk.ui.voice")
+    assert "history 6 no sound card" in run.stdout, run.stdout
+
+
+def test_sound_card_probe_reads_alsa_cards(tmp_path, monkeypatch):
+    from kiosk.ui.voice import audio_output
+
+    monkeypatch.delenv("SDL_AUDIODRIVER", raising=False)
+    monkeypatch.delenv("PULSE_SERVER", raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    cards = tmp_path / "cards"
+    cards.write_text("--- no soundcards ---\n")
+    assert audio_output(cards) == "no sound card"
+    assert audio_output(tmp_path / "missing") == "no sound card (no /proc/asound)"
+    cards.write_text(" 0 [Headphones     ]: bcm2835_headpho - bcm2835 Headphones\n")
+    assert audio_output(cards) is None
+    (tmp_path / "pipewire-0").touch()
+    assert audio_output(tmp_path / "missing") is None
+
+
+def test_device_that_cannot_open_switches_the_voice_off_once(caplog):
+    """SDL hands back an empty sound (length 0) when the device fails: one line, then quiet."""
+    caplog.set_level(logging.WARNING, logger="kiosk.ui.voice")
+    loads = []
+    player = Player(loader=lambda p: loads.append(p) or type("S", (), {"length": 0})(),
+                    schedule=lambda fn, s: None)
+    player.say(CallTicket("A023", 5))
+    player.say(CallTicket("A024", 5))
+    assert len(loads) == 1 and player.off_reason == "the sound device cannot be opened"
+    assert [r.getMessage() for r in caplog.records if r.name == "kiosk.ui.voice"] == [
+        ("the sound device cannot be opened: the voice is off; calls and prompts are shown on "
+         "screen only")]
+    assert player.history[-1][0] == "qing"
