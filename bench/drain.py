@@ -55,15 +55,41 @@ def drain(n: int, batch_size: int) -> float:
             return elapsed
 
 
+def direct_ingest(n: int, batch_size: int) -> float:
+    """The floor: the same ratings handed to the server's store in the same batches, in one
+    process (no HTTP, no uploader thread, no kiosk store)."""
+    from server.db.store import open_store
+    from sync.wire import RatingWire, to_wire
+
+    with tempfile.TemporaryDirectory() as tmp:
+        kiosk = Store(Path(tmp) / "kiosk.db")
+        fill(kiosk, "bench-device", n)
+        wires = [RatingWire.model_validate(to_wire(r)) for r in kiosk.pending(n)]
+        kiosk.close()
+        server = open_store(Path(tmp) / "server.db")
+        started = time.perf_counter()
+        for i in range(0, n, batch_size):
+            server.ingest(wires[i:i + batch_size])
+        elapsed = time.perf_counter() - started
+        assert server.count() == n
+        server.close()
+        return elapsed
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ratings", type=int, default=10_000)
     ap.add_argument("--batch-size", type=int, nargs="+", default=[100, 500])
     args = ap.parse_args()
+    ratio = None
     for size in args.batch_size:
         elapsed = drain(args.ratings, size)
+        floor = direct_ingest(args.ratings, size)
+        ratio = floor / elapsed
         print(f"drained {args.ratings} ratings in batches of {size}: {elapsed:.2f} s "
-              f"({args.ratings / elapsed:.0f} ratings/s)")
+              f"({args.ratings / elapsed:.0f} ratings/s); the server store alone: {floor:.2f} s")
+    print(f"kiosk-to-server drain / direct store ingest throughput ratio "
+          f"(batches of {args.batch_size[-1]}): {ratio:.2f}")
 
 
 if __name__ == "__main__":

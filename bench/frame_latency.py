@@ -48,6 +48,7 @@ def main() -> None:
     print(f"frames {n}, answered right {len(times)}, unanswered or wrong {missing}")
     print(f"answer time ms: median {statistics.median(times):.2f}  p99 {p99:.2f}  "
           f"max {times[-1]:.2f}  (spec limit 50)")
+    print(f"p99 answer time / 50 ms spec limit ratio: {p99 / 50:.4f}")
 
 
 if __name__ == "__main__":
