@@ -334,8 +334,8 @@ def _ask_pin(cfg, batch, pin, saved, answers) -> None:
         keep = bool(cfg.technician.pin_hash)
         prompt = (_("Technician PIN, 4-12 digits (empty: keep the current PIN)") if keep
                   else _("Technician PIN, 4-12 digits"))
-        pin = click.prompt(prompt, hide_input=True, confirmation_prompt=True, default="",
-                           show_default=False, value_proc=check_pin(keep))
+        pin = click.prompt(prompt, hide_input=True, confirmation_prompt=_("Repeat the PIN"),
+                           default="", show_default=False, value_proc=check_pin(keep))
         if pin is not None:
             cfg.technician.pin_hash = hash_pin(pin)
             answers.put("pin_hash", cfg.technician.pin_hash)
