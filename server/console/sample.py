@@ -37,7 +37,7 @@ def seed(store, password: str, sheet: str = SHEET, accounts: dict | None = None)
     with store.transaction() as tx:
         org_io.apply(tx, doc)
         audit.append(tx, "sample", "org.import", "org", doc.counts())
-    for username, (name, role, scope) in (accounts or ACCOUNTS).items():
+    for username, (name, role, scope) in (ACCOUNTS if accounts is None else accounts).items():
         if users.get(store, username) is None:
             with store.transaction() as tx:
                 users.add(tx, username, name, password, role, scope)
