@@ -152,7 +152,10 @@ def clear_previous(data: Path, screenshots: Path | None) -> None:
         else:
             path.unlink(missing_ok=True)
     if screenshots is not None and screenshots.is_dir():
-        for png in screenshots.glob("*.png"):
+        # Only the demo's own pictures (NNN-<screen>.png, and kiosk-NNNN.png of older
+        # versions): --screenshots may name a folder that holds other images.
+        for png in [*screenshots.glob("[0-9][0-9][0-9]-*.png"),
+                    *screenshots.glob("kiosk-*.png")]:
             png.unlink()
 
 

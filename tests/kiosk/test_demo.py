@@ -63,7 +63,8 @@ def test_headless_citizen_demo_shows_every_screen_and_fills_the_server(tmp_path,
 
     shots, data = tmp_path / "shots", tmp_path / "data"
     shots.mkdir()
-    (shots / "stale.png").write_bytes(b"old run")  # a previous run's pictures are cleared
+    (shots / "042-thanks.png").write_bytes(b"old run")  # a previous run's pictures go
+    (shots / "holiday.png").write_bytes(b"mine")  # other pictures in the folder stay
     env = {**os.environ, "DISPLAY": display, "TMPDIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "-m", "kiosk.cli", "demo", "--citizen", "--interval",
                           "1", "--done-after", "1", "--duration", "15", "--seed", "7",
@@ -73,7 +74,8 @@ def test_headless_citizen_demo_shows_every_screen_and_fills_the_server(tmp_path,
     assert out.returncode == 0, out.stderr[-2000:]
     assert "kiosk enrolled as DEMO-w005-" in out.stdout and "Demo: stopped" in out.stdout
     names = sorted(p.name for p in shots.glob("*.png"))
-    assert "stale.png" not in names
+    assert "042-thanks.png" not in names and (shots / "holiday.png").exists()
+    names.remove("holiday.png")
     seen = {name.split("-", 1)[1].removesuffix(".png") for name in names}
     assert seen >= {"idle", "rating", "reasons", "thanks", "paused"}, names
     db = sqlite3.connect(data / "server.db")
