@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 DEMO_WINDOW = 5
 DEMO_HALL = "DEMO"
+DEMO_HALL_NAME = "政务服务中心（演示）"
 DEMO_STAFF = [{"staff_id": "1024", "name": "张敏", "stars": 5},
               {"staff_id": "1025", "name": "李强", "stars": 4}]
 FIRST_CALL_S = 1.0   # the first ticket is called this soon after start
@@ -106,7 +107,7 @@ def demo_config(data_dir: Path, queue_url: str, server_url: str, windowed: bool,
     """Window 5 of a demo hall, talking to the simulator and the loopback server."""
     return Config(
         device=Device(id="demo-kiosk", data_dir=str(data_dir / "kiosk"), language=language),
-        window=Window(number=DEMO_WINDOW, name="综合受理", hall_name="政务服务中心（演示）"),
+        window=Window(number=DEMO_WINDOW, name="综合受理", hall_name=DEMO_HALL_NAME),
         queue=Queue(url=queue_url, dialect="line"),
         server=Server(url=server_url, batch_size=100, timeout_s=5.0),
         display=Display(fullscreen=not windowed, width=PANEL[0], height=PANEL[1]),
@@ -143,8 +144,26 @@ def seed_console(server) -> dict | None:
         return None
 
 
+MARKER = ".kiosk-demo"  # a data folder the demo made; only such a folder is ever cleared
+
+
+def _demo_config_in(data: Path) -> bool:
+    """A demo config from before the marker existed (its hall is the demo's)."""
+    try:
+        return DEMO_HALL_NAME in (data / "kiosk.toml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def clear_previous(data: Path, screenshots: Path | None) -> None:
-    """Remove what an earlier demo run left, so var/demo never grows across runs."""
+    """Remove what an earlier demo run left, so var/demo never grows across runs. A folder
+    the demo did not make (no marker) is refused when it holds files of the same names."""
+    if not (data / MARKER).exists() and not _demo_config_in(data):
+        clash = [name for name in DEMO_FILES if (data / name).exists()]
+        if clash:
+            raise SystemExit(f"kiosk demo: {data} holds {', '.join(clash)} that no demo made; "
+                             f"choose another --data-dir")
+    (data / MARKER).write_text("made by kiosk demo; cleared at each run\n")
     for name in DEMO_FILES:
         path = data / name
         if path.is_dir() and not path.is_symlink():

@@ -83,3 +83,15 @@ def test_headless_citizen_demo_shows_every_screen_and_fills_the_server(tmp_path,
     assert rows and rows[0][0] in (1, 2) and rows[0][1] not in ("", "[]", None), rows
     assert all(r[2].startswith("DEMO-w005-") for r in rows)
     assert not list(tmp_path.glob("kiosk-demo-*"))
+
+
+def test_a_data_folder_the_demo_did_not_make_is_never_cleared(tmp_path):
+    from kiosk.demo import MARKER, clear_previous
+
+    (tmp_path / "server.db").write_text("a real server's database")
+    with pytest.raises(SystemExit, match="no demo made"):
+        clear_previous(tmp_path, None)
+    assert (tmp_path / "server.db").exists()
+    (tmp_path / MARKER).touch()  # made by the demo: the next run starts afresh
+    clear_previous(tmp_path, None)
+    assert not (tmp_path / "server.db").exists()
