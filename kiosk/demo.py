@@ -250,6 +250,15 @@ def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None 
         print("Demo: stopped (kiosk, simulator, server).", flush=True)
 
 
+def _has_console(url: str) -> bool:
+    import requests
+
+    try:
+        return requests.get(f"{url}/console", timeout=2, allow_redirects=False).status_code != 404
+    except requests.RequestException:
+        return False
+
+
 def _announce(server, cfg, data, shots, citizen, login, own_temp) -> None:
     who = ("a simulated citizen rates each ticket (sometimes 差评 with reasons); every third "
            "rating (the first too) the window pauses" if citizen else "tap a rating on the kiosk")
@@ -259,6 +268,9 @@ def _announce(server, cfg, data, shots, citizen, login, own_temp) -> None:
     if login:
         lines.append(f"  console: {server.url}/console  login {login.get('login')} "
                      f"password {login.get('password')}")
+    elif _has_console(server.url):
+        lines.append(f"  console: {server.url}/console (no demo login in this build: "
+                     f"`kiosk-server user add --db {data / 'server.db'}` makes one)")
     if shots is not None:
         lines.append(f"  screenshots of every screen in {shots}/ (NNN-<screen>.png)")
     lines.append(f"  data: {data}" + (" (removed at exit)" if own_temp else
