@@ -210,6 +210,11 @@ from server.commands.workflow_admin import (appeals_group, defaults_group,  # no
 for _group in (cases_group, policy_group, holidays_group, appeals_group, defaults_group):
     main.add_command(_group)
 
+from server.commands.figures import demo_seed, ranking_group, rollup_group  # noqa: E402
+
+for _command in (rollup_group, ranking_group, demo_seed):
+    main.add_command(_command)
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

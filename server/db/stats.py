@@ -11,6 +11,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from sync.wire.labels import N_
+
 log = logging.getLogger(__name__)
 
 HALL_TZ = timezone(timedelta(hours=8))
@@ -88,12 +90,12 @@ def parse_range(start: str | None, end: str | None, default: tuple[date, date]) 
         a = date.fromisoformat(start) if start else default[0]
         b = date.fromisoformat(end) if end else default[1]
     except ValueError:
-        raise RangeError("Dates are written YYYY-MM-DD.") from None
+        raise RangeError(N_("Dates are written YYYY-MM-DD.")) from None
     if a > b:
-        raise RangeError("The range ends before it starts: the first date must not be after "
-                         "the second.")
+        raise RangeError(N_("The range ends before it starts: the first date must not be "
+                            "after the second."))
     if (b - a).days > MAX_RANGE_DAYS:
-        raise RangeError("The range is longer than three years.")
+        raise RangeError(N_("The range is longer than three years."))
     return a, b
 
 
@@ -102,7 +104,7 @@ def month_range(month: str) -> tuple[date, date]:
     try:
         first = datetime.strptime(month, "%Y-%m").date()
     except ValueError:
-        raise RangeError("A month is written YYYY-MM.") from None
+        raise RangeError(N_("A month is written YYYY-MM.")) from None
     nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return first, nxt - timedelta(days=1)
 

@@ -49,7 +49,7 @@ def rank(units: list[Unit], min_rated: int = 30, red: int = 3, black: int = 3,
          score: str = "satisfaction") -> list[dict]:
     """The ranking rows, qualified units first in rank order, then the others by count."""
     if score not in SCORES:
-        raise RankingError("Unknown score.")
+        raise RankingError(N_("Unknown score."))
     qualified = [u for u in units if u.figures.rated >= min_rated and u.figures.rated > 0]
     others = [u for u in units if u not in qualified]
 
@@ -124,7 +124,7 @@ def units(store, kind: str, scope: str, start: date, end: date) -> list[Unit]:
         got = stats.breakdown(store, set(halls), start, end, "hall")
         label = {h: v.name for h, v in halls.items()}
     else:
-        raise RankingError("Unknown ranking.")
+        raise RankingError(N_("Unknown ranking."))
     return [Unit(k, label[k], got.get(k, Figures())) for k in sorted(label, key=_natural)]
 
 
@@ -162,11 +162,11 @@ def close(store, kind: str, scope: str, month: str, by: str, on: date | None = N
     (in the hall's time zone) or was closed already."""
     start, end = stats.month_range(month)
     if end >= (on or stats.today()):
-        raise RankingError("A month can be closed once it has ended.")
+        raise RankingError(N_("A month can be closed once it has ended."))
     rows, cfg = compute(store, kind, scope, month)
     with store.transaction() as tx:
         if not rankings.put_snapshot(tx, month, kind, scope, by, cfg, rows):
-            raise RankingError("This month's ranking is already closed.")
+            raise RankingError(N_("This month's ranking is already closed."))
         audit.append(tx, by, "ranking.close", f"ranking:{kind}:{scope}:{month}",
                      {"units": len(rows), "red": [r["key"] for r in rows if r["flag"] == "red"],
                       "black": [r["key"] for r in rows if r["flag"] == "black"]})
