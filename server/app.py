@@ -66,6 +66,14 @@ def create_app(store, max_body_bytes: int = MAX_BODY_BYTES,
     app.state.auth = auth or AuthSettings.from_env()
     app.state.max_body_bytes = max_body_bytes
     app.openapi = lambda: _openapi(app)
+    # Alerts and provincial exports leave through the outbox (server/delivery.py), sent by
+    # threads started with the app's lifespan (`kiosk-server serve`; ServerThread runs no
+    # lifespan: start server.delivery.Deliverer(store) yourself, as the demo does).
+    from server.delivery import Deliverer
+
+    delivery = Deliverer(app.state.store)
+    app.router.on_startup.append(delivery.start)
+    app.router.on_shutdown.append(delivery.stop)
     # Default ratings and overdue escalation every few minutes (server/workflow/jobs.py);
     # started with the app's lifespan, so `kiosk-server serve` runs it, ServerThread not.
     jobs = Jobs(store)

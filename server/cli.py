@@ -215,6 +215,12 @@ from server.commands.figures import demo_seed, ranking_group, rollup_group  # no
 for _command in (rollup_group, ranking_group, demo_seed):
     main.add_command(_command)
 
+from server.commands.alerts import alerts_group, deliver_cmd  # noqa: E402
+from server.commands.export import export_group  # noqa: E402
+
+for _command in (alerts_group, deliver_cmd, export_group):
+    main.add_command(_command)
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -21,6 +21,10 @@ def product_hooks() -> list:
     from server.workflow import cases  # 差评 cases open with their rating
 
     hooks.append(cases.ingest_hook)
+    from server.workflow import alerts  # after cases: an alert names its case
+    from server.export import sender  # counted ratings queued for each provincial target
+
+    hooks += [alerts.ingest_hook, sender.ingest_hook]
     return hooks
 
 

@@ -12,6 +12,7 @@ from server.db.base import BaseStore, Tx
 from server.db.audit import AUDIT_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.org import ORG_TABLES
+from server.db.outbox import OUTBOX_TABLES
 from server.db.rankings import RANKING_TABLES
 from server.db.ratings import RatingsMixin, per_device_uuid_sqlite
 from server.db.rollups import ROLLUP_TABLES
@@ -57,6 +58,7 @@ MIGRATIONS = [
     ORG_TABLES + ";" + USER_TABLES,
     per_device_uuid_sqlite,
     ROLLUP_TABLES + ";" + RANKING_TABLES,
+    OUTBOX_TABLES,
 ]
 
 

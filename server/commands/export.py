@@ -1,0 +1,202 @@
+"""`kiosk-server export`: provincial targets, their delivery status, and the file export.
+
+Counted ratings (first of their case, not excluded, level 1-5) are queued for every enabled
+target as they arrive and sent by the delivery worker (`kiosk-server deliver`); each target
+receives each rating once, in the field mapping it names (server/export/mappings/*.json).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+
+from server.cli import _open, db_option
+from server.commands.alerts import json_option, read_secret
+
+log = logging.getLogger(__name__)
+
+
+@click.group("export")
+def export_group() -> None:
+    """Provincial export: targets (URL + field mapping), status and failures, retry,
+    backfill, and CSV/JSON files of a month for halls that upload by hand."""
+
+
+@export_group.command("set-target")
+@click.argument("name")
+@click.option("--mapping", required=True,
+              help="Field mapping: gbt39046, provincial, or a path to a .json mapping file.")
+@click.option("--url", required=True, help="Where each record is POSTed as JSON.")
+@click.option("--region", default="", help="行政区划 code for halls the org model gives no "
+                                          "region (the org's region wins when it has one).")
+@click.option("--secret-file", help="File whose first line is the key records are signed "
+                                    "with (HMAC-SHA256 header); '-' = stdin.")
+@click.option("--disabled", is_flag=True, help="Keep the target but queue nothing for it.")
+@db_option
+def set_target_cmd(name, mapping, url, region, secret_file, disabled, db) -> None:
+    """Create or change a target. Ratings counted from now on are queued for it; use
+    `export backfill` for older ones."""
+    from server.commands.org import cli_actor
+    from server.db import audit
+    from server.export.mapping import MappingError
+    from server.export.targets import TargetError, set_target
+
+    secret = read_secret(secret_file)
+    store = _open(db)
+    try:
+        with store.transaction() as tx:
+            out = set_target(tx, name, mapping, url, region, secret, not disabled)
+            audit.append(tx, cli_actor(), "export.target", f"export:{name}",
+                         {**out, "secret_changed": secret is not None})
+    except (TargetError, MappingError) as exc:
+        raise click.BadParameter(str(exc))
+    finally:
+        store.close()
+    click.echo(f"export target {name} ({mapping}) {'disabled' if disabled else 'on'}")
+
+
+@export_group.command("remove-target")
+@click.argument("name")
+@db_option
+def remove_target_cmd(name, db) -> None:
+    """Forget a target; its unsent records are cancelled, what was sent stays listed."""
+    from server.commands.org import cli_actor
+    from server.db import audit
+    from server.export.targets import remove
+
+    store = _open(db)
+    try:
+        with store.transaction() as tx:
+            done = remove(tx, name)
+            if done:
+                audit.append(tx, cli_actor(), "export.remove", f"export:{name}", {})
+    finally:
+        store.close()
+    if not done:
+        raise click.ClickException(f"no export target {name!r}")
+    click.echo(f"export target {name} removed")
+
+
+@export_group.command("targets")
+@json_option
+@db_option
+def targets_cmd(as_json, db) -> None:
+    """List targets (the secret only as set / not set) and the shipped mappings."""
+    from server.export import mapping, targets
+
+    store = _open(db)
+    try:
+        rows = targets.listing(store)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps({"targets": rows, "mappings": mapping.available()},
+                              ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"{r['name']}  {'on ' if r['enabled'] else 'off'}  {r['mapping']}  "
+                   f"{r['url']}  region {r['region'] or '-'}  "
+                   f"secret {'set' if r['secret_set'] else 'none'}")
+    click.echo(f"mappings: {', '.join(mapping.available())}")
+
+
+@export_group.command("status")
+@click.option("--target", help="Only this target.")
+@json_option
+@db_option
+def status_cmd(target, as_json, db) -> None:
+    """Per target: records sent, waiting, given up; then every record that failed, with the
+    target's last answer. Exit 1 when some were given up (state failed)."""
+    from server.export.sender import status
+
+    store = _open(db)
+    try:
+        out = status(store, target)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False))
+    else:
+        for name, counts in sorted(out["targets"].items()):
+            click.echo(f"{name}: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+                                      or "nothing queued"))
+        for f in out["failures"]:
+            click.echo(f"  {f['state']:<7} {f['target']} rating {f['rating']} attempts "
+                       f"{f['attempts']} next {f['next_at']}: {f['error']}")
+    if any(f["state"] == "failed" for f in out["failures"]):
+        sys.exit(1)
+
+
+@export_group.command("retry")
+@click.option("--target", help="Only this target.")
+@db_option
+def retry_cmd(target, db) -> None:
+    """Queue the records that were given up (failed) again, due now."""
+    from server.db import outbox
+
+    store = _open(db)
+    try:
+        n = outbox.retry_failed(store, "export", target)
+    finally:
+        store.close()
+    click.echo(f"{n} records queued again")
+
+
+@export_group.command("backfill")
+@click.option("--target", required=True, help="The target.")
+@click.option("--month", required=True, help="Hall-time month YYYY-MM whose counted ratings "
+                                             "are queued (those already queued are skipped).")
+@db_option
+def backfill_cmd(target, month, db) -> None:
+    """Queue older counted ratings for a target (e.g. one added after they arrived)."""
+    from server.export.files import month_bounds
+    from server.export.sender import backfill
+    from server.export.targets import TargetError
+
+    try:
+        start, end = month_bounds(month)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--month")
+    store = _open(db)
+    try:
+        n = backfill(store, target, start, end)
+    except TargetError as exc:
+        raise click.ClickException(str(exc))
+    finally:
+        store.close()
+    click.echo(f"{n} ratings of {month} queued for {target}")
+
+
+@export_group.command("file")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True, help="CSV (UTF-8 with BOM, opens in Excel) or a JSON array.")
+@click.option("--target", required=True, help="A configured target, or a mapping name "
+                                              "(gbt39046, provincial) or .json path.")
+@click.option("--month", required=True, help="Hall-time month, YYYY-MM.")
+@click.option("--region", help="行政区划 code for halls without one in the org model.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write here instead of standard output.")
+@db_option
+def file_cmd(fmt, target, month, region, output, db) -> None:
+    """Write a month of counted ratings in a target's mapping, for uploading by hand."""
+    from server.export import files
+    from server.export.mapping import MappingError
+
+    store = _open(db)
+    try:
+        headers, data = files.rows(store, target, month, region)
+    except MappingError as exc:
+        raise click.ClickException(str(exc))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--month")
+    finally:
+        store.close()
+    text = files.render(headers, data, fmt)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        click.echo(f"{len(data)} records written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)

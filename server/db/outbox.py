@@ -1,0 +1,210 @@
+"""The durable delivery outbox: alerts and provincial exports written with their rating, sent later.
+
+Rows are inserted by ingest hooks INSIDE the rating's transaction (so a rating and the
+promise to tell someone about it commit together), and sent by a worker that claims each
+row with a conditional UPDATE: two server processes on one PostgreSQL never claim the same
+row, and a row marked sent is never claimed again, across restarts. A row whose sender died
+mid-send (claimed, never marked) is claimed again once its lease runs out; the receiver
+sees the same idempotency key (the row id) both times, so that retry is not a second alert.
+
+States: pending → sending (claimed, lease running) → sent | pending again with back-off |
+failed (gave up after max attempts; `retry` makes it pending) | cancelled (the rating
+stopped counting before it was sent). The tables also hold where things go: alert channels
+per hall and export targets, with their secrets (never logged, never listed).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from server.db.base import parse_iso, utc_iso
+
+log = logging.getLogger(__name__)
+
+# Same SQL on both stores; one migration step in server/db/sqlite.py and server/db/postgres.py.
+OUTBOX_TABLES = """
+    CREATE TABLE outbox (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        rating_uuid TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at TEXT NOT NULL,
+        claimed_by TEXT,
+        claimed_until TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (kind, state, next_at);
+    CREATE INDEX outbox_rating ON outbox (device_id, rating_uuid);
+    CREATE INDEX outbox_target ON outbox (kind, target, state);
+    CREATE TABLE alert_channels (
+        hall TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        config TEXT NOT NULL,
+        secret TEXT NOT NULL DEFAULT '',
+        enabled INTEGER NOT NULL DEFAULT 1,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (hall, channel)
+    );
+    CREATE TABLE export_targets (
+        name TEXT PRIMARY KEY,
+        mapping TEXT NOT NULL,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL DEFAULT '',
+        region TEXT NOT NULL DEFAULT '',
+        enabled INTEGER NOT NULL DEFAULT 1,
+        updated_at TEXT NOT NULL
+    )
+"""
+
+COLUMNS = ("id", "kind", "target", "device_id", "rating_uuid", "payload", "state", "attempts",
+           "next_at", "claimed_by", "claimed_until", "last_error", "created_at", "sent_at")
+COLUMN_SQL = ", ".join(COLUMNS)
+BACKOFF_ENV = "KIOSK_SERVER_DELIVERY_BACKOFF_S"   # first retry delay (doubles each time)
+MAX_BACKOFF_S = 3600.0
+MAX_ATTEMPTS = 48          # at the 1 h cap that is about two days of trying, then `failed`
+LEASE_S = 120.0            # a claim older than this was a sender that died: claim again
+
+
+class DeliveryError(Exception):
+    """A send that did not work and should be tried again later (the message is listed)."""
+
+
+class Cancelled(Exception):
+    """An item that must not be sent any more (its rating stopped counting)."""
+
+
+def item_id(kind: str, target: str, device_id: str, rating_uuid: str) -> str:
+    """The row id and the idempotency key the receiver sees: the same rating, kind and target
+    always give the same id, so enqueueing twice is a no-op and a resend is recognisable."""
+    text = f"{kind}/{target}/{device_id}/{rating_uuid}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def enqueue(tx, kind: str, target: str, device_id: str, rating_uuid: str, payload: str,
+            now: datetime | None = None) -> bool:
+    """Add one item in the caller's transaction; False when it was already there."""
+    at = utc_iso(now)
+    return tx.q(f"INSERT INTO outbox ({COLUMN_SQL}) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, "
+                f"?, NULL, NULL, NULL, ?, NULL) ON CONFLICT DO NOTHING",
+                [item_id(kind, target, device_id, rating_uuid), kind, target, device_id,
+                 rating_uuid, payload, at, at]).rowcount == 1
+
+
+def cancel_for_rating(tx, device_id: str, rating_uuid: str, kind: str | None = None) -> int:
+    """Cancel the unsent items of a rating that stopped counting; how many."""
+    at = utc_iso()
+    return tx.q("UPDATE outbox SET state = 'cancelled', last_error = 'the rating no longer "
+                "counts', claimed_until = ? WHERE device_id = ? AND rating_uuid = ? AND "
+                "state IN ('pending', 'failed')" + (" AND kind = ?" if kind else ""),
+                [at, device_id, rating_uuid] + ([kind] if kind else [])).rowcount
+
+
+@dataclass
+class Backoff:
+    """Exponential back-off with jitter: base, 2·base, 4·base … up to cap."""
+
+    base_s: float = 0.0
+    cap_s: float = MAX_BACKOFF_S
+
+    def __post_init__(self) -> None:
+        if not self.base_s:
+            self.base_s = float(os.environ.get(BACKOFF_ENV, "5"))
+
+    def delay(self, attempts: int) -> float:
+        raw = min(self.cap_s, self.base_s * (2 ** max(0, attempts - 1)))
+        return raw * random.uniform(0.8, 1.0)  # jitter: a fleet of retries does not march
+
+
+def claim(store, kind: str, worker: str, limit: int = 50, now: datetime | None = None,
+          lease_s: float = LEASE_S) -> list[dict]:
+    """Claim up to `limit` due items of one kind for `worker`. Each claim is a conditional
+    UPDATE that only succeeds while the row is still due, so concurrent workers split the
+    rows between them and never share one."""
+    now = now or datetime.now(timezone.utc)
+    at, until = utc_iso(now), utc_iso(now + timedelta(seconds=lease_s))
+    due = ("(state = 'pending' AND next_at <= ?) OR (state = 'sending' AND claimed_until < ?)")
+    with store.transaction(write=False) as tx:
+        ids = [r[0] for r in tx.all(f"SELECT id FROM outbox WHERE kind = ? AND ({due}) "
+                                    f"ORDER BY next_at, id LIMIT ?", [kind, at, at, limit])]
+    claimed = []
+    for item in ids:
+        with store.transaction() as tx:
+            rows = tx.all(f"UPDATE outbox SET state = 'sending', claimed_by = ?, "
+                          f"claimed_until = ? WHERE id = ? AND ({due}) RETURNING {COLUMN_SQL}",
+                          [worker, until, item, at, at])
+        if rows:
+            claimed.append(dict(zip(COLUMNS, rows[0])))
+    return claimed
+
+
+def mark_sent(store, item: dict, worker: str, now: datetime | None = None) -> bool:
+    with store.transaction() as tx:
+        return tx.q("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, "
+                    "last_error = NULL WHERE id = ? AND state = 'sending' AND claimed_by = ?",
+                    [utc_iso(now), item["id"], worker]).rowcount == 1
+
+
+def mark_cancelled(store, item: dict, worker: str, why: str) -> None:
+    with store.transaction() as tx:
+        tx.q("UPDATE outbox SET state = 'cancelled', last_error = ? WHERE id = ? AND "
+             "state = 'sending' AND claimed_by = ?", [why[:500], item["id"], worker])
+
+
+def mark_failed(store, item: dict, worker: str, error: str, backoff: Backoff,
+                now: datetime | None = None, count: bool = True,
+                max_attempts: int = MAX_ATTEMPTS) -> str:
+    """Put a claimed item back with back-off (or give up: 'failed'); the new state.
+    count=False releases an item that was not tried (its target just failed)."""
+    now = now or datetime.now(timezone.utc)
+    attempts = item["attempts"] + (1 if count else 0)
+    state = "failed" if attempts >= max_attempts else "pending"
+    next_at = utc_iso(now + timedelta(seconds=backoff.delay(max(attempts, 1))))
+    with store.transaction() as tx:
+        tx.q("UPDATE outbox SET state = ?, attempts = ?, next_at = ?, last_error = ?, "
+             "claimed_until = NULL WHERE id = ? AND state = 'sending' AND claimed_by = ?",
+             [state, attempts, next_at, error[:500], item["id"], worker])
+    return state
+
+
+def retry_failed(store, kind: str, target: str | None = None) -> int:
+    """Make failed items pending again, due now; how many."""
+    with store.transaction() as tx:
+        return tx.q("UPDATE outbox SET state = 'pending', attempts = 0, next_at = ? WHERE "
+                    "kind = ? AND state = 'failed'" + (" AND target = ?" if target else ""),
+                    [utc_iso(), kind] + ([target] if target else [])).rowcount
+
+
+def summary(store, kind: str) -> dict[str, dict[str, int]]:
+    """{target: {state: count}} for one kind."""
+    out: dict[str, dict[str, int]] = {}
+    with store.transaction(write=False) as tx:
+        for target, state, n in tx.all("SELECT target, state, count(*) FROM outbox WHERE "
+                                       "kind = ? GROUP BY target, state", [kind]):
+            out.setdefault(target, {})[state] = n
+    return out
+
+
+def problems(store, kind: str, target: str | None = None, limit: int = 200) -> list[dict]:
+    """Items that failed at least once and are not sent: given up first, then oldest."""
+    sql = (f"SELECT {COLUMN_SQL} FROM outbox WHERE kind = ? AND state IN ('pending', "
+           f"'sending', 'failed') AND last_error IS NOT NULL"
+           + (" AND target = ?" if target else "")
+           + " ORDER BY CASE state WHEN 'failed' THEN 0 ELSE 1 END, created_at LIMIT ?")
+    with store.transaction(write=False) as tx:
+        rows = tx.all(sql, [kind] + ([target] if target else []) + [limit])
+    return [dict(zip(COLUMNS, r)) for r in rows]
+
+
+def age_s(item: dict, now: datetime | None = None) -> float:
+    now = now or datetime.now(timezone.utc)
+    return (now - parse_iso(item["created_at"])).total_seconds()

@@ -1,0 +1,125 @@
+"""The delivery worker: sends what the outbox holds (alerts, provincial exports), with retries.
+
+One daemon thread per kind, so a provincial platform that is down never holds back a duty
+manager's alert. Each round claims the due items of its kind (server/db/outbox.py: a
+conditional UPDATE per row, so several server processes share the work without sending
+anything twice), hands each to its sender, and marks it sent, cancelled, or pending again
+with exponential back-off. When one target fails, the rest of its items in that round are
+put back untried (a platform that is down costs one timeout per round, not one per item).
+
+`kiosk-server serve` starts it with the app; `kiosk-server deliver --once` runs one round
+for cron; KIOSK_SERVER_DELIVERY_POLL_S sets how often it looks (default 1 s; 0 = off).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+
+from server.db import outbox
+
+log = logging.getLogger(__name__)
+
+POLL_ENV = "KIOSK_SERVER_DELIVERY_POLL_S"
+DEFAULT_POLL_S = 1.0
+
+
+def handlers() -> dict:
+    """kind -> deliver(store, item): the senders of every outbox kind."""
+    from server.export import sender
+    from server.workflow import alerts
+
+    return {"alert": alerts.deliver, "export": sender.deliver}
+
+
+class Deliverer:
+    """Claims and sends outbox items; start() runs it in threads, run_once() one round."""
+
+    def __init__(self, store, kinds: dict | None = None, poll_s: float | None = None,
+                 backoff: outbox.Backoff | None = None, batch: int = 50,
+                 max_attempts: int = outbox.MAX_ATTEMPTS) -> None:
+        self.store = store
+        self.kinds = kinds if kinds is not None else handlers()
+        if poll_s is None:
+            poll_s = float(os.environ.get(POLL_ENV, DEFAULT_POLL_S))
+        self.poll_s = poll_s
+        self.backoff = backoff or outbox.Backoff()
+        self.batch = batch
+        self.max_attempts = max_attempts
+        # Who holds a claim: host, process and a random part (two processes never share it).
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def run_kind(self, kind: str) -> dict:
+        """One round for one kind: {'sent': n, 'retry': n, 'failed': n, 'cancelled': n}."""
+        deliver = self.kinds[kind]
+        out = {"sent": 0, "retry": 0, "failed": 0, "cancelled": 0}
+        down: dict[str, str] = {}
+        for item in outbox.claim(self.store, kind, self.worker, self.batch):
+            if item["target"] in down:  # its target just failed: back off without trying
+                outbox.mark_failed(self.store, item, self.worker, down[item["target"]],
+                                   self.backoff, count=False, max_attempts=self.max_attempts)
+                out["retry"] += 1
+                continue
+            try:
+                deliver(self.store, item)
+            except outbox.Cancelled as exc:
+                outbox.mark_cancelled(self.store, item, self.worker, str(exc))
+                out["cancelled"] += 1
+                continue
+            except Exception as exc:  # noqa: BLE001 - any failure is retried, and listed
+                error = str(exc) if isinstance(exc, outbox.DeliveryError) \
+                    else f"{type(exc).__name__}: {exc}"
+                down[item["target"]] = error
+                state = outbox.mark_failed(self.store, item, self.worker, error, self.backoff,
+                                           max_attempts=self.max_attempts)
+                out["failed" if state == "failed" else "retry"] += 1
+                log.warning("%s %s to %s not delivered (attempt %d): %s", kind, item["id"],
+                            item["target"], item["attempts"] + 1, error)
+                continue
+            outbox.mark_sent(self.store, item, self.worker)
+            out["sent"] += 1
+        return out
+
+    def run_once(self) -> dict:
+        """One round of every kind; never raises (a broken round is logged)."""
+        results = {}
+        for kind in self.kinds:
+            try:
+                results[kind] = self.run_kind(kind)
+            except Exception:  # noqa: BLE001 - e.g. the database is away; next round retries
+                log.exception("delivery round for %s failed", kind)
+        return results
+
+    def start(self) -> "Deliverer":
+        if self.poll_s > 0:
+            for kind in self.kinds:
+                thread = threading.Thread(target=self._loop, args=(kind,), daemon=True,
+                                          name=f"deliver-{kind}")
+                thread.start()
+                self._threads.append(thread)
+        return self
+
+    def _loop(self, kind: str) -> None:
+        while not self._stop.is_set():
+            try:
+                result = self.run_kind(kind)
+                if any(result.values()):
+                    log.info("delivered %s: %s", kind, result)
+            except Exception:  # noqa: BLE001 - keep the thread alive
+                log.exception("delivery round for %s failed", kind)
+            self._stop.wait(self.poll_s)
+
+    def wait(self) -> None:
+        """Block until stop() (or Ctrl-C in the caller)."""
+        while not self._stop.wait(3600):
+            pass
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=15)
+        self._threads = []

@@ -1,0 +1,1 @@
+"""Provincial export: counted ratings to each configured target, once, through the outbox."""

@@ -1,0 +1,65 @@
+"""What is exported: counted ratings, turned into records a mapping can read.
+
+COUNTED is the one place that says which ratings count for the province: not superseded
+(一次一评: the first rating of a case), not excluded by an approved appeal, and a real
+answer (level 1-5; a kiosk "not rated" record is not an evaluation, a 系统默认评价 is).
+Every query here (the ingest hook, the sender, the file export, backfill) uses it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from server.db.base import parse_iso
+
+log = logging.getLogger(__name__)
+
+COUNTED = "r.superseded = 0 AND r.excluded = 0 AND r.level BETWEEN 1 AND 5"
+FIELDS = ("uuid", "device_id", "level", "reasons", "window", "staff_id", "case_id",
+          "case_key", "item_code", "corrected_at", "source")
+SELECT = (", ".join(f'r."{c}"' for c in FIELDS)
+          + ", d.hall, h.region FROM ratings r LEFT JOIN devices d ON d.device_id = r.device_id "
+          "LEFT JOIN halls h ON h.hall_id = d.hall")
+
+
+def counts(row: dict) -> bool:
+    """The same rule as COUNTED for a row dict from an ingest hook."""
+    return (not row.get("superseded") and not row.get("excluded")
+            and 1 <= int(row["level"]) <= 5)
+
+
+def _record(row: tuple, region_fallback: str = "") -> dict:
+    r = dict(zip((*FIELDS, "hall", "region"), row))
+    reasons = json.loads(r["reasons"]) if r["reasons"] else []
+    return {"uuid": r["uuid"], "device_id": r["device_id"], "level": r["level"],
+            "reasons": reasons, "window": r["window"], "staff_id": r["staff_id"] or "",
+            "case_no": r["case_id"] or r["case_key"], "case_key": r["case_key"],
+            "item_code": r["item_code"] or "", "time": parse_iso(r["corrected_at"]),
+            "channel": r["source"], "hall": r["hall"] or "",
+            "region": r["region"] or region_fallback, "count": 1}
+
+
+def one(tx, device_id: str, rating_uuid: str, region_fallback: str = "") -> dict | None:
+    """The record of one rating if it still counts, else None."""
+    row = tx.one(f"SELECT {SELECT} WHERE r.device_id = ? AND r.uuid = ? AND {COUNTED}",
+                 [device_id, rating_uuid])
+    return _record(row, region_fallback) if row else None
+
+
+def between(tx, start: str, end: str, region_fallback: str = "") -> list[dict]:
+    """Counted ratings with corrected_at in [start, end) (UTC text), oldest first; 评价次数
+    numbers the counted records of each case in time order (a 系统默认评价 later replaced
+    by a real rating is superseded, so a case normally has one)."""
+    rows = tx.all(f"SELECT {SELECT} WHERE r.corrected_at >= ? AND r.corrected_at < ? AND "
+                  f"{COUNTED} ORDER BY r.corrected_at, r.device_id, r.uuid", [start, end])
+    return [_record(row, region_fallback) for row in rows]
+
+
+def evaluation_count(tx, target: str, device_id: str, case_key: str, rating_uuid: str) -> int:
+    """评价次数: 1 + the records of the same case already sent to this target (a default
+    rating sent before the citizen's real one makes the real one the second)."""
+    row = tx.one("SELECT count(*) FROM outbox o JOIN ratings r ON r.device_id = o.device_id "
+                 "AND r.uuid = o.rating_uuid WHERE o.kind = 'export' AND o.target = ? AND "
+                 "o.state = 'sent' AND r.device_id = ? AND r.case_key = ? AND r.uuid <> ?",
+                 [target, device_id, case_key, rating_uuid])
+    return 1 + (row[0] if row else 0)

@@ -1,0 +1,100 @@
+"""Queue counted ratings for every export target (ingest hook) and send them (outbox sender).
+
+The hook writes one outbox row per (rating, enabled target) in the rating's transaction;
+the row id is derived from both, so a rating is queued for a target at most once, ever
+(exactly once per rating per target: the outbox marks it sent and never claims it again).
+The record is built when it is sent, from the rating as it stands then: a rating excluded
+or superseded in between is cancelled, not sent. A POST carries the record as JSON, the
+outbox id as Idempotency-Key and, when the target has a secret, an HMAC-SHA256 signature.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from server.db import outbox
+from server.db.base import utc_iso
+from server.export import records, targets
+from server.export.mapping import MappingError, load
+from server.signing import (IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+                            post_json, sign)
+
+log = logging.getLogger(__name__)
+
+KIND = "export"
+
+
+def ingest_hook(tx, changes) -> int:
+    """Queue each newly counted rating for every enabled target; cancel unsent items of
+    ratings that stopped counting. Returns how many rows it queued."""
+    queued = 0
+    names = None
+    for row in changes.counted:
+        if not records.counts(row):
+            continue
+        if names is None:
+            names = targets.enabled_names(tx)
+        for name in names:
+            queued += outbox.enqueue(tx, KIND, name, row["device_id"], row["uuid"], "{}")
+    for row in changes.uncounted:
+        outbox.cancel_for_rating(tx, row["device_id"], row["uuid"], KIND)
+    return queued
+
+
+def render(tx, target: dict, device_id: str, rating_uuid: str) -> dict | None:
+    """The record of one rating as the target's mapping shapes it; None if it stopped
+    counting."""
+    record = records.one(tx, device_id, rating_uuid, target["region"])
+    if record is None:
+        return None
+    record["count"] = records.evaluation_count(tx, target["name"], device_id,
+                                               record["case_key"], rating_uuid)
+    return load(target["mapping"]).apply(record)
+
+
+def deliver(store, item: dict) -> None:
+    """The outbox sender for exports."""
+    with store.transaction(write=False) as tx:
+        target = targets.get(tx, item["target"])
+        if target is None or not target["enabled"]:
+            raise outbox.Cancelled(f"target {item['target']} was removed or switched off")
+        try:
+            record = render(tx, target, item["device_id"], item["rating_uuid"])
+        except MappingError as exc:
+            raise outbox.DeliveryError(str(exc)) from None
+    if record is None:
+        raise outbox.Cancelled("the rating no longer counts (excluded or superseded)")
+    body = json.dumps(record, ensure_ascii=False, sort_keys=False).encode()
+    headers = {IDEMPOTENCY_HEADER: item["id"]}
+    if target["secret"]:
+        stamp = str(int(time.time()))
+        headers.update({TIMESTAMP_HEADER: stamp,
+                        SIGNATURE_HEADER: sign(target["secret"], stamp, body)})
+    post_json(target["url"], body, headers)
+
+
+def backfill(store, target: str, since: str, until: str | None = None) -> int:
+    """Queue the counted ratings of [since, until) (UTC text) for one target; ratings
+    already queued for it are skipped by the outbox's key. How many were queued."""
+    with store.transaction() as tx:
+        if targets.get(tx, target) is None:
+            raise targets.TargetError(f"no export target {target!r}")
+        rows = tx.all(f"SELECT r.device_id, r.uuid FROM ratings r WHERE r.corrected_at >= ? "
+                      f"AND r.corrected_at < ? AND {records.COUNTED}",
+                      [since, until or "9999"])
+        return sum(outbox.enqueue(tx, KIND, target, d, u, "{}") for d, u in rows)
+
+
+def status(store, target: str | None = None) -> dict:
+    """Per target: counts by state, and the items that failed (oldest first, with why)."""
+    summary = outbox.summary(store, KIND)
+    for item in targets.listing(store):
+        summary.setdefault(item["name"], {})
+    if target:
+        summary = {target: summary.get(target, {})}
+    failures = [{"target": p["target"], "rating": p["rating_uuid"], "device_id": p["device_id"],
+                 "state": p["state"], "attempts": p["attempts"], "next_at": p["next_at"],
+                 "error": p["last_error"], "queued_at": p["created_at"]}
+                for p in outbox.problems(store, KIND, target)]
+    return {"at": utc_iso(), "targets": summary, "failures": failures}
