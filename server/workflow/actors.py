@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sync.wire.labels import N_
+
 log = logging.getLogger(__name__)
 
 ROLES = ("window_staff", "hall_supervisor", "region_admin", "auditor")
@@ -18,7 +20,16 @@ RANK = {"window_staff": 1, "hall_supervisor": 2, "region_admin": 3, "auditor": 0
 NEXT_UP = {"hall_supervisor": "region_admin", "region_admin": "region_admin"}
 
 
-class Forbidden(PermissionError):
+class WorkflowError(Exception):
+    """A refusal: the message (English) for the CLI and logs; msgid, when given, the
+    N_-marked sentence the console shows in the reader's language."""
+
+    def __init__(self, message: str, msgid: str | None = None) -> None:
+        super().__init__(message)
+        self.msgid = msgid
+
+
+class Forbidden(WorkflowError, PermissionError):
     """The actor may not do this (the message says why, for the CLI and the pages)."""
 
 
@@ -49,7 +60,8 @@ class Actor:
 
     def require_hall(self, hall: str) -> None:
         if not self.sees_hall(hall):
-            raise Forbidden(f"{self.name} ({self.role}) does not answer for hall {hall}")
+            raise Forbidden(f"{self.name} ({self.role}) does not answer for hall {hall}",
+                            N_("This hall is not in your scope."))
 
 
 SYSTEM = Actor("system", "system")

@@ -17,7 +17,7 @@ from server.db import audit
 from server.db.base import utc_iso
 from server.db.ratings import COLUMN_SQL, COLUMNS, IngestChanges
 from server.workflow import cases
-from server.workflow.actors import RANK, Actor, Forbidden
+from server.workflow.actors import RANK, Actor, Forbidden, WorkflowError
 from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
@@ -33,16 +33,20 @@ APPEAL_SQL = ", ".join(APPEAL_COLUMNS)
 MAX_TEXT = 4000
 
 
-class AppealError(ValueError):
+class AppealError(WorkflowError, ValueError):
     """The appeal cannot be filed or decided (the message says why)."""
+
+
+REQUIRED = {"reason": N_("Give the reason."), "decision note": N_("Say why.")}
 
 
 def _text(value: str, what: str, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise AppealError(f"the {what} is required")
+        raise AppealError(f"the {what} is required", REQUIRED.get(what))
     if len(value) > MAX_TEXT:
-        raise AppealError(f"the {what} is longer than {MAX_TEXT} characters")
+        raise AppealError(f"the {what} is longer than {MAX_TEXT} characters",
+                          N_("The text is too long."))
     return value
 
 
@@ -73,14 +77,16 @@ def file(store, actor: Actor, rating_uuid: str, kind: str, reason: str, evidence
         if actor.role == "window_staff" and window not in actor.windows:
             raise Forbidden("window staff appeal ratings of their own window only")
         if superseded or excluded:
-            raise AppealError("this rating does not count; there is nothing to appeal")
+            raise AppealError("this rating does not count; there is nothing to appeal",
+                              N_("This rating does not count: there is nothing to appeal."))
         appeal_id = "A" + secrets.token_hex(5)
         values = [appeal_id, device_id, rating_uuid, kind, reason, evidence, actor.audit_name,
                   actor.role, at, "pending", None, None, None, None]
         marks = ", ".join("?" * len(APPEAL_COLUMNS))
         if tx.q(f"INSERT INTO appeals ({APPEAL_SQL}) VALUES ({marks}) ON CONFLICT DO NOTHING",
                 values).rowcount != 1:
-            raise AppealError("this rating already has an appeal waiting for a decision")
+            raise AppealError("this rating already has an appeal waiting for a decision",
+                              N_("This rating already has an appeal waiting for a decision."))
         audit.append(tx, actor.audit_name, "appeal.file", f"appeal:{appeal_id}",
                      {"rating": rating_uuid, "kind": kind, "reason": reason,
                       "evidence": evidence})
@@ -91,7 +97,7 @@ def file(store, actor: Actor, rating_uuid: str, kind: str, reason: str, evidence
 def _get(tx, appeal_id: str) -> dict:
     row = tx.one(f"SELECT {APPEAL_SQL} FROM appeals WHERE id = ?", [appeal_id])
     if row is None:
-        raise AppealError(f"no appeal {appeal_id!r}")
+        raise AppealError(f"no appeal {appeal_id!r}", N_("No such appeal."))
     return dict(zip(APPEAL_COLUMNS, row))
 
 
@@ -103,19 +109,23 @@ def decide(store, actor: Actor, appeal_id: str, approve: bool, note: str,
     at = utc_iso(now)
     with store.transaction() as tx:
         appeal = _get(tx, appeal_id)
+        actor.require_hall(_hall_of(tx, appeal["device_id"]))  # first: others' appeals stay unseen
         if appeal["filed_by"] == actor.audit_name:
             raise Forbidden("you filed this appeal: a different person with a higher role "
-                            "must decide it")
+                            "must decide it", N_("You filed this appeal: a different person "
+                                                 "with a higher role must decide it."))
         if actor.role not in ("hall_supervisor", "region_admin") or \
                 actor.rank <= RANK[appeal["filed_role"]]:
             raise Forbidden(f"an appeal filed by a {appeal['filed_role']} is decided by a "
-                            f"higher role, not a {actor.role}")
-        actor.require_hall(_hall_of(tx, appeal["device_id"]))
+                            f"higher role, not a {actor.role}",
+                            N_("An appeal is decided by someone with a higher role than "
+                               "the person who filed it."))
         state = "approved" if approve else "rejected"
         if tx.q("UPDATE appeals SET state = ?, decided_by = ?, decided_role = ?, "
                 "decided_at = ?, decision_note = ? WHERE id = ? AND state = 'pending'",
                 [state, actor.audit_name, actor.role, at, note, appeal_id]).rowcount != 1:
-            raise AppealError(f"appeal {appeal_id} was already decided ({appeal['state']})")
+            raise AppealError(f"appeal {appeal_id} was already decided ({appeal['state']})",
+                              N_("Someone else just changed this; reload the page."))
         audit.append(tx, actor.audit_name, "appeal.approve" if approve else "appeal.reject",
                      f"appeal:{appeal_id}", {"rating": appeal["rating_uuid"], "note": note})
         if approve:

@@ -4,6 +4,7 @@ window staff learn that a case exists about their window and when it is due, not
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -100,8 +101,32 @@ def staff_view(store, actor: Actor, now: datetime | None = None) -> list[dict]:
     for row in rows:
         case = annotate(dict(zip(COLUMNS, row)), now)
         out.append({"window": case["window"], "state": case["state"],
-                    "due_day": case["due_day"], "overdue": case["overdue"]})
+                    "due_day": case["due_day"], "overdue": case["overdue"],
+                    "ref": staff_ref(case)})
     return out
+
+
+def staff_ref(case: dict) -> str:
+    """An opaque handle on a case for window staff (to appeal it): a hash over the rating's
+    random uuid, so it tells nothing (no id, date or ticket) and cannot be guessed."""
+    return hashlib.sha256(f"{case['id']}/{case['rating_uuid']}".encode()).hexdigest()[:20]
+
+
+def case_by_ref(store, actor: Actor, ref: str) -> dict:
+    """The open case of the staff member's windows with this staff_ref (else CaseError)."""
+    if actor.role != "window_staff":
+        raise Forbidden("staff references are for window staff")
+    halls, windows = sorted(actor.halls) or [""], sorted(actor.windows) or [0]
+    with store.transaction(write=False) as tx:
+        rows = tx.all(f"SELECT {COLUMN_SQL} FROM cases WHERE hall IN "
+                      f"({', '.join('?' * len(halls))}) AND \"window\" IN "
+                      f"({', '.join('?' * len(windows))}) AND state IN "
+                      f"('verify', 'rectify', 'answer')", [*halls, *windows])
+    for row in rows:
+        case = dict(zip(COLUMNS, row))
+        if staff_ref(case) == ref:
+            return case
+    raise CaseError("no such case of your windows")
 
 
 def digest(store, actor: Actor, now: datetime | None = None) -> dict:

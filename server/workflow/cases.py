@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from server.db import audit
 from server.db.base import parse_iso, utc_iso
 from server.workflow import holidays, policy
-from server.workflow.actors import NEXT_UP, SYSTEM, Actor, Forbidden
+from server.workflow.actors import NEXT_UP, SYSTEM, Actor, Forbidden, WorkflowError
 from server.workflow.workdays import HALL_TZ, UnknownYear
 from sync.wire.labels import N_
 
@@ -45,7 +45,7 @@ DUE_SQL = ("CASE state WHEN 'verify' THEN verify_due WHEN 'rectify' THEN rectify
 MAX_NOTE = 4000
 
 
-class CaseError(ValueError):
+class CaseError(WorkflowError, ValueError):
     """A case cannot do that now (unknown id, already closed, advanced by someone else)."""
 
 
@@ -137,24 +137,28 @@ def advance(store, case_id: str, actor: Actor, note: str,
     case's hall or a region admin over it."""
     note = (note or "").strip()
     if not note:
-        raise CaseError("write what was done (the note is required)")
+        raise CaseError("write what was done (the note is required)",
+                        N_("Write what was done."))
     if len(note) > MAX_NOTE:
         raise CaseError(f"the note is longer than {MAX_NOTE} characters")
     at = utc_iso(now)
     with store.transaction() as tx:
         case = get_row(tx, case_id)
         if actor.role not in ("hall_supervisor", "region_admin"):
-            raise Forbidden("only a hall supervisor or a region admin handles cases")
+            raise Forbidden("only a hall supervisor or a region admin handles cases",
+                            N_("Only a hall supervisor or a region administrator handles cases."))
         actor.require_hall(case["hall"])
         state = case["state"]
         if state not in NEXT:
-            raise CaseError(f"case {case_id} is {state}: nothing left to do")
+            raise CaseError(f"case {case_id} is {state}: nothing left to do",
+                            N_("This case is finished: nothing left to do."))
         new = NEXT[state]
         moved = tx.q("UPDATE cases SET state = ?, updated_at = ?, closed_at = ?, "
                      "escalated_to = NULL, escalated_at = NULL WHERE id = ? AND state = ?",
                      [new, at, at if new == "closed" else None, case_id, state]).rowcount
         if moved != 1:
-            raise CaseError(f"case {case_id} was just changed by someone else; reload it")
+            raise CaseError(f"case {case_id} was just changed by someone else; reload it",
+                            N_("Someone else just changed this; reload the page."))
         _add_step(tx, case_id, state, actor, note, at)
         audit.append(tx, actor.audit_name, f"case.{state}", f"case:{case_id}",
                      {"note": note, "state": new})

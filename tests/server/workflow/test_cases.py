@@ -97,6 +97,8 @@ def test_overdue_cases_turn_red_escalate_and_appear_in_the_digest(wired, people)
 def test_window_staff_see_that_a_case_exists_and_when_it_is_due_only(wired, people):
     wired.ingest([rating(wired.device_id, level=1)], now=at(2025, 9, 26, 8))
     view = case_views.staff_view(wired, people["staff"], now=at(2025, 9, 26, 9))
+    ref = view[0].pop("ref")
+    assert len(ref) == 20 and ref not in str(open_cases(wired, people))
     assert view == [{"window": 3, "state": "verify", "due_day": "2025-09-29",
                      "overdue": False}]
     with pytest.raises(Forbidden):
