@@ -15,6 +15,7 @@ from server.console.templating import tr
 from server.db import org, stats
 from server.db.stats import Figures
 from server.i18n import level_label, reason_label
+from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def scope(request: Request, user: User, store) -> tuple[set, str]:
         codes = org.below(org.regions(store), region)
         halls = {h for h, v in org.halls(store, codes).items() if h in user.halls}
         return halls, org.regions(store)[region].name
-    return set(user.halls), tr(request, "All halls you may see")
+    return set(user.halls), tr(request, N_("All halls you may see"))
 
 
 def figure_row(name: str, f: Figures, url: str | None = None) -> dict:
@@ -67,8 +68,8 @@ def table_cells(row: dict) -> list:
 
 
 def figure_headers(request: Request, lang: str, first: str) -> list[str]:
-    return [first, tr(request, "Rated"), tr(request, "Satisfaction rate"),
-            tr(request, "Bad reviews"), tr(request, "Participation rate"),
+    return [first, tr(request, N_("Rated")), tr(request, N_("Satisfaction rate")),
+            tr(request, N_("Bad reviews")), tr(request, N_("Participation rate")),
             *(level_label(lv, lang) for lv in stats.LEVELS)]
 
 
@@ -100,7 +101,7 @@ def reason_chart(rows: list[dict]) -> dict:
 
 def overview_cards(request: Request, store, halls, user: User) -> list[dict]:
     """Today, this week, this month: ratings, 满意率, 差评, 参评率."""
-    names = {"today": "Today", "week": "This week", "month": "This month"}
+    names = {"today": N_("Today"), "week": N_("This week"), "month": N_("This month")}
     cards = []
     for key, (a, b, f) in stats.overview(store, halls, staff=staff_filter(user)).items():
         cards.append({"title": tr(request, names[key]), "from": a.isoformat(),
@@ -120,13 +121,13 @@ def drill(request: Request, user: User, store, start: date, end: date,
         names = {s.staff_id: s.name for s in org.staff(store, hall_id=hall)}
         if window:
             if not window.isdigit():
-                raise bad_request(request, "A window is a number.")
+                raise bad_request(request, N_("A window is a number."))
             got = stats.breakdown(store, {hall}, start, end, "window_staff", staff,
                                   int(window))
             rows = [figure_row(f"{names.get(k[2], k[2] or '—')} ({k[2] or '—'})", f)
                     for k, f in sorted(got.items())]
             return {"title": f"{org.hall(store, hall).name} · {window}",
-                    "first": tr(request, "Staff"), "rows": rows,
+                    "first": tr(request, N_("Staff")), "rows": rows,
                     "up": f"/console/figures/drill?{q}&hall={hall}"}
         wins = {str(w.number): w.name for w in org.windows(store, hall)}
         got = stats.breakdown(store, {hall}, start, end, "window", staff)
@@ -134,7 +135,7 @@ def drill(request: Request, user: User, store, start: date, end: date,
                            f"/console/figures/drill?{q}&hall={hall}&window={k[1]}")
                 for k, f in sorted(got.items(), key=lambda kv: kv[0][1])]
         region = org.hall(store, hall).region
-        return {"title": org.hall(store, hall).name, "first": tr(request, "Window"),
+        return {"title": org.hall(store, hall).name, "first": tr(request, N_("Window")),
                 "rows": rows, "up": f"/console/figures/drill?{q}&region={region}"
                 if region in user.regions else None}
     regions = org.regions(store)
@@ -159,7 +160,7 @@ def drill(request: Request, user: User, store, start: date, end: date,
         rows.append(figure_row(v.name, got.get(h, Figures()),
                                f"/console/figures/drill?{q}&hall={h}"))
     parent = regions[code].parent
-    return {"title": regions[code].name, "first": tr(request, "Region or hall"), "rows": rows,
+    return {"title": regions[code].name, "first": tr(request, N_("Region or hall")), "rows": rows,
             "up": f"/console/figures/drill?{q}&region={parent}" if parent in user.regions
             else None}
 
