@@ -33,7 +33,7 @@ def alert_text(alert: dict, lang: str = "zh_CN") -> tuple[str, str]:
                                                window=alert["window"])
     subject = _("Bad rating: {where}, {level}").format(where=where, level=alert["level_label"])
     if alert.get("test"):
-        subject = _("[Test] ") + subject
+        subject = _("[Test]") + " " + subject
     lines = [subject, "",
              _("Level: {level}").format(level=alert["level_label"]),
              _("Reasons: {reasons}").format(reasons="，".join(alert["reason_labels"]) or "—"),
