@@ -123,3 +123,51 @@ class Deliverer:
         for thread in self._threads:
             thread.join(timeout=15)
         self._threads = []
+
+
+class DemoTargets:
+    """Loopback stand-ins for the demo (`kiosk demo`): the duty manager's webhook and two
+    provincial targets (GB/T 39046 and the provincial style), plus a fast Deliverer.
+
+        demo = DemoTargets(store, hall="H01").start()
+        demo.webhook.received    # alerts (dicts) the duty manager got
+        demo.targets["gbt39046"].received, demo.targets["provincial"].received
+        demo.stop()
+
+    Configures the store (alert webhook of `hall`, targets demo-gbt39046 / demo-provincial)
+    with a random signing key; the receivers verify every signature.
+    """
+
+    def __init__(self, store, hall: str, region: str = "131000", poll_s: float = 0.5) -> None:
+        self.store, self.hall, self.region, self.poll_s = store, hall, region, poll_s
+        self.webhook = None
+        self.targets: dict = {}
+        self.deliverer: Deliverer | None = None
+
+    def start(self) -> DemoTargets:
+        import secrets
+
+        from server.export import targets
+        from server.export.testing import Receiver
+        from server.workflow import alerts
+
+        key = secrets.token_urlsafe(24)
+        self.webhook = Receiver(secret=key).start()
+        self.targets = {name: Receiver(secret=key).start()
+                        for name in ("gbt39046", "provincial")}
+        with self.store.transaction() as tx:
+            alerts.set_channel(tx, self.hall, "webhook", {"url": self.webhook.url}, key)
+            for name, rx in self.targets.items():
+                targets.set_target(tx, f"demo-{name}", name, rx.url, self.region, key)
+        self.deliverer = Deliverer(self.store, poll_s=self.poll_s,
+                                   backoff=outbox.Backoff(1.0, 30.0)).start()
+        log.info("demo receivers: webhook %s, targets %s", self.webhook.url,
+                 {n: r.url for n, r in self.targets.items()})
+        return self
+
+    def stop(self) -> None:
+        if self.deliverer is not None:
+            self.deliverer.stop()
+        for rx in [self.webhook, *self.targets.values()]:
+            if rx is not None:
+                rx.stop()

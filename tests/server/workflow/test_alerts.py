@@ -227,3 +227,23 @@ def test_cli_set_list_and_test(wired, rx, tmp_path):
 
 def test_the_hook_is_wired():
     assert alert_hook in wiring.product_hooks()
+
+
+def test_the_served_app_starts_delivery_and_the_demo_receivers_get_everything(wired):
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from server.delivery import DemoTargets
+
+    demo = DemoTargets(wired, HALL, poll_s=0.05).start()
+    demo.deliverer.stop()  # here the app's own worker (its lifespan) does the sending
+    try:
+        with TestClient(create_app(wired)):
+            wired.ingest([rating(wired.device_id, level=1)])
+            (alert,) = demo.webhook.wait_for(1, timeout=5)
+            (national,) = demo.targets["gbt39046"].wait_for(1, timeout=5)
+            (province,) = demo.targets["provincial"].wait_for(1, timeout=5)
+        assert alert["level"] == 1 and national["满意度代码"] == "5" and province["myd"] == 1
+        assert all(a["signature_ok"] for a in demo.webhook.attempts)
+    finally:
+        demo.stop()
