@@ -6,7 +6,8 @@ setup(
     version="0.1.0",
     description="Counter-side evaluator kiosk (政务服务好差评) and its central collection server",
     packages=find_packages(include=["kiosk*", "drivers*", "sync*", "server*"]),
-    package_data={"kiosk": ["locale/*/LC_MESSAGES/*.po"], "server": ["locale/*/LC_MESSAGES/*.po"]},
+    package_data={"kiosk": ["locale/*/LC_MESSAGES/*.po"], "server": ["locale/*/LC_MESSAGES/*.po",
+                                                                    "export/mappings/*.json"]},
     python_requires=">=3.11",
     install_requires=[
         "click>=8.1",
