@@ -69,6 +69,25 @@ PAGES = [
 ]
 
 
+# Figures and ranking (server/console/figures.py, ranking_pages.py) on the demo hall's ratings.
+_LAST = (datetime.now(timezone(timedelta(hours=8))).replace(day=1) - timedelta(days=1))
+LAST_MONTH = _LAST.strftime("%Y-%m")
+PAGES += [
+    ("figures", "demo", "/console/figures", None),
+    ("figures-admin", "admin", "/console/figures", None),
+    ("figures-bad-range", "demo", "/console/figures?from=2026-11-30&to=2026-11-01", None),
+    ("drill-region", "admin", "/console/figures/drill", None),
+    ("drill-hall", "demo", "/console/figures/drill?hall=DEMO", None),
+    ("drill-window", "demo", "/console/figures/drill?hall=DEMO&window=5", None),
+    ("ranking", "demo", f"/console/ranking?kind=windows&scope=DEMO&month={LAST_MONTH}", None),
+    ("ranking-closed", "demo", f"/console/ranking?kind=staff&scope=DEMO&month={LAST_MONTH}",
+     None),
+    ("ranking-halls", "admin", f"/console/ranking?kind=halls&scope=440000&month={LAST_MONTH}",
+     None),
+    ("ranking-en", "demo", f"/console/ranking?scope=DEMO&month={LAST_MONTH}&lang=en", None),
+]
+
+
 def seed_fleet(store) -> None:
     """Kiosks with heartbeats of every kind: online, offline, never heard, unknown hall."""
     now = datetime.now(timezone.utc)
@@ -84,7 +103,28 @@ def seed_fleet(store) -> None:
                                 utc_iso(now - timedelta(seconds=age_s)))
 
 
-SEEDERS = [seed_fleet]
+def seed_figures(store) -> None:
+    """The demo hall's two months of ratings, its login with PASSWORD, last month's staff
+    ranking closed and two ratings of that month uploaded after the close (shown as late)."""
+    import uuid
+
+    from server.db import users
+    from server.demo_seed import seed_demo
+    from server.workflow import ranking
+    from sync.wire import RatingWire
+
+    seed_demo(store)
+    with store.transaction() as tx:
+        users.set_password(tx, "demo", PASSWORD)
+    ranking.close(store, "staff", "DEMO", LAST_MONTH, "user:demo")
+    device = next(d["device_id"] for d in store.list_devices() if d["hall"] == "DEMO")
+    at = _LAST.replace(hour=10, minute=0).astimezone(timezone.utc)
+    store.ingest([RatingWire(uuid=uuid.uuid4(), level=5, window=1, staff_id="1001",
+                             ticket=f"Z00{i}", device_id=device, rated_at=at,
+                             case_key=f"{_LAST.date()}/1/Z00{i}/") for i in (1, 2)])
+
+
+SEEDERS = [seed_fleet, seed_figures]
 
 
 def driver_for() -> webdriver.Chrome:
