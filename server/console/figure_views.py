@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 LEVEL_COLOURS = {5: "#1e7b34", 4: "#52a447", 3: "#b5cf49", 2: "#f0a03c", 1: "#c62828",
                  0: "#9aa5b1"}
-FIGURE_HEADERS = ["name", "rated", "satisfaction", "bad", "participation", "unrated",
+# level_0 is the completed cases nobody rated (参评率's other half).
+FIGURE_HEADERS = ["name", "rated", "satisfaction", "bad", "participation",
                   "level_5", "level_4", "level_3", "level_2", "level_1", "level_0"]
 
 
@@ -64,6 +65,7 @@ def figure_row(name: str, f: Figures, url: str | None = None) -> dict:
 
 
 def table_cells(row: dict) -> list:
+    """The cells after the name, in figure_headers() order."""
     return [row[h] for h in FIGURE_HEADERS[1:]]
 
 

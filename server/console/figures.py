@@ -48,13 +48,14 @@ def overview(request: Request, user: User = Depends(page_user)):
     store, start, end, halls, title, days, reasons, lang = _data(request, user)
     q = _query(request, start, end)
     total = stats.totals(store, halls, start, end, staff_filter(user))
-    level_headers = [tr(request, N_("Day")), *(fv.level_label(lv, lang) for lv in stats.LEVELS),
-                     tr(request, N_("Rated")), tr(request, N_("Satisfaction rate"))]
+    # The page's table has the chart's figures (levels per day); the CSV adds rated and 满意率.
+    level_headers = [tr(request, N_("Day")), *(fv.level_label(lv, lang) for lv in stats.LEVELS)]
     return render(
         request, "figures.html", user, title=title, start=start, end=end, q=q,
         cards=fv.overview_cards(request, store, halls, user),
         total=fv.figure_row(title, total),
-        day_headers=level_headers, day_table=[[r[h] for h in fv.DAY_HEADERS] for r in days],
+        day_headers=level_headers, day_table=[[r["day"][5:], *(r[f"level_{lv}"] for lv in stats.LEVELS)]
+                   for r in days],
         reason_headers=[tr(request, N_("Reason")), tr(request, N_("Bad reviews naming it"))],
         reason_table=[[r["label"], r["count"]] for r in reasons],
         day_chart=json.dumps(fv.day_chart(days, lang), ensure_ascii=False),

@@ -18,6 +18,7 @@ from server.console.figure_views import bad_request
 from server.console.scope import User, require_edit, require_hall, require_region, require_role
 from server.console.templating import add_nav, csv_response, render, tr
 from server.db import org, stats
+from server.db.base import parse_iso
 from server.workflow import ranking
 from sync.wire.labels import N_
 
@@ -91,7 +92,12 @@ def page(request: Request, kind: str = "", scope: str = "", month: str = "",
     choices = ([(c, regions[c].name) for c in sorted(user.regions)] if kind == "halls" else
                [(h, v.name) for h, v in org.halls(store).items() if h in user.halls])
     _first, last = stats.month_range(month)
+    closed = shown["closed"] or {}
+    at = closed.get("closed_at")
     return render(request, "ranking.html", user, kind=kind, scope=scope, month=month,
+                  closed_by=closed.get("closed_by", "").removeprefix("user:"),
+                  closed_at=parse_iso(at).astimezone(stats.HALL_TZ).strftime("%Y-%m-%d %H:%M")
+                  if at else "",
                   title=title, rows=rows, shown=shown, q=q, choices=choices,
                   kinds=ranking.KINDS, score_label=tr(request, ranking.SCORES[
                       shown["settings"]["score"]]),

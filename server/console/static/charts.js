@@ -16,6 +16,7 @@
       }));
     } else {
       base.grid.top = 8;
+      base.grid.right = 40;  // room for the value label of the longest bar
       chart.setOption(Object.assign(base, {
         xAxis: { type: "value", minInterval: 1 },
         yAxis: { type: "category", data: spec.categories },
