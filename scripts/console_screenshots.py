@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from server.api.enrol import create_code, redeem  # noqa: E402
 from server.console.sample import seed  # noqa: E402
@@ -69,6 +70,29 @@ PAGES = [
 ]
 
 
+def open_first_case(driver, url):
+    driver.find_element(By.CSS_SELECTOR, "#cases tbody tr a").click()
+
+
+def empty_step(driver, url):
+    open_first_case(driver, url)
+    note = driver.find_element(By.CSS_SELECTOR, "#step-form textarea")
+    driver.execute_script("arguments[0].removeAttribute('required')", note)
+    driver.find_element(By.CSS_SELECTOR, "#step-form button[type=submit]").click()
+
+
+# 差评 cases and appeals (issue 11), seeded by seed_cases below.
+PAGES += [
+    ("cases", "sup1", "/console/cases", None),
+    ("case", "sup1", "/console/cases", open_first_case),
+    ("case-step-error", "sup1", "/console/cases", empty_step),
+    ("cases-staff", "staff1", "/console/cases", None),
+    ("appeals", "nanshan", "/console/appeals?state=all", None),
+    ("appeals-filer", "sup1", "/console/appeals", None),
+    ("cases-en", "sup1", "/console/cases?lang=en", None),
+]
+
+
 # Figures and ranking (server/console/figures.py, ranking_pages.py) on the demo hall's ratings.
 _LAST = (datetime.now(timezone(timedelta(hours=8))).replace(day=1) - timedelta(days=1))
 LAST_MONTH = _LAST.strftime("%Y-%m")
@@ -103,6 +127,48 @@ def seed_fleet(store) -> None:
                                 utc_iso(now - timedelta(seconds=age_s)))
 
 
+def seed_cases(store) -> None:
+    """差评 at H01 windows 1-2 (one overdue and escalated, one mid-way, one new) and at H02,
+    with a pending and a decided appeal."""
+    import uuid
+    from datetime import date
+
+    from server.workflow import appeals, cases, holidays
+    from server.workflow.actors import SYSTEM, Actor
+    from sync.wire import RatingWire
+
+    now = datetime.now(timezone.utc)
+    holidays.load(store, {date(y, 1, 1): ("holiday", "元旦") for y in (now.year, now.year + 1)},
+                  SYSTEM)
+    devices = {(h, w): redeem(store, create_code(store, h, w).code).device_id
+               for h, w in (("H01", 1), ("H01", 2), ("H02", 1))}
+    made = []
+    for (hall, window), days, level, reasons, staff in (
+            (("H01", 1), 20, 1, ["attitude", "efficiency"], "S001"),
+            (("H01", 2), 6, 2, ["multiple_trips"], "S001"),
+            (("H01", 1), 0, 1, [], "S002"), (("H01", 2), 1, 2, ["other"], "S003"),
+            (("H02", 1), 2, 1, ["attitude"], "S101")):
+        when = now - timedelta(days=days, hours=2)
+        rating = RatingWire.model_validate({
+            "uuid": str(uuid.uuid4()), "level": level, "reasons": reasons, "window": window,
+            "staff_id": staff, "ticket": f"A{len(made) + 101}", "case_id": f"BJ{len(made):05d}",
+            "device_id": devices[(hall, window)], "rated_at": utc_iso(when), "boot_id": "b",
+            "mono_s": 1.0})
+        store.ingest([rating], now=when)
+        made.append(str(rating.uuid))
+    cases.escalate_overdue(store, now)
+    sup = Actor("sup1", "hall_supervisor", frozenset({"H01"}))
+    with store.transaction(write=False) as tx:
+        mid = tx.one("SELECT id FROM cases WHERE rating_uuid = ?", [made[1]])[0]
+    cases.advance(store, mid, sup, "已调取监控核实：群众因材料不全往返两次，情况属实。")
+    appeals.file(store, sup, made[3], "mistaken", "群众误触“不满意”，当场口头说明。",
+                 "窗口录像 14:05-14:07")
+    staff = Actor("staff1", "window_staff", frozenset({"H01"}), frozenset({1, 2}))
+    decided = appeals.file(store, staff, made[2], "malicious", "同一人当天第三次差评，"
+                           "与办理无关。", "叫号记录")
+    appeals.decide(store, sup, decided["id"], False, "证据不足，维持评价。")
+
+
 def seed_figures(store) -> None:
     """The demo hall's two months of ratings, its login with PASSWORD, last month's staff
     ranking closed and two ratings of that month uploaded after the close (shown as late)."""
@@ -124,7 +190,7 @@ def seed_figures(store) -> None:
                              case_key=f"{_LAST.date()}/1/Z00{i}/") for i in (1, 2)])
 
 
-SEEDERS = [seed_fleet, seed_figures]
+SEEDERS = [seed_fleet, seed_cases, seed_figures]
 
 
 def driver_for() -> webdriver.Chrome:
@@ -144,6 +210,8 @@ def log_in(driver, url: str, account: str | None) -> None:
     driver.find_element(By.NAME, "username").send_keys(account)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+    # Wait for the login to land, or the next get() races it and the shot shows the home page.
+    WebDriverWait(driver, 10).until(lambda d: "/console/login" not in d.current_url)
 
 
 def shoot(driver, path: Path, width: int, height: int) -> None:

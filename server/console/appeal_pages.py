@@ -38,7 +38,8 @@ def appeals_page(request: Request, user: User, state: str = "pending", status: i
     for row in rows:
         row["may_decide"] = may_decide(user, row)
     return render(request, "appeals.html", user, status_code=status, rows=rows, state=state,
-                  filters=STATES, appeal_states=appeals.STATE_LABELS, **labels(), **extra)
+                  filters=STATES, appeal_states=appeals.STATE_LABELS,
+                  **labels(request.app.state.store), **extra)
 
 
 @router.get("/appeals", include_in_schema=False)

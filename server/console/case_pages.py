@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from server.console.auth import page_user, posted_form
 from server.console.scope import ALL_ROLES, User, forbidden, not_found, require_edit
 from server.console.templating import add_nav, render, tr
+from server.db import users
 from server.db.base import parse_iso
 from server.workflow import appeals, case_views, cases
 from server.workflow.actors import Actor, Forbidden, WorkflowError
@@ -41,9 +42,14 @@ def refusal(request: Request, exc: WorkflowError) -> str:
     return tr(request, exc.msgid) if exc.msgid else str(exc)
 
 
-def labels() -> dict:
+def labels(store=None) -> dict:
+    """What the case and appeal templates share: labels, local time, and who() naming the
+    person behind an audit-style actor ("user:sup1" -> 张主任, "system" -> 系统)."""
+    names = {f"user:{a.username}": a.display_name for a in users.all_accounts(store)} \
+        if store is not None else {}
     return {"states": cases.STATE_LABELS, "steps": cases.STEP_LABELS,
-            "kinds": appeals.KINDS, "local_time": local_time}
+            "kinds": appeals.KINDS, "local_time": local_time,
+            "who": lambda actor: names.get(actor, actor.split(":", 1)[-1])}
 
 
 @router.get("/cases", include_in_schema=False)
@@ -58,13 +64,13 @@ def case_list(request: Request, sort: str = "due", all: int = 0,
     rows = case_views.list_cases(store, actor, open_only=not all, sort=sort)
     overdue = sum(r["overdue"] for r in rows)
     return render(request, "cases.html", user, rows=rows, sort=sort, show_all=bool(all),
-                  overdue=overdue, **labels())
+                  overdue=overdue, **labels(store))
 
 
 def staff_page(request: Request, user: User, status: int = 200, **extra):
     rows = case_views.staff_view(request.app.state.store, actor_of(user))
     return render(request, "cases_staff.html", user, status_code=status, rows=rows,
-                  **labels(), **extra)
+                  **labels(), **extra)  # no names: staff see no one's steps
 
 
 def detail_page(request: Request, user: User, case_id: str, status: int = 200, **extra):
@@ -77,7 +83,7 @@ def detail_page(request: Request, user: User, case_id: str, status: int = 200, *
     except Forbidden:
         raise forbidden()
     return render(request, "case.html", user, status_code=status, case=case,
-                  can_act=user.can_edit, **labels(), **extra)
+                  can_act=user.can_edit, **labels(request.app.state.store), **extra)
 
 
 @router.get("/cases/{case_id}", include_in_schema=False)
