@@ -1,0 +1,76 @@
+"""The provincial export on the console: each target's records sent, waiting and given up, and
+the records that failed with the target's last answer; a region admin can queue the given-up
+ones again. Counts and failures are limited to the halls the viewer may see."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+
+from server.console.auth import page_user
+from server.console.scope import User, forbidden, require_role
+from server.console.templating import add_nav, csv_response, render
+from server.db import audit, outbox
+from server.db.base import parse_iso
+from server.export import views
+from sync.wire.labels import N_
+
+log = logging.getLogger(__name__)
+
+ROLES = ("region_admin", "hall_supervisor", "auditor")
+STATES = ("sent", "pending", "sending", "failed", "cancelled")
+HEADERS = ["target", "hall", "window", "rating", "state", "attempts", "next_at", "error",
+           "queued_at"]
+
+router = APIRouter()
+add_nav("/console/export", N_("Provincial export"), ROLES, 75)
+
+
+def local_time(text: str | None) -> str:
+    """UTC text from the store in hall time (UTC+8), to the second."""
+    return (parse_iso(text) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S") if text else ""
+
+
+def visible(user: User, hall: str) -> bool:
+    return hall in user.halls or (user.sees_unassigned and hall not in user.known_halls)
+
+
+def page_data(store, user: User) -> tuple[list[dict], list[dict]]:
+    """(one row per target with its counts, the failures) within the user's halls."""
+    targets, counts, failures = views.by_hall(store)
+    table = {t["name"]: {**t, **{s: 0 for s in STATES}} for t in targets}
+    for c in counts:
+        if visible(user, c["hall"]):
+            row = table.setdefault(c["target"], {"name": c["target"], "mapping": "?",
+                                                 "enabled": False, **{s: 0 for s in STATES}})
+            row[c["state"]] = row.get(c["state"], 0) + c["n"]
+    return list(table.values()), [f for f in failures if visible(user, f["hall"])]
+
+
+@router.get("/export", include_in_schema=False)
+def export_page(request: Request, user: User = Depends(page_user)):
+    require_role(user, *ROLES)
+    rows, failures = page_data(request.app.state.store, user)
+    return render(request, "export.html", user, rows=rows, failures=failures,
+                  can_retry=user.role == "region_admin", local_time=local_time)
+
+
+@router.get("/export/failures.csv", include_in_schema=False)
+def export_failures_csv(request: Request, user: User = Depends(page_user)):
+    require_role(user, *ROLES)
+    _, failures = page_data(request.app.state.store, user)
+    return csv_response(failures, HEADERS, "export-failures.csv")
+
+
+@router.post("/export/retry", include_in_schema=False)
+def export_retry(request: Request, user: User = Depends(page_user)):
+    """Queue the given-up records again (every target: a target is province-wide)."""
+    if user.role != "region_admin":
+        raise forbidden("only a region admin queues export records again")
+    store = request.app.state.store
+    n = outbox.retry_failed(store, "export")
+    with store.transaction() as tx:
+        audit.append(tx, user.actor, "export.retry", "export:*", {"records": n})
+    return RedirectResponse("/console/export", status_code=303)

@@ -1,0 +1,77 @@
+"""The console's export page on a real server: each viewer sees the counts and failures of their
+own halls only, window staff none; a region admin queues given-up records again (CSRF, audit);
+and it reads right in headless Chromium."""
+import pytest
+from selenium.webdriver.common.by import By
+
+from server.api.enrol import create_code, redeem
+from server.db import outbox
+from server.delivery import Deliverer
+from server.export import sender, targets
+from server.export.testing import Receiver
+from tests.server.console.conftest import browser, console, login, post_form  # noqa: F401
+from tests.server.console.test_browser import sign_in
+from tests.server.workflow.conftest import rating
+
+
+@pytest.fixture(scope="module")
+def exported(console):  # noqa: F811
+    """H01 and H02 each sent two ratings; the target answers 500: the first record tried is
+    given up (max_attempts=1), the rest of that round wait for their retry untried."""
+    store = console.store
+    rx = Receiver().start()
+    rx.fail_with = 500
+    with store.transaction() as tx:
+        targets.set_target(tx, "province", "provincial", rx.url)
+    for hall, window in (("H01", 1), ("H02", 1)):
+        device = redeem(store, create_code(store, hall, window).code).device_id
+        store.ingest([rating(device, level=lv, window=window) for lv in (1, 5)])
+    Deliverer(store, kinds={"export": sender.deliver}, backoff=outbox.Backoff(0.01, 0.01),
+              max_attempts=1).run_once()
+    yield console, rx
+    rx.stop()
+
+
+def test_each_viewer_sees_only_their_halls(exported):
+    console, _ = exported
+    sup1 = login(console, "sup1").get(f"{console.url}/console/export").text
+    assert "H01" in sup1 and "H02" not in sup1 and "HTTP 500" in sup1
+    assert "Try the given-up records again" not in sup1 and "重新发送" not in sup1
+    admin = login(console, "admin").get(f"{console.url}/console/export").text
+    assert "H01" in admin and "H02" in admin
+    staff = login(console, "staff1").get(f"{console.url}/console/export")
+    assert staff.status_code == 403 and "H01" not in staff.text
+    csv = login(console, "sup2").get(f"{console.url}/console/export/failures.csv").text
+    assert "H02" in csv and "H01" not in csv
+
+
+def test_the_page_in_chromium(exported, browser, tmp_path):  # noqa: F811
+    console, _ = exported
+    from selenium.webdriver.support.ui import WebDriverWait
+    sign_in(browser, console, "admin")
+    WebDriverWait(browser, 5).until(lambda d: d.current_url.endswith("/console/"))
+    browser.find_element(By.LINK_TEXT, "省级平台推送").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "省级平台推送"
+    assert "province" in browser.find_element(By.ID, "targets").text
+    browser.save_screenshot("/tmp/export-page.png")
+    assert "HTTP 500" in browser.find_element(By.ID, "failures").text
+
+
+def test_a_region_admin_retries_and_it_is_audited(exported):
+    console, rx = exported
+    sup1 = login(console, "sup1")
+    refused = post_form(sup1, console, "/console/export", "/console/export/retry", {})
+    assert refused.status_code == 403
+    admin = login(console, "admin")
+    no_csrf = admin.post(f"{console.url}/console/export/retry", allow_redirects=False)
+    assert no_csrf.status_code == 403
+    rx.fail_with = None
+    done = post_form(admin, console, "/console/export", "/console/export/retry", {})
+    assert done.status_code == 303
+    Deliverer(console.store, kinds={"export": sender.deliver}).run_once()
+    assert len(rx.wait_for(4)) == 4
+    with console.store.transaction(write=False) as tx:
+        assert tx.one("SELECT actor FROM audit_log WHERE action = 'export.retry'")[0] \
+            == "user:admin"
+    page = admin.get(f"{console.url}/console/export").text
+    assert "HTTP 500" not in page
