@@ -120,3 +120,24 @@ def test_logout_ends_the_session_on_the_server(console):
     replay = requests.get(f"{console.url}/console/", cookies={"console_session": cookie},
                           allow_redirects=False)
     assert replay.status_code == 303 and "/console/login" in replay.headers["location"]
+
+
+def test_login_never_redirects_off_the_console(console):
+    session = requests.Session()
+    page = session.get(f"{console.url}/console/login?next=//evil.example/x")
+    assert 'value="/console/"' in page.text
+    r = session.post(f"{console.url}/console/login", allow_redirects=False,
+                     data={"csrf_token": csrf_in(page.text), "username": "sup2",
+                           "password": PASSWORD, "next": "https://evil.example/"})
+    assert r.status_code == 303 and r.headers["location"] == "/console/"
+
+
+def test_disabling_an_account_ends_its_open_session(console):
+    victim = login(console, "nanshan")
+    admin = login(console, "admin")
+    assert post_form(admin, console, "/console/users", "/console/users/nanshan/disable",
+                     {}).status_code == 303
+    r = victim.get(f"{console.url}/console/org", allow_redirects=False)
+    assert r.status_code == 303 and "/console/login" in r.headers["location"]
+    assert post_form(admin, console, "/console/users", "/console/users/nanshan/disable",
+                     {}).status_code == 303  # enabled again for the other tests
