@@ -21,6 +21,9 @@ from server.db.workflow_tables import WORKFLOW_TABLES
 
 log = logging.getLogger(__name__)
 
+CHECKPOINT_EVERY_S = 1.0
+AUTOCHECKPOINT_PAGES = 8000  # ~32 MiB of log before a writer would checkpoint itself
+
 # Each entry moves the schema one version up; never edit a shipped one, append.
 MIGRATIONS = [
     """
@@ -68,6 +71,11 @@ class SQLiteStore(RatingsMixin, DevicesMixin, BaseStore):
     Writes take the database lock at BEGIN (IMMEDIATE), so concurrent ingests serialise
     instead of failing on upgrade; several processes on one file work too, but a province
     runs PostgreSQL (db_postgres.py).
+
+    One writer: in this process writes queue on a lock before BEGIN IMMEDIATE, instead of
+    each thread polling SQLite's busy handler (which sleeps in growing steps: the multi-second
+    tail of 50 kiosks on one file). WAL checkpoints run on a background thread every
+    CHECKPOINT_EVERY_S, so no request pays for copying the log back into the database.
     """
 
     kind = "sqlite"
@@ -80,10 +88,25 @@ class SQLiteStore(RatingsMixin, DevicesMixin, BaseStore):
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
         self._closed = False
+        self._writer = threading.Lock()
+        self._checkpointer: threading.Thread | None = None
         self._migrate()
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
+
+    def _checkpoint_loop(self) -> None:
+        conn = sqlite3.connect(str(self.path), timeout=10, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=10000")
+        try:
+            while not self._stop.wait(CHECKPOINT_EVERY_S):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as exc:  # busy now: the next round catches up
+                    log.debug("checkpoint skipped: %s", exc)
+        finally:
+            conn.close()
 
     # -- connections -------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -97,6 +120,8 @@ class SQLiteStore(RatingsMixin, DevicesMixin, BaseStore):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA busy_timeout=10000")
+            # The background checkpointer does the regular work; this is the safety net.
+            conn.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
             self._local.conn = conn
             with self._conns_lock:
                 self._conns.append(conn)
@@ -105,16 +130,37 @@ class SQLiteStore(RatingsMixin, DevicesMixin, BaseStore):
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Tx]:
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        try:
-            yield Tx(conn.cursor(), self.paramstyle)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        if not write:
+            conn.execute("BEGIN")
+            try:
+                yield Tx(conn.cursor(), self.paramstyle)
+            finally:
+                conn.execute("COMMIT")
+            return
+        if self._checkpointer is None and not self._closed:
+            self._start_checkpointer()
+        with self._writer:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(conn.cursor(), self.paramstyle)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def _start_checkpointer(self) -> None:
+        with self._conns_lock:
+            if self._checkpointer is None:
+                self._stop = threading.Event()
+                self._checkpointer = threading.Thread(target=self._checkpoint_loop,
+                                                      name="sqlite-checkpoint", daemon=True)
+                self._checkpointer.start()
 
     def close(self) -> None:
         self._closed = True
+        if self._checkpointer is not None:
+            self._stop.set()
+            self._checkpointer.join(5)
         with self._conns_lock:
             conns, self._conns = self._conns, []
         for conn in conns:
