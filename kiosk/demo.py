@@ -155,6 +155,29 @@ def _demo_config_in(data: Path) -> bool:
         return False
 
 
+def start_receivers(server):
+    """The duty manager's webhook and the provincial export targets as loopback receivers
+    (server.delivery.DemoTargets), when this build has them: 差评 alerts and exports land there."""
+    try:
+        from server.delivery import DemoTargets
+    except ImportError:
+        return None
+    try:
+        return DemoTargets(server.store, hall=DEMO_HALL).start()
+    except Exception:
+        log.exception("demo webhook and export receivers could not start")
+        return None
+
+
+def report_receivers(receivers) -> None:
+    if receivers is None:
+        return
+    got = {name: len(rx.received) for name, rx in receivers.targets.items()}
+    print(f"Demo: the duty manager's webhook got {len(receivers.webhook.received)} 差评 "
+          f"alert(s); the export targets got {got} rating(s)", flush=True)
+    receivers.stop()
+
+
 def clear_previous(data: Path, screenshots: Path | None) -> None:
     """Remove what an earlier demo run left, so var/demo never grows across runs. A folder
     the demo did not make (no marker) is refused when it holds files of the same names."""
@@ -214,28 +237,35 @@ def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None 
     data.mkdir(parents=True, exist_ok=True)
     clear_previous(data, shots)
     server = ServerThread(data / "server.db", host="127.0.0.1", port=0, open_ingest=False)
-    sim = driver = None
+    sim = driver = receivers = None
     try:
         server.start()
         sim = LineSimulator(window=DEMO_WINDOW).start()
         cfg = demo_config(data, sim.port_path, server.url, windowed, language)
         enrol_demo_kiosk(server, cfg)
         login = seed_console(server)
+        receivers = start_receivers(server)
         config_path = data / "kiosk.toml"
         config_path.write_text(dump(cfg), encoding="utf-8")
         cfg.path = config_path
         driver = DemoDriver(sim, interval, done_after, pause_every=3 if citizen else 0)
-        # Opening a serial port flushes what was sent before, so play only once the kiosk runs.
-        Clock.schedule_once(lambda _dt: driver.start(), KIOSK_UP_S)
         camera = None
         if shots is not None:
             shots.mkdir(parents=True, exist_ok=True)
             camera = Camera(shots)
         keep = []  # Kivy's clock holds callbacks weakly: the citizen lives as long as the demo
-        Clock.schedule_once(lambda _dt: keep.append(Citizen(App.get_running_app(), citizen,
-                                                            camera, seed).start()), KIOSK_UP_S)
-        if duration:
-            Clock.schedule_once(lambda _dt: App.get_running_app().stop(), duration)
+
+        def kiosk_up(_dt) -> None:
+            # Timers count from the kiosk's first frame, not from before the seeding. Opening a
+            # serial port flushes what was sent before, so the counter plays only after that.
+            app = App.get_running_app()
+            Clock.schedule_once(lambda _dt: driver.start(), KIOSK_UP_S)
+            Clock.schedule_once(lambda _dt: keep.append(Citizen(app, citizen, camera,
+                                                                seed).start()), KIOSK_UP_S)
+            if duration:
+                Clock.schedule_once(lambda _dt: app.stop(), duration)
+
+        Clock.schedule_once(kiosk_up, 0)
         _stop_on_signals()
         _announce(server, cfg, data, shots, citizen, login, own_temp)
         run_app(cfg)
@@ -244,6 +274,7 @@ def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None 
             driver.stop()
         if sim is not None:
             sim.stop()
+        report_receivers(receivers)
         server.stop()
         if own_temp:
             shutil.rmtree(data, ignore_errors=True)
@@ -266,8 +297,9 @@ def _announce(server, cfg, data, shots, citizen, login, own_temp) -> None:
              (f"  kiosk enrolled as {cfg.device.id}; server {server.url} (what it received: "
               f"the console below, or `kiosk-server devices --db {data / 'server.db'}`)")]
     if login:
-        lines.append(f"  console: {server.url}/console  login {login.get('login')} "
-                     f"password {login.get('password')}")
+        lines.append(f"  console: {server.url}{login.get('path', '/console/')}  login "
+                     f"{login.get('login')}  password {login.get('password')}  (a month of "
+                     f"ratings of hall {login.get('hall', DEMO_HALL)})")
     elif _has_console(server.url):
         lines.append(f"  console: {server.url}/console (no demo login in this build: "
                      f"`kiosk-server user add --db {data / 'server.db'}` makes one)")

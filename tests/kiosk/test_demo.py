@@ -67,7 +67,7 @@ def test_headless_citizen_demo_shows_every_screen_and_fills_the_server(tmp_path,
     (shots / "holiday.png").write_bytes(b"mine")  # other pictures in the folder stay
     env = {**os.environ, "DISPLAY": display, "TMPDIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "-m", "kiosk.cli", "demo", "--citizen", "--interval",
-                          "1", "--done-after", "1", "--duration", "15", "--seed", "7",
+                          "1", "--done-after", "1", "--duration", "14", "--seed", "7",
                           "--data-dir", str(data),
                           "--screenshots", str(shots)], check=False, env=env, capture_output=True,
                          text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
@@ -79,9 +79,12 @@ def test_headless_citizen_demo_shows_every_screen_and_fills_the_server(tmp_path,
     seen = {name.split("-", 1)[1].removesuffix(".png") for name in names}
     assert seen >= {"idle", "rating", "reasons", "thanks", "paused"}, names
     db = sqlite3.connect(data / "server.db")
-    rows = db.execute("SELECT level, reasons, device_id FROM ratings").fetchall()
+    device = out.stdout.split("kiosk enrolled as ", 1)[1].split(";")[0]
+    # The kiosk's own ratings (the console's seeded month has no case ids like DEMO0001).
+    rows = db.execute("SELECT level, reasons, device_id FROM ratings WHERE case_id LIKE "
+                      "'DEMO%' ORDER BY received_at").fetchall()
     assert rows and rows[0][0] in (1, 2) and rows[0][1] not in ("", "[]", None), rows
-    assert all(r[2].startswith("DEMO-w005-") for r in rows)
+    assert all(r[2] == device for r in rows)
     assert not list(tmp_path.glob("kiosk-demo-*"))
 
 
