@@ -23,9 +23,11 @@ def read_secret(path: str | None) -> str | None:
     """The first line of a file ("-": standard input), stripped; None without a path."""
     if not path:
         return None
-    stream = click.open_file(path, "r", encoding="utf-8")
-    with stream:
-        value = stream.readline().strip()
+    try:
+        with click.open_file(path, "r", encoding="utf-8") as stream:
+            value = stream.readline().strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--secret-file")
     if not value:
         raise click.BadParameter("the file is empty", param_hint="--secret-file")
     return value
