@@ -109,7 +109,8 @@ def decide(store, actor: Actor, appeal_id: str, approve: bool, note: str,
     at = utc_iso(now)
     with store.transaction() as tx:
         appeal = _get(tx, appeal_id)
-        actor.require_hall(_hall_of(tx, appeal["device_id"]))  # first: others' appeals stay unseen
+        # The hall first: someone else's appeal gets the same answer as one that does not exist.
+        actor.require_hall(_hall_of(tx, appeal["device_id"]))
         if appeal["filed_by"] == actor.audit_name:
             raise Forbidden("you filed this appeal: a different person with a higher role "
                             "must decide it", N_("You filed this appeal: a different person "
@@ -126,11 +127,14 @@ def decide(store, actor: Actor, appeal_id: str, approve: bool, note: str,
                 [state, actor.audit_name, actor.role, at, note, appeal_id]).rowcount != 1:
             raise AppealError(f"appeal {appeal_id} was already decided ({appeal['state']})",
                               N_("Someone else just changed this; reload the page."))
-        audit.append(tx, actor.audit_name, "appeal.approve" if approve else "appeal.reject",
-                     f"appeal:{appeal_id}", {"rating": appeal["rating_uuid"], "note": note})
+        # The exclusion (roll-up cells, then the audit head) before this decision's own audit
+        # entry: every writer takes the roll-up rows before the audit head, as ingest does, so
+        # two transactions on PostgreSQL never wait for each other in a circle.
         if approve:
             exclude(store, tx, appeal["device_id"], appeal["rating_uuid"], actor,
                     f"appeal {appeal_id} approved")
+        audit.append(tx, actor.audit_name, "appeal.approve" if approve else "appeal.reject",
+                     f"appeal:{appeal_id}", {"rating": appeal["rating_uuid"], "note": note})
         appeal = _get(tx, appeal_id)
     log.info("appeal %s %s by %s", appeal_id, state, actor.name)
     return appeal
@@ -144,13 +148,13 @@ def exclude(store, tx, device_id: str, rating_uuid: str, actor: Actor,
     if not rows:
         return None
     row = dict(zip(COLUMNS, rows[0]))
-    audit.append(tx, actor.audit_name, "rating.exclude", f"rating:{rating_uuid}",
-                 {"why": why, "level": row["level"]})
     if not row["superseded"]:
         changes = IngestChanges(uncounted=[row])
         hooks = getattr(store, "ingest_hooks", None) or [cases.ingest_hook]
         for hook in hooks:
             hook(tx, changes)
+    audit.append(tx, actor.audit_name, "rating.exclude", f"rating:{rating_uuid}",
+                 {"why": why, "level": row["level"]})
     return row
 
 

@@ -57,18 +57,24 @@ def is_bad(row: dict) -> bool:
 def ingest_hook(tx, changes) -> list[dict]:
     """The ingest hook: open a case per counted bad rating, void the cases of ratings that
     stopped counting. Returns the cases it opened (for a caller that wants them)."""
+    cache: dict = {}  # one calendar, one policy per hall and one hall per device per batch
     opened = [case for row in changes.counted if is_bad(row)
-              for case in [open_case(tx, row)] if case]
+              for case in [open_case(tx, row, cache)] if case]
     for row in changes.uncounted:
         void_for_rating(tx, row["device_id"], row["uuid"], "the rating no longer counts",
                         SYSTEM)
     return opened
 
 
-def due_dates(tx, hall: str, opened: datetime) -> tuple[list[str | None], str | None]:
+def due_dates(tx, hall: str, opened: datetime,
+              cache: dict | None = None) -> tuple[list[str | None], str | None]:
     """([verify, rectify, answer] due as UTC text, None) or ([None]*3, why not)."""
-    rule = policy.for_hall(tx, hall)
-    cal = holidays.calendar(tx)
+    cache = {} if cache is None else cache
+    if ("policy", hall) not in cache:
+        cache[("policy", hall)] = policy.for_hall(tx, hall)
+    if "calendar" not in cache:
+        cache["calendar"] = holidays.calendar(tx)
+    rule, cal = cache[("policy", hall)], cache["calendar"]
     try:
         return [utc_iso(cal.add_working_days(opened, n)) for n in
                 (rule.verify_days, rule.rectify_days, rule.answer_days)], None
@@ -77,12 +83,15 @@ def due_dates(tx, hall: str, opened: datetime) -> tuple[list[str | None], str | 
         return [None, None, None], str(exc)
 
 
-def open_case(tx, row: dict) -> dict | None:
+def open_case(tx, row: dict, cache: dict | None = None) -> dict | None:
     """Open the case of one counted bad rating (a dict of ratings COLUMNS); None if it has one."""
-    found = tx.one("SELECT hall FROM devices WHERE device_id = ?", [row["device_id"]])
-    hall = found[0] if found else "?"
+    cache = {} if cache is None else cache
+    if ("hall", row["device_id"]) not in cache:
+        found = tx.one("SELECT hall FROM devices WHERE device_id = ?", [row["device_id"]])
+        cache[("hall", row["device_id"])] = found[0] if found else "?"
+    hall = cache[("hall", row["device_id"])]
     opened = parse_iso(row["received_at"])
-    dues, error = due_dates(tx, hall, opened)
+    dues, error = due_dates(tx, hall, opened, cache)
     # Short enough to read out on the phone, derived from the rating so a retry is the same.
     digest = hashlib.sha256(f"{row['device_id']}/{row['uuid']}".encode()).hexdigest()[:10]
     case_id = opened.astimezone(HALL_TZ).strftime("%Y%m%d-") + digest

@@ -135,6 +135,7 @@ def test_a_year_nobody_knows_gives_no_due_date_until_the_admin_loads_it(wired, p
     rows = holidays.parse_csv("date,kind,note\n2027-01-01,holiday,元旦\n")
     summary = holidays.load(wired, rows, people["admin"])
     assert summary["cases_dated"] == 1
+    assert ("holidays.load", "holidays:2027", "user:zhou") in audit_actions(wired)
     [case] = open_cases(wired, people, now=christmas)
     assert case["due_error"] is None
     assert case["answer_due"] == utc_iso(end_of_day(date(2027, 1, 15)))
