@@ -50,6 +50,16 @@ def bad_login(driver, url):
     driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
 
 
+def bad_sheet_upload(driver, url):
+    from server.console.sample import SHEET
+
+    path = Path(tempfile.gettempdir()) / "console-shot-bad-org.csv"
+    path.write_text(SHEET.replace("S002,李四,,4", "S002,李四,,9"), encoding="utf-8-sig")
+    form = driver.find_element(By.ID, "import-form")
+    form.find_element(By.NAME, "file").send_keys(str(path))
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
 # (name, account or None for logged out, path, optional action before the picture)
 PAGES = [
     ("login", None, "/console/login", None),
@@ -57,6 +67,7 @@ PAGES = [
     ("home-admin", "admin", "/console/", None),
     ("home-staff", "staff1", "/console/", None),
     ("org", "admin", "/console/org", None),
+    ("org-import-error", "admin", "/console/org", bad_sheet_upload),
     ("hall", "sup1", "/console/org/halls/H01", None),
     ("hall-form-error", "sup1", "/console/org/halls/H01", bad_window_form),
     ("users", "admin", "/console/users", None),

@@ -46,7 +46,8 @@ def overview(request: Request, user: User, status: int = 200, **extra):
             counts[(hid, kind)] = n
     tree = _tree(regions, user)
     context = {"tree": tree, "halls": halls, "counts": counts, "regions": regions,
-               "errors": {}, "values": {}, **extra}
+               "errors": {}, "values": {}, "import_error": None, "import_done": None,
+               "import_dry": False, **extra}
     return render(request, "org.html", user, status_code=status, **context)
 
 
@@ -228,3 +229,9 @@ def delete_staff(request: Request, hall_id: str, staff_id: str,
         audit.append(tx, user.actor, "org.staff.delete", f"staff:{staff_id}",
                      {"hall": hall_id})
     return RedirectResponse(f"/console/org/halls/{hall_id}#staff", 303)
+
+
+# The sheet upload lives in its own module; its route joins this router (same page).
+from server.console.org_import import router as _import_router  # noqa: E402
+
+router.include_router(_import_router)
