@@ -31,23 +31,28 @@ class Figures:
     levels: dict[int, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
 
     def add(self, level: int, n: int) -> None:
-        self.levels[level] = self.levels.get(level, 0) + n
+        if level in self.levels:  # levels are 0..5 (the wire schema); nothing else counts
+            self.levels[level] += n
 
+    # Plain additions, not sum() over a generator: a region's ranking asks these thousands
+    # of times and they were most of its time.
     @property
     def rated(self) -> int:
-        return sum(self.levels.get(lv, 0) for lv in (1, 2, 3, 4, 5))
+        v = self.levels
+        return v[1] + v[2] + v[3] + v[4] + v[5]
 
     @property
     def satisfied(self) -> int:
-        return sum(self.levels.get(lv, 0) for lv in (3, 4, 5))
+        v = self.levels
+        return v[3] + v[4] + v[5]
 
     @property
     def bad(self) -> int:
-        return self.levels.get(1, 0) + self.levels.get(2, 0)
+        return self.levels[1] + self.levels[2]
 
     @property
     def unrated(self) -> int:
-        return self.levels.get(0, 0)
+        return self.levels[0]
 
     @property
     def completed(self) -> int:

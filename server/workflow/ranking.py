@@ -14,6 +14,7 @@ later are shown as late beside the frozen rows and never change them.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date
 
@@ -50,22 +51,23 @@ def rank(units: list[Unit], min_rated: int = 30, red: int = 3, black: int = 3,
     """The ranking rows, qualified units first in rank order, then the others by count."""
     if score not in SCORES:
         raise RankingError(N_("Unknown score."))
-    qualified = [u for u in units if u.figures.rated >= min_rated and u.figures.rated > 0]
-    others = [u for u in units if u not in qualified]
+    qualified = [u for u in units if u.figures.rated >= max(min_rated, 1)]
+    others = [u for u in units if u.figures.rated < max(min_rated, 1)]
 
     def key(u: Unit) -> tuple:
         f = u.figures
         return (score_of(f, score) or 0.0, f.participation or 0.0, f.rated)
 
-    qualified.sort(key=lambda u: (tuple(-x for x in key(u)), u.key))
-    keys = [key(u) for u in qualified]
-    n = len(qualified)
+    keyed = sorted(((key(u), u) for u in qualified), key=lambda ku: (tuple(-x for x in ku[0]),
+                                                                     ku[1].key))
+    ascending = sorted(k for k, _u in keyed)
+    n = len(keyed)
     black_n = min(black, n // 2) if n < red + black else black
     red_n = min(red, n - black_n)
     rows = []
-    for u, k in zip(qualified, keys):
-        position = 1 + sum(other > k for other in keys)        # shared rank on a full tie
-        from_bottom = 1 + sum(other < k for other in keys)
+    for k, u in keyed:
+        position = 1 + n - bisect_right(ascending, k)      # shared rank on a full tie
+        from_bottom = 1 + bisect_left(ascending, k)
         flag = "red" if position <= red_n else ("black" if from_bottom <= black_n else "")
         rows.append(_row(u, score, position, n, flag, True))
     for u in sorted(others, key=lambda u: (-u.figures.rated, u.key)):

@@ -56,3 +56,22 @@ def test_local_day_is_utc_plus_8_and_apply_subtracts(store):
     with store.transaction() as tx:  # what an approved appeal does through the hooks
         rollups.apply(tx, [], [row])
     assert all(not rows for rows in rollups.snapshot(store).values())
+
+
+def test_bulk_load_then_rebuild_gives_the_figures_of_the_rows(store):
+    from datetime import date
+
+    from server.db import bulk, stats
+
+    device = add_device(store, "HA", 1)
+    rows = [(f"{i:032x}", i % 6, '["other"]' if i % 6 in (1, 2) else "[]", 1, "S1", f"A{i}",
+             None, None, device, "2026-11-02T01:00:00.000Z", "b", 0.0,
+             "2026-11-02T01:00:00.000Z", "2026-11-02T01:00:00.000Z", 1, f"k{i}", "kiosk",
+             int(i == 0)) for i in range(60)]
+    assert bulk.load(store, rows, chunk=25) == 60
+    rollups.rebuild(store)
+    f = stats.totals(store, {"HA"}, date(2026, 11, 2), date(2026, 11, 2))
+    # 60 rows, i = 0 superseded: levels 0..5 ten times each, one level 0 fewer.
+    assert (f.unrated, f.rated, f.bad) == (9, 50, 20)
+    assert dict(stats.reasons(store, {"HA"}, date(2026, 11, 2), date(2026, 11, 2))) == \
+        {"other": 20}
