@@ -25,8 +25,12 @@ from sync.clocks import boot_id, since_boot, utc_now
 from sync.outbox import NewRating, Store
 from sync.wire import BAD_LEVELS
 from sync.wire.cases import case_key
+from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
+
+NOTICE_S = 4.0  # how long a short message for the clerk stays on the idle screen
+NO_TICKET = N_("No ticket is being served: nothing to rate")
 
 
 class Mode(enum.Enum):
@@ -76,6 +80,8 @@ class FlowState:
     last_rating: dict | None = None
     reasons: tuple[str, ...] = ()
     waiting: int | None = None   # people waiting, when the queue system says
+    notice: str | None = None    # a short message for the clerk (English msgid), for NOTICE_S
+    notice_until: float | None = None
 
 
 @dataclass
@@ -226,8 +232,15 @@ class Flow:
             return True
         if action is StaffAction.EVALUATE:
             # A clerk cannot make the kiosk ask for ratings with no case being served.
-            if self.state.calling is None or self.state.mode in (Mode.RATING, Mode.REASONS):
-                log.info("evaluate pressed with no ticket being served: ignored")
+            if self.state.mode in (Mode.RATING, Mode.REASONS):
+                log.info("evaluate pressed while a rating is on screen: ignored")
+                return False
+            if self.state.calling is None:
+                log.info("evaluate pressed with no ticket being served: told the clerk")
+                # The key still goes out: caller68's host expects every key of the hardware
+                # caller it stands in for (line and frame have no such message and drop it).
+                self.sender.staff_action(action)
+                self._set(notice=NO_TICKET, notice_until=self.clock() + NOTICE_S)
                 return False
             self.sender.staff_action(action)
             self._on_done(Done(self.state.calling))
@@ -243,6 +256,8 @@ class Flow:
     def tick(self) -> None:
         """Call often (the UI clock does); moves on when a screen's time is up."""
         st = self.state
+        if st.notice is not None and self.clock() >= (st.notice_until or 0):
+            self._set(notice=None, notice_until=None)
         if st.deadline is None or self.clock() < st.deadline:
             return
         if st.mode is Mode.RATING:
@@ -264,8 +279,10 @@ class Flow:
             item_code=case.item_code, reasons=reasons, rated_at=utc_now(), boot_id=boot_id(),
             mono_s=since_boot()))
         self.sender.report_rated(case.ticket, level)
+        # The case has ended: its call leaves the strip (a newer call stays).
+        calling = None if self.state.calling == case.ticket else self.state.calling
         if level == 0 or not thank:
-            self._set(mode=Mode.IDLE, case=None, deadline=None, last_rating=row)
+            self._set(mode=Mode.IDLE, case=None, deadline=None, last_rating=row, calling=calling)
         else:
-            self._set(mode=Mode.THANKS, case=None, last_rating=row,
+            self._set(mode=Mode.THANKS, case=None, last_rating=row, calling=calling,
                       deadline=self.clock() + self.timing.thanks_s)

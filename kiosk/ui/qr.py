@@ -17,10 +17,12 @@ MODULE_PX = 1  # one texel per module; the widget scales it up with nearest filt
 
 
 def case_of(state) -> tuple[str, str | None] | None:
-    """(ticket, case_id) of the case being rated, else of the last rating, else None."""
+    """(ticket, case_id) of the case being rated, else of the last case when it went unrated
+    (timed out: the citizen may still rate it by phone), else None. A case rated at the
+    counter has no QR code: the phone could only be told it was rated."""
     if state.case is not None:
         return state.case.ticket, state.case.case_id
-    if state.last_rating:
+    if state.last_rating and not state.last_rating.get("level"):
         return state.last_rating.get("ticket"), state.last_rating.get("case_id")
     return None
 

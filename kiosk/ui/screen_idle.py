@@ -33,18 +33,24 @@ class IdleScreen(KioskScreen):
     flash_count = NumericProperty(0)  # how many times the call was flashed (tests)
     site = ObjectProperty(None, allownone=True)
     qr_links = ObjectProperty(None, allownone=True)
+    notice = StringProperty("")       # a short message for the clerk, shown in the call strip
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self._call_count = 0
         self._qr_case = None
 
+    def on_kv_post(self, base_widget) -> None:
+        # The staff card's parts under the names the screen always had (tests, tools).
+        self.ids.update(self.ids.staff_card.ids)
+
     def render(self, state: FlowState) -> None:
         ids = self.ids
         ids.window_label.text = _("Window {number}").format(number=state.window)
         self._render_staff(state.staff_id)
         self.calling = bool(state.calling)
-        ids.calling_label.text = (
+        self.notice = _(state.notice) if state.notice else ""
+        ids.calling_label.text = self.notice or (
             _("Number {ticket}, please come to window {window}").format(
                 ticket=state.calling, window=state.window) if state.calling else _("Welcome"))
         if state.calling and state.call_count != self._call_count:
@@ -59,18 +65,9 @@ class IdleScreen(KioskScreen):
         self._render_qr(state)
 
     def _render_staff(self, staff_id: str | None) -> None:
-        ids = self.ids
-        staff = self.site.on_duty(staff_id) if self.site is not None else None
-        if staff is None:
-            ids.staff_label.text = _("Not logged in")
-            ids.staff_name.text = ""
-            ids.staff_stars.stars = 0
-            self.photo = str(PLACEHOLDER)
-            return
-        ids.staff_label.text = _("Staff No. {staff_id}").format(staff_id=staff.staff_id)
-        ids.staff_name.text = staff.name
-        ids.staff_stars.stars = staff.stars
-        self.photo = staff.photo
+        card = self.ids.staff_card
+        card.show(self.site.on_duty(staff_id) if self.site is not None else None)
+        self.photo = card.photo
 
     def _render_qr(self, state: FlowState) -> None:
         from kiosk.ui.qr import case_of

@@ -2,12 +2,19 @@
 flow and draw what it says."""
 from __future__ import annotations
 
+from kivy.properties import StringProperty
+
 from kiosk.flow import FlowState, Mode
 from kiosk.i18n import _, level_label, reason_label
 from kiosk.ui.base_screen import KioskScreen
 from kiosk.ui.widgets import LEVEL_COLORS, ReasonToggle
+from sync.wire import BAD_LEVELS
 
 MIN_TARGET_MM = 15.0  # each level button at least this wide and high on the configured panel
+# Where a reader breaks a level label that needs two lines (a CJK line otherwise breaks
+# at whichever character hits the edge: 非常不满 / 意).
+LINE_BREAKS = {"非常满意": "非常\n满意", "基本满意": "基本\n满意", "非常不满意": "非常\n不满意"}
+LABEL_MM = 6.0  # level labels: 32 design px = 6.1 mm at 133 dpi, about 21' of arc at 1 m
 
 
 def px_to_mm(px: float, dpi: float) -> float:
@@ -15,15 +22,22 @@ def px_to_mm(px: float, dpi: float) -> float:
 
 
 class RatingScreen(KioskScreen):
+    photo = StringProperty("")
+
     def on_kv_post(self, base_widget) -> None:
         for level in range(1, 6):
             button = self.ids[f"level_{level}"]
             button.text = level_label(level)
+            button.lines = LINE_BREAKS.get(button.text, "")
             button.fill = LEVEL_COLORS[level]
 
     def render(self, state: FlowState) -> None:
         ticket = state.case.ticket if state.case else ""
         self.ids.ticket_label.text = _("Number {ticket}").format(ticket=ticket) if ticket else ""
+        if state.mode is not Mode.RATING:
+            return
+        site = self.manager.idle.site if self.manager is not None else None
+        self.ids.staff_badge.show(site.on_duty(state.staff_id) if site is not None else None)
         if state.mode is Mode.RATING:
             self.total_s = self.manager.flow.timing.rating_s
 
@@ -69,3 +83,6 @@ class ThanksScreen(KioskScreen):
         level = (state.last_rating or {}).get("level")
         self.ids.rated_label.text = (_("Your rating: {level}").format(level=level_label(level))
                                      if level else "")
+        self.ids.followup_label.text = (
+            _("We are sorry. Your feedback has been recorded and will be followed up.")
+            if level in BAD_LEVELS else "")

@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from datetime import datetime
 from typing import Callable
 
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
+from drivers.events import LinkState
 from kiosk import __version__
 from kiosk.i18n import _
 from kiosk.services import describe_config
@@ -20,6 +22,7 @@ log = logging.getLogger(__name__)
 
 MAX_TRIES = 5
 LOCKOUT_S = 60.0
+CONFIRM_S = 5.0  # 退出到系统 needs a second tap within this long
 
 
 class PinGate:
@@ -75,6 +78,19 @@ def link_traffic(link) -> str:
                                                             heard=heard)
 
 
+def local_time(stamp: str | None) -> str | None:
+    """An ISO UTC stamp (2026-11-24T15:57:36.098Z) as this kiosk's local time, to the second."""
+    if not stamp:
+        return stamp
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if when.tzinfo is None:
+        return when.strftime("%Y-%m-%d %H:%M:%S")
+    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
 def status_lines(app) -> list[tuple[str, str]]:
     """(label, value) rows for the menu, from the running app's parts."""
     cfg, flow = app.cfg, app.flow
@@ -89,7 +105,7 @@ def status_lines(app) -> list[tuple[str, str]]:
         (_("Version"), __version__),
         (_("Queue link"), f"{link_state}  ({cfg.queue.dialect} {cfg.queue.url or '-'})"),
         (_("Link traffic"), link_traffic(link)),
-        (_("Last sync"), up.get("last_sync_at") or (_("never") if cfg.server.url else _("no server"))),
+        (_("Last sync"), local_time(up.get("last_sync_at")) or (_("never") if cfg.server.url else _("no server"))),
         (_("Sync error"), up.get("last_error") or "-"),
         (_("Device config"), describe_config(app.services.config_status())
          if app.services is not None else "-"),
@@ -105,19 +121,26 @@ class TechMenu(ModalView):
     unlocked = BooleanProperty(False)
     pin = StringProperty("")
     message = StringProperty("")
+    message_kind = StringProperty("error")  # error (red), ok (green), info (ink)
     status_text = StringProperty("")
+    confirm_exit = BooleanProperty(False)
 
     def __init__(self, app, gate: PinGate, **kw) -> None:
         super().__init__(auto_dismiss=False, **kw)
         self.app, self.gate = app, gate
+        self._confirm_at = 0.0
         if not gate.pin_hash:
-            self.message = _("No technician PIN is set: run kiosk-setup init")
+            self.say(_("No technician PIN is set: run kiosk-setup init"), "error")
         self._locked_message()
+
+    def say(self, message: str, kind: str = "info") -> None:
+        self.message, self.message_kind = message, kind
 
     def _locked_message(self) -> bool:
         left = self.gate.locked_for()
         if left > 0:
-            self.message = _("Locked: try again in {seconds} s").format(seconds=int(left + 0.999))
+            self.say(_("Locked: try again in {seconds} s").format(seconds=int(left + 0.999)),
+                     "error")
             return True
         return False
 
@@ -133,10 +156,11 @@ class TechMenu(ModalView):
         if not self.gate.pin_hash or self._locked_message():
             return
         if self.gate.check(pin):
-            self.unlocked, self.message = True, ""
+            self.unlocked = True
+            self.say("")
             self.refresh()
         elif not self._locked_message():
-            self.message = _("Wrong PIN")
+            self.say(_("Wrong PIN"), "error")
 
     def refresh(self) -> None:
         if self.unlocked:
@@ -146,16 +170,31 @@ class TechMenu(ModalView):
         """Sends nothing (every dialect's messages mean something to the queue system): shows
         the link state and the traffic counters, so a live wire shows as bytes heard."""
         self.refresh()
-        state = _(LINK_TEXT[self.app.flow.state.link]) if self.app.flow else "-"
-        self.message = _("Link is {state}: {traffic}").format(state=state,
-                                                               traffic=link_traffic(self.app.link))
+        link = self.app.flow.state.link if self.app.flow else None
+        state = _(LINK_TEXT[link]) if link is not None else "-"
+        self.say(_("Link is {state}: {traffic}").format(state=state,
+                                                         traffic=link_traffic(self.app.link)),
+                 "ok" if link is LinkState.CONNECTED else "error")
 
     def replay_voice(self) -> None:
-        if self.app.voice is not None:
-            self.app.voice.replay()
-        self.message = _("Voice replayed")
+        voice = self.app.voice
+        if voice is not None:
+            voice.replay()
+        if voice is not None and getattr(voice, "off_reason", None):
+            self.say(_("The voice is off: {reason}").format(reason=voice.off_reason), "error")
+        else:
+            self.say(_("Voice replayed"), "ok")
 
     def exit_to_shell(self) -> None:
+        """First tap asks; a second tap within CONFIRM_S closes the app."""
+        if not self.unlocked:
+            return
+        now = self.app.ui_clock()
+        if not self.confirm_exit or now - self._confirm_at > CONFIRM_S:
+            self.confirm_exit, self._confirm_at = True, now
+            self.say(_("Exit the kiosk app to the system? Tap again to confirm, Close to "
+                       "cancel."), "error")
+            return
         if self.unlocked:
             log.warning("technician closed the kiosk app from the menu")
             self.dismiss()

@@ -2,8 +2,11 @@
 They draw and forward taps; decisions stay in kiosk/flow.py."""
 from __future__ import annotations
 
-from kivy.graphics import Color, Ellipse, Line
+import math
+
+from kivy.graphics import Color, Ellipse, Line, Mesh
 from kivy.properties import (
+    BooleanProperty,
     ListProperty,
     NumericProperty,
     ObjectProperty,
@@ -17,10 +20,44 @@ from kivy.uix.widget import Widget
 from drivers.events import LinkState
 from sync.wire.labels import N_
 
-LEVEL_COLORS = {  # 非常满意 → 非常不满意: greens, amber, orange, red
-    5: (0.11, 0.56, 0.24, 1), 4: (0.30, 0.69, 0.31, 1), 3: (0.85, 0.58, 0.02, 1),
-    2: (0.93, 0.42, 0.0, 1), 1: (0.78, 0.16, 0.16, 1),
+LEVEL_COLORS = {  # 非常满意 → 非常不满意: dark green, light green, amber, orange, red
+    5: (0.11, 0.48, 0.20, 1), 4: (0.49, 0.70, 0.26, 1), 3: (0.98, 0.75, 0.18, 1),
+    2: (0.96, 0.49, 0.0, 1), 1: (0.78, 0.16, 0.16, 1),
 }
+WHITE, INK = (1.0, 1.0, 1.0, 1.0), (0.13, 0.13, 0.13, 1.0)
+
+
+def luminance(rgba) -> float:
+    """WCAG 2 relative luminance of an sRGB colour (0..1 channels)."""
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(c) for c in rgba[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b) -> float:
+    """WCAG 2 contrast ratio of two colours, 1..21."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_on(fill) -> tuple:
+    """White or ink, whichever reads better on `fill` (every level card reaches AA)."""
+    return WHITE if contrast(WHITE, fill) >= contrast(INK, fill) else INK
+
+
+def measure(label, text: str, font_size: float, wrap: float | None) -> tuple[float, float, int]:
+    """(width, height, lines) `text` takes in `label`'s font at font_size, wrapped at `wrap`
+    pixels (None: one line per paragraph), never shortened."""
+    from kivy.core.text import Label as CoreLabel
+
+    core = CoreLabel(text=text, font_size=font_size, font_name=label.font_name,
+                     bold=label.bold, italic=label.italic, text_size=(wrap, None),
+                     padding=label.padding, halign="left", line_height=label.line_height)
+    core.resolve_font_name()
+    core.refresh()
+    w, h = core.content_size
+    return w, h, len(getattr(core, "_cached_lines", ()) or ()) or 1
 LINK_COLORS = {
     LinkState.CONNECTED: (0.30, 0.85, 0.40, 1), LinkState.CONNECTING: (1.0, 0.76, 0.03, 1),
     LinkState.DISCONNECTED: (0.96, 0.26, 0.21, 1), LinkState.CLOSED: (0.62, 0.62, 0.62, 1),
@@ -31,8 +68,57 @@ LINK_TEXT = {
 }
 
 
+class FitLabel(Label):
+    """A label that always fits its box: its text wraps (up to max_lines) and then shrinks
+    (down to min_scale of base_font), never clipped or shortened. Set base_font, not
+    font_size. Text and size changes refit in place; nothing is rebuilt."""
+
+    base_font = NumericProperty(20)
+    max_lines = NumericProperty(1)
+    min_scale = NumericProperty(0.3)
+    line_scale = NumericProperty(0.8)  # shrink a line this far before wrapping it
+
+    def __init__(self, **kw) -> None:
+        from kivy.clock import Clock
+
+        super().__init__(**kw)
+        self._refit = Clock.create_trigger(self.fit, -1)
+        self.bind(size=self._refit, base_font=self._refit, max_lines=self._refit,
+                  bold=self._refit, font_name=self._refit)
+        self.fit()
+
+    def on_text(self, *_args) -> None:
+        self.fit()
+
+    def fit(self, *_args) -> None:
+        w, h = self.width - 2, self.height
+        if not self.text or w < 4 or h < 4:
+            self.font_size, self.text_size = self.base_font, (max(w, 1), None)
+            return
+        size, floor = self.base_font, self.base_font * self.min_scale
+        # Measured as drawn (wrapped at the box's width), so what fits here fits on screen.
+        tw, th, lines = measure(self, self.text, size, w)
+        if lines > 1 and self.max_lines > 1:
+            one, _h, n = measure(self, self.text, size, None)
+            if n == 1 and one * self.line_scale <= w:
+                size *= w / one * 0.98  # a short line reads better a little smaller than broken
+                tw, th, lines = measure(self, self.text, size, w)
+        for _ in range(16):  # text width scales with font size, so this settles in 1-3 steps
+            if (tw <= w and th <= h and lines <= self.max_lines) or size <= floor:
+                break
+            ratio = min(w / tw if tw > w else 1.0, h / th if th > h else 1.0)
+            if lines > self.max_lines:
+                ratio = min(ratio, (self.max_lines / lines) ** (1.0 if self.max_lines == 1
+                                                                 else 0.5))
+            size = max(floor, size * min(0.97, ratio))
+            tw, th, lines = measure(self, self.text, size, w)
+        self.font_size = size
+        self.text_size = (w, None)
+
+
 class Face(Widget):
-    """A face pictogram for a level: 5 a broad smile ... 3 a straight mouth ... 1 a frown."""
+    """A face pictogram for a level: 5 a wide open laugh with smiling eyes, 4 a smile, 3 a
+    straight mouth, 2 a frown, 1 a deep frown with knitted brows."""
 
     level = NumericProperty(3)
     ink = ListProperty([0.2, 0.2, 0.2, 1])
@@ -60,10 +146,20 @@ class Face(Widget):
             Line(circle=(cx, cy, r - d * 0.02), width=max(1.0, d * 0.025))
             eye = d * 0.11
             for sx in (-1, 1):
-                Ellipse(pos=(cx + sx * r * 0.36 - eye / 2, cy + r * 0.18), size=(eye, eye * 1.3))
+                if self.level == 5:  # smiling eyes: upturned arcs, so 5 and 4 differ at once
+                    ex = cx + sx * r * 0.36
+                    Line(points=[ex - eye * 0.8, cy + r * 0.2, ex, cy + r * 0.36,
+                                 ex + eye * 0.8, cy + r * 0.2], width=max(1.0, d * 0.03),
+                         cap="round", joint="round")
+                else:
+                    Ellipse(pos=(cx + sx * r * 0.36 - eye / 2, cy + r * 0.18),
+                            size=(eye, eye * 1.3))
                 if self.level == 1:  # knitted brows
                     Line(points=[cx + sx * r * 0.52, cy + r * 0.56, cx + sx * r * 0.2,
                                  cy + r * 0.44], width=max(1.0, d * 0.03), cap="round")
+            if self.level == 5:  # a wide open laugh: a filled half-moon
+                self._laugh(cx, cy, r)
+                return
             points = []
             for i in range(13):
                 t = i / 6 - 1
@@ -71,26 +167,71 @@ class Face(Widget):
                            + abs(curve) * r * 0.11]
             Line(points=points, width=max(1.0, d * 0.035), cap="round", joint="round")
 
+    def _laugh(self, cx: float, cy: float, r: float) -> None:
+        top, half = cy - r * 0.12, r * 0.5
+        verts = [cx, top, 0, 0]
+        for i in range(17):
+            t = i / 16 * math.pi
+            verts += [cx - half * math.cos(t), top - half * 0.9 * math.sin(t), 0, 0]
+        Mesh(vertices=verts, indices=list(range(18)), mode="triangle_fan")
+
 
 class LevelButton(ButtonBehavior, BoxLayout):
-    """One big coloured rating target: a face over its label; `name` is level_N."""
+    """One big coloured rating target: a face over its label; `name` is level_N. `lines` is
+    the label broken where a reader would break it (非常 / 不满意), shown when it wraps."""
 
     level = NumericProperty(0)
     name = StringProperty("")
     text = StringProperty("")
+    lines = StringProperty("")
     fill = ListProperty([0.5, 0.5, 0.5, 1])
 
 
-class FlatButton(ButtonBehavior, Label):
-    """A flat rounded button (submit, skip, next, menu keys)."""
+class FlatButton(ButtonBehavior, FitLabel):
+    """A flat rounded button (submit, skip, next, menu keys); its text fits like FitLabel's.
+    `outline` draws it white with a coloured border and text (a secondary action that must
+    not look disabled)."""
 
     fill = ListProperty([0.08, 0.40, 0.75, 1])
+    outline = BooleanProperty(False)
 
 
-class ReasonToggle(ToggleButtonBehavior, Label):
-    """A reason the citizen can tick; several may be down at once."""
+class ReasonToggle(ToggleButtonBehavior, FitLabel):
+    """A reason the citizen can tick; several may be down at once. A chosen one shows a tick
+    in its box, not only another colour."""
 
     code = StringProperty("")
+
+
+class ShowsStaff:
+    """show(staff) for a card with ids staff_name, staff_label and maybe staff_stars."""
+
+    def show(self, staff) -> None:
+        from kiosk.i18n import _
+        from kiosk.roster import PLACEHOLDER
+
+        ids = self.ids
+        if staff is None:
+            ids.staff_label.text, ids.staff_name.text = _("Not logged in"), ""
+            self.photo, stars = str(PLACEHOLDER), 0
+        else:
+            ids.staff_label.text = _("Staff No. {staff_id}").format(staff_id=staff.staff_id)
+            ids.staff_name.text, self.photo, stars = staff.name, staff.photo, staff.stars
+        if "staff_stars" in ids:
+            ids.staff_stars.stars = stars
+
+
+class StaffCard(ShowsStaff, BoxLayout):
+    """The person on duty, upright: photo, name, 工号 and stars (the idle screen)."""
+
+    photo = StringProperty("")
+
+
+class StaffBadge(ShowsStaff, BoxLayout):
+    """The person on duty, side by side: photo, name and 工号 (the rating screen, whose
+    prompt says 我的服务)."""
+
+    photo = StringProperty("")
 
 
 class QrCode(Widget):

@@ -233,9 +233,34 @@ def test_evaluate_key_pops_rating_for_the_ticket_being_served(flow, store, queue
     assert store.all()[0]["ticket"] == "A13"
 
 
-def test_evaluate_key_with_no_ticket_does_nothing(flow, queue_side):
+def test_evaluate_key_with_no_ticket_tells_the_clerk_and_passes_the_key_on(flow, queue_side,
+                                                                            clock):
+    """No rating screen, a short notice for a few seconds; the key still goes to the driver
+    (caller68's host expects every key; line and frame drop it)."""
+    from kiosk.flow import NO_TICKET, NOTICE_S
+
     assert not flow.staff_action(StaffAction.EVALUATE)
-    assert flow.state.mode is Mode.IDLE and queue_side.sent == []
+    assert flow.state.mode is Mode.IDLE and queue_side.sent == [("KEY", "evaluate")]
+    assert flow.state.notice == NO_TICKET
+    clock.advance(NOTICE_S - 0.1)
+    flow.tick()
+    assert flow.state.notice == NO_TICKET
+    clock.advance(0.2)
+    flow.tick()
+    assert flow.state.notice is None
+
+
+def test_call_strip_clears_when_the_case_ends(flow, clock):
+    flow.handle(Call("A15"))
+    flow.handle(Done("A15"))
+    assert flow.state.calling == "A15"
+    flow.tap_level(5)
+    assert flow.state.calling is None, "the case is done: its call leaves the strip"
+    flow.handle(Call("A16"))
+    flow.handle(Done("A15-late"))
+    clock.advance(60)
+    flow.tick()  # timed out: not rated, still ends the case; A16's call stays
+    assert flow.state.calling == "A16"
 
 
 def test_evaluate_key_twice_for_the_same_case_asks_once(flow, store, clock):

@@ -82,7 +82,13 @@ def test_roster_card_and_qr_of_the_last_case(kiosk_app, screenshot, tmp_path):
     app.flow.tap_level(5)
     assert pump_until(lambda: app.root.current == "idle", 3)
     assert app.voice.history[-1] == ["thanks"]
-    expected = "https://pj.example.gov.cn/rate?d=test-kiosk&w=5&t=A023&c=C1"
+    assert idle.ids.qr.data == "" and idle.ids.qr_caption.text == "", "rated: no QR code left"
+    # A case the citizen walked away from keeps its QR code: it can still be rated by phone.
+    app.flow.timing.rating_s = 0.3
+    app.flow.handle(Done("A024", "C2", "11410000"))
+    assert pump_until(lambda: app.root.current == "rating", 3)
+    assert pump_until(lambda: app.root.current == "idle", 3)
+    expected = "https://pj.example.gov.cn/rate?d=test-kiosk&w=5&t=A024&c=C2"
     assert idle.ids.qr.data == expected
     pump_until(timeout=0.2)
     assert decode_qr(idle.ids.qr) == expected
@@ -105,9 +111,9 @@ def test_signed_qr_from_server_config_decodes(kiosk_app, screenshot, tmp_path):
     assert idle.ids.hall_label.text == "政务服务大厅"
     assert idle.ids.window_name_label.text == "不动产登记"
     app.flow.handle(Login("2048"))
+    app.flow.timing.rating_s = 0.3  # not rated at the counter: the QR code stays for the phone
     app.flow.handle(Done("B101", "C9"))
     assert pump_until(lambda: app.root.current == "rating", 3)
-    app.flow.tap_level(4)
     assert pump_until(lambda: app.root.current == "idle", 5)
     url = idle.ids.qr.data
     assert url.startswith("https://pj.example.gov.cn/r/v1.")
@@ -140,7 +146,7 @@ def test_paused_and_logged_out_in_english(kiosk_app, screenshot):
     app.flow.handle(Pause())
     app.flow.handle(Waiting(3))
     pump_until(timeout=0.2)
-    assert ids.paused_banner.opacity == 1 and ids.paused_banner.text == "Service paused"
+    assert ids.paused_screen.opacity == 1 and ids.paused_banner.text == "Service paused"
     assert ids.staff_label.text == "Not logged in"
     assert ids.waiting_label.text == "People waiting: 3"
     assert ids.lang_button.text == "中文"

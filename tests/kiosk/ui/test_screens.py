@@ -19,7 +19,7 @@ def test_idle_shows_window_staff_call_and_pause(kiosk_app, screenshot):
     assert idle.window_name_label.text == "综合受理"
     assert idle.hall_label.text == "市民服务中心"
     assert idle.staff_label.text == "未登录"
-    assert idle.paused_banner.opacity == 0
+    assert idle.paused_screen.opacity == 0
 
     app.flow.handle(Login("1024"))
     app.flow.handle(Call("A023"))
@@ -27,13 +27,13 @@ def test_idle_shows_window_staff_call_and_pause(kiosk_app, screenshot):
     pump_until(timeout=0.2)
     assert idle.staff_label.text == "工号 1024"
     assert idle.calling_label.text == "请 A023 号到 5 号窗口办理"
-    assert idle.paused_banner.opacity == 1 and idle.paused_banner.text == "暂停服务"
+    assert idle.paused_screen.opacity == 1 and idle.paused_banner.text == "暂停服务"
     screenshot(app, "idle_paused_800x480")
 
     app.flow.handle(Resume())
     app.flow.handle(Logout())
     pump_until(timeout=0.2)
-    assert idle.paused_banner.opacity == 0
+    assert idle.paused_screen.opacity == 0
     assert idle.staff_label.text == "未登录"
 
 

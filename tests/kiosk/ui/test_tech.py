@@ -60,7 +60,7 @@ def test_menu_with_wrong_then_right_pin(kiosk_app, tap, screenshot, pin_hash):
     hold_corner(app, 3.2)
     menu = app.tech_menu
     assert menu is not None and not menu.unlocked
-    assert not menu.ids.exit_button.opacity == 1
+    assert menu.ids.exit_button.disabled and menu.ids.test_link.disabled
     screenshot(app, "pin_pad_800x480")
     enter(menu, tap, "1111")
     assert menu.message == "密码错误" and not menu.unlocked
@@ -82,6 +82,9 @@ def test_menu_with_wrong_then_right_pin(kiosk_app, tap, screenshot, pin_hash):
     stopped = []
     app.stop = lambda *a: stopped.append(True)
     try:
+        tap(menu.ids.exit_button)
+        assert stopped == [] and menu.confirm_exit and menu.ids.exit_button.text == "再按一次退出"
+        screenshot(app, "exit_confirm_800x480")
         tap(menu.ids.exit_button)
     finally:
         del app.stop
