@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from server.console.auth import page_user, posted_form
 from server.console.scope import ALL_ROLES, User, forbidden, not_found, require_edit
 from server.console.templating import add_nav, render, tr
-from server.db import users
+from server.db import org, users
 from server.db.base import parse_iso
 from server.workflow import appeals, case_views, cases
 from server.workflow.actors import Actor, Forbidden, WorkflowError
@@ -47,9 +47,11 @@ def labels(store=None) -> dict:
     person behind an audit-style actor ("user:sup1" -> 张主任, "system" -> 系统)."""
     names = {f"user:{a.username}": a.display_name for a in users.all_accounts(store)} \
         if store is not None else {}
+    halls = {h.hall_id: h.name for h in org.halls(store).values()} if store is not None else {}
     return {"states": cases.STATE_LABELS, "steps": cases.STEP_LABELS,
             "kinds": appeals.KINDS, "local_time": local_time,
-            "who": lambda actor: names.get(actor, actor.split(":", 1)[-1])}
+            "who": lambda actor: names.get(actor, actor.split(":", 1)[-1]),
+            "hall_name": lambda hall: halls.get(hall, hall)}
 
 
 @router.get("/cases", include_in_schema=False)
