@@ -79,5 +79,13 @@ def mount(app: FastAPI) -> None:
         if api:
             return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
         # The error page shows the status and a way back; never figures or whose hall it was.
-        return render(request, "error.html", None, status_code=exc.status_code,
-                      status=exc.status_code, message=exc.detail)
+        # The nav stays when there is a session, so a 403 or 404 is not a dead end.
+        from server.console.auth import session_user
+        from server.console.templating import tr
+
+        try:
+            user = await session_user(request)
+        except Exception:  # noqa: BLE001 - the error page must render whatever happened
+            user = None
+        return render(request, "error.html", user, status_code=exc.status_code,
+                      status=exc.status_code, message=tr(request, str(exc.detail)))

@@ -62,7 +62,7 @@ async def _posted_csrf(request: Request) -> str:
 async def check_csrf(request: Request, expected: str) -> None:
     if not hmac.compare_digest((await _posted_csrf(request)).encode(), expected.encode()):
         log.warning("POST %s without a valid CSRF token", request.url.path)
-        raise ConsoleError(403, "missing or wrong CSRF token")
+        raise ConsoleError(403, N_("missing or wrong CSRF token"))
 
 
 async def session_user(request: Request) -> User | None:
@@ -88,7 +88,7 @@ async def page_user(request: Request) -> User:
     if request.method not in SAFE_METHODS:
         await check_csrf(request, user.csrf)
     if user.must_change and request.url.path not in ("/console/password", "/console/logout"):
-        raise ConsoleError(303, "password change required",
+        raise ConsoleError(303, N_("password change required"),
                            headers={"Location": "/console/password"})
     return user
 
@@ -121,7 +121,7 @@ async def login(request: Request):
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
     sent = str(form.get("csrf_token") or "")
     if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
-        raise ConsoleError(403, "missing or wrong CSRF token")
+        raise ConsoleError(403, N_("missing or wrong CSRF token"))
     username = str(form.get("username") or "").strip().lower()[:64]
     password = str(form.get("password") or "")
     target = safe_next(str(form.get("next") or ""))

@@ -223,7 +223,7 @@ def delete_staff(request: Request, hall_id: str, staff_id: str,
     store = request.app.state.store
     member = next(iter(org.staff(store, staff_id=staff_id)), None)
     if member is None or member.hall_id != hall_id:
-        raise forbidden("not a staff member of this hall")
+        raise forbidden(N_("not a staff member of this hall"))
     with store.transaction() as tx:
         org.delete_staff(tx, staff_id)
         audit.append(tx, user.actor, "org.staff.delete", f"staff:{staff_id}",

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from server.db import org
 from sync.wire import BAD_LEVELS
+from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +32,14 @@ class ConsoleError(HTTPException):
 
 class LoginRequired(ConsoleError):
     def __init__(self) -> None:
-        super().__init__(401, "login required")
+        super().__init__(401, N_("login required"))
 
 
-def forbidden(message: str = "not in your scope") -> ConsoleError:
+def forbidden(message: str = N_("not in your scope")) -> ConsoleError:
     return ConsoleError(403, message)
 
 
-def not_found(message: str = "no such page") -> ConsoleError:
+def not_found(message: str = N_("no such page")) -> ConsoleError:
     return ConsoleError(404, message)
 
 
@@ -103,19 +104,19 @@ def build_user(store, account, csrf: str) -> User:
 # -- checks: call them before reading any figure -------------------------------------------------
 def require_role(user: User, *roles: str) -> None:
     if user.role not in roles:
-        raise forbidden("your role may not open this page")
+        raise forbidden(N_("your role may not open this page"))
 
 
 def require_edit(user: User) -> None:
     """Region admins and hall supervisors change things; auditors and staff only read."""
     if not user.can_edit:
-        raise forbidden("read-only account")
+        raise forbidden(N_("read-only account"))
 
 
 def require_hall(user: User, hall_id: str) -> str:
     """404 for a hall the org does not have, 403 for one outside the user's scope."""
     if hall_id not in user.known_halls:
-        raise not_found("no such hall")
+        raise not_found(N_("no such hall"))
     if hall_id not in user.halls:
         log.warning("%s asked for hall %s outside their scope", user.username, hall_id)
         raise forbidden()
@@ -124,7 +125,7 @@ def require_hall(user: User, hall_id: str) -> str:
 
 def require_region(user: User, code: str, store) -> str:
     if code not in org.regions(store):
-        raise not_found("no such region")
+        raise not_found(N_("no such region"))
     if code not in user.regions:
         raise forbidden()
     return code
@@ -142,7 +143,7 @@ def require_staff(user: User, staff_id: str, store) -> org.Staff:
     """A staff member of a hall in scope; window staff only themselves."""
     member = next(iter(org.staff(store, staff_id=staff_id)), None)
     if member is None:
-        raise not_found("no such staff member")
+        raise not_found(N_("no such staff member"))
     if member.hall_id not in user.halls or (user.role == "window_staff"
                                             and staff_id != user.staff_id):
         raise forbidden()

@@ -88,10 +88,10 @@ def _managed(request: Request, user: User, username: str) -> users.Account:
     store = request.app.state.store
     account = users.get(store, username)
     if account is None:
-        raise not_found("no such user")
+        raise not_found(N_("no such user"))
     if account.username == user.username or not in_scope(store, user, account.role,
                                                           account.scope):
-        raise forbidden("not an account you manage")
+        raise forbidden(N_("not an account you manage"))
     return account
 
 
