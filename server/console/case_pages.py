@@ -55,7 +55,7 @@ def labels(store=None) -> dict:
 
 
 @router.get("/cases", include_in_schema=False)
-def case_list(request: Request, sort: str = "due", all: int = 0,
+def case_list(request: Request, sort: str = "due", all: str = "",
               user: User = Depends(page_user)):
     store = request.app.state.store
     actor = actor_of(user)
@@ -63,9 +63,10 @@ def case_list(request: Request, sort: str = "due", all: int = 0,
         return staff_page(request, user)
     if sort not in case_views.SORTS:
         sort = "due"
-    rows = case_views.list_cases(store, actor, open_only=not all, sort=sort)
+    show_all = all == "1"   # a hand-typed ?all=yes shows the open cases, never an error
+    rows = case_views.list_cases(store, actor, open_only=not show_all, sort=sort)
     overdue = sum(r["overdue"] for r in rows)
-    return render(request, "cases.html", user, rows=rows, sort=sort, show_all=bool(all),
+    return render(request, "cases.html", user, rows=rows, sort=sort, show_all=show_all,
                   overdue=overdue, **labels(store))
 
 

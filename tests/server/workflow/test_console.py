@@ -58,6 +58,9 @@ def test_supervisor_list_is_sorted_by_due_and_says_overdue(console, cases):  # n
     status, html = page(sup, console, "/console/cases?sort=opened")
     order = re.findall(r'data-case="([^"]+)"', html)
     assert order.index(cases["new"]) < order.index(cases["old"])
+    for odd in ("?all=yes", "?sort=nonsense", "?sort=due&all=2"):
+        assert page(sup, console, "/console/cases" + odd)[0] == 200
+    assert page(sup, console, "/console/appeals?state=%ff")[0] == 200
     status, html = page(sup, console, f"/console/cases/{cases['new']}")
     assert status == 200 and "A902" in html and "待核实" in html
 
