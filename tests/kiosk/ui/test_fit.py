@@ -72,6 +72,10 @@ def misfits(root, size) -> list[str]:
         if tw > label.width + 1 or th > label.height + 1:
             found.append(f"{name}: text {tw:.0f}x{th:.0f} in a {label.width:.0f}x"
                          f"{label.height:.0f} box")
+        word = max(label.text.split(), key=len)
+        if " " in label.text.strip() and measure(label, word, label.font_size, None)[0] > \
+                label.width + 1:
+            found.append(f"{name}: the word {word!r} is broken across lines")
         if x < -1 or y < -1 or x + label.width > size[0] + 1 or y + label.height > size[1] + 1:
             found.append(f"{name}: off the window at {x:.0f},{y:.0f}")
         for other, (ol, ob, ow, oh) in boxes:
