@@ -13,7 +13,7 @@ import hmac
 import html
 import json
 import uuid as uuidlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
@@ -37,9 +37,14 @@ TEXT = {
            "send": "提交评价", "thanks": "感谢您的评价！", "again": "本次服务已经评价过了，以第一次评价为准。",
            "kiosk_first": "本次服务已在窗口评价，以第一次评价为准。您的意见已记录。",
            "phone_first": "本次服务已有人通过手机评价，以第一次评价为准。您的意见已记录。",
-           "malformed": "评价码无效。", "forged": "评价码无效（签名不符），未记录任何评价。",
+           "malformed": "无法识别这个评价码，可能没有扫完整。请重新扫码，或在窗口评价。",
+           "forged": "无法识别这个评价码，未记录任何评价。请重新扫码，或在窗口评价。",
            "expired": "评价码已过期，请在窗口评价或重新扫码。", "bad": "请选择一个评价等级。",
-           "ticket": "票号", "other_lang": "English"},
+           "ticket": "票号", "other_lang": "English",
+           "rated_kiosk": "本次服务已在窗口评价过了，感谢您的参与。",
+           "rated_phone": "本次服务已通过手机评价过了，感谢您的参与。",
+           "hall": "服务大厅", "window": "窗口", "date": "日期", "window_no": "{n} 号窗口",
+           "why_hint": "选择“不满意”或“非常不满意”时填写"},
     "en": {"title": "Rate our service", "ask": "How was our service today?",
            "why": "What went wrong? (choose any)", "send": "Send",
            "thanks": "Thank you for your rating!",
@@ -48,25 +53,71 @@ TEXT = {
                           "Your answer has been recorded.",
            "kiosk_first": "This visit was already rated at the window; the first rating "
                           "counts. Your answer has been recorded.",
-           "malformed": "This rating code is not valid.",
-           "forged": "This rating code is not genuine; nothing was recorded.",
+           "malformed": "We cannot read this rating code; it may not have scanned fully. "
+                        "Please scan it again, or rate at the window.",
+           "forged": "We cannot read this rating code; nothing was recorded. Please scan it "
+                     "again, or rate at the window.",
            "expired": "This rating code has expired; please rate at the window.",
-           "bad": "Please choose a rating.", "ticket": "Ticket", "other_lang": "中文"},
+           "bad": "Please choose a rating.", "ticket": "Ticket", "other_lang": "中文",
+           "rated_kiosk": "This visit was already rated at the window. Thank you.",
+           "rated_phone": "This visit was already rated by phone. Thank you.",
+           "hall": "Hall", "window": "Window", "date": "Date", "window_no": "Window {n}",
+           "why_hint": "for Dissatisfied or Very dissatisfied"},
 }
-CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
-# The level colours are the counter screen's, so the phone looks like the kiosk it came from.
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'"
+# The level colours and faces are the counter screen's (kiosk/ui/widgets.py LEVEL_COLORS,
+# Face), so the phone looks like the kiosk it came from. No script: reasons appear after a bad
+# level through CSS :has(); a browser without :has() shows them all the time (the no-JS,
+# no-:has() fallback), with a hint saying when they apply.
+FILL = {5: "#1c7a33", 4: "#7db342", 3: "#fabf2e", 2: "#f57d00", 1: "#c72929"}
+INK = {5: "#fff", 4: "#222", 3: "#222", 2: "#222", 1: "#fff"}
 STYLE = ("html{overflow-x:hidden}body{font-family:sans-serif;max-width:30em;margin:0 auto;"
-         "padding:0 1em;"
-         "background:#f5f6fa;color:#222}h1{background:#0d47a1;color:#fff;margin:0 -1em 1em;"
-         "padding:.6em 1em;font-size:1.4em}"
-         "label{display:block;padding:.8em;margin:.4em 0;border:1px solid #ccc;border-radius:8px;"
-         "background:#fff;font-size:1.1em}"
-         ".l5{border-left:.6em solid #1e8e3e}.l4{border-left:.6em solid #4caf50}"
-         ".l3{border-left:.6em solid #e6a10c}.l2{border-left:.6em solid #ef6c00}"
-         ".l1{border-left:.6em solid #c62828}fieldset{border:none;padding:0}"
-         "legend{font-weight:bold;margin:.6em 0}"
-         "button{font-size:1.2em;padding:.7em 2em;width:100%;border:none;border-radius:8px;"
-         "background:#1565c0;color:#fff}")
+         "padding:0 .8rem;background:#f5f6fa;color:#222;line-height:1.35}"
+         "h1{background:#0d47a1;color:#fff;margin:0 -.8rem .5em;padding:.45em .8rem;"
+         "font-size:1.25em}"
+         ".case{display:grid;grid-template-columns:auto 1fr;gap:.1em .6em;margin:0 0 .5em;"
+         "font-size:.95em}.case dt{color:#555}.case dd{margin:0;font-weight:bold}"
+         ".ask{font-size:1.1em;font-weight:bold;margin:.4em 0}"
+         ".levels{display:grid;grid-template-columns:repeat(5,1fr);gap:.25em;border:none;"
+         "padding:0;margin:0}.levels legend{position:absolute;left:-9999px}"
+         ".levels{position:relative}.levels input{position:absolute;opacity:0;width:1px;"
+         "height:1px;margin:0;left:0;top:0}"
+         ".face{display:block;text-align:center;border-radius:10px;padding:.35em 0;min-width:0;"
+         "font-size:.78em;letter-spacing:-.02em;font-weight:bold;"
+         "border:3px solid transparent}"
+         ".face svg{width:100%;max-width:3.4em;height:auto;display:block;margin:0 auto .2em}"
+         "input:checked+.face{border-color:#0d47a1;box-shadow:0 0 0 3px #fff inset}"
+         "input:focus-visible+.face{outline:3px solid #0d47a1}"
+         + "".join(f".l{n}{{background:{FILL[n]};color:{INK[n]}}}" for n in FILL) +
+         ".why{border:1px solid #ccc;border-radius:8px;background:#fff;margin:.6em 0;"
+         "padding:.3em .6em}.why legend{font-weight:bold}.why small{color:#555}"
+         ".why label{display:block;padding:.35em 0}"
+         "@supports selector(:has(*)){.why{display:none}.why small{display:none}"
+         "form:has(.bad:checked) .why{display:block}}"
+         "button{font-size:1.15em;padding:.6em 1em;width:100%;border:none;border-radius:8px;"
+         "background:#0d47a1;color:#fff;margin:.6em 0}"
+         ".note{background:#fff;border-left:.4em solid #0d47a1;padding:.6em .8em}")
+
+
+def face_svg(level: int) -> str:
+    """The counter's face for a level, as inline SVG (no external resource)."""
+    ink = {5: "#0f4a1f", 4: "#3f5a21", 3: "#7d5f17", 2: "#7a3e00", 1: "#641414"}[level]
+    eyes = ('<path d="M13 19l5-5 5 5M27 19l5-5 5 5" fill="none" stroke="{i}" '
+            'stroke-width="2.5" stroke-linecap="round"/>' if level == 5 else
+            '<ellipse cx="18" cy="18" rx="2.6" ry="3.4" fill="{i}"/>'
+            '<ellipse cx="32" cy="18" rx="2.6" ry="3.4" fill="{i}"/>')
+    mouth = {5: '<path d="M14 28h22a11 11 0 0 1-22 0z" fill="{i}"/>',
+             4: '<path d="M16 31q9 7 18 0" fill="none" stroke="{i}" stroke-width="2.5" '
+                'stroke-linecap="round"/>',
+             3: '<path d="M17 33h16" stroke="{i}" stroke-width="2.5" stroke-linecap="round"/>',
+             2: '<path d="M16 35q9-6 18 0" fill="none" stroke="{i}" stroke-width="2.5" '
+                'stroke-linecap="round"/>',
+             1: '<path d="M15 37q10-10 20 0M12 11l9 4M38 11l-9 4" fill="none" stroke="{i}" '
+                'stroke-width="2.5" stroke-linecap="round"/>'}[level]
+    return ('<svg viewBox="0 0 50 50" aria-hidden="true"><circle cx="25" cy="25" r="23" '
+            f'fill="#fff" stroke="{ink}" stroke-width="2"/>'
+            + (eyes + mouth).format(i=ink) + "</svg>")
+
 
 e = html.escape
 router = APIRouter()
@@ -86,8 +137,8 @@ def _page(lang: str, body: str, status: int = 200) -> HTMLResponse:
                                                           "Cache-Control": "no-store"})
 
 
-def _message(lang: str, key: str, status: int) -> HTMLResponse:
-    return _page(lang, f"<p>{e(TEXT[lang][key])}</p>", status)
+def _message(lang: str, key: str, status: int, head: str = "") -> HTMLResponse:
+    return _page(lang, f'{head}<p class="note">{e(TEXT[lang][key])}</p>', status)
 
 
 def _check(store, token: str) -> tuple[dict, dict]:
@@ -103,24 +154,57 @@ def _status(exc: QrTokenError) -> int:
     return {"malformed": 400, "forged": 403, "expired": 410}[exc.kind]
 
 
+def _config(store, device: dict) -> dict:
+    return json.loads(config_for(store, device)[0])
+
+
 def _reasons(store, device: dict) -> list[str]:
-    config = json.loads(config_for(store, device)[0])
-    return config.get("reasons") or DEFAULT_REASONS
+    return _config(store, device).get("reasons") or DEFAULT_REASONS
 
 
-def _form(lang: str, token: str, payload: dict, reasons: list[str]) -> str:
+def _key(payload: dict, device: dict) -> str:
+    window = payload["w"] or device["window"] or 1
+    return case_key(payload["day"], window, payload["t"], payload["c"], payload.get("k"))
+
+
+def _rated_by(store, payload: dict, device: dict) -> str | None:
+    """'kiosk' or 'phone' when the case already has a rating that counts (a not-rated
+    timeout or a system default does not count: the citizen may still rate)."""
+    row = store.case_rating(device["device_id"], _key(payload, device))
+    if row is None or not row["level"] or row["source"] == "default":
+        return None
+    return "phone" if row["source"] == "phone" else "kiosk"
+
+
+def _case(lang: str, payload: dict, place: dict) -> str:
+    """Which visit this is: hall, window, date and ticket, so nobody rates the wrong one."""
+    t = TEXT[lang]
+    window = t["window_no"].format(n=payload.get("w") or place.get("window") or "?")
+    if place.get("window_name"):
+        window += f" · {place['window_name']}"
+    rows = [(t["hall"], place.get("hall_name") or ""), (t["window"], window),
+            (t["date"], payload.get("day") or ""), (t["ticket"], payload["t"])]
+    return '<dl class="case">' + "".join(f"<dt>{e(k)}</dt><dd>{e(str(v))}</dd>"
+                                         for k, v in rows if v) + "</dl>"
+
+
+def _form(lang: str, token: str, payload: dict, reasons: list[str], place: dict) -> str:
     t = TEXT[lang]
     names = {level: level_label(level, lang) for level in LEVEL_LABELS}
-    levels = "".join(f'<label class="l{n}"><input type="radio" name="level" value="{n}" '
-                     f"required> {e(names[n])}</label>" for n in (5, 4, 3, 2, 1))
+    levels = "".join(
+        f'<input type="radio" name="level" value="{n}" id="l{n}" required'
+        f'{" class=bad" if n in BAD_LEVELS else ""}><label for="l{n}" class="face l{n}">'
+        f"{face_svg(n)}{e(names[n])}</label>" for n in (5, 4, 3, 2, 1))
     boxes = "".join(f'<label><input type="checkbox" name="reasons" value="{e(code)}"> '
                     f"{e(reason_label(code, lang))}</label>"
                     for code in reasons)
     other = "zh" if lang == "en" else "en"
-    return (f"<p>{e(t['ask'])}</p><p>{e(t['ticket'])}: {e(payload['t'])}</p>"
-            f'<form method="post" action="/r/{e(token)}?lang={lang}">{levels}'
-            f"<fieldset><legend>{e(t['why'])}</legend>{boxes}</fieldset>"
-            f'<p><button type="submit">{e(t["send"])}</button></p></form>'
+    return (_case(lang, payload, place) + f'<p class="ask">{e(t["ask"])}</p>'
+            f'<form method="post" action="/r/{e(token)}?lang={lang}">'
+            f'<fieldset class="levels"><legend>{e(t["ask"])}</legend>{levels}</fieldset>'
+            f'<fieldset class="why"><legend>{e(t["why"])}</legend>'
+            f'<small>{e(t["why_hint"])}</small>{boxes}</fieldset>'
+            f'<button type="submit">{e(t["send"])}</button></form>'
             f'<p><a href="/r/{e(token)}?lang={other}">{e(t["other_lang"])}</a></p>')
 
 
@@ -133,10 +217,16 @@ async def show(token: str, request: Request) -> HTMLResponse:
     except QrTokenError as exc:
         return _message(lang, exc.kind, _status(exc))
     uuid = await run_in_threadpool(_uuid, store, token)
+    config = await run_in_threadpool(_config, store, device)
+    head = _case(lang, payload, config)
     if await run_in_threadpool(store.get_rating, str(uuid), device["device_id"]) is not None:
-        return _message(lang, "again", 200)
-    reasons = await run_in_threadpool(_reasons, store, device)
-    return _page(lang, _form(lang, token, payload, reasons))
+        return _message(lang, "again", 200, head)
+    # Said up front: a case rated at the counter (or by another phone) gets no form.
+    by = await run_in_threadpool(_rated_by, store, payload, device)
+    if by is not None:
+        return _message(lang, f"rated_{by}", 200, head)
+    reasons = config.get("reasons") or DEFAULT_REASONS
+    return _page(lang, _form(lang, token, payload, reasons, config))
 
 
 def _uuid(store, token: str) -> uuidlib.UUID:
@@ -167,11 +257,12 @@ async def submit(token: str, request: Request) -> HTMLResponse:
     level = (form.get("level") or [""])[0]
     level = level if level in ("1", "2", "3", "4", "5") else ""  # not "²" nor 5,000 digits
     reasons = form.get("reasons", []) if level and int(level) in BAD_LEVELS else []
-    offered = await run_in_threadpool(_reasons, store, device)
+    config = await run_in_threadpool(_config, store, device)
+    offered = config.get("reasons") or DEFAULT_REASONS
     if not level or not set(reasons) <= set(offered):
-        return _page(lang, f"<p>{e(TEXT[lang]['bad'])}</p>"
-                     + _form(lang, token, payload, offered), 400)
-    now = datetime.now(timezone.utc)
+        return _page(lang, f'<p class="note">{e(TEXT[lang]["bad"])}</p>'
+                     + _form(lang, token, payload, offered, config), 400)
+    now = datetime.now(UTC)
     window = payload["w"] or device["window"] or 1
     uuid = await run_in_threadpool(_uuid, store, token)
     try:
