@@ -14,6 +14,7 @@ from server.workflow.actors import Actor, Forbidden
 from server.workflow.cases import (COLUMN_SQL, COLUMNS, DUE_SQL, OPEN_STATES, CaseError,
                                    get_row, reasons_of)
 from server.workflow.workdays import HALL_TZ
+from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def case_by_ref(store, actor: Actor, ref: str) -> dict:
         case = dict(zip(COLUMNS, row))
         if staff_ref(case) == ref:
             return case
-    raise CaseError("no such case of your windows")
+    raise CaseError("no such case of your windows", N_("No such case about your windows."))
 
 
 def digest(store, actor: Actor, now: datetime | None = None) -> dict:

@@ -128,6 +128,26 @@ def test_an_appeal_is_decided_by_someone_else_with_a_higher_role(console, cases)
     assert page(login(console, "sup2"), console, "/console/appeals")[1].count("data-appeal") == 0
 
 
+def test_window_staff_appeal_through_an_opaque_reference(console, cases):  # noqa: F811
+    staff = login(console, "staff1")
+    _, html = page(staff, console, "/console/cases")
+    refs = re.findall(r'name="ref" value="([0-9a-f]{20})"', html)
+    assert refs and not any(cases[k] in html for k in cases)
+    url = f"{console.url}/console/cases/staff-appeal"
+    form = {"csrf_token": csrf_in(html), "kind": "mistaken", "reason": "群众点错了",
+            "evidence": ""}
+    r = staff.post(url, data={**form, "ref": "0" * 20}, allow_redirects=False)
+    assert r.status_code == 400 and "您的窗口没有这条工单" in r.text
+    r = staff.post(url, data={**form, "ref": refs[0]}, allow_redirects=False)
+    assert r.status_code == 303
+    _, html = page(staff, console, "/console/appeals")
+    assert "群众点错了" in html and "批准" not in html
+    sup = login(console, "sup1")
+    assert sup.post(url, data={**form, "csrf_token": csrf_in(page(sup, console,
+                    "/console/cases")[1]), "ref": refs[0]},
+                    allow_redirects=False).status_code == 403
+
+
 def test_the_case_list_in_a_real_browser(browser, console, cases):  # noqa: F811
     browser.get(f"{console.url}/console/login")
     browser.find_element(By.NAME, "username").send_keys("sup1")
