@@ -100,6 +100,21 @@ def enqueue(tx, kind: str, target: str, device_id: str, rating_uuid: str, payloa
                  rating_uuid, payload, at, at]).rowcount == 1
 
 
+def enqueue_many(tx, kind: str, items: list[tuple[str, str, str, str]],
+                 now: datetime | None = None) -> None:
+    """Add many (target, device_id, rating_uuid, payload) items with one executemany (the
+    ingest hot path: a batch of 500 ratings for two targets is one call, not 1,000)."""
+    if not items:
+        return
+    at = utc_iso(now)
+    sql = (f"INSERT INTO outbox ({COLUMN_SQL}) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, "
+           f"NULL, NULL, ?, NULL) ON CONFLICT DO NOTHING")
+    if getattr(tx, "_pg", False):
+        sql = sql.replace("?", "%s")
+    tx.cursor.executemany(sql, [(item_id(kind, t, d, u), kind, t, d, u, p, at, at)
+                                for t, d, u, p in items])
+
+
 def cancel_for_rating(tx, device_id: str, rating_uuid: str, kind: str | None = None) -> int:
     """Cancel the unsent items of a rating that stopped counting; how many."""
     at = utc_iso()

@@ -137,7 +137,7 @@ def build_alert(tx, row: dict, hall: str, hall_name: str, key: str, lang: str = 
 def ingest_hook(tx, changes) -> int:
     """Queue an alert per channel of the hall for each new counted 差评; cancel the unsent
     alerts of ratings that stopped counting. Returns how many it queued."""
-    queued = 0
+    queued, silent = 0, set()
     for row in changes.counted:
         if not cases.is_bad(row):
             continue
@@ -152,7 +152,10 @@ def ingest_hook(tx, changes) -> int:
             queued += outbox.enqueue(tx, KIND, target, row["device_id"], row["uuid"],
                                      json.dumps(alert, ensure_ascii=False))
         if not targets:
-            log.warning("差评 in hall %s: no alert channel set (kiosk-server alerts set)", hall)
+            silent.add(hall)
+    if silent:  # once per batch, not per rating
+        log.warning("差评 in hall(s) %s: no alert channel set (kiosk-server alerts set)",
+                    ", ".join(sorted(silent)))
     for row in changes.uncounted:
         outbox.cancel_for_rating(tx, row["device_id"], row["uuid"], KIND)
     return queued
