@@ -185,3 +185,28 @@ def test_file_export_csv_and_json_from_the_cli(province, tmp_path):
     assert json.loads(status.output)["targets"]["hebei"] == {"sent": 3}
     listed = run(main, ["export", "targets", "--db", db])
     assert "gbt-key" not in listed.output and "secret set" in listed.output
+
+
+def test_a_default_rating_then_the_citizens_real_one(province):
+    """系统默认评价 goes out as channel 7; the citizen's phone rating that later takes the
+    case goes out too, as the case's second evaluation (评价次数 2)."""
+    from server.workflow import defaults, policy
+    from server.workflow.actors import SYSTEM
+    from tests.server.workflow.conftest import at
+    store, gbt, prov = province
+    policy.set_policy(store, "*", SYSTEM, default_mode="natural", default_days=7)
+    level0 = rating(store.device_id, level=0, case_id="BJ-2025-0001")
+    store.ingest([level0], now=at(2025, 9, 26, 8))
+    [made] = defaults.run(store, now=at(2025, 10, 4))
+    worker = only_exports(store)
+    worker.run_once()
+    (first,) = prov.wait_for(1)
+    assert (first["pjqd"], first["myd"], first["pjcs"], first["bjbh"]) == ("7", 3, 1,
+                                                                          "BJ-2025-0001")
+    with store.transaction(write=False) as tx:
+        key = tx.one("SELECT case_key FROM ratings WHERE uuid = ?", [made["uuid"]])[0]
+    store.ingest([rating(store.device_id, level=5, case_id="BJ-2025-0001", case_key=key)],
+                 source="phone", now=at(2025, 10, 5))
+    worker.run_once()
+    second = prov.wait_for(2)[1]
+    assert (second["pjqd"], second["myd"], second["pjcs"]) == ("3", 5, 2)
