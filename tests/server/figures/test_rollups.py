@@ -75,3 +75,27 @@ def test_bulk_load_then_rebuild_gives_the_figures_of_the_rows(store):
     assert (f.unrated, f.rated, f.bad) == (9, 50, 20)
     assert dict(stats.reasons(store, {"HA"}, date(2026, 11, 2), date(2026, 11, 2))) == \
         {"other": 20}
+
+
+def test_an_approved_appeal_takes_the_rating_out_of_the_figures(store):
+    from datetime import date
+
+    from server.db import stats
+    from server.workflow import appeals
+    from server.workflow.actors import Actor
+
+    wiring.attach(store)
+    device = add_device(store, "HA", 1)
+    bad = rating(device, 1, "2026-11-03T02:00:00Z", reasons=["attitude"])
+    store.ingest([bad, rating(device, 5, "2026-11-03T03:00:00Z", ticket="A002")])
+    day = date(2026, 11, 3)
+    assert stats.totals(store, {"HA"}, day, day).bad == 1
+    sup = Actor("sup", "hall_supervisor", frozenset({"HA"}))
+    filed = appeals.file(store, sup, str(bad.uuid), "mistaken", "误触", "录像")
+    appeals.decide(store, Actor("boss", "region_admin", None), filed["id"], True, "属实")
+    after = stats.totals(store, {"HA"}, day, day)
+    assert (after.bad, after.rated) == (0, 1)
+    assert stats.reasons(store, {"HA"}, day, day) == []
+    incremental = rollups.snapshot(store)
+    rollups.rebuild(store)
+    assert rollups.snapshot(store) == incremental
