@@ -128,7 +128,8 @@ def drill(request: Request, user: User, store, start: date, end: date,
                                   int(window))
             rows = [figure_row(f"{names.get(k[2], k[2] or '—')} ({k[2] or '—'})", f)
                     for k, f in sorted(got.items())]
-            return {"title": f"{org.hall(store, hall).name} · {window}",
+            wname = {w.number: w.name for w in org.windows(store, hall)}.get(int(window), "")
+            return {"title": f"{org.hall(store, hall).name} · {window} {wname}".strip(),
                     "first": tr(request, N_("Staff")), "rows": rows,
                     "up": f"/console/figures/drill?{q}&hall={hall}"}
         wins = {str(w.number): w.name for w in org.windows(store, hall)}
