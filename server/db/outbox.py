@@ -152,13 +152,17 @@ def claim(store, kind: str, worker: str, limit: int = 50, now: datetime | None =
         ids = [r[0] for r in tx.all(f"SELECT id FROM outbox WHERE kind = ? AND ({due}) "
                                     f"ORDER BY next_at, id LIMIT ?", [kind, at, at, limit])]
     claimed = []
-    for item in ids:
-        with store.transaction() as tx:
+    if not ids:
+        return claimed
+    # One transaction (one fsync) for the batch; each UPDATE still re-checks that its row is
+    # due, so a row another worker took in between is simply not ours.
+    with store.transaction() as tx:
+        for item in ids:
             rows = tx.all(f"UPDATE outbox SET state = 'sending', claimed_by = ?, "
                           f"claimed_until = ? WHERE id = ? AND ({due}) RETURNING {COLUMN_SQL}",
                           [worker, until, item, at, at])
-        if rows:
-            claimed.append(dict(zip(COLUMNS, rows[0])))
+            if rows:
+                claimed.append(dict(zip(COLUMNS, rows[0])))
     return claimed
 
 
