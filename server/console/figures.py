@@ -54,8 +54,8 @@ def overview(request: Request, user: User = Depends(page_user)):
         request, "figures.html", user, title=title, start=start, end=end, q=q,
         cards=fv.overview_cards(request, store, halls, user),
         total=fv.figure_row(title, total),
-        day_headers=level_headers, day_table=[[r["day"][5:], *(r[f"level_{lv}"] for lv in stats.LEVELS)]
-                   for r in days],
+        day_headers=level_headers,
+        day_table=[[r["day"][5:], *(r[f"level_{lv}"] for lv in stats.LEVELS)] for r in days],
         reason_headers=[tr(request, N_("Reason")), tr(request, N_("Bad reviews naming it"))],
         reason_table=[[r["label"], r["count"]] for r in reasons],
         day_chart=json.dumps(fv.day_chart(days, lang), ensure_ascii=False),

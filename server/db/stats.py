@@ -88,7 +88,8 @@ def today() -> date:
     return datetime.now(HALL_TZ).date()
 
 
-def parse_range(start: str | None, end: str | None, default: tuple[date, date]) -> tuple[date, date]:
+def parse_range(start: str | None, end: str | None,
+                default: tuple[date, date]) -> tuple[date, date]:
     """?from=&to= of a page: ISO dates, inclusive; RangeError when malformed, the wrong way
     round, or longer than three years."""
     try:

@@ -4,7 +4,6 @@ import uuid
 
 from server import wiring
 from server.db import rollups
-from server.workflow import appeals  # noqa: F401 - the excluded column's owner
 from tests.server.figures.helpers import add_device, rating
 
 
