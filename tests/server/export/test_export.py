@@ -51,7 +51,8 @@ def test_each_target_gets_every_counted_rating_once_in_its_own_codes(province):
     assert len(national) == len(hebei) == 5
     assert all(a["signature_ok"] for a in gbt.attempts)
     codes = {r["满意度"]: r["满意度代码"] for r in national}
-    assert codes == {"非常满意": "1", "满意": "2", "基本满意": "3", "不满意": "4", "非常不满意": "5"}
+    assert codes == {"非常满意": "1", "满意": "2", "基本满意": "3", "不满意": "4",
+                     "非常不满意": "5"}
     assert sorted(r["myd"] for r in hebei) == [1, 2, 3, 4, 5]
     worst = next(r for r in hebei if r["myd"] == 1)
     assert worst["pjqd"] == "4" and worst["cpyy"] == "01" and worst["xzqh"] == REGION

@@ -33,22 +33,22 @@ def exported(console):  # noqa: F811
 
 
 def test_each_viewer_sees_only_their_halls(exported):
-    console, _ = exported
-    sup1 = login(console, "sup1").get(f"{console.url}/console/export").text
+    srv, _ = exported
+    sup1 = login(srv, "sup1").get(f"{srv.url}/console/export").text
     assert "H01" in sup1 and "H02" not in sup1 and "HTTP 500" in sup1
     assert "Try the given-up records again" not in sup1 and "重新发送" not in sup1
-    admin = login(console, "admin").get(f"{console.url}/console/export").text
+    admin = login(srv, "admin").get(f"{srv.url}/console/export").text
     assert "H01" in admin and "H02" in admin
-    staff = login(console, "staff1").get(f"{console.url}/console/export")
+    staff = login(srv, "staff1").get(f"{srv.url}/console/export")
     assert staff.status_code == 403 and "H01" not in staff.text
-    csv = login(console, "sup2").get(f"{console.url}/console/export/failures.csv").text
+    csv = login(srv, "sup2").get(f"{srv.url}/console/export/failures.csv").text
     assert "H02" in csv and "H01" not in csv
 
 
 def test_the_page_in_chromium(exported, browser, tmp_path):  # noqa: F811
-    console, _ = exported
+    srv, _ = exported
     from selenium.webdriver.support.ui import WebDriverWait
-    sign_in(browser, console, "admin")
+    sign_in(browser, srv, "admin")
     WebDriverWait(browser, 5).until(lambda d: d.current_url.endswith("/console/"))
     browser.find_element(By.LINK_TEXT, "省级平台推送").click()
     assert browser.find_element(By.TAG_NAME, "h1").text == "省级平台推送"
@@ -58,20 +58,20 @@ def test_the_page_in_chromium(exported, browser, tmp_path):  # noqa: F811
 
 
 def test_a_region_admin_retries_and_it_is_audited(exported):
-    console, rx = exported
-    sup1 = login(console, "sup1")
-    refused = post_form(sup1, console, "/console/export", "/console/export/retry", {})
+    srv, rx = exported
+    sup1 = login(srv, "sup1")
+    refused = post_form(sup1, srv, "/console/export", "/console/export/retry", {})
     assert refused.status_code == 403
-    admin = login(console, "admin")
-    no_csrf = admin.post(f"{console.url}/console/export/retry", allow_redirects=False)
+    admin = login(srv, "admin")
+    no_csrf = admin.post(f"{srv.url}/console/export/retry", allow_redirects=False)
     assert no_csrf.status_code == 403
     rx.fail_with = None
-    done = post_form(admin, console, "/console/export", "/console/export/retry", {})
+    done = post_form(admin, srv, "/console/export", "/console/export/retry", {})
     assert done.status_code == 303
-    Deliverer(console.store, kinds={"export": sender.deliver}).run_once()
+    Deliverer(srv.store, kinds={"export": sender.deliver}).run_once()
     assert len(rx.wait_for(4)) == 4
-    with console.store.transaction(write=False) as tx:
+    with srv.store.transaction(write=False) as tx:
         assert tx.one("SELECT actor FROM audit_log WHERE action = 'export.retry'")[0] \
             == "user:admin"
-    page = admin.get(f"{console.url}/console/export").text
+    page = admin.get(f"{srv.url}/console/export").text
     assert "HTTP 500" not in page
