@@ -155,8 +155,10 @@ def view(store, kind: str, scope: str, month: str) -> dict:
         current = now.get(r["key"], {"rated": r["rated"], "unrated": r["unrated"]})
         late = (current["rated"] + current["unrated"]) - (r["rated"] + r["unrated"])
         rows.append({**r, "late": late})
-    return {"rows": rows, "settings": snap["settings"], "closed": snap,
-            "late": sum(r["late"] for r in rows)}
+    # The total also counts units the frozen ranking does not list (a window added later).
+    late = sum(r["rated"] + r["unrated"] for r in live) - \
+        sum(r["rated"] + r["unrated"] for r in snap["rows"])
+    return {"rows": rows, "settings": snap["settings"], "closed": snap, "late": late}
 
 
 def close(store, kind: str, scope: str, month: str, by: str, on: date | None = None) -> dict:
