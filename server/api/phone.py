@@ -23,47 +23,45 @@ from starlette.concurrency import run_in_threadpool
 
 from server.api.device_config import config_for
 from server.db.clock_fix import DeviceClock
-from server.i18n import level_label, reason_label
+from server.i18n import gettext_for, level_label, reason_label
 from sync.wire import BAD_LEVELS, RatingWire
 from sync.wire.cases import case_key
-from sync.wire.labels import LEVEL_LABELS
+from sync.wire.labels import LEVEL_LABELS, N_
 from sync.wire.qr_token import QrTokenError, read_qr_token, signature, verify_qr_token
 
 PHONE_NS = uuidlib.UUID("8f1d2c1e-5b7a-4c59-9a51-6f0e0c1b2a3d")
 DEFAULT_REASONS = ["attitude", "efficiency", "competence", "notification", "multiple_trips",
                    "other"]
-TEXT = {
-    "zh": {"title": "政务服务评价", "ask": "请对本次服务进行评价", "why": "不满意的原因（可多选）",
-           "send": "提交评价", "thanks": "感谢您的评价！", "again": "本次服务已经评价过了，以第一次评价为准。",
-           "kiosk_first": "本次服务已在窗口评价，以第一次评价为准。您的意见已记录。",
-           "phone_first": "本次服务已有人通过手机评价，以第一次评价为准。您的意见已记录。",
-           "malformed": "无法识别这个评价码，可能没有扫完整。请重新扫码，或在窗口评价。",
-           "forged": "无法识别这个评价码，未记录任何评价。请重新扫码，或在窗口评价。",
-           "expired": "评价码已过期，请在窗口评价或重新扫码。", "bad": "请选择一个评价等级。",
-           "ticket": "票号", "other_lang": "English",
-           "rated_kiosk": "本次服务已在窗口评价过了，感谢您的参与。",
-           "rated_phone": "本次服务已通过手机评价过了，感谢您的参与。",
-           "hall": "服务大厅", "window": "窗口", "date": "日期", "window_no": "{n} 号窗口",
-           "why_hint": "选择“不满意”或“非常不满意”时填写"},
-    "en": {"title": "Rate our service", "ask": "How was our service today?",
-           "why": "What went wrong? (choose any)", "send": "Send",
-           "thanks": "Thank you for your rating!",
-           "again": "This visit was already rated; the first rating counts.",
-           "phone_first": "This visit was already rated by phone; the first rating counts. "
-                          "Your answer has been recorded.",
-           "kiosk_first": "This visit was already rated at the window; the first rating "
-                          "counts. Your answer has been recorded.",
-           "malformed": "We cannot read this rating code; it may not have scanned fully. "
-                        "Please scan it again, or rate at the window.",
-           "forged": "We cannot read this rating code; nothing was recorded. Please scan it "
-                     "again, or rate at the window.",
-           "expired": "This rating code has expired; please rate at the window.",
-           "bad": "Please choose a rating.", "ticket": "Ticket", "other_lang": "中文",
-           "rated_kiosk": "This visit was already rated at the window. Thank you.",
-           "rated_phone": "This visit was already rated by phone. Thank you.",
-           "hall": "Hall", "window": "Window", "date": "Date", "window_no": "Window {n}",
-           "why_hint": "for Dissatisfied or Very dissatisfied"},
+# English msgids; the Chinese is in server/locale/zh_CN/LC_MESSAGES/server.po.
+MSG = {
+    "title": N_("Rate our service"), "ask": N_("How was our service today?"),
+    "why": N_("What went wrong? (choose any)"), "send": N_("Send"),
+    "thanks": N_("Thank you for your rating!"),
+    "again": N_("This visit was already rated; the first rating counts."),
+    "phone_first": N_("This visit was already rated by phone; the first rating counts. "
+                      "Your answer has been recorded."),
+    "kiosk_first": N_("This visit was already rated at the window; the first rating counts. "
+                      "Your answer has been recorded."),
+    "malformed": N_("We cannot read this rating code; it may not have scanned fully. Please "
+                    "scan it again, or rate at the window."),
+    "forged": N_("We cannot read this rating code; nothing was recorded. Please scan it "
+                 "again, or rate at the window."),
+    "expired": N_("This rating code has expired; please rate at the window."),
+    "bad": N_("Please choose a rating."), "ticket": N_("Ticket"),
+    "rated_kiosk": N_("This visit was already rated at the window. Thank you."),
+    "rated_phone": N_("This visit was already rated by phone. Thank you."),
+    "hall": N_("Hall"), "window": N_("Window"), "date": N_("Date"),
+    "window_no": N_("Window {n}"), "why_hint": N_("for Dissatisfied or Very dissatisfied"),
 }
+
+
+def text(lang: str) -> dict[str, str]:
+    """The page's strings in `lang` (zh or en); the language link names the other one."""
+    tr = gettext_for(lang)
+    return {**{key: tr(msgid) for key, msgid in MSG.items()},
+            "other_lang": "English" if lang == "zh" else "中文"}
+
+
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'"
 # The level colours and faces are the counter screen's (kiosk/ui/widgets.py LEVEL_COLORS,
 # Face), so the phone looks like the kiosk it came from. No script: reasons appear after a bad
@@ -128,7 +126,7 @@ def _lang(request: Request) -> str:
 
 
 def _page(lang: str, body: str, status: int = 200) -> HTMLResponse:
-    t = TEXT[lang]
+    t = text(lang)
     doc = (f'<!doctype html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>'
            f'<meta charset="utf-8"><meta name="viewport" content="width=device-width,'
            f'initial-scale=1"><title>{e(t["title"])}</title><style>{STYLE}</style></head>'
@@ -138,7 +136,7 @@ def _page(lang: str, body: str, status: int = 200) -> HTMLResponse:
 
 
 def _message(lang: str, key: str, status: int, head: str = "") -> HTMLResponse:
-    return _page(lang, f'{head}<p class="note">{e(TEXT[lang][key])}</p>', status)
+    return _page(lang, f'{head}<p class="note">{e(text(lang)[key])}</p>', status)
 
 
 def _check(store, token: str) -> tuple[dict, dict]:
@@ -178,7 +176,7 @@ def _rated_by(store, payload: dict, device: dict) -> str | None:
 
 def _case(lang: str, payload: dict, place: dict) -> str:
     """Which visit this is: hall, window, date and ticket, so nobody rates the wrong one."""
-    t = TEXT[lang]
+    t = text(lang)
     window = t["window_no"].format(n=payload.get("w") or place.get("window") or "?")
     if place.get("window_name"):
         window += f" · {place['window_name']}"
@@ -189,7 +187,7 @@ def _case(lang: str, payload: dict, place: dict) -> str:
 
 
 def _form(lang: str, token: str, payload: dict, reasons: list[str], place: dict) -> str:
-    t = TEXT[lang]
+    t = text(lang)
     names = {level: level_label(level, lang) for level in LEVEL_LABELS}
     levels = "".join(
         f'<input type="radio" name="level" value="{n}" id="l{n}" required'
@@ -260,7 +258,7 @@ async def submit(token: str, request: Request) -> HTMLResponse:
     config = await run_in_threadpool(_config, store, device)
     offered = config.get("reasons") or DEFAULT_REASONS
     if not level or not set(reasons) <= set(offered):
-        return _page(lang, f'<p class="note">{e(TEXT[lang]["bad"])}</p>'
+        return _page(lang, f'<p class="note">{e(text(lang)["bad"])}</p>'
                      + _form(lang, token, payload, offered, config), 400)
     now = datetime.now(UTC)
     window = payload["w"] or device["window"] or 1
