@@ -66,9 +66,19 @@ OUTBOX_TABLES = """
     )
 """
 
+# Migration step 2: the case each item is about, so 评价次数 (how many records of the same
+# case a target already has) is one index lookup instead of a join over everything sent.
+OUTBOX_CASE_KEY = """
+    ALTER TABLE outbox ADD COLUMN case_key TEXT;
+    CREATE INDEX outbox_case ON outbox (kind, target, device_id, case_key)
+"""
+
 COLUMNS = ("id", "kind", "target", "device_id", "rating_uuid", "payload", "state", "attempts",
-           "next_at", "claimed_by", "claimed_until", "last_error", "created_at", "sent_at")
+           "next_at", "claimed_by", "claimed_until", "last_error", "created_at", "sent_at",
+           "case_key")
 COLUMN_SQL = ", ".join(COLUMNS)
+INSERT_SQL = (f"INSERT INTO outbox ({COLUMN_SQL}) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, "
+              f"NULL, NULL, NULL, ?, NULL, ?) ON CONFLICT DO NOTHING")
 BACKOFF_ENV = "KIOSK_SERVER_DELIVERY_BACKOFF_S"   # first retry delay (doubles each time)
 MAX_BACKOFF_S = 3600.0
 MAX_ATTEMPTS = 48          # at the 1 h cap that is about two days of trying, then `failed`
@@ -91,28 +101,23 @@ def item_id(kind: str, target: str, device_id: str, rating_uuid: str) -> str:
 
 
 def enqueue(tx, kind: str, target: str, device_id: str, rating_uuid: str, payload: str,
-            now: datetime | None = None) -> bool:
+            now: datetime | None = None, case_key: str | None = None) -> bool:
     """Add one item in the caller's transaction; False when it was already there."""
     at = utc_iso(now)
-    return tx.q(f"INSERT INTO outbox ({COLUMN_SQL}) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, "
-                f"?, NULL, NULL, NULL, ?, NULL) ON CONFLICT DO NOTHING",
-                [item_id(kind, target, device_id, rating_uuid), kind, target, device_id,
-                 rating_uuid, payload, at, at]).rowcount == 1
+    return tx.q(INSERT_SQL, [item_id(kind, target, device_id, rating_uuid), kind, target,
+                             device_id, rating_uuid, payload, at, at, case_key]).rowcount == 1
 
 
-def enqueue_many(tx, kind: str, items: list[tuple[str, str, str, str]],
+def enqueue_many(tx, kind: str, items: list[tuple[str, str, str, str, str | None]],
                  now: datetime | None = None) -> None:
-    """Add many (target, device_id, rating_uuid, payload) items with one executemany (the
-    ingest hot path: a batch of 500 ratings for two targets is one call, not 1,000)."""
+    """Add many (target, device_id, rating_uuid, payload, case_key) items with one
+    executemany (the ingest hot path: 500 ratings for two targets is one call, not 1,000)."""
     if not items:
         return
     at = utc_iso(now)
-    sql = (f"INSERT INTO outbox ({COLUMN_SQL}) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, "
-           f"NULL, NULL, ?, NULL) ON CONFLICT DO NOTHING")
-    if getattr(tx, "_pg", False):
-        sql = sql.replace("?", "%s")
-    tx.cursor.executemany(sql, [(item_id(kind, t, d, u), kind, t, d, u, p, at, at)
-                                for t, d, u, p in items])
+    sql = INSERT_SQL.replace("?", "%s") if getattr(tx, "_pg", False) else INSERT_SQL
+    tx.cursor.executemany(sql, [(item_id(kind, t, d, u), kind, t, d, u, p, at, at, c)
+                                for t, d, u, p, c in items])
 
 
 def cancel_for_rating(tx, device_id: str, rating_uuid: str, kind: str | None = None) -> int:

@@ -19,7 +19,7 @@ from server.db.base import BaseStore, Tx
 from server.db.audit import AUDIT_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.org import ORG_TABLES
-from server.db.outbox import OUTBOX_TABLES
+from server.db.outbox import OUTBOX_CASE_KEY, OUTBOX_TABLES
 from server.db.rankings import RANKING_TABLES
 from server.db.ratings import PER_DEVICE_UUID_PG, RatingsMixin
 from server.db.rollups import ROLLUP_TABLES
@@ -66,6 +66,7 @@ MIGRATIONS = [
     PER_DEVICE_UUID_PG,
     ROLLUP_TABLES + ";" + RANKING_TABLES,
     OUTBOX_TABLES,
+    OUTBOX_CASE_KEY,
 ]
 
 

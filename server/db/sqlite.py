@@ -12,7 +12,7 @@ from server.db.base import BaseStore, Tx
 from server.db.audit import AUDIT_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.org import ORG_TABLES
-from server.db.outbox import OUTBOX_TABLES
+from server.db.outbox import OUTBOX_CASE_KEY, OUTBOX_TABLES
 from server.db.rankings import RANKING_TABLES
 from server.db.ratings import RatingsMixin, per_device_uuid_sqlite
 from server.db.rollups import ROLLUP_TABLES
@@ -62,6 +62,7 @@ MIGRATIONS = [
     per_device_uuid_sqlite,
     ROLLUP_TABLES + ";" + RANKING_TABLES,
     OUTBOX_TABLES,
+    OUTBOX_CASE_KEY,
 ]
 
 

@@ -91,12 +91,19 @@ def available() -> list[str]:
     return sorted(p.stem for p in HERE.glob("*.json"))
 
 
+_CACHE: dict[Path, tuple[int, Mapping]] = {}
+
+
 def load(name_or_path: str) -> Mapping:
-    """A shipped mapping by name (gbt39046, provincial) or a JSON file by path."""
+    """A shipped mapping by name (gbt39046, provincial) or a JSON file by path; read again
+    only when the file changed (the sender asks once per record)."""
     path = Path(name_or_path)
     if not path.suffix:
         path = HERE / f"{name_or_path}.json"
     try:
+        stamp = path.stat().st_mtime_ns
+        if path in _CACHE and _CACHE[path][0] == stamp:
+            return _CACHE[path][1]
         spec = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise MappingError(f"no mapping {name_or_path!r} (shipped: "
@@ -105,4 +112,6 @@ def load(name_or_path: str) -> Mapping:
         raise MappingError(f"{path}: not a readable JSON mapping: {exc}") from None
     if not isinstance(spec, dict):
         raise MappingError(f"{path}: a mapping is a JSON object")
-    return Mapping(spec.get("name") or path.stem, spec, str(path))
+    mapping = Mapping(spec.get("name") or path.stem, spec, str(path))
+    _CACHE[path] = (stamp, mapping)
+    return mapping

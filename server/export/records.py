@@ -58,8 +58,7 @@ def between(tx, start: str, end: str, region_fallback: str = "") -> list[dict]:
 def evaluation_count(tx, target: str, device_id: str, case_key: str, rating_uuid: str) -> int:
     """评价次数: 1 + the records of the same case already sent to this target (a default
     rating sent before the citizen's real one makes the real one the second)."""
-    row = tx.one("SELECT count(*) FROM outbox o JOIN ratings r ON r.device_id = o.device_id "
-                 "AND r.uuid = o.rating_uuid WHERE o.kind = 'export' AND o.target = ? AND "
-                 "o.state = 'sent' AND r.device_id = ? AND r.case_key = ? AND r.uuid <> ?",
+    row = tx.one("SELECT count(*) FROM outbox WHERE kind = 'export' AND target = ? AND "
+                 "device_id = ? AND case_key = ? AND state = 'sent' AND rating_uuid <> ?",
                  [target, device_id, case_key, rating_uuid])
     return 1 + (row[0] if row else 0)

@@ -30,7 +30,8 @@ def ingest_hook(tx, changes) -> int:
     batch); cancel unsent items of ratings that stopped counting. How many it offered."""
     rows = [row for row in changes.counted if records.counts(row)]
     names = targets.enabled_names(tx) if rows else []
-    items = [(name, row["device_id"], row["uuid"], "{}") for row in rows for name in names]
+    items = [(name, row["device_id"], row["uuid"], "{}", row["case_key"]) for row in rows
+             for name in names]
     outbox.enqueue_many(tx, KIND, items)
     for row in changes.uncounted:
         outbox.cancel_for_rating(tx, row["device_id"], row["uuid"], KIND)
@@ -75,10 +76,11 @@ def backfill(store, target: str, since: str, until: str | None = None) -> int:
     with store.transaction() as tx:
         if targets.get(tx, target) is None:
             raise targets.TargetError(f"no export target {target!r}")
-        rows = tx.all(f"SELECT r.device_id, r.uuid FROM ratings r WHERE r.corrected_at >= ? "
-                      f"AND r.corrected_at < ? AND {records.COUNTED}",
+        rows = tx.all(f"SELECT r.device_id, r.uuid, r.case_key FROM ratings r WHERE "
+                      f"r.corrected_at >= ? AND r.corrected_at < ? AND {records.COUNTED}",
                       [since, until or "9999"])
-        return sum(outbox.enqueue(tx, KIND, target, d, u, "{}") for d, u in rows)
+        return sum(outbox.enqueue(tx, KIND, target, d, u, "{}", case_key=k)
+                   for d, u, k in rows)
 
 
 def status(store, target: str | None = None) -> dict:
