@@ -125,6 +125,9 @@ def status_cmd(target, as_json, db) -> None:
         for f in out["failures"]:
             click.echo(f"  {f['state']:<7} {f['target']} rating {f['rating']} attempts "
                        f"{f['attempts']} next {f['next_at']}: {f['error']}")
+        for w in out["excluded_after_sending"]:
+            click.echo(f"  excluded after sending: {w['target']} rating {w['rating']} (sent "
+                       f"{w['sent_at']}): ask the platform to withdraw it")
     if any(f["state"] == "failed" for f in out["failures"]):
         sys.exit(1)
 

@@ -94,4 +94,15 @@ def status(store, target: str | None = None) -> dict:
                  "state": p["state"], "attempts": p["attempts"], "next_at": p["next_at"],
                  "error": p["last_error"], "queued_at": p["created_at"]}
                 for p in outbox.problems(store, KIND, target)]
-    return {"at": utc_iso(), "targets": summary, "failures": failures}
+    with store.transaction(write=False) as tx:
+        # Sent, then excluded by an approved appeal: the platform still holds the record and
+        # has no retraction call in either mapping, so the people who upload must be told.
+        withdrawn = [{"target": t, "rating": u, "device_id": d, "sent_at": at}
+                     for t, u, d, at in tx.all(
+                         "SELECT o.target, o.rating_uuid, o.device_id, o.sent_at FROM outbox o "
+                         "JOIN ratings r ON r.device_id = o.device_id AND r.uuid = o.rating_uuid "
+                         "WHERE o.kind = 'export' AND o.state = 'sent' AND r.excluded = 1"
+                         + (" AND o.target = ?" if target else "") + " ORDER BY o.sent_at",
+                         [target] if target else [])]
+    return {"at": utc_iso(), "targets": summary, "failures": failures,
+            "excluded_after_sending": withdrawn}

@@ -211,3 +211,17 @@ def test_a_default_rating_then_the_citizens_real_one(province):
     worker.run_once()
     second = prov.wait_for(2)[1]
     assert (second["pjqd"], second["myd"], second["pjcs"]) == ("3", 5, 2)
+
+
+def test_a_rating_excluded_after_it_was_sent_is_listed_for_withdrawal(province, people):
+    from server.workflow import appeals
+    store, gbt, prov = province
+    bad = rating(store.device_id, level=1)
+    store.ingest([bad])
+    only_exports(store).run_once()
+    with store.transaction() as tx:
+        appeals.exclude(store, tx, store.device_id, str(bad.uuid), people["sup"], "test")
+    listed = sender.status(store)["excluded_after_sending"]
+    assert {(w["target"], w["rating"]) for w in listed} == {("national", str(bad.uuid)),
+                                                            ("hebei", str(bad.uuid))}
+    assert files.rows(store, "hebei", "2025-09")[1] == []
