@@ -104,17 +104,18 @@ class FitLabel(Label):
                 size *= w / one * 0.98  # a short line reads better a little smaller than broken
                 tw, th, lines = measure(self, self.text, size, w)
         # A word is never broken (Dissatisfi / ed): the widest one must fit a line.
-        word = max(self.text.split(), key=len) if " " in self.text.strip() else ""
+        word = max(self.text.split(), key=len) if self.text.isascii() else ""
         ww = measure(self, word, size, None)[0] if word else 0
         for _ in range(16):  # text width scales with font size, so this settles in 1-3 steps
             if (tw <= w and th <= h and lines <= self.max_lines and ww <= w) or size <= floor:
                 break
             ratio = min(w / tw if tw > w else 1.0, h / th if th > h else 1.0,
                         w / ww if ww > w else 1.0)
-            if lines > self.max_lines:
-                ratio = min(ratio, (self.max_lines / lines) ** (1.0 if self.max_lines == 1
-                                                                 else 0.5))
-            size = max(floor, size * min(0.97, ratio))
+            if lines > self.max_lines == 1:  # one line: scale by its unwrapped width
+                ratio = min(ratio, w / measure(self, self.text, size, None)[0])
+            elif lines > self.max_lines:  # too many lines: creep down, wrapping is not linear
+                ratio = min(ratio, 0.93)
+            size = max(floor, size * min(0.98, ratio))
             tw, th, lines = measure(self, self.text, size, w)
             ww = measure(self, word, size, None)[0] if word else 0
         self.font_size = size

@@ -31,9 +31,10 @@ def pin_hash():
 
 
 def shown(widget) -> bool:
-    """On screen: it and every parent are visible and have some size."""
+    """Drawn: it and every parent are opaque at all (a label squeezed to no size still draws
+    its text, so size does not hide it)."""
     while widget is not None and widget is not widget.parent:
-        if widget.opacity <= 0 or widget.width < 1 or widget.height < 1:
+        if widget.opacity <= 0:
             return False
         widget = widget.parent
     return True
@@ -73,7 +74,7 @@ def misfits(root, size) -> list[str]:
             found.append(f"{name}: text {tw:.0f}x{th:.0f} in a {label.width:.0f}x"
                          f"{label.height:.0f} box")
         word = max(label.text.split(), key=len)
-        if " " in label.text.strip() and measure(label, word, label.font_size, None)[0] > \
+        if word.isascii() and measure(label, word, label.font_size, None)[0] > \
                 label.width + 1:
             found.append(f"{name}: the word {word!r} is broken across lines")
         if x < -1 or y < -1 or x + label.width > size[0] + 1 or y + label.height > size[1] + 1:
