@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -66,6 +67,18 @@ MIGRATIONS = [
 ]
 
 
+def private(path: Path) -> None:
+    """Make the database file 0600 before SQLite opens it (its -wal and -shm files copy the
+    mode): it holds secrets that must stay usable (alert signing keys, the SMTP password, the
+    phone-uuid key). A file someone else owns keeps its mode, with a warning."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+    except OSError as exc:
+        log.warning("cannot make %s private (0600): %s", path, exc)
+
+
 class SQLiteStore(RatingsMixin, DevicesMixin, BaseStore):
     """Embedded store: one sqlite3 connection per thread (uvicorn runs sync work in a pool).
 
@@ -85,6 +98,7 @@ class SQLiteStore(RatingsMixin, DevicesMixin, BaseStore):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        private(self.path)
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()

@@ -247,3 +247,15 @@ def test_the_served_app_starts_delivery_and_the_demo_receivers_get_everything(wi
         assert all(a["signature_ok"] for a in demo.webhook.attempts)
     finally:
         demo.stop()
+
+
+def test_the_sqlite_file_holding_the_secrets_is_private(tmp_path):
+    path = tmp_path / "server.db"
+    path.write_bytes(b"")
+    path.chmod(0o644)
+    store = open_store(path)
+    with store.transaction() as tx:
+        alerts.set_channel(tx, HALL, "webhook", {"url": "http://127.0.0.1:9/"}, SECRET)
+    store.close()
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in tmp_path.iterdir()
+            if p.stat().st_mode & 0o077} == {}
