@@ -201,7 +201,29 @@ def seed_figures(store) -> None:
                              case_key=f"{_LAST.date()}/1/Z00{i}/") for i in (1, 2)])
 
 
-SEEDERS = [seed_fleet, seed_cases, seed_figures]
+def seed_export(store) -> None:
+    """A provincial target that is down (nothing listens on its port): the records of one round
+    of delivery wait for their retry, one given up, each with the target's last answer."""
+    from server.db import outbox
+    from server.delivery import Deliverer
+    from server.export import sender, targets
+
+    with store.transaction() as tx:
+        targets.set_target(tx, "hebei", "provincial", "http://127.0.0.1:9/pj", "130000")
+        targets.set_target(tx, "national", "gbt39046", "http://127.0.0.1:9/gb", "130000",
+                           enabled=False)
+    with store.transaction(write=False) as tx:
+        since = tx.one("SELECT min(corrected_at) FROM ratings")[0] or "2000"
+    sender.backfill(store, "hebei", since)
+    Deliverer(store, kinds={"export": sender.deliver}, backoff=outbox.Backoff(600, 600),
+              max_attempts=1, batch=8).run_once()
+
+
+PAGES += [
+    ("export", "admin", "/console/export", None),
+    ("export-hall", "sup1", "/console/export", None),
+]
+SEEDERS = [seed_fleet, seed_cases, seed_figures, seed_export]
 
 
 def driver_for() -> webdriver.Chrome:
