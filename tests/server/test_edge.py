@@ -10,7 +10,6 @@ import pytest
 import requests
 
 from server import edge
-from server.runner import ServerThread
 from sync.wire.qr_token import make_qr_url
 from tests.server.conftest import ADMIN_TOKEN
 
