@@ -103,6 +103,9 @@ class FitLabel(Label):
             if n == 1 and one * self.line_scale <= w:
                 size *= w / one * 0.98  # a short line reads better a little smaller than broken
                 tw, th, lines = measure(self, self.text, size, w)
+                while lines > 1 and size * 0.97 >= self.base_font * self.line_scale:
+                    size *= 0.97  # padding does not shrink with the text: a step or two more
+                    tw, th, lines = measure(self, self.text, size, w)
         # A word is never broken (Dissatisfi / ed): the widest one must fit a line.
         word = max(self.text.split(), key=len) if self.text.isascii() else ""
         ww = measure(self, word, size, None)[0] if word else 0
