@@ -62,8 +62,8 @@ def serve(host: str, port: int, db: str, ssl_certfile: str | None, ssl_keyfile: 
           log_level: str, workers: int) -> None:
     """Serve the API until interrupted (Ctrl-C or SIGTERM). Several workers (--workers) or
     several hosts can serve one PostgreSQL database behind nginx: they share no state.
-    Slow clients are cut after 10 s without complete headers and 30 s without a complete
-    body (KIOSK_SERVER_HEADER_TIMEOUT_S, KIOSK_SERVER_BODY_TIMEOUT_S)."""
+    Slow clients are cut after 10 s without complete headers and 30 s without body
+    progress, 5 min in all (KIOSK_SERVER_HEADER_TIMEOUT_S, KIOSK_SERVER_BODY_TIMEOUT_S)."""
     import uvicorn
 
     from server.app import create_app

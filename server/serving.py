@@ -3,8 +3,9 @@
 uvicorn alone waits forever for a request's headers, so 1,200 connections that never finish
 theirs hold 1,200 descriptors until the process runs out. GuardedH11Protocol closes a
 connection whose headers are not complete within HEADER_TIMEOUT_S of its opening (or of the
-previous response on a kept-alive connection), and one whose body is not complete within
-BODY_TIMEOUT_S of its headers; a request the app is already answering is never cut.
+previous response on a kept-alive connection), and one whose body stops arriving for
+BODY_TIMEOUT_S (or takes more than BODY_TOTAL_S in all); a request the app is already
+answering is never cut.
 In production nginx (deploy/nginx/kiosk-server.conf) applies the same deadlines first.
 
 When descriptors do run out, asyncio logs the failed accept() once per retry, which was
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 HEADER_TIMEOUT_S = float(os.environ.get("KIOSK_SERVER_HEADER_TIMEOUT_S", "10"))
 BODY_TIMEOUT_S = float(os.environ.get("KIOSK_SERVER_BODY_TIMEOUT_S", "30"))
+BODY_TOTAL_S = 300.0
 LOG_EVERY_S = 10.0
 
 
@@ -33,6 +35,8 @@ class GuardedH11Protocol(H11Protocol):
 
     header_timeout_s = HEADER_TIMEOUT_S
     body_timeout_s = BODY_TIMEOUT_S
+    body_total_s = BODY_TOTAL_S
+    _body_since = 0.0
     timed_out = 0  # connections closed for being too slow, all instances (tests read it)
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
@@ -49,6 +53,12 @@ class GuardedH11Protocol(H11Protocol):
         before = self.cycle
         super().handle_events()
         if self.cycle is not before:  # a request's headers are in: now the body's deadline
+            self._body_since = time.monotonic()
+            self._arm(self.body_timeout_s)
+        elif (self.conn.their_state is h11.SEND_BODY and self.cycle is not None
+              and time.monotonic() - self._body_since < self.body_total_s):
+            # The body is still arriving: a kiosk on a slow uplink is not cut while it
+            # makes progress, but no upload may take longer than body_total_s.
             self._arm(self.body_timeout_s)
 
     def on_response_complete(self) -> None:

@@ -1,6 +1,7 @@
 """Slow and half-open clients (issue 13 item 2): 1,200 connections that never finish their
 headers do not make /healthz slow, and are closed at the header deadline; a body that stops
-half-way is closed at the body deadline; the accept-error line cannot flood the log."""
+half-way is closed at the body deadline while one that keeps arriving is not; the
+accept-error line cannot flood the log."""
 import logging
 import resource
 import socket
@@ -80,6 +81,19 @@ def test_body_that_stops_half_way_is_cut(live):
         except ConnectionResetError:
             pass
         assert 1.0 < time.monotonic() - started < 5
+
+
+def test_slow_body_that_keeps_arriving_is_not_cut(live):
+    """A kiosk on a slow uplink: the body trickles in over 3 s (twice the deadline) and the
+    request is answered."""
+    body = b'{"code": "WRONG-CODE-1234"}'
+    with socket.create_connection(("127.0.0.1", live.port), timeout=5) as sock:
+        sock.sendall(b"POST /api/v1/enrol HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                     b"application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+        for i in range(0, len(body), 9):  # bounded: 3 pieces, 1 s apart
+            time.sleep(1.0)
+            sock.sendall(body[i:i + 9])
+        assert sock.recv(4096).startswith(b"HTTP/1.1 403")  # answered: unknown code
 
 
 def test_kept_alive_connection_that_starts_a_request_and_stalls_is_cut(live):
