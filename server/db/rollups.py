@@ -178,6 +178,10 @@ def rebuild(store) -> dict:
         tx.q("INSERT INTO rollup_hall_reasons (hall, day, reason, n) SELECT hall, day, reason, "
              "sum(n) FROM rollup_reasons GROUP BY hall, day, reason")
         counts = {t: tx.one(f"SELECT count(*) FROM {t}")[0] for t in TABLES}
+    if store.kind == "postgresql":  # fresh planner statistics, not autovacuum's later guess
+        with store.transaction() as tx:
+            for table in TABLES:
+                tx.q(f"ANALYZE {table}")
     log.info("roll-ups rebuilt: %s", counts)
     return counts
 

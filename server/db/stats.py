@@ -148,11 +148,21 @@ def totals(store, halls, start: date, end: date, staff: str | None = None) -> Fi
 
 
 def overview(store, halls, on: date | None = None, staff: str | None = None) -> dict:
-    """Today, this week (from Monday) and this month, up to `on` (the hall's today)."""
+    """Today, this week (from Monday) and this month, up to `on` (the hall's today): one
+    query for the days of all three, summed here."""
     on = on or today()
     periods = {"today": (on, on), "week": (on - timedelta(days=on.weekday()), on),
                "month": (on.replace(day=1), on)}
-    return {name: (a, b, totals(store, halls, a, b, staff)) for name, (a, b) in periods.items()}
+    days = by_day(store, halls, min(a for a, _b in periods.values()), on, staff)
+    out = {}
+    for name, (a, b) in periods.items():
+        f = Figures()
+        for day, figures in days:
+            if a.isoformat() <= day <= b.isoformat():
+                for level, n in figures.levels.items():
+                    f.add(level, n)
+        out[name] = (a, b, f)
+    return out
 
 
 def by_day(store, halls, start: date, end: date, staff: str | None = None) -> list[tuple]:
