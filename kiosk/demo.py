@@ -242,7 +242,11 @@ def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None 
         server.start()
         sim = LineSimulator(window=DEMO_WINDOW).start()
         cfg = demo_config(data, sim.port_path, server.url, windowed, language)
-        enrol_demo_kiosk(server, cfg)
+        try:
+            enrol_demo_kiosk(server, cfg)
+        except Exception as exc:  # one line, not a traceback: the demo cannot go on
+            raise SystemExit(f"kiosk demo: enrolling the demo kiosk at {server.url} failed: "
+                             f"{exc}; is another demo using {data}?") from None
         login = seed_console(server)
         receivers = start_receivers(server)
         config_path = data / "kiosk.toml"

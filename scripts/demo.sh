@@ -6,12 +6,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-mkdir -p var/demo
-args=(demo --windowed --data-dir var/demo/data)
+demo_dir=${KIOSK_DEMO_DIR:-var/demo}   # screenshots here, the demo's data in $demo_dir/data
+mkdir -p "$demo_dir"
+# One demo per folder: a second one would clear the first one's database under it.
+exec 9>"$demo_dir/.lock"
+if ! flock -n 9; then
+  echo "demo: another demo is running in $demo_dir; stop it first (or set KIOSK_DEMO_DIR)" >&2
+  exit 1
+fi
+args=(demo --windowed --data-dir "$demo_dir/data")
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
   exec .venv/bin/kiosk "${args[@]}" "$@"
 fi
-echo "demo: no display here; starting a virtual screen (Xvfb); screenshots go to var/demo/"
+echo "demo: no display here; starting a virtual screen (Xvfb); screenshots go to $demo_dir/"
 numfile=$(mktemp)
 # Its own session: the terminal's Ctrl-C reaches the kiosk, which shuts down cleanly; Xvfb
 # goes last, from the trap below.
@@ -23,5 +30,6 @@ if [ ! -s "$numfile" ]; then echo "demo: Xvfb did not start (apt-get install xvf
 display=":$(head -n1 "$numfile")"
 trap 'true' INT TERM   # wait for the kiosk to finish its own shutdown
 status=0
-DISPLAY=$display .venv/bin/kiosk "${args[@]}" --screenshots var/demo --citizen --interval 4 "$@" || status=$?
+DISPLAY=$display .venv/bin/kiosk "${args[@]}" --screenshots "$demo_dir" --citizen --interval 4 "$@" \
+  || status=$?
 exit "$status"
