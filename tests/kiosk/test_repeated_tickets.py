@@ -150,6 +150,9 @@ def test_the_phone_qr_code_names_the_call_of_a_case_without_case_id(tmp_path):
     flow.staff_action(StaffAction.EVALUATE)
     token = links.rating_url(flow.state).rsplit("/", 1)[1]
     assert read_qr_token(token)["k"] == 2
-    flow.tap_level(5)
-    token = links.rating_url(flow.state).rsplit("/", 1)[1]  # the last case, after rating
+    flow.clock.advance(60)
+    flow.tick()  # nobody rated it: the last case keeps its code for the phone
+    token = links.rating_url(flow.state).rsplit("/", 1)[1]
     assert read_qr_token(token)["k"] == 2
+    rate(flow, "123")
+    assert links.rating_url(flow.state) is None, "rated at the counter: no QR code left"
