@@ -190,7 +190,7 @@ def test_paused_screen_is_opaque_and_hides_call_photo_qr_and_next(kiosk_app, tap
     app.flow.handle(Call("A123"))
     app.flow.handle(Pause())
     settle(app, 0.3)
-    w, h, px = pixels(app.root)
+    w, _h, px = pixels(app.root)
     bg = (0.55, 0.09, 0.09)
     for wid in (idle.ids.calling_label, idle.ids.qr, idle.ids.staff_photo, idle.ids.next_button):
         x0, y0 = wid.to_window(wid.x, wid.y)
