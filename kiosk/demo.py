@@ -12,7 +12,7 @@ from pathlib import Path
 
 from drivers.events import Login, Pause, Resume
 from drivers.line_codec import Next, Rated
-from kiosk.config import Config, Device, Display, Queue, Server, Window, dump
+from kiosk.config import Config, Device, Display, Queue, Rating, Server, Window, dump
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ FIRST_CALL_S = 1.0   # the first ticket is called this soon after start
 DONE_AFTER_S = 3.0   # and completed this long after it is called
 KIOSK_UP_S = 1.0     # the driver starts this long after the kiosk's loop (its port is open)
 PAUSE_S = 4.0        # a demo pause (暂停服务) lasts this long
+RATING_TIMEOUT_S = 15.0  # a citizen who walks away: the QR code offers the phone sooner
 PANEL = (800, 480)   # the Pi's 7-inch panel; the demo window and its screenshots
 # What a demo run leaves in its --data-dir; removed at the next start so it never grows.
 DEMO_FILES = ("server.db", "server.db-wal", "server.db-shm", "kiosk.toml", "kiosk")
@@ -111,6 +112,7 @@ def demo_config(data_dir: Path, queue_url: str, server_url: str, windowed: bool,
         queue=Queue(url=queue_url, dialect="line"),
         server=Server(url=server_url, batch_size=100, timeout_s=5.0),
         display=Display(fullscreen=not windowed, width=PANEL[0], height=PANEL[1]),
+        rating=Rating(timeout_s=RATING_TIMEOUT_S),
     )
 
 
@@ -127,7 +129,7 @@ def enrol_demo_kiosk(server, cfg: Config) -> None:
     cfg.device.id = out.device_id
     set_config(server.store, DEMO_HALL, None, {
         "hall_name": cfg.window.hall_name, "window_name": cfg.window.name,
-        "staff": DEMO_STAFF, "qr_base_url": server.url})
+        "staff": DEMO_STAFF, "qr_base_url": server.url, "rating_timeout_s": RATING_TIMEOUT_S})
     fetch_config(server.url, out.token, cfg.config_cache_path)
 
 
@@ -244,7 +246,7 @@ def run_demo(windowed: bool = True, interval: float = 8.0, data_dir: str | None 
         cfg = demo_config(data, sim.port_path, server.url, windowed, language)
         try:
             enrol_demo_kiosk(server, cfg)
-        except Exception as exc:  # one line, not a traceback: the demo cannot go on
+        except Exception as exc:  # noqa: BLE001 - one line, not a traceback: the demo stops
             raise SystemExit(f"kiosk demo: enrolling the demo kiosk at {server.url} failed: "
                              f"{exc}; is another demo using {data}?") from None
         login = seed_console(server)

@@ -14,7 +14,7 @@ SETTLE_S = 0.7          # a screen is photographed this long after it opens (dra
 THINK_S = (1.2, 2.4)    # a citizen reads for this long before tapping (beyond the ghost filter)
 BAD_SHARE = 0.35        # how often the simulated citizen is unhappy (a 差评 with reasons)
 LEVEL_WEIGHTS = {5: 5, 4: 3, 3: 2}  # among the happy ones
-MAX_SHOTS_PER_SCREEN = 3  # a long demo does not fill the disk: the first few of each screen
+MAX_SHOTS_PER_SCREEN = 6  # a long demo does not fill the disk: the first few of each screen
 SCREENS = ("idle", "rating", "reasons", "thanks", "paused")
 
 
@@ -25,6 +25,15 @@ def screen_key(root) -> str | None:
     if root.current == "idle" and root.idle.paused:
         return "paused"
     return root.current
+
+
+def idle_look(root) -> tuple:
+    """What changes the idle screen's picture without changing the screen: a call, a QR code."""
+    idle = getattr(root, "idle", None)
+    if idle is None or root.current != "idle":
+        return ()
+    qr = getattr(idle.ids.get("qr"), "data", "") if hasattr(idle, "ids") else ""
+    return (bool(idle.calling), bool(qr))
 
 
 def tap(widget) -> None:
@@ -72,18 +81,30 @@ class Citizen:
         self.app, self.taps, self.camera = app, taps, camera
         self.rng = random.Random(seed)
         self.key: str | None = None
+        self.look: tuple = ()
         self.since = time.monotonic()
         self.shot = True
         self.think = 0.0
         self.picked: list[str] = []
         self.seen: set[str] = set()
         self.rated = 0
+        self.walked = False
 
     def start(self) -> Citizen:
         from kivy.clock import Clock
 
         Clock.schedule_interval(self._tick, TICK_S)
         return self
+
+    def walk_away(self) -> bool:
+        """The second citizen leaves without rating: the case times out (level 0) and the idle
+        screen offers its QR code for rating by phone."""
+        if self.rated == 1 and not self.walked:
+            self.walked = True
+            self.since = float("inf")  # no tap on this rating screen
+            log.info("demo citizen walks away without rating")
+            return True
+        return self.since == float("inf")
 
     def choose_level(self) -> int:
         self.rated += 1
@@ -98,8 +119,11 @@ class Citizen:
         if key is None:
             return
         now = time.monotonic()
+        look = idle_look(root)
+        if key == self.key and look != self.look and self.camera is not None:
+            self.look, self.since, self.shot = look, now, False  # a call or QR: photograph again
         if key != self.key:
-            self.key, self.since, self.shot = key, now, False
+            self.key, self.look, self.since, self.shot = key, look, now, False
             self.think = self.rng.uniform(*THINK_S)
             self.picked = []
             self.seen.add(key)
@@ -110,6 +134,8 @@ class Citizen:
         if not self.taps or not self.shot or now - self.since < self.think:
             return
         if key == "rating":
+            if self.walk_away():
+                return
             level = self.choose_level()
             log.info("demo citizen taps %s", level)
             tap(root.rating.ids[f"level_{level}"])
