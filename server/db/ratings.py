@@ -216,9 +216,11 @@ class RatingsMixin:
             taken = tx.all(f"UPDATE ratings SET superseded = 1 WHERE device_id = ? AND "
                            f"case_key = ? AND superseded = 0 AND (level = 0 OR "
                            f"source = 'default') "
-                           f"RETURNING {COLUMN_SQL}", [device_id, key])
+                           f"RETURNING {COLUMN_SQL}, excluded", [device_id, key])
             if taken and tx.q(INSERT_SQL, row).rowcount == 1:
-                changes.uncounted += [dict(zip(COLUMNS, r)) for r in taken]
+                # An excluded record (an approved appeal) already left every figure: it
+                # must not be taken out of them a second time.
+                changes.uncounted += [dict(zip(COLUMNS, r)) for r in taken if not r[-1]]
                 changes.counted.append(dict(zip(COLUMNS, row)))
                 return _result(uuid, "accepted",
                                "took the case from a not-rated (level 0) record")

@@ -98,3 +98,26 @@ def test_an_approved_appeal_takes_the_rating_out_of_the_figures(store):
     incremental = rollups.snapshot(store)
     rollups.rebuild(store)
     assert rollups.snapshot(store) == incremental
+
+
+def test_a_real_rating_taking_over_an_excluded_not_rated_record_counts_once(store):
+    """An appeal excluded a kiosk "not rated" record; the citizen's later phone rating of the
+    same case takes the case over without taking the excluded record out a second time."""
+    from server.workflow import appeals
+    from server.workflow.actors import Actor
+
+    wiring.attach(store)
+    device = add_device(store, "HA", 1)
+    key = "2026-11-03/1/A001/"
+    unrated = rating(device, 0, "2026-11-03T02:00:00Z", case_key=key)
+    other = rating(device, 0, "2026-11-03T02:01:00Z", ticket="A002")  # same day, staff, level
+    store.ingest([unrated, other])
+    sup = Actor("sup", "hall_supervisor", frozenset({"HA"}))
+    filed = appeals.file(store, sup, str(unrated.uuid), "mistaken", "叫号器误报办结", "日志")
+    appeals.decide(store, Actor("boss", "region_admin", None), filed["id"], True, "属实")
+    assert sum(r[-1] for r in rollups.snapshot(store)["rollup_levels"]) == 1  # the other one
+    store.ingest([rating(device, 4, "2026-11-03T02:05:00Z", case_key=key)], source="phone")
+    incremental = rollups.snapshot(store)
+    assert sorted(r[-2:] for r in incremental["rollup_levels"]) == [(0, 1), (4, 1)]
+    rollups.rebuild(store)
+    assert rollups.snapshot(store) == incremental
