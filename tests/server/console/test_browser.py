@@ -1,8 +1,17 @@
 """Debian's headless Chromium against a real server: log in, see a page, fill a form and see
 its error, switch language, hit another hall's URL (403, no figures), log out."""
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.server.console.conftest import PASSWORD
+
+
+def submit(browser, form) -> None:
+    """Click the form's submit button and wait until the answer page has replaced it (a
+    loaded machine may otherwise let the next step read the old page)."""
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(form))
 
 
 def sign_in(browser, console, username, password=PASSWORD):
@@ -10,7 +19,7 @@ def sign_in(browser, console, username, password=PASSWORD):
     assert "/console/login" in browser.current_url
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+    submit(browser, browser.find_element(By.ID, "login-form"))
 
 
 def test_log_in_use_the_console_and_log_out(browser, console):
@@ -25,7 +34,7 @@ def test_log_in_use_the_console_and_log_out(browser, console):
     form = browser.find_element(By.ID, "window-form")
     form.find_element(By.NAME, "number").send_keys("0")
     form.find_element(By.NAME, "name").send_keys("零号")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    submit(browser, form)
     error = browser.find_element(By.CSS_SELECTOR, "#window-form .has-error .error")
     assert "应为 1 至 999 的整数" in error.text
 
@@ -40,7 +49,7 @@ def test_log_in_use_the_console_and_log_out(browser, console):
     assert "未找到" in browser.find_element(By.TAG_NAME, "h1").text
 
     browser.get(f"{console.url}/console/")
-    browser.find_element(By.CSS_SELECTOR, "header form button").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "header form"))
     assert "/console/login" in browser.current_url
     browser.get(f"{console.url}/console/org")
     assert "/console/login?next=/console/org" in browser.current_url
@@ -54,7 +63,7 @@ def test_a_form_whose_csrf_token_was_removed_is_refused(browser, console):
     form = browser.find_element(By.ID, "window-form")
     form.find_element(By.NAME, "number").send_keys("42")
     form.find_element(By.NAME, "name").send_keys("无令牌")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    submit(browser, form)
     assert "无权访问" in browser.find_element(By.TAG_NAME, "h1").text
     browser.get(f"{console.url}/console/org/halls/H01")
     assert "无令牌" not in browser.find_element(By.ID, "windows").text
