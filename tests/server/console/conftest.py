@@ -86,6 +86,6 @@ def browser():
                 "--window-size=1366,768", "--lang=zh-CN"):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(2)
+    driver.implicitly_wait(10)  # only a missing element waits: a loaded CI machine is slow
     yield driver
     driver.quit()
