@@ -46,18 +46,34 @@ def text_on(fill) -> tuple:
     return WHITE if contrast(WHITE, fill) >= contrast(INK, fill) else INK
 
 
+def font_step(size: float) -> int:
+    """The font size actually used for `size`: the next step down on a short ladder.
+
+    SDL2's text provider opens and keeps one font face per distinct size (~0.3 MB each for
+    the CJK font), and fitting explores many sizes: on the ladder they are a few dozen at
+    most, not hundreds (bench/ui_latency.py's RSS). Rounding down keeps what fits fitting.
+    """
+    n = max(1, int(size))
+    if n <= 16:
+        return n
+    step = 2 if n <= 40 else 4 if n <= 96 else 8
+    return n - n % step
+
+
 def measure(label, text: str, font_size: float, wrap: float | None) -> tuple[float, float, int]:
     """(width, height, lines) `text` takes in `label`'s font at font_size, wrapped at `wrap`
     pixels (None: one line per paragraph), never shortened."""
     from kivy.core.text import Label as CoreLabel
 
-    core = CoreLabel(text=text, font_size=font_size, font_name=label.font_name,
+    core = CoreLabel(text=text, font_size=font_step(font_size), font_name=label.font_name,
                      bold=label.bold, italic=label.italic, text_size=(wrap, None),
                      padding=label.padding, halign="left", line_height=label.line_height)
     core.resolve_font_name()
-    core.refresh()
-    w, h = core.content_size
-    return w, h, len(getattr(core, "_cached_lines", ()) or ()) or 1
+    # render() lays the text out without drawing it: refresh() would rasterise a texture per
+    # measurement, which held ~18 MB of the kiosk's memory (bench/ui_latency.py).
+    w, h = core.render()
+    left, top, right, bottom = core.options["padding"]
+    return w - left - right, h - top - bottom, len(getattr(core, "_cached_lines", ()) or ()) or 1
 LINK_COLORS = {
     LinkState.CONNECTED: (0.30, 0.85, 0.40, 1), LinkState.CONNECTING: (1.0, 0.76, 0.03, 1),
     LinkState.DISCONNECTED: (0.96, 0.26, 0.21, 1), LinkState.CLOSED: (0.62, 0.62, 0.62, 1),
@@ -93,7 +109,7 @@ class FitLabel(Label):
     def fit(self, *_args) -> None:
         w, h = self.width - 2, self.height
         if not self.text or w < 4 or h < 4:
-            self.font_size, self.text_size = self.base_font, (max(w, 1), None)
+            self.font_size, self.text_size = font_step(self.base_font), (max(w, 1), None)
             return
         size, floor = self.base_font, self.base_font * self.min_scale
         # Measured as drawn (wrapped at the box's width), so what fits here fits on screen.
@@ -121,7 +137,7 @@ class FitLabel(Label):
             size = max(floor, size * min(0.98, ratio))
             tw, th, lines = measure(self, self.text, size, w)
             ww = measure(self, word, size, None)[0] if word else 0
-        self.font_size = size
+        self.font_size = font_step(size)  # the size measure() laid out
         self.text_size = (w, None)
 
 
