@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import rss_mb  # noqa: E402
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 
 from kivy.config import Config  # noqa: E402
@@ -28,11 +29,6 @@ from kiosk.i18n import find_cjk_font  # noqa: E402
 LabelBase.register(DEFAULT_FONT, find_cjk_font())
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Bare(App):

@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import pct  # noqa: E402
 
 from server.db import bulk, org, rollups, stats  # noqa: E402
 from server.db.store import open_store  # noqa: E402
@@ -37,10 +38,6 @@ LEVELS = (5, 4, 3, 2, 1, 0)
 WEIGHTS = (60, 20, 8, 3, 2, 7)
 REASONS = ('["attitude"]', '["efficiency"]', '["attitude","multiple_trips"]', '["other"]')
 
-
-def pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
 def build_org(store) -> list[str]:

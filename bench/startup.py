@@ -22,19 +22,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import start_xvfb  # noqa: E402
 
 BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
 
 
-def start_xvfb() -> subprocess.Popen:
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "800x480x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        os.environ["DISPLAY"] = ":" + pipe.readline().strip()
-    return proc
 
 
 def time_to_ready(cmd: list[str], env: dict, sock: socket.socket, timeout: float = 60) -> float:

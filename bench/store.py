@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import pct  # noqa: E402
 
 from sync.outbox import MIGRATIONS, NewRating, Store  # noqa: E402
 
@@ -26,9 +27,6 @@ COLUMNS = ("uuid", "level", "reasons", "window", "staff_id", "ticket", "case_id"
 BLOCK = 500
 
 
-def pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
 def rating(i: int) -> NewRating:
