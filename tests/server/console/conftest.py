@@ -89,3 +89,15 @@ def browser():
     driver.implicitly_wait(10)  # only a missing element waits: a loaded CI machine is slow
     yield driver
     driver.quit()
+
+
+def follow(browser, element) -> None:
+    """Click a link or submit button and wait until the next page has replaced this one, so
+    the next find reads the new page, not the old one (a loaded CI machine is slow)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))

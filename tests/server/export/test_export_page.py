@@ -48,9 +48,11 @@ def test_each_viewer_sees_only_their_halls(exported):
 def test_the_page_in_chromium(exported, browser, tmp_path):  # noqa: F811
     srv, _ = exported
     from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.server.console.conftest import follow
     sign_in(browser, srv, "admin")
     WebDriverWait(browser, 5).until(lambda d: d.current_url.endswith("/console/"))
-    browser.find_element(By.LINK_TEXT, "省级平台推送").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "省级平台推送"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "省级平台推送"
     assert "province" in browser.find_element(By.ID, "targets").text
     browser.save_screenshot("/tmp/export-page.png")

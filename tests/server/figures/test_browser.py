@@ -7,7 +7,7 @@ import io
 from selenium.webdriver.common.by import By
 
 from server.workflow import ranking
-from tests.server.console.conftest import PASSWORD
+from tests.server.console.conftest import PASSWORD, follow
 from tests.server.figures.conftest import LAST_MONTH
 
 
@@ -17,9 +17,9 @@ def test_a_supervisor_finds_the_flags_and_exports_them(browser, figures_server):
     browser.get(f"{url}/console/")
     browser.find_element(By.NAME, "username").send_keys("demo")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]"))
 
-    browser.find_element(By.LINK_TEXT, "评价统计").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "评价统计"))
     cards = browser.find_element(By.ID, "cards").text
     assert "今日" in cards and "本月" in cards and "满意率" in cards
     # ECharts drew both charts (SVG) from the same figures the tables show.
@@ -27,11 +27,11 @@ def test_a_supervisor_finds_the_flags_and_exports_them(browser, figures_server):
     assert len(browser.find_elements(By.CSS_SELECTOR, "#reasons .chart svg")) == 1
     assert "非常满意" in browser.find_element(By.CSS_SELECTOR, "#levels table").text
 
-    browser.find_element(By.LINK_TEXT, "排名").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "排名"))
     browser.find_element(By.NAME, "month").clear()
     browser.execute_script(f"document.querySelector('input[name=month]').value = "
                            f"'{LAST_MONTH}'")
-    browser.find_element(By.CSS_SELECTOR, "#pick button[type=submit]").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "#pick button[type=submit]"))
     expected, _ = ranking.compute(figures_server.store, "windows", "DEMO", LAST_MONTH)
     red = [r for r in expected if r["flag"] == "red"]
     flags = browser.find_element(By.ID, "flags").text
@@ -51,5 +51,5 @@ def test_a_supervisor_finds_the_flags_and_exports_them(browser, figures_server):
     assert [(r["key"], r["flag"]) for r in rows] == [(r["key"], r["flag"]) for r in expected]
     assert rows[0]["why"].startswith("满意率")
 
-    browser.find_element(By.CSS_SELECTOR, "header form button").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "header form button"))
     assert "/console/login" in browser.current_url

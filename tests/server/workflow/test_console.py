@@ -13,7 +13,7 @@ from server.workflow import holidays
 from server.workflow.actors import SYSTEM
 from sync.wire import RatingWire
 from tests.server.console.conftest import (PASSWORD, browser, console,  # noqa: F401
-                                           csrf_in, login)
+                                           csrf_in, follow, login)
 
 
 def bad(device_id, window, days_ago, ticket):
@@ -152,16 +152,16 @@ def test_the_case_list_in_a_real_browser(browser, console, cases):  # noqa: F811
     browser.get(f"{console.url}/console/login")
     browser.find_element(By.NAME, "username").send_keys("sup1")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
-    browser.find_element(By.LINK_TEXT, "差评工单").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]"))
+    follow(browser, browser.find_element(By.LINK_TEXT, "差评工单"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "差评工单"
-    browser.find_element(By.LINK_TEXT, "最新").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "最新"))
     assert "sort=opened" in browser.current_url
-    browser.find_element(By.LINK_TEXT, "到期日").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "到期日"))
     first = browser.find_element(By.CSS_SELECTOR, "#cases tbody tr")
-    browser.find_element(By.CSS_SELECTOR, "#cases tbody tr a").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "#cases tbody tr a"))
     form = browser.find_element(By.ID, "step-form")
     form.find_element(By.NAME, "note").send_keys("浏览器里填写的整改措施")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    follow(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     assert "浏览器里填写的整改措施" in browser.find_element(By.ID, "steps").text
     assert first is not None
