@@ -5,7 +5,6 @@ said up front. Screenshots go to tests/screenshots/phone/."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import requests
 
 from sync.wire import BATCH_PATH
 from sync.wire.qr_token import make_qr_token, make_qr_url
+from tests.helpers.browser import chromium
 
 DAY = date(2026, 5, 4)
 HALL = "广东省深圳市福田区政务服务中心"
@@ -24,17 +24,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "phone"
 @pytest.fixture(scope="module")
 def phone():
     """Headless Debian Chromium with a 390x844 phone viewport."""
-    if not shutil.which("chromedriver") or not shutil.which("chromium"):
-        pytest.skip("chromium and chromium-driver are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=390,844", "--hide-scrollbars"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = chromium("--window-size=390,844", "--hide-scrollbars")
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
     yield driver

@@ -5,13 +5,13 @@ The server is module-scoped (start-up plus six argon2 hashes is ~1 s); tests tha
 state use names of their own so they do not disturb each other.
 """
 import re
-import shutil
 
 import pytest
 import requests
 
 from server.console.sample import seed
 from server.runner import ServerThread
+from tests.helpers.browser import chromium
 from tests.helpers.databases import PgSchema, pg_unreachable_reason
 
 PASSWORD = "correct-horse-battery"
@@ -75,17 +75,7 @@ def post_form(session, server, page_path, action_path, data):
 @pytest.fixture(scope="module")
 def browser():
     """Headless Debian Chromium through selenium (one per test module)."""
-    if not shutil.which("chromedriver") or not shutil.which("chromium"):
-        pytest.skip("chromium and chromium-driver are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1366,768", "--lang=zh-CN"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = chromium("--window-size=1366,768", "--lang=zh-CN")
     driver.implicitly_wait(10)  # only a missing element waits: a loaded CI machine is slow
     yield driver
     driver.quit()
