@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Callable
 
@@ -33,6 +34,12 @@ def configure_window(cfg: Config) -> None:
     KivyConfig.set("graphics", "height", str(cfg.display.height))
     KivyConfig.set("graphics", "show_cursor", "0" if full else "1")
     KivyConfig.set("graphics", "allow_screensaver", "0")
+    # No MSAA (Kivy's default is 2 samples): resolving it more than doubled the cost of every
+    # frame under a software or small GPU rasteriser (Mesa llvmpipe: a rating-screen flip
+    # 33 ms -> 10 ms, DONE -> rating screen p99 113 -> 48 ms, ~20 MB less RSS;
+    # bench/ui_latency.py). The kiosk's curved shapes smooth their own edges instead
+    # (Smooth* instructions in widgets.py and the kv). KCFG_GRAPHICS_MULTISAMPLES overrides.
+    KivyConfig.set("graphics", "multisamples", os.environ.get("KCFG_GRAPHICS_MULTISAMPLES", "0"))
     KivyConfig.set("kivy", "exit_on_escape", "0" if full else "1")
     KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
 

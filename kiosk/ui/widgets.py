@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from kivy.graphics import Color, Ellipse, Line, Mesh
+from kivy.graphics import Color, Mesh, SmoothEllipse, SmoothLine
 from kivy.properties import (
     BooleanProperty,
     ListProperty,
@@ -158,6 +158,8 @@ class Face(Widget):
         return (self.level - 3) / 2
 
     def _draw(self, *_args) -> None:
+        # Smooth* shapes: the window has no MSAA (kiosk.ui.app), so plain Ellipse and Line
+        # edges would be jagged. SmoothLine has no round caps or joints: discs stand in.
         d = min(self.width, self.height)
         cx, cy, r = self.center_x, self.center_y, d / 2
         self.canvas.clear()
@@ -165,23 +167,24 @@ class Face(Widget):
             return
         curve = self.mouth_curve()
         with self.canvas:
-            Color(1, 1, 1, 1)
-            Ellipse(pos=(cx - r, cy - r), size=(d, d))
+            ring, rim = r - d * 0.02, max(1.0, d * 0.025)  # the outline: a ring at `ring`
             Color(*self.ink)
-            Line(circle=(cx, cy, r - d * 0.02), width=max(1.0, d * 0.025))
+            SmoothEllipse(pos=(cx - ring - rim, cy - ring - rim), size=[2 * (ring + rim)] * 2)
+            Color(1, 1, 1, 1)
+            SmoothEllipse(pos=(cx - ring + rim, cy - ring + rim), size=[2 * (ring - rim)] * 2)
+            Color(*self.ink)
             eye = d * 0.11
             for sx in (-1, 1):
                 if self.level == 5:  # smiling eyes: upturned arcs, so 5 and 4 differ at once
                     ex = cx + sx * r * 0.36
-                    Line(points=[ex - eye * 0.8, cy + r * 0.2, ex, cy + r * 0.36,
-                                 ex + eye * 0.8, cy + r * 0.2], width=max(1.0, d * 0.03),
-                         cap="round", joint="round")
+                    _stroke([ex - eye * 0.8, cy + r * 0.2, ex, cy + r * 0.36,
+                             ex + eye * 0.8, cy + r * 0.2], max(1.0, d * 0.03), joints=True)
                 else:
-                    Ellipse(pos=(cx + sx * r * 0.36 - eye / 2, cy + r * 0.18),
-                            size=(eye, eye * 1.3))
+                    SmoothEllipse(pos=(cx + sx * r * 0.36 - eye / 2, cy + r * 0.18),
+                                  size=(eye, eye * 1.3))
                 if self.level == 1:  # knitted brows
-                    Line(points=[cx + sx * r * 0.52, cy + r * 0.56, cx + sx * r * 0.2,
-                                 cy + r * 0.44], width=max(1.0, d * 0.03), cap="round")
+                    _stroke([cx + sx * r * 0.52, cy + r * 0.56, cx + sx * r * 0.2,
+                             cy + r * 0.44], max(1.0, d * 0.03))
             if self.level == 5:  # a wide open laugh: a filled half-moon
                 self._laugh(cx, cy, r)
                 return
@@ -190,15 +193,28 @@ class Face(Widget):
                 t = i / 6 - 1
                 points += [cx + t * r * 0.45, cy - r * 0.38 - curve * (1 - t * t) * r * 0.22
                            + abs(curve) * r * 0.11]
-            Line(points=points, width=max(1.0, d * 0.035), cap="round", joint="round")
+            _stroke(points, max(1.0, d * 0.035))
 
     def _laugh(self, cx: float, cy: float, r: float) -> None:
         top, half = cy - r * 0.12, r * 0.5
-        verts = [cx, top, 0, 0]
+        verts, edge = [cx, top, 0, 0], []
         for i in range(17):
             t = i / 16 * math.pi
-            verts += [cx - half * math.cos(t), top - half * 0.9 * math.sin(t), 0, 0]
+            x, y = cx - half * math.cos(t), top - half * 0.9 * math.sin(t)
+            verts += [x, y, 0, 0]
+            edge += [x, y]
         Mesh(vertices=verts, indices=list(range(18)), mode="triangle_fan")
+        SmoothLine(points=edge, width=1.0, close=True)  # an anti-aliased rim for the mesh
+
+
+def _stroke(points: list[float], width: float, joints: bool = False) -> None:
+    """A line `width` wide each side of `points` with round ends (and round joints if asked),
+    anti-aliased: SmoothLine draws its solid part 1 px narrower than Line, its fringe covers
+    that px."""
+    SmoothLine(points=points, width=width + 0.5)
+    ends = range(0, len(points), 2) if joints else (0, len(points) - 2)
+    for i in ends:
+        SmoothEllipse(pos=(points[i] - width, points[i + 1] - width), size=(2 * width, 2 * width))
 
 
 class LevelButton(ButtonBehavior, BoxLayout):
