@@ -44,6 +44,18 @@ def load_kv() -> None:
         _loaded = True
 
 
+class InstantTransition(NoTransition):
+    """Kivy's NoTransition still finishes on the next clock tick: the frame that first shows
+    the new screen also draws the old one beneath it (twice the fill, which under software GL
+    is most of a frame's cost) and a second full frame follows. This one is over before the
+    frame is drawn: the new screen alone, in the very next frame (bench/ui_latency.py)."""
+
+    def start(self, manager) -> None:
+        super().start(manager)
+        self._anim.cancel(self)
+        self._on_complete()
+
+
 class KioskRoot(ScreenManager):
     """The four screens; `render(state)` shows the one the flow's mode asks for."""
 
@@ -51,7 +63,7 @@ class KioskRoot(ScreenManager):
 
     def __init__(self, flow, site=None, qr_links=None, staff_strip: bool = False,
                  debouncer=None, long_press=None, on_tech_gesture=None, **kw) -> None:
-        super().__init__(transition=NoTransition(), **kw)
+        super().__init__(transition=InstantTransition(), **kw)
         self.flow = flow
         self.debouncer, self.long_press = debouncer, long_press
         self.on_tech_gesture = on_tech_gesture
