@@ -2,6 +2,7 @@
 
     python bench/bare_app.py            # sends READY=1 to $NOTIFY_SOCKET as it starts (startup.py)
     python bench/bare_app.py --rss      # prints its RSS in MB after a few drawn frames, then exits
+    python bench/bare_app.py --set graphics.multisamples=0 ...  # Kivy settings, as the kiosk's
 
 Same window size and the same CJK font as the kiosk, nothing else.
 """
@@ -11,20 +12,27 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import rss_mb  # noqa: E402
+from bench.common import rss_mb
+
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 
-from kivy.config import Config  # noqa: E402
+from kivy.config import Config
 
 Config.set("graphics", "width", "800")
 Config.set("graphics", "height", "480")
+# The kiosk's own window settings (bench/memory.py passes what kiosk.ui.app applies), so the
+# floor draws the same way: MSAA, full screen, cursor.
+for i, arg in enumerate(sys.argv[:-1]):
+    if arg == "--set":
+        key, _, value = sys.argv[i + 1].partition("=")
+        Config.set(*key.split(".", 1), value)
 
-from kivy.app import App  # noqa: E402
-from kivy.clock import Clock  # noqa: E402
-from kivy.core.text import DEFAULT_FONT, LabelBase  # noqa: E402
-from kivy.uix.label import Label  # noqa: E402
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.text import DEFAULT_FONT, LabelBase
+from kivy.uix.label import Label
 
-from kiosk.i18n import find_cjk_font  # noqa: E402
+from kiosk.i18n import find_cjk_font
 
 LabelBase.register(DEFAULT_FONT, find_cjk_font())
 
