@@ -14,9 +14,11 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Iterator, Protocol, runtime_checkable
+from typing import Any, Callable, Iterator, Protocol, TypeVar, runtime_checkable
 
 from sync.wire import ItemResult
+
+T = TypeVar("T")
 
 
 def utc_iso(value: datetime | None = None) -> str:
@@ -62,6 +64,13 @@ class BaseStore:
 
     def close(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def write_grouped(self, work: Callable[[Tx], T]) -> T:
+        """work(tx) in a write transaction; a store may share one commit between callers
+        that arrive together (SQLite: server/db/group_commit.py). Its exception rolls back
+        only its own writes."""
+        with self.transaction() as tx:
+            return work(tx)
 
     @staticmethod
     def dumps(value: Any) -> str:

@@ -112,12 +112,13 @@ def _row(rating: RatingWire, uuid: str, clock: DeviceClock, source: str, now: da
 
 def _iso(value: datetime) -> str:
     """utc_iso() without its conversions when the time is already UTC (the usual case):
-    this runs twice per rating and was a fifth of the ingest's Python time."""
+    this runs twice per rating; datetime's own isoformat is twice as fast as formatting the
+    fields in Python, which was 15% of the server's busy time under load (py-spy)."""
     offset = value.utcoffset()  # once: pydantic's TzInfo makes each call cost ~1 us
     if offset:
         value = value - offset  # the fields now read UTC; OverflowError off the calendar
-    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
-            f"{value.minute:02d}:{value.second:02d}.{value.microsecond // 1000:03d}Z")
+    # 'YYYY-MM-DDTHH:MM:SS.mmm' then whatever offset isoformat appends, which is dropped
+    return value.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def _decode(row: tuple) -> dict:
@@ -173,8 +174,8 @@ class RatingsMixin:
                 where.append(i)
             except (OverflowError, ValueError) as exc:  # a date out of range after correction
                 results[i] = _result(uuid, "rejected", f"rated_at out of range: {exc}"[:200])
-        changes = IngestChanges()
-        with self.transaction() as tx:
+        def write(tx) -> IngestChanges:
+            changes = IngestChanges()
             landed = self._insert_set(tx, rows) if rows else set()
             for row, i in zip(rows, where):
                 if (row[8], row[0]) in landed:
@@ -185,6 +186,11 @@ class RatingsMixin:
                     results[i] = self._settle(tx, row, changes)
             for hook in getattr(self, "ingest_hooks", ()):
                 hook(tx, changes)
+            return changes
+
+        # Batches arriving together may share one commit (SQLite's group commit); each is
+        # still all or nothing, and answered only once its rows are durable.
+        self.write_grouped(write)
         accepted = sum(r["status"] == "accepted" for r in results)
         log.info("ingested %d ratings: %d accepted, %d not", len(results), accepted,
                  len(results) - accepted)

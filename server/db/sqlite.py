@@ -12,6 +12,7 @@ from typing import Iterator
 from server.db.base import BaseStore, Tx
 from server.db.audit import AUDIT_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
+from server.db.group_commit import GroupCommit
 from server.db.org import ORG_TABLES
 from server.db.outbox import OUTBOX_CASE_KEY, OUTBOX_TABLES
 from server.db.rankings import RANKING_TABLES
@@ -104,6 +105,7 @@ class SQLiteStore(RatingsMixin, DevicesMixin, BaseStore):
         self._conns_lock = threading.Lock()
         self._closed = False
         self._writer = threading.Lock()
+        self._group = GroupCommit(self._writer, self._begin_write)
         self._checkpointer: threading.Thread | None = None
         self._migrate()
 
@@ -162,6 +164,19 @@ class SQLiteStore(RatingsMixin, DevicesMixin, BaseStore):
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+
+    def _begin_write(self) -> tuple[Tx, sqlite3.Connection]:
+        """BEGIN IMMEDIATE on this thread's connection (the caller holds self._writer)."""
+        if self._checkpointer is None and not self._closed:
+            self._start_checkpointer()
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        return Tx(conn.cursor(), self.paramstyle), conn
+
+    def write_grouped(self, work):
+        """work(tx) in a write transaction shared with the writes queued meanwhile: one
+        COMMIT, one fsync, for the group (server/db/group_commit.py)."""
+        return self._group.run(work)
 
     def _start_checkpointer(self) -> None:
         with self._conns_lock:
