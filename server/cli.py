@@ -68,7 +68,7 @@ def serve(host: str, port: int, db: str, ssl_certfile: str | None, ssl_keyfile: 
 
     from server.app import create_app
     from server.auth import ADMIN_ENV
-    from server.serving import GuardedH11Protocol, quiet_logs, raise_nofile
+    from server.serving import GuardedH11Protocol, quiet_logs, raise_nofile, settle_heap
 
     logging.basicConfig(level=log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -94,7 +94,9 @@ def serve(host: str, port: int, db: str, ssl_certfile: str | None, ssl_keyfile: 
             uvicorn.run("server.serving:app_from_env", factory=True, workers=workers,
                         **common)
         else:
-            uvicorn.run(create_app(store), **common)
+            app = create_app(store)
+            settle_heap()
+            uvicorn.run(app, **common)
     finally:
         store.close()
 
