@@ -35,17 +35,23 @@ from server.runner import ServerThread  # noqa: E402
 from server.serving import settle_heap  # noqa: E402
 from sync.enrol import enrol  # noqa: E402
 from sync.wire import BATCH_PATH  # noqa: E402
+from sync.wire.cases import case_key  # noqa: E402
 from tests.helpers.databases import PgSchema, pg_unreachable_reason  # noqa: E402
 
 BATCH = 500
 
 
 def make_batch(device_id: str, n: int = BATCH, window: int = 1) -> list[dict]:
-    return [{"uuid": str(uuid.uuid4()), "level": 5, "reasons": [], "window": window,
-             "staff_id": "S-017", "ticket": f"A{i % 1000:03d}", "case_id": uuid.uuid4().hex[:16],
-             "item_code": "RES-01", "device_id": device_id,
-             "rated_at": "2026-05-01T08:00:00.123Z", "boot_id": "b0", "mono_s": 12.5}
-            for i in range(n)]
+    """What a kiosk uploads (sync/wire/models.py RatingWire, with the kiosk's case key)."""
+    out = []
+    for i in range(n):
+        case_id = uuid.uuid4().hex[:16]
+        out.append({"uuid": str(uuid.uuid4()), "level": 5, "reasons": [], "window": window,
+                    "staff_id": "S-017", "ticket": f"A{i % 1000:03d}", "case_id": case_id,
+                    "item_code": "RES-01", "device_id": device_id,
+                    "rated_at": "2026-05-01T08:00:00.123Z", "boot_id": "b0", "mono_s": 12.5,
+                    "case_key": case_key("2026-05-01", window, f"A{i % 1000:03d}", case_id)})
+    return out
 
 
 def client(url: str, token: str, device_id: str, window: int, batches: int,
@@ -99,7 +105,7 @@ def bare_rate(write, clients: int, batches: int) -> float:
 def raw_row(r: dict) -> tuple:
     return (r["uuid"], 5, "[]", 1, "S-017", r["ticket"], r["case_id"], "RES-01", "raw",
             r["rated_at"], "b0", 12.5, "2026-05-01T08:00:10.000Z", "2026-05-01T08:00:00.123Z",
-            1, f"k/{r['uuid']}", "kiosk", 0)
+            1, r["case_key"], "kiosk", 0)
 
 
 def rows(n_batches: int) -> list[list[tuple]]:
