@@ -130,9 +130,11 @@ class KioskApp(App):
         from kivy.core.window import Window
 
         from kiosk.ui.screens import load_kv
+        from kiosk.ui.widgets import PAPER
 
         register_font()
         load_kv()
+        Window.clearcolor = PAPER  # the screens' background (they draw none themselves)
         Window.bind(size=self._rescale)
         self._rescale(Window, Window.size)
         self._start_services()

@@ -25,6 +25,9 @@ LEVEL_COLORS = {  # 非常满意 → 非常不满意: dark green, light green, a
     2: (0.96, 0.49, 0.0, 1), 1: (0.78, 0.16, 0.16, 1),
 }
 WHITE, INK = (1.0, 1.0, 1.0, 1.0), (0.13, 0.13, 0.13, 1.0)
+# The screens' background, drawn as the window's clear colour (kiosk.ui.app): a full-screen
+# rectangle on every screen was one more blended layer over every pixel of every frame.
+PAPER = (0.96, 0.97, 0.98, 1.0)
 
 
 def luminance(rgba) -> float:
@@ -169,9 +172,9 @@ class Face(Widget):
         with self.canvas:
             ring, rim = r - d * 0.02, max(1.0, d * 0.025)  # the outline: a ring at `ring`
             Color(*self.ink)
-            SmoothEllipse(pos=(cx - ring - rim, cy - ring - rim), size=[2 * (ring + rim)] * 2)
+            _disc(cx - ring - rim, cy - ring - rim, 2 * (ring + rim))
             Color(1, 1, 1, 1)
-            SmoothEllipse(pos=(cx - ring + rim, cy - ring + rim), size=[2 * (ring - rim)] * 2)
+            _disc(cx - ring + rim, cy - ring + rim, 2 * (ring - rim))
             Color(*self.ink)
             eye = d * 0.11
             for sx in (-1, 1):
@@ -180,8 +183,7 @@ class Face(Widget):
                     _stroke([ex - eye * 0.8, cy + r * 0.2, ex, cy + r * 0.36,
                              ex + eye * 0.8, cy + r * 0.2], max(1.0, d * 0.03), joints=True)
                 else:
-                    SmoothEllipse(pos=(cx + sx * r * 0.36 - eye / 2, cy + r * 0.18),
-                                  size=(eye, eye * 1.3))
+                    _disc(cx + sx * r * 0.36 - eye / 2, cy + r * 0.18, eye, eye * 1.3)
                 if self.level == 1:  # knitted brows
                     _stroke([cx + sx * r * 0.52, cy + r * 0.56, cx + sx * r * 0.2,
                              cy + r * 0.44], max(1.0, d * 0.03))
@@ -214,7 +216,15 @@ def _stroke(points: list[float], width: float, joints: bool = False) -> None:
     SmoothLine(points=points, width=width + 0.5)
     ends = range(0, len(points), 2) if joints else (0, len(points) - 2)
     for i in ends:
-        SmoothEllipse(pos=(points[i] - width, points[i + 1] - width), size=(2 * width, 2 * width))
+        _disc(points[i] - width, points[i + 1] - width, 2 * width)
+
+
+def _disc(x: float, y: float, w: float, h: float | None = None) -> None:
+    """An anti-aliased ellipse with as many segments as its size needs: Kivy's default of 180
+    for every one, eyes and line ends included, made the faces most of a frame's triangles,
+    which a software rasteriser pays for one by one (bench/ui_latency.py)."""
+    h = w if h is None else h
+    SmoothEllipse(pos=(x, y), size=(w, h), segments=max(12, min(64, int(max(w, h) * 0.4))))
 
 
 class LevelButton(ButtonBehavior, BoxLayout):
