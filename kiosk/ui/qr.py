@@ -82,6 +82,12 @@ class QrLinks:
 
 def qr_matrix(data: str, border: int = 2) -> list[list[bool]]:
     """Rows of modules, top row first, True = dark, with a quiet zone of `border` modules."""
+    import sys
+
+    # qrcode imports its PIL module drawers "for backwards compatibility" unless that fails
+    # (PIL's ImageDraw, ImageFont, FreeType and HarfBuzz: ~1.6 MB of the kiosk's RSS,
+    # bench/memory.py); the kiosk asks only for the matrix and draws it itself.
+    sys.modules.setdefault("qrcode.image.styles.moduledrawers.pil", None)
     import qrcode
 
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
