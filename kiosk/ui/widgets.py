@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import math
 
-from kivy.graphics import Color, Mesh, SmoothEllipse, SmoothLine
+from kivy.graphics import (
+    ClearBuffers,
+    ClearColor,
+    Color,
+    Fbo,
+    Mesh,
+    Rectangle,
+    SmoothEllipse,
+    SmoothLine,
+)
 from kivy.properties import (
     BooleanProperty,
     ListProperty,
@@ -146,14 +155,23 @@ class FitLabel(Label):
 
 class Face(Widget):
     """A face pictogram for a level: 5 a wide open laugh with smiling eyes, 4 a smile, 3 a
-    straight mouth, 2 a frown, 1 a deep frown with knitted brows."""
+    straight mouth, 2 a frown, 1 a deep frown with knitted brows.
+
+    It is painted once into a texture (an Fbo, on its card's colour `paper`, so opaque) and
+    each frame draws that one rectangle: its anti-aliased discs and strokes are hundreds of
+    small triangles, which a software rasteriser pays for in every frame (bench/ui_latency.py).
+    """
 
     level = NumericProperty(3)
     ink = ListProperty([0.2, 0.2, 0.2, 1])
+    paper = ListProperty([1, 1, 1, 1])  # what is behind the face (the card's fill)
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
-        self.bind(pos=self._draw, size=self._draw, level=self._draw, ink=self._draw)
+        self._fbo = None
+        self._painted = None
+        self.bind(pos=self._draw, size=self._draw, level=self._draw, ink=self._draw,
+                  paper=self._draw)
         self._draw()
 
     def mouth_curve(self) -> float:
@@ -161,41 +179,57 @@ class Face(Widget):
         return (self.level - 3) / 2
 
     def _draw(self, *_args) -> None:
-        # Smooth* shapes: the window has no MSAA (kiosk.ui.app), so plain Ellipse and Line
-        # edges would be jagged. SmoothLine has no round caps or joints: discs stand in.
         d = min(self.width, self.height)
-        cx, cy, r = self.center_x, self.center_y, d / 2
         self.canvas.clear()
         if d <= 2:
             return
-        curve = self.mouth_curve()
-        with self.canvas:
-            ring, rim = r - d * 0.02, max(1.0, d * 0.025)  # the outline: a ring at `ring`
-            Color(*self.ink)
-            _disc(cx - ring - rim, cy - ring - rim, 2 * (ring + rim))
+        side = math.ceil(d)
+        look = (side, d, self.level, tuple(self.ink), tuple(self.paper))
+        if look != self._painted:  # size, level or colours changed: paint the texture again
+            self._painted = look
+            self._fbo = Fbo(size=(side, side), with_stencilbuffer=False)
+            with self._fbo:
+                ClearColor(*self.paper)
+                ClearBuffers()
+                self._paint(side / 2, side / 2, d)
+            self._fbo.draw()
+        with self.canvas:  # whole pixels, so the texture maps 1:1 and stays sharp
             Color(1, 1, 1, 1)
-            _disc(cx - ring + rim, cy - ring + rim, 2 * (ring - rim))
-            Color(*self.ink)
-            eye = d * 0.11
-            for sx in (-1, 1):
-                if self.level == 5:  # smiling eyes: upturned arcs, so 5 and 4 differ at once
-                    ex = cx + sx * r * 0.36
-                    _stroke([ex - eye * 0.8, cy + r * 0.2, ex, cy + r * 0.36,
-                             ex + eye * 0.8, cy + r * 0.2], max(1.0, d * 0.03), joints=True)
-                else:
-                    _disc(cx + sx * r * 0.36 - eye / 2, cy + r * 0.18, eye, eye * 1.3)
-                if self.level == 1:  # knitted brows
-                    _stroke([cx + sx * r * 0.52, cy + r * 0.56, cx + sx * r * 0.2,
-                             cy + r * 0.44], max(1.0, d * 0.03))
-            if self.level == 5:  # a wide open laugh: a filled half-moon
-                self._laugh(cx, cy, r)
-                return
-            points = []
-            for i in range(13):
-                t = i / 6 - 1
-                points += [cx + t * r * 0.45, cy - r * 0.38 - curve * (1 - t * t) * r * 0.22
-                           + abs(curve) * r * 0.11]
-            _stroke(points, max(1.0, d * 0.035))
+            Rectangle(texture=self._fbo.texture, size=(side, side),
+                      pos=(round(self.center_x - side / 2), round(self.center_y - side / 2)))
+
+    def _paint(self, cx: float, cy: float, d: float) -> None:
+        # Smooth* shapes: the window has no MSAA (kiosk.ui.app), nor has an Fbo, so plain
+        # Ellipse and Line edges would be jagged. SmoothLine has no round caps or joints:
+        # discs stand in.
+        r = d / 2
+        curve = self.mouth_curve()
+        ring, rim = r - d * 0.02, max(1.0, d * 0.025)  # the outline: a ring at `ring`
+        Color(*self.ink)
+        _disc(cx - ring - rim, cy - ring - rim, 2 * (ring + rim))
+        Color(1, 1, 1, 1)
+        _disc(cx - ring + rim, cy - ring + rim, 2 * (ring - rim))
+        Color(*self.ink)
+        eye = d * 0.11
+        for sx in (-1, 1):
+            if self.level == 5:  # smiling eyes: upturned arcs, so 5 and 4 differ at once
+                ex = cx + sx * r * 0.36
+                _stroke([ex - eye * 0.8, cy + r * 0.2, ex, cy + r * 0.36,
+                         ex + eye * 0.8, cy + r * 0.2], max(1.0, d * 0.03), joints=True)
+            else:
+                _disc(cx + sx * r * 0.36 - eye / 2, cy + r * 0.18, eye, eye * 1.3)
+            if self.level == 1:  # knitted brows
+                _stroke([cx + sx * r * 0.52, cy + r * 0.56, cx + sx * r * 0.2,
+                         cy + r * 0.44], max(1.0, d * 0.03))
+        if self.level == 5:  # a wide open laugh: a filled half-moon
+            self._laugh(cx, cy, r)
+            return
+        points = []
+        for i in range(13):
+            t = i / 6 - 1
+            points += [cx + t * r * 0.45, cy - r * 0.38 - curve * (1 - t * t) * r * 0.22
+                       + abs(curve) * r * 0.11]
+        _stroke(points, max(1.0, d * 0.035))
 
     def _laugh(self, cx: float, cy: float, r: float) -> None:
         top, half = cy - r * 0.12, r * 0.5
