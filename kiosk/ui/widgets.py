@@ -157,9 +157,9 @@ class Face(Widget):
     """A face pictogram for a level: 5 a wide open laugh with smiling eyes, 4 a smile, 3 a
     straight mouth, 2 a frown, 1 a deep frown with knitted brows.
 
-    It is painted once into a texture (an Fbo, on its card's colour `paper`, so opaque) and
-    each frame draws that one rectangle: its anti-aliased discs and strokes are hundreds of
-    small triangles, which a software rasteriser pays for in every frame (bench/ui_latency.py).
+    It is painted once into a texture (on its card's colour `paper`, so opaque) and each
+    frame draws that one rectangle: its anti-aliased discs and strokes are hundreds of small
+    triangles, which a software rasteriser pays for in every frame (bench/ui_latency.py).
     """
 
     level = NumericProperty(3)
@@ -168,7 +168,7 @@ class Face(Widget):
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
-        self._fbo = None
+        self._texture = None
         self._painted = None
         self.bind(pos=self._draw, size=self._draw, level=self._draw, ink=self._draw,
                   paper=self._draw)
@@ -187,15 +187,10 @@ class Face(Widget):
         look = (side, d, self.level, tuple(self.ink), tuple(self.paper))
         if look != self._painted:  # size, level or colours changed: paint the texture again
             self._painted = look
-            self._fbo = Fbo(size=(side, side), with_stencilbuffer=False)
-            with self._fbo:
-                ClearColor(*self.paper)
-                ClearBuffers()
-                self._paint(side / 2, side / 2, d)
-            self._fbo.draw()
+            self._texture = _painted(side, self.paper, lambda: self._paint(side / 2, side / 2, d))
         with self.canvas:  # whole pixels, so the texture maps 1:1 and stays sharp
             Color(1, 1, 1, 1)
-            Rectangle(texture=self._fbo.texture, size=(side, side),
+            Rectangle(texture=self._texture, size=(side, side),
                       pos=(round(self.center_x - side / 2), round(self.center_y - side / 2)))
 
     def _paint(self, cx: float, cy: float, d: float) -> None:
@@ -241,6 +236,31 @@ class Face(Widget):
             edge += [x, y]
         Mesh(vertices=verts, indices=list(range(18)), mode="triangle_fan")
         SmoothLine(points=edge, width=1.0, close=True)  # an anti-aliased rim for the mesh
+
+
+_SCRATCH: list = []  # the one Fbo faces are painted in: each Fbo holds ~0.5 MB under llvmpipe
+
+
+def _painted(side: int, paper, paint):
+    """A side x side texture of what paint() draws on `paper`: painted in the shared Fbo, then
+    copied out, so each face keeps only its pixels."""
+    from kivy.graphics.texture import Texture
+
+    if not _SCRATCH or _SCRATCH[0].size[0] < side:
+        _SCRATCH[:] = [Fbo(size=(side, side), with_stencilbuffer=False)]
+    fbo = _SCRATCH[0]
+    fbo.clear()
+    with fbo:
+        ClearColor(*paper)
+        ClearBuffers()
+        paint()
+    fbo.draw()
+    row = fbo.size[0] * 4  # pixels come bottom row first, as a texture takes them
+    pixels = fbo.pixels
+    texture = Texture.create(size=(side, side), colorfmt="rgba")
+    texture.blit_buffer(b"".join(pixels[y * row:y * row + side * 4] for y in range(side)),
+                        colorfmt="rgba", bufferfmt="ubyte")
+    return texture
 
 
 def _stroke(points: list[float], width: float, joints: bool = False) -> None:
