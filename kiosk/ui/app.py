@@ -10,6 +10,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty
 
+from kiosk import heap
 from kiosk.config import Config
 from kiosk.flow import Flow, FlowState, Mode
 from kiosk.i18n import install, language, register_font
@@ -22,6 +23,7 @@ PUMP_S = 0.1          # how often queue events are drained and the flow ticks
 DESIGN_SIZE = (800, 480)  # the Pi 7-inch panel; kv sizes are in these pixels times app.u
 PORTRAIT_DESIGN = (480, 800)  # the same panel turned; the kv switches to stacked layouts
 GHOST_RADIUS = 60     # design pixels: a repeat tap this near the last one is the same press
+TRIM_AFTER_S = 1.0    # the C heap is trimmed this long after start-up and after each case
 
 
 def configure_window(cfg: Config) -> None:
@@ -184,6 +186,7 @@ class KioskApp(App):
             Window.show_cursor = False
         Window.allow_screensaver = False
         self._run_services()
+        Clock.schedule_once(lambda _dt: heap.trim(), TRIM_AFTER_S)  # start-up's freed holes
         log.info("kiosk up: window %d, queue %s, server %s", self.cfg.window.number,
                  self.cfg.queue.url or "(none)", self.cfg.server.url or "(none)")
 
@@ -225,6 +228,8 @@ class KioskApp(App):
             self.root.render(state)
         for announcement in announcements(prev, state):
             self.voice.say(announcement)
+        if state.mode is Mode.IDLE and prev.mode is not Mode.IDLE:
+            Clock.schedule_once(lambda _dt: heap.trim(), TRIM_AFTER_S)  # the case's, once idle
         if (state.mode is Mode.IDLE and prev.mode is not Mode.IDLE
                 and language() != self.cfg.device.language):
             # The citizen who switched language has gone; the next one gets the default.
