@@ -109,18 +109,32 @@ class FitLabel(Label):
     def __init__(self, **kw) -> None:
         from kivy.clock import Clock
 
+        # Not fitted until a layout has sized it (or a clock tick has passed, for a box left
+        # at Kivy's default size): fitting in the default 100x100 box explored sizes never
+        # drawn, and SDL2 keeps a font face for each (bench/memory.py).
+        self._placed = False
         super().__init__(**kw)
         self._refit = Clock.create_trigger(self.fit, -1)
-        self.bind(size=self._refit, base_font=self._refit, max_lines=self._refit,
+        self.bind(size=self._on_size, base_font=self._refit, max_lines=self._refit,
                   bold=self._refit, font_name=self._refit)
+        Clock.schedule_once(self._place, 0)
         self.fit()
+
+    def _on_size(self, *_args) -> None:
+        self._placed = True
+        self._refit()
+
+    def _place(self, _dt) -> None:
+        if not self._placed:
+            self._placed = True
+            self.fit()
 
     def on_text(self, *_args) -> None:
         self.fit()
 
     def fit(self, *_args) -> None:
         w, h = self.width - 2, self.height
-        if not self.text or w < 4 or h < 4:
+        if not self.text or w < 4 or h < 4 or not self._placed:
             self.font_size, self.text_size = font_step(self.base_font), (max(w, 1), None)
             return
         size, floor = self.base_font, self.base_font * self.min_scale
