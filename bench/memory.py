@@ -107,24 +107,42 @@ class Clicker:
         self.x11.XCloseDisplay(self.dpy)
 
 
-def notify_socket(path: Path) -> socket.socket:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(path))
-    return sock
+class Notify:
+    """Our $NOTIFY_SOCKET, read all along as systemd does: the kiosk pings WATCHDOG=1 from its
+    UI loop, and a socket nobody reads fills up and blocks that loop (~160 ratings in)."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.ready: queue.Queue[bool] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
 
-def wait_ready(sock: socket.socket, proc: subprocess.Popen, timeout: float = 60) -> None:
-    sock.settimeout(0.5)
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before READY=1")
-        try:
-            if b"READY=1" in sock.recv(4096):
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self.sock.recv(4096)
+            except OSError:
                 return
-        except TimeoutError:
-            continue
-    raise RuntimeError("no READY=1")
+            if b"READY=1" in data:
+                self.ready.put(True)
+
+    def wait_ready(self, proc: subprocess.Popen, timeout: float = 60) -> None:
+        while not self.ready.empty():
+            self.ready.get_nowait()
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if proc.poll() is not None:
+                raise RuntimeError(f"process exited with {proc.returncode} before READY=1")
+            try:
+                self.ready.get(timeout=0.5)
+                return
+            except queue.Empty:
+                continue
+        raise RuntimeError("no READY=1")
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 def unit_environment() -> dict:
@@ -208,7 +226,7 @@ def kivy_settings(config: Path, env: dict) -> list[str]:
 class Kiosk:
     """`kiosk run --config` as a child process; its log lines tell which screen is up."""
 
-    def __init__(self, config: Path, env: dict, notify: socket.socket) -> None:
+    def __init__(self, config: Path, env: dict, notify: Notify) -> None:
         exe = Path(sys.executable).with_name("kiosk")
         cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "kiosk.cli"]
         if os.environ.get("KIOSK_CMD"):  # profiling: the kiosk under a wrapper
@@ -218,7 +236,7 @@ class Kiosk:
         self.screens: queue.Queue[str] = queue.Queue()
         self.log: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
-        wait_ready(notify, self.proc)
+        notify.wait_ready(self.proc)
 
     def _read(self) -> None:
         for line in self.proc.stderr:
@@ -247,7 +265,7 @@ class Kiosk:
             self.proc.wait()
 
 
-def run_kiosk(args, env: dict, config: Path, sim, notify: socket.socket, clicker: Clicker,
+def run_kiosk(args, env: dict, config: Path, sim, notify: Notify, clicker: Clicker,
               show_smaps: bool) -> dict:
     from drivers.events import Login
 
@@ -275,7 +293,7 @@ def run_kiosk(args, env: dict, config: Path, sim, notify: socket.socket, clicker
                 raise RuntimeError(f"rating {i}: the click did not rate\n"
                                    f"{''.join(kiosk.log[-20:])}")
             if not kiosk.wait_screen("idle", 10):
-                raise RuntimeError(f"rating {i}: not back to idle")
+                raise RuntimeError(f"rating {i}: not back to idle\n{''.join(kiosk.log[-20:])}")
 
         warm = min(100, args.ratings)
         t0 = time.monotonic()
@@ -290,15 +308,15 @@ def run_kiosk(args, env: dict, config: Path, sim, notify: socket.socket, clicker
                   "rollup": rollup(pid), "growth": end_kb - samples[0][1]}
         if show_smaps:
             result["smaps"] = smaps(pid)
-        if os.environ.get("KIOSK_CMD"):  # the profiling wrapper dumps what it holds on SIGUSR1
+        if os.environ.get("KIOSK_DUMP_S"):  # a profiling wrapper dumps what it holds on SIGUSR1
             os.kill(pid, signal.SIGUSR1)
-            time.sleep(float(os.environ.get("KIOSK_DUMP_S", "5")))
+            time.sleep(float(os.environ["KIOSK_DUMP_S"]))
         return result
     finally:
         kiosk.stop()
 
 
-def run_bare(env: dict, settings: list[str], notify: socket.socket | None) -> tuple[float, dict]:
+def run_bare(env: dict, settings: list[str], notify: Notify | None) -> tuple[float, dict]:
     """bench/bare_app.py --rss: its own RSS in MB (or, given notify, its smaps while up)."""
     cmd = [sys.executable, str(ROOT / "bench" / "bare_app.py")]
     for s in settings:
@@ -310,7 +328,7 @@ def run_bare(env: dict, settings: list[str], notify: socket.socket | None) -> tu
     proc = subprocess.Popen(cmd, env=dict(env, KIVY_NO_CONSOLELOG="1"), cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_ready(notify, proc)
+        notify.wait_ready(proc)
         time.sleep(1.5)
         return rss_kb(proc.pid) / 1024, smaps(proc.pid)
     finally:
@@ -357,7 +375,7 @@ def main() -> int:
             server.start()
         clicker = Clicker(os.environ["DISPLAY"])
         notify_path = work / "notify"
-        notify = notify_socket(notify_path)
+        notify = Notify(notify_path)
         env = service_env(work / "home", notify_path)
         warm_catalogs(env)
         settings = None
