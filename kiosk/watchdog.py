@@ -19,10 +19,13 @@ def notify(state: str) -> bool:
         address = "\0" + address[1:]
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+            # Never wait: this runs on the UI thread, and a receiver that stopped reading (its
+            # queue full) would freeze the screen. A ping that cannot go now is just missed.
+            sock.setblocking(False)
             sock.connect(address)
             sock.sendall(state.encode("utf-8"))
         return True
-    except OSError:
+    except OSError:  # BlockingIOError included
         return False
 
 

@@ -46,3 +46,19 @@ def test_interval_is_half_the_watchdog_period(monkeypatch):
     assert watchdog.interval_s() == 15.0
     monkeypatch.setenv("WATCHDOG_PID", "1")  # meant for another process
     assert watchdog.interval_s(default=7) == 7
+
+
+def test_a_receiver_that_stopped_reading_never_blocks_the_ui_loop(tmp_path, monkeypatch):
+    """bench/memory.py once left NOTIFY_SOCKET unread: the kiosk's pings filled its queue and
+    the next one blocked the UI thread for good. Now a full queue only loses the ping."""
+    import threading
+
+    with _listen(tmp_path / "notify"):
+        monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "notify"))
+        answers: list[bool] = []
+        pinger = threading.Thread(target=lambda: answers.extend(
+            watchdog.alive() for _ in range(5000)), daemon=True)
+        pinger.start()
+        pinger.join(10)
+        assert not pinger.is_alive(), "alive() blocked on a full notify socket"
+        assert answers[0] is True and answers[-1] is False  # sent while there was room
