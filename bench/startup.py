@@ -65,7 +65,10 @@ def main() -> int:
                               encoding="utf-8")
             env = dict(os.environ, NOTIFY_SOCKET=str(notify), KIVY_NO_ARGS="1",
                        KIVY_NO_CONSOLELOG="1", KIVY_NO_FILELOG="1",
-                       KIVY_HOME=str(Path(tmp) / "kivy"), PYTHONPATH=str(ROOT))
+                       KIVY_HOME=str(Path(tmp) / "kivy"), PYTHONPATH=str(ROOT),
+                       # Both draw without MSAA, as the kiosk does (kiosk/ui/app.py): an MSAA
+                       # window costs the bare app more and flattered the kiosk's ratio.
+                       KCFG_GRAPHICS_MULTISAMPLES="0")
             kiosk = [sys.executable, "-m", "kiosk.cli", "run", "--config", str(config)]
             bare = [sys.executable, str(BARE_APP)]
             time_to_ready(bare, env, sock)  # warm the page cache for both
