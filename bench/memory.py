@@ -2,8 +2,8 @@
 it: its environment, full screen, READY over $NOTIFY_SOCKET) on a private Xvfb, its queue link
 on a pty (LineSimulator), enrolled with a loopback server it uploads to (as in `kiosk demo`),
 voice muted. N ratings are driven from outside: DONE on the pty, then a real click on the
-非常满意-next level button through the X server (XTEST), the kiosk's log saying which screen
-is up. Its VmRSS comes from /proc/<pid>/status; beside it bench/bare_app.py --rss (one CJK
+满意 (level 4) button through the X server (XTEST), the kiosk's log saying which screen is
+up. Its VmRSS comes from /proc/<pid>/status; beside it bench/bare_app.py --rss (one CJK
 label, nothing else) with the Kivy graphics settings the kiosk itself applies. The last line
 is the ratio of the medians (goal <= 1.15).
 
