@@ -1,12 +1,11 @@
 """How fast the rating screen pops: a DONE line written on the queue side of a pty
 (LineSimulator) until the first frame showing the rating screen has been swapped to the
 window (the end of its GL flip), over N runs; beside it a bare Kivy ScreenManager switch to its
-first frame, measured the same way in the same process (same clock, same GL config); then the
-kiosk's RSS after 1,000 ratings beside a bare Kivy app showing one CJK label
-(bench/bare_app.py). The rating frames are broken down into where their time goes; the last
-line is the latency ratio.
+first frame, measured the same way in the same process (same clock, same GL config). The
+rating frames are broken down into where their time goes; the last line is the latency ratio.
+The kiosk's memory is bench/memory.py's: the kiosk as deployed, in its own process.
 
-    .venv/bin/python bench/ui_latency.py [--runs 200] [--ratings 1000]
+    .venv/bin/python bench/ui_latency.py [--runs 200]
 
 Runs on the caller's DISPLAY, else a private Xvfb (tests/conftest.py starts it the same way).
 """
@@ -16,14 +15,13 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import pct, rss_mb, start_xvfb  # noqa: E402
+from bench.common import pct, start_xvfb  # noqa: E402
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
 os.environ.setdefault("KIVY_NO_FILELOG", "1")
@@ -42,7 +40,6 @@ def ms(values: list[float]) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=200)
-    ap.add_argument("--ratings", type=int, default=1000)
     args = ap.parse_args()
     xvfb = None
     if not os.environ.get("DISPLAY") and shutil.which("Xvfb"):
@@ -147,14 +144,6 @@ def main() -> int:
     KivyWindow.remove_widget(bare)
     KivyWindow.add_widget(app.root)
 
-    rss_before = rss_mb()
-    t0 = time.perf_counter()
-    for i in range(args.ratings):
-        one_rating(100000 + i)
-    elapsed = time.perf_counter() - t0
-    rss_after = rss_mb()
-    stored = len(app.flow.store.all())
-
     print(f"DONE on the pty -> rating screen drawn ({args.runs} runs): "
           f"median {statistics.median(kiosk_ms):.1f} ms, p99 {pct(kiosk_ms, 99):.1f} ms, "
           f"max {max(kiosk_ms):.1f} ms")
@@ -164,20 +153,8 @@ def main() -> int:
           f"median {statistics.median(bare_ms):.1f} ms, p99 {pct(bare_ms, 99):.1f} ms")
     print(f"one frame, draw + swap: the rating screen redrawn unchanged {ms(still_ms)} ms; "
           f"the bare switch's (empty screens) {ms(bare_frames)} ms")
-    print(f"RSS: {rss_before:.1f} MB before, {rss_after:.1f} MB after {args.ratings} more "
-          f"ratings ({elapsed:.1f} s, {stored} rows stored)")
     app.stop_services()
     sim.stop()
-    # The bare app draws with the kiosk's MSAA setting (kiosk.ui.app turns it off; the MSAA
-    # buffers alone are ~15 MB), so the RSS ratio compares like with like.
-    from kivy.config import Config as KivyConfig
-
-    multisamples = KivyConfig.get("graphics", "multisamples")
-    bare_rss = float(subprocess.run([sys.executable, str(Path(__file__).with_name("bare_app.py")),
-                                     "--rss"], capture_output=True, text=True, check=True,
-                                    env=dict(os.environ, KIVY_NO_CONSOLELOG="1",
-                                             KCFG_GRAPHICS_MULTISAMPLES=multisamples)
-                                    ).stdout.split()[-1])
     if xvfb is not None:
         xvfb.terminate()
     floor = pct(bare_ms, 99)
@@ -187,8 +164,6 @@ def main() -> int:
     print(f"floor for the rating screen: bare switch p99 {floor:.1f} ms + its frame's extra "
           f"draw/swap (median {extra:.1f} ms) = {floor + extra:.1f} ms; kiosk p99 "
           f"{pct(kiosk_ms, 99):.1f} ms is {pct(kiosk_ms, 99) - floor - extra:.1f} ms above it")
-    print(f"bare Kivy app with one CJK label: RSS {bare_rss:.1f} MB; kiosk/bare RSS ratio "
-          f"{rss_after / bare_rss:.2f} (goal <= 1.15)")
     print(f"rating screen p99 {pct(kiosk_ms, 99):.1f} ms vs bare switch p99 {floor:.1f} ms: "
           f"ratio {pct(kiosk_ms, 99) / floor:.2f} (goal: p99 <= bare switch + one frame, "
           f"{floor + 1000 / 60:.1f} ms)")
