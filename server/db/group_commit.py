@@ -62,8 +62,9 @@ class GroupCommit:
         return job.result
 
     def _commit(self, group: list[_Job]) -> None:
-        tx, conn = self._begin()
+        conn = None
         try:
+            tx, conn = self._begin()  # inside the try: a failed BEGIN must answer the group too
             for job in group:
                 conn.execute("SAVEPOINT grouped")
                 try:
@@ -74,14 +75,17 @@ class GroupCommit:
                 conn.execute("RELEASE grouped")
             conn.execute("COMMIT")
         except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
             log.error("a group of %d write transactions rolled back: %s", len(group), exc)
             for job in group:  # nothing of the group was kept: each caller hears why
                 if job.error is None:
                     job.result = None
                     job.error = RuntimeError(f"the write transaction failed: {exc}")
                     job.error.__cause__ = exc
+            if conn is not None and conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except Exception:  # noqa: BLE001 - the callers already have the first error
+                    log.exception("ROLLBACK after a failed group")
             if not isinstance(exc, Exception):
                 raise
         finally:

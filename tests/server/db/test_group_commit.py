@@ -1,5 +1,6 @@
 """SQLite group commit: batches that queue up while another commits share one transaction,
 yet each is all or nothing and answered only after the COMMIT that holds it."""
+import sqlite3
 import threading
 import time
 import uuid
@@ -95,3 +96,19 @@ def test_a_failing_batch_rolls_back_alone_and_its_caller_gets_the_error(store):
     # The store still takes ratings afterwards, and the good ones from before are there.
     assert {r.status for r in store.ingest(good)} == {"accepted"}
     assert {r.status for r in store.ingest(bad)} == {"accepted"}
+
+
+def test_a_failed_begin_answers_every_caller_of_the_group_and_the_store_recovers(store):
+    real_begin, failures = store._group._begin, []
+
+    def begin_once_failing():
+        if not failures:
+            failures.append(1)
+            raise sqlite3.OperationalError("database is locked")
+        return real_begin()
+
+    store._group._begin = begin_once_failing
+    out = queued_behind_writer(store, [lambda tx: "a", lambda tx: "b", lambda tx: "c"])
+    assert all(isinstance(o, RuntimeError) and "database is locked" in str(o) for o in out)
+    assert store.write_grouped(lambda tx: "after") == "after"
+    assert {r.status for r in store.ingest(batch("dev-x", 5))} == {"accepted"}
