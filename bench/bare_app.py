@@ -1,6 +1,6 @@
 """The floor for the kiosk's start-up and memory: a bare Kivy app showing one CJK label.
 
-    python bench/bare_app.py            # sends READY=1 to $NOTIFY_SOCKET as it starts (startup.py)
+    python bench/bare_app.py            # READY=1 to $NOTIFY_SOCKET once its first frame is drawn
     python bench/bare_app.py --rss      # prints its RSS in MB after a few drawn frames, then exits
     python bench/bare_app.py --set graphics.multisamples=0 ...  # Kivy settings, as the kiosk's
 
@@ -44,9 +44,15 @@ class Bare(App):
         return Label(text="请对我的服务做出评价", font_size=40)
 
     def on_start(self):
-        if os.environ.get("NOTIFY_SOCKET"):
-            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
-                s.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"])
+        from kivy.core.window import Window
+
+        def first_frame(*_args):  # READY=1 once the first frame is drawn, as the kiosk does
+            Window.unbind(on_flip=first_frame)
+            if os.environ.get("NOTIFY_SOCKET"):
+                with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+                    s.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"])
+
+        Window.bind(on_flip=first_frame)
         if "--rss" in sys.argv:
             Clock.schedule_once(self._report, 1.0)
 

@@ -201,7 +201,9 @@ class Services:
                       "these ratings (kiosk-setup init --window %d)", enrolled,
                       self.cfg.window.number, enrolled)
 
-    def start(self) -> None:
+    def start(self, announce: bool = True) -> None:
+        """Start the link, keypad, uploader and the rest; announce: tell systemd READY=1 now
+        (the app says it itself once its first frame is drawn)."""
         if self.cfg.server.url:
             self._check_enrolled_window()
         if self.cfg.queue.url:  # until the link reports, show it as connecting, not absent
@@ -210,6 +212,11 @@ class Services:
                      *self.background):
             if part is not None:
                 part.start()
+        if announce:
+            self.announce()
+
+    def announce(self) -> None:
+        """Tell systemd start-up is done (READY=1; kiosk.service is Type=notify)."""
         watchdog.ready(f"window {self.cfg.window.number}")
 
     def set_waker(self, wake) -> None:

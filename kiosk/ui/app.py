@@ -100,10 +100,10 @@ class KioskApp(App):
         self.voice = Player(cfg.voice.volume, cfg.voice.mute)
         self.tech_gate = PinGate(cfg.technician.pin_hash, lambda: self.ui_clock())
 
-    def _run_services(self) -> None:
+    def _run_services(self, announce: bool = True) -> None:
         # An event wakes the pump at once (the DONE-to-screen time); the interval drives timers.
         self.services.set_waker(Clock.create_trigger(self._pump))
-        self.services.start()
+        self.services.start(announce=announce)
         self._events = [Clock.schedule_interval(self._pump, PUMP_S),
                         Clock.schedule_interval(self._show_time, 1.0)]
 
@@ -171,10 +171,12 @@ class KioskApp(App):
         self.set_language("en" if language() != "en" else "zh_CN")
 
     def open_tech_menu(self) -> None:
+        from kiosk.ui.screens import TECH_KV, load_kv
         from kiosk.ui.tech_menu import TechMenu
 
         if self.tech_menu is not None and self.tech_menu.parent is not None:
             return
+        load_kv(TECH_KV)  # its rules, on first use
         self.tech_menu = TechMenu(self, self.tech_gate)
         self.tech_menu.bind(on_dismiss=lambda *_a: setattr(self, "tech_menu", None))
         self.tech_menu.open(animation=False)
@@ -185,7 +187,16 @@ class KioskApp(App):
         if self.cfg.display.fullscreen:
             Window.show_cursor = False
         Window.allow_screensaver = False
-        self._run_services()
+        self._run_services(announce=False)
+
+        # READY=1 once the idle screen's first frame is on the glass, not before: that is
+        # when the kiosk is up for a citizen (and what bench/startup.py times).
+        def first_frame(*_args) -> None:
+            Window.unbind(on_flip=first_frame)
+            if self.services is not None:
+                self.services.announce()
+
+        Window.bind(on_flip=first_frame)
         Clock.schedule_once(lambda _dt: heap.trim(), TRIM_AFTER_S)  # start-up's freed holes
         log.info("kiosk up: window %d, queue %s, server %s", self.cfg.window.number,
                  self.cfg.queue.url or "(none)", self.cfg.server.url or "(none)")

@@ -26,22 +26,27 @@ from kiosk.ui.widgets import (
 
 __all__ = ["KioskRoot", "KioskScreen", "IdleScreen", "RatingScreen", "ReasonsScreen",
            "ThanksScreen", "LevelButton", "FlatButton", "ReasonToggle", "LEVEL_COLORS",
-           "LINK_COLORS", "LINK_TEXT", "load_kv"]
+           "LINK_COLORS", "LINK_TEXT", "TECH_KV", "load_kv"]
 
 log = logging.getLogger(__name__)
 
 KV_DIR = Path(__file__).resolve().parents[2] / "assets" / "kv"
-KV_FILES = ("common.kv", "idle.kv", "rating.kv", "tech.kv")  # common first: the others use it
-_loaded = False
+KV_FILES = ("common.kv", "idle.kv")  # common first: the others use it
+# Parsed when first needed, not before the first frame: Kivy compiles every kv expression
+# as it loads a file. The rating screens' right after the idle screen is up (or at the first
+# case, if that comes sooner); the technician menu's when it first opens.
+RATING_KV = "rating.kv"
+TECH_KV = "tech.kv"
+_loaded: set[str] = set()
 
 
-def load_kv() -> None:
-    """Load assets/kv/*.kv once per process (rules apply to widgets made afterwards)."""
-    global _loaded
-    if not _loaded:
-        for name in KV_FILES:
+def load_kv(*names: str) -> None:
+    """Load assets/kv files once per process (rules apply to widgets made afterwards):
+    the screens' (KV_FILES) when no name is given."""
+    for name in names or KV_FILES:
+        if name not in _loaded:
             Builder.load_file(str(KV_DIR / name))
-        _loaded = True
+            _loaded.add(name)
 
 
 class InstantTransition(NoTransition):
@@ -71,16 +76,49 @@ class KioskRoot(ScreenManager):
                                hall_name=site.hall_name if site else "",
                                window_name=site.window_name if site else "",
                                staff_strip=staff_strip)
-        self.rating = RatingScreen(name=Mode.RATING.value)
-        self.reasons = ReasonsScreen(name=Mode.REASONS.value)
-        self.thanks = ThanksScreen(name=Mode.THANKS.value)
-        for screen in (self.idle, self.rating, self.reasons, self.thanks):
-            self.add_widget(screen)
-        self.reasons.build_toggles(flow.state.reasons)
+        self.add_widget(self.idle)
+        self._rest: tuple | None = None  # rating, reasons, thanks: built once the idle is up
         self._mode = flow.state.mode
         self.render(flow.state)
+        from kivy.core.window import Window
+
+        def after_first_frame(*_args) -> None:  # ready long before a citizen can finish
+            Window.unbind(on_flip=after_first_frame)
+            if self.get_root_window() is not None:  # not a root replaced meanwhile
+                self._build_rest()
+
+        Window.bind(on_flip=after_first_frame)
+
+    def _build_rest(self) -> tuple:
+        """The rating, reasons and thanks screens, built on first need (bench/startup.py:
+        building them and parsing their kv before the first frame was ~100 ms of start-up)."""
+        if self._rest is None:
+            load_kv(RATING_KV)
+            self._rest = (RatingScreen(name=Mode.RATING.value),
+                          ReasonsScreen(name=Mode.REASONS.value),
+                          ThanksScreen(name=Mode.THANKS.value))
+            for screen in self._rest:
+                self.add_widget(screen)
+            self._rest[1].build_toggles(self.flow.state.reasons)
+            for screen in self._rest:
+                screen.render(self.flow.state)
+        return self._rest
+
+    @property
+    def rating(self) -> RatingScreen:
+        return self._build_rest()[0]
+
+    @property
+    def reasons(self) -> ReasonsScreen:
+        return self._build_rest()[1]
+
+    @property
+    def thanks(self) -> ThanksScreen:
+        return self._build_rest()[2]
 
     def render(self, state: FlowState) -> None:
+        if state.mode is not Mode.IDLE:
+            self._build_rest()
         if state.mode is Mode.REASONS and self._mode is not Mode.REASONS:
             self.reasons.build_toggles(state.reasons)
         self._mode = state.mode
