@@ -182,11 +182,17 @@ class Face(Widget):
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
+        from kivy.clock import Clock
+
         self._texture = None
         self._painted = None
-        self.bind(pos=self._draw, size=self._draw, level=self._draw, ink=self._draw,
-                  paper=self._draw)
-        self._draw()
+        # Redrawn once per frame at most: a layout settling at start-up changed pos and size
+        # several times in one tick, and each change painted the texture again (35 paints
+        # for 10 faces before the first frame, bench/startup.py).
+        self._redraw = Clock.create_trigger(self._draw, -1)
+        self.bind(pos=self._redraw, size=self._redraw, level=self._redraw, ink=self._redraw,
+                  paper=self._redraw)
+        self._redraw()
 
     def mouth_curve(self) -> float:
         """+1 broad smile .. -1 deep frown (for tests and the drawing)."""
