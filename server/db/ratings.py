@@ -174,7 +174,7 @@ class RatingsMixin:
                 where.append(i)
             except (OverflowError, ValueError) as exc:  # a date out of range after correction
                 results[i] = _result(uuid, "rejected", f"rated_at out of range: {exc}"[:200])
-        def write(tx) -> IngestChanges:
+        def write(tx) -> None:
             changes = IngestChanges()
             landed = self._insert_set(tx, rows) if rows else set()
             for row, i in zip(rows, where):
@@ -186,7 +186,6 @@ class RatingsMixin:
                     results[i] = self._settle(tx, row, changes)
             for hook in getattr(self, "ingest_hooks", ()):
                 hook(tx, changes)
-            return changes
 
         # Batches arriving together may share one commit (SQLite's group commit); each is
         # still all or nothing, and answered only once its rows are durable.

@@ -154,12 +154,10 @@ class SQLiteStore(RatingsMixin, DevicesMixin, BaseStore):
             finally:
                 conn.execute("COMMIT")
             return
-        if self._checkpointer is None and not self._closed:
-            self._start_checkpointer()
         with self._writer:
-            conn.execute("BEGIN IMMEDIATE")
+            tx, conn = self._begin_write()
             try:
-                yield Tx(conn.cursor(), self.paramstyle)
+                yield tx
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
