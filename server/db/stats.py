@@ -156,9 +156,9 @@ def overview(store, halls, on: date | None = None, staff: str | None = None) -> 
     days = by_day(store, halls, min(a for a, _b in periods.values()), on, staff)
     out = {}
     for name, (a, b) in periods.items():
-        f = Figures()
+        f, lo, hi = Figures(), a.isoformat(), b.isoformat()
         for day, figures in days:
-            if a.isoformat() <= day <= b.isoformat():
+            if lo <= day <= hi:
                 for level, n in figures.levels.items():
                     f.add(level, n)
         out[name] = (a, b, f)
