@@ -184,19 +184,15 @@ class KioskApp(App):
     def on_start(self) -> None:
         from kivy.core.window import Window
 
+        from kiosk.ui.screens import after_next_frame
+
         if self.cfg.display.fullscreen:
             Window.show_cursor = False
         Window.allow_screensaver = False
         self._run_services(announce=False)
-
         # READY=1 once the idle screen's first frame is on the glass, not before: that is
         # when the kiosk is up for a citizen (and what bench/startup.py times).
-        def first_frame(*_args) -> None:
-            Window.unbind(on_flip=first_frame)
-            if self.services is not None:
-                self.services.announce()
-
-        Window.bind(on_flip=first_frame)
+        after_next_frame(lambda: self.services is not None and self.services.announce())
         Clock.schedule_once(lambda _dt: heap.trim(), TRIM_AFTER_S)  # start-up's freed holes
         log.info("kiosk up: window %d, queue %s, server %s", self.cfg.window.number,
                  self.cfg.queue.url or "(none)", self.cfg.server.url or "(none)")
@@ -239,12 +235,11 @@ class KioskApp(App):
             self.root.render(state)
         for announcement in announcements(prev, state):
             self.voice.say(announcement)
-        if state.mode is Mode.IDLE and prev.mode is not Mode.IDLE:
-            Clock.schedule_once(lambda _dt: heap.trim(), TRIM_AFTER_S)  # the case's, once idle
-        if (state.mode is Mode.IDLE and prev.mode is not Mode.IDLE
-                and language() != self.cfg.device.language):
-            # The citizen who switched language has gone; the next one gets the default.
-            Clock.schedule_once(lambda _dt: self.set_language(self.cfg.device.language))
+        if state.mode is Mode.IDLE and prev.mode is not Mode.IDLE:  # a case has ended
+            Clock.schedule_once(lambda _dt: heap.trim(), TRIM_AFTER_S)  # its freed holes
+            if language() != self.cfg.device.language:
+                # The citizen who switched language has gone; the next one gets the default.
+                Clock.schedule_once(lambda _dt: self.set_language(self.cfg.device.language))
         if state.last_rating is not self._last_rating:
             self._last_rating = state.last_rating
             if self.uploader is not None and state.last_rating is not None:

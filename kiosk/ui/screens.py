@@ -26,7 +26,7 @@ from kiosk.ui.widgets import (
 
 __all__ = ["KioskRoot", "KioskScreen", "IdleScreen", "RatingScreen", "ReasonsScreen",
            "ThanksScreen", "LevelButton", "FlatButton", "ReasonToggle", "LEVEL_COLORS",
-           "LINK_COLORS", "LINK_TEXT", "TECH_KV", "load_kv"]
+           "LINK_COLORS", "LINK_TEXT", "TECH_KV", "after_next_frame", "load_kv"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,17 @@ def load_kv(*names: str) -> None:
         if name not in _loaded:
             Builder.load_file(str(KV_DIR / name))
             _loaded.add(name)
+
+
+def after_next_frame(callback) -> None:
+    """callback() once, right after the next frame has been drawn and swapped to the window."""
+    from kivy.core.window import Window
+
+    def once(*_args) -> None:
+        Window.unbind(on_flip=once)
+        callback()
+
+    Window.bind(on_flip=once)
 
 
 class InstantTransition(NoTransition):
@@ -80,14 +91,8 @@ class KioskRoot(ScreenManager):
         self._rest: tuple | None = None  # rating, reasons, thanks: built once the idle is up
         self._mode = flow.state.mode
         self.render(flow.state)
-        from kivy.core.window import Window
-
-        def after_first_frame(*_args) -> None:  # ready long before a citizen can finish
-            Window.unbind(on_flip=after_first_frame)
-            if self.get_root_window() is not None:  # not a root replaced meanwhile
-                self._build_rest()
-
-        Window.bind(on_flip=after_first_frame)
+        # Ready long before a citizen can finish; not for a root replaced meanwhile.
+        after_next_frame(lambda: self.get_root_window() is not None and self._build_rest())
 
     def _build_rest(self) -> tuple:
         """The rating, reasons and thanks screens, built on first need (bench/startup.py:

@@ -86,6 +86,8 @@ def measure(label, text: str, font_size: float, wrap: float | None) -> tuple[flo
     w, h = core.render()
     left, top, right, bottom = core.options["padding"]
     return w - left - right, h - top - bottom, len(getattr(core, "_cached_lines", ()) or ()) or 1
+
+
 LINK_COLORS = {
     LinkState.CONNECTED: (0.30, 0.85, 0.40, 1), LinkState.CONNECTING: (1.0, 0.76, 0.03, 1),
     LinkState.DISCONNECTED: (0.96, 0.26, 0.21, 1), LinkState.CLOSED: (0.62, 0.62, 0.62, 1),
