@@ -84,10 +84,24 @@ def browser():
 def follow(browser, element) -> None:
     """Click a link or submit button and wait until the next page has replaced this one, so
     the next find reads the new page, not the old one (a loaded CI machine is slow)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = browser.find_element(By.TAG_NAME, "html")
+
+    def replaced(_driver) -> bool:
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            # Asked mid-navigation, Chromium answers this instead of "stale" (seen in CI):
+            # the old page is gone all the same.
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
     element.click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+    WebDriverWait(browser, 10).until(replaced)
