@@ -56,6 +56,7 @@ class ConfigPuller:
         self._lock = threading.Lock()
         self._status: dict = {"origin": "local", "fetched_at": None, "last_error": None,
                               "pulls": 0}
+        self._http = None  # the pulling thread's sync.httpclient.Client, made at first pull
 
     def start(self) -> ConfigPuller:
         self._stop.clear()
@@ -68,6 +69,8 @@ class ConfigPuller:
         self._now.set()
         if self._thread is not None:
             self._thread.join(timeout=self.timeout_s + 2)
+        if self._http is not None:
+            self._http.close()
 
     def wake(self) -> None:
         """Pull now instead of at the next interval."""
@@ -90,7 +93,10 @@ class ConfigPuller:
         """One pull (on the calling thread); queues the result when it differs from the last."""
         from sync.device_config import fetch_config, read_cache
         from sync.enrol import EnrolError, load_credentials
+        from sync.httpclient import Client
 
+        if self._http is None:  # one connection for the config and the photos after it
+            self._http = Client(self.ca_bundle, self.timeout_s)
         token = None
         try:
             token = load_credentials(self.token_file).token
@@ -99,7 +105,7 @@ class ConfigPuller:
             result.error = f"not enrolled: {exc}"
         if token:
             result = fetch_config(self.base_url, token, self.cache_path, self.ca_bundle,
-                                  self.timeout_s)
+                                  self.timeout_s, client=self._http)
         photos_changed = False
         if result.config is not None and result.origin == "server":
             photos_changed = self._sync_photos(result.config, token)
@@ -122,7 +128,8 @@ class ConfigPuller:
         fetcher = PhotoFetcher(self.photo_dir, self.base_url, token, self.ca_bundle,
                                self.timeout_s)
         try:
-            after = {k: p.name for k, p in fetcher.sync(config.get("staff") or []).items()}
+            after = {k: p.name for k, p in
+                     fetcher.sync(config.get("staff") or [], self._http).items()}
         except OSError as exc:
             log.warning("staff photos not updated: %s", exc)
             return False

@@ -13,13 +13,9 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sync.clocks import utc_now
 from sync.wire import CONFIG_PATH
-
-if TYPE_CHECKING:
-    import requests
 
 log = logging.getLogger(__name__)
 
@@ -65,30 +61,33 @@ def _write_cache(path: Path, config: dict, etag: str | None, fetched_at: str) ->
 
 def fetch_config(base_url: str, token: str, cache_path: str | Path,
                  ca_bundle: str | None = None, timeout_s: float = 10.0,
-                 session: requests.Session | None = None) -> ConfigResult:
-    """The device's config: fresh from the server, or the cached one when unchanged/offline."""
+                 client=None) -> ConfigResult:
+    """The device's config: fresh from the server, or the cached one when unchanged/offline.
+    client: a sync.httpclient.Client to reuse (default: a new one, closed after)."""
     # Loaded here, not at import: the idle screen reads the cached copy on the way to its
-    # first frame, and requests holds ~16 MB (bench/ui_latency.py's RSS ratio).
-    import requests
+    # first frame, and the HTTP stack (http.client, ssl) need not be loaded for that.
+    from sync.httpclient import Client, RequestError
 
     cache_path = Path(cache_path)
     cached = read_cache(cache_path)
     headers = {"Authorization": f"Bearer {token}"}
     if cached.config is not None and cached.etag:
         headers["If-None-Match"] = cached.etag
-    http = session or requests
+    http = client or Client(ca_bundle, timeout_s)
     try:
-        resp = http.get(base_url.rstrip("/") + CONFIG_PATH, headers=headers, timeout=timeout_s,
-                        verify=ca_bundle or True)
-    except requests.RequestException as exc:
+        resp = http.get(base_url.rstrip("/") + CONFIG_PATH, headers=headers, timeout_s=timeout_s)
+    except RequestError as exc:
         log.warning("config pull failed (%s); using the cached config", type(exc).__name__)
         cached.error = type(exc).__name__
         return cached
+    finally:
+        if client is None:
+            http.close()
     now = utc_now()
-    if resp.status_code == 304 and cached.config is not None:
+    if resp.status == 304 and cached.config is not None:
         _write_cache(cache_path, cached.config, cached.etag, now)  # confirmed: age restarts
         return ConfigResult(cached.config, "unchanged", cached.etag, now)
-    if resp.status_code == 200:
+    if resp.status == 200:
         try:
             config = resp.json()
         except ValueError:
@@ -100,6 +99,6 @@ def fetch_config(base_url: str, token: str, cache_path: str | Path,
             return ConfigResult(config, "server", new_etag, now)
         cached.error = "answer is not a JSON object"
         return cached
-    log.warning("config pull answered HTTP %d; using the cached config", resp.status_code)
-    cached.error = f"HTTP {resp.status_code}"
+    log.warning("config pull answered HTTP %d; using the cached config", resp.status)
+    cached.error = f"HTTP {resp.status}"
     return cached

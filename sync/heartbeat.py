@@ -4,6 +4,8 @@ free disk, clock offset) and send it every heartbeat_s from a small daemon threa
 The app engineer wires it: HeartbeatSender(url, token_file, status_fn).start(), where
 status_fn() returns a dict with any of link_state, backlog, last_rating_at. Failures are
 logged and retried at the next beat; nothing is queued (only the last beat matters).
+The body is HeartbeatIn (sync/wire/models.py) as a plain dict: the server validates it, the
+kiosk does not load pydantic for it.
 """
 from __future__ import annotations
 
@@ -14,10 +16,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-import requests
-
 from sync.clocks import since_boot, utc_now
-from sync.wire import HEARTBEAT_PATH, HeartbeatIn
+from sync.httpclient import Client, RequestError
+from sync.wire import HEARTBEAT_PATH
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -26,16 +27,16 @@ VERSION = "0.1.0"
 def build_payload(data_dir: str | Path, link_state: str = "", backlog: int = 0,
                   last_rating_at: str | None = None, clock_offset_s: float | None = None,
                   version: str = VERSION) -> dict:
-    """A HeartbeatIn as JSON; free disk is measured on data_dir's file system."""
+    """A HeartbeatIn as JSON (every field of it); free disk is measured on data_dir's file
+    system."""
     try:
         free_mb = shutil.disk_usage(data_dir).free / 1e6
     except OSError:
         free_mb = None
-    beat = HeartbeatIn(version=version, uptime_s=round(since_boot(), 1), link_state=link_state,
-                       backlog=backlog, last_rating_at=last_rating_at,
-                       free_disk_mb=None if free_mb is None else round(free_mb, 1),
-                       clock_offset_s=clock_offset_s, device_now=utc_now())
-    return beat.model_dump(mode="json")
+    return {"version": version, "uptime_s": round(since_boot(), 1), "link_state": link_state,
+            "backlog": backlog, "last_rating_at": last_rating_at,
+            "free_disk_mb": None if free_mb is None else round(free_mb, 1),
+            "clock_offset_s": clock_offset_s, "device_now": utc_now()}
 
 
 class HeartbeatSender:
@@ -49,7 +50,8 @@ class HeartbeatSender:
         self.token_file, self.data_dir = Path(token_file), Path(data_dir)
         self.status_fn = status_fn or (lambda: {})
         self.interval_s, self.timeout_s = interval_s, timeout_s
-        self.verify = ca_bundle or True
+        # The sender's own connection (kept alive between beats when the server allows).
+        self._http = Client(ca_bundle, timeout_s)
         self.clock_offset_s: float | None = None
         self.sent = 0
         self.last_error: str | None = None
@@ -65,18 +67,20 @@ class HeartbeatSender:
             payload = build_payload(self.data_dir, clock_offset_s=self.clock_offset_s,
                                     **{k: status[k] for k in ("link_state", "backlog",
                                                                "last_rating_at") if k in status})
-            resp = requests.post(self.url, json=payload, timeout=self.timeout_s,
-                                 headers={"Authorization": f"Bearer {token}"},
-                                 verify=self.verify)
-        except (EnrolError, requests.RequestException, ValueError) as exc:
+            resp = self._http.post(self.url, json=payload,
+                                   headers={"Authorization": f"Bearer {token}"})
+        except (EnrolError, RequestError, ValueError) as exc:
             self.last_error = f"{type(exc).__name__}"
             log.warning("heartbeat not sent: %s", self.last_error)
             return False
-        if resp.status_code != 200:
-            self.last_error = f"HTTP {resp.status_code}"
+        if resp.status != 200:
+            self.last_error = f"HTTP {resp.status}"
             log.warning("heartbeat refused: %s", self.last_error)
             return False
-        self.clock_offset_s = resp.json().get("clock_offset_s")
+        try:
+            self.clock_offset_s = resp.json().get("clock_offset_s")
+        except (ValueError, AttributeError):
+            self.clock_offset_s = None
         self.sent += 1
         self.last_error = None
         return True
@@ -92,6 +96,7 @@ class HeartbeatSender:
         if self._thread is not None:
             self._thread.join(timeout_s)
             self._thread = None
+        self._http.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():

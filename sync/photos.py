@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import requests
+from sync.httpclient import Client, RequestError, Response, TooLarge
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,8 @@ MAX_PIXELS = 4096 * 4096
 MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
 INDEX = "index.json"
 STAFF_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-FETCHED = re.compile(r"^[A-Za-z0-9._-]{1,64}-[0-9a-f]{16}\.(png|jpg)$")  # ours, never a hand-placed one
+# Ours, never a hand-placed one:
+FETCHED = re.compile(r"^[A-Za-z0-9._-]{1,64}-[0-9a-f]{16}\.(png|jpg)$")
 
 
 class PhotoError(ValueError):
@@ -82,22 +83,13 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _download(http, url: str, headers: dict, timeout_s: float, verify) -> requests.Response:
-    resp = http.get(url, headers=headers, timeout=timeout_s, verify=verify, stream=True)
-    if resp.status_code != 200:
-        return resp
-    declared = resp.headers.get("Content-Length")
-    if declared and declared.isdigit() and int(declared) > MAX_PHOTO_BYTES:
-        resp.close()
-        raise PhotoError(f"{declared} bytes is over the {MAX_PHOTO_BYTES}-byte limit")
-    body = bytearray()
-    for chunk in resp.iter_content(64 * 1024):
-        body += chunk
-        if len(body) > MAX_PHOTO_BYTES:
-            resp.close()
-            raise PhotoError(f"over the {MAX_PHOTO_BYTES}-byte limit")
-    resp._content = bytes(body)
-    return resp
+def _download(http: Client, url: str, headers: dict, timeout_s: float) -> Response:
+    """The answer, its body limited while it streams (a declared Content-Length over the
+    limit is refused before a byte of the body is read)."""
+    try:
+        return http.get(url, headers=headers, timeout_s=timeout_s, max_bytes=MAX_PHOTO_BYTES)
+    except TooLarge as exc:
+        raise PhotoError(str(exc)) from None
 
 
 class PhotoFetcher:
@@ -107,7 +99,7 @@ class PhotoFetcher:
                  ca_bundle: str | None = None, timeout_s: float = 10.0) -> None:
         self.photo_dir = Path(photo_dir)
         self.server_url, self.token = server_url, token
-        self.verify = ca_bundle or True
+        self.ca_bundle = ca_bundle
         self.timeout_s = timeout_s
         self.downloads = 0  # photos actually transferred (tests, the technician menu)
 
@@ -124,9 +116,12 @@ class PhotoFetcher:
                 headers["If-Modified-Since"] = entry["last_modified"]
         return headers
 
-    def sync(self, staff: list, http=None) -> dict[str, Path]:
-        """Fetch what changed; returns staff_id -> photo file for every good photo."""
-        http = http or requests
+    def sync(self, staff: list, http: Client | None = None) -> dict[str, Path]:
+        """Fetch what changed; returns staff_id -> photo file for every good photo.
+        http: a Client to reuse (default: a new one, closed after)."""
+        if http is None:
+            with Client(self.ca_bundle, self.timeout_s) as own:
+                return self.sync(staff, own)
         self.photo_dir.mkdir(parents=True, exist_ok=True)
         index = read_index(self.photo_dir)
         wanted: dict[str, str] = {}
@@ -141,7 +136,7 @@ class PhotoFetcher:
             entry = index.get(staff_id) if isinstance(index.get(staff_id), dict) else {}
             try:
                 new = self._fetch(http, staff_id, url, entry)
-            except (PhotoError, requests.RequestException, OSError) as exc:
+            except (PhotoError, RequestError, OSError) as exc:
                 reason = str(exc)[:200] or type(exc).__name__
                 # One line per bad photo, not one every pull: the same failure is said once.
                 if (entry.get("bad_url"), entry.get("error")) != (url, reason):
@@ -156,11 +151,11 @@ class PhotoFetcher:
                 if v.get("file") and (self.photo_dir / v["file"]).is_file()}
 
     def _fetch(self, http, staff_id: str, url: str, entry: dict) -> dict | None:
-        resp = _download(http, url, self._headers(url, entry), self.timeout_s, self.verify)
-        if resp.status_code == 304:
+        resp = _download(http, url, self._headers(url, entry), self.timeout_s)
+        if resp.status == 304:
             return None
-        if resp.status_code != 200:
-            raise PhotoError(f"HTTP {resp.status_code}")
+        if resp.status != 200:
+            raise PhotoError(f"HTTP {resp.status}")
         data = resp.content
         ext = check_image(data)
         digest = hashlib.sha256(data).hexdigest()[:16]

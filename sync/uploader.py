@@ -24,13 +24,18 @@ a stream of taps cannot hammer a failing server. A wake during back-off is remem
 next attempt happens when the back-off ends. When idle the thread also re-checks the store
 every idle_poll_s, so ratings written without a wake() still go out.
 
-Trust: requests verifies the server's certificate against ca_bundle (a PEM file) when
-given, else the system's CAs. The device token comes from token_file (JSON written by
-sync/enrol.py, mode 0600), re-read whenever a new HTTP session starts so a re-enrolment is
-picked up; it goes only into the Authorization header, never into a log line.
+Trust: sync/httpclient.py verifies the server's certificate against ca_bundle (a PEM file)
+when given, else the CAs requests used (certifi's bundle). The device token comes from
+token_file (JSON written by sync/enrol.py, mode 0600), re-read whenever a new HTTP session
+starts so a re-enrolment is picked up; it goes only into the Authorization header, never
+into a log line.
 
 Each upload carries the device's clocks at send time (device_now, boot_id, mono_s) so the
 server can correct rated_at on a Pi without an RTC (server/clock_fix.py).
+
+Neither requests nor pydantic is loaded here (together ~14 MB of the kiosk's RSS): the HTTP
+client is sync/httpclient.py and the local wire check sync/wire/check.py, which a test holds
+to RatingWire and BatchOut.
 """
 from __future__ import annotations
 
@@ -44,13 +49,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
-from pydantic import ValidationError
-
 from sync import clocks
 from sync.clocks import utc_now
+from sync.httpclient import Client, RequestError, Response
 from sync.outbox import Store
-from sync.wire import BATCH_PATH, BatchOut, RatingWire, to_wire
+from sync.wire import BATCH_PATH
+from sync.wire.check import read_batch_out, rating_errors, to_wire
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +126,6 @@ class Uploader:
         self._token = token
         self.token_file = Path(token_file) if token_file else None
         self.ca_bundle = str(ca_bundle) if ca_bundle else None
-        # Passed with every request: requests lets REQUESTS_CA_BUNDLE override session.verify.
-        self._verify: str | bool = self.ca_bundle or True
         self._clock = clock or (lambda: (utc_now(), clocks.boot_id(), clocks.since_boot()))
         self._batch = batch_size  # shrinks on 413
         self._cond = threading.Condition()
@@ -194,7 +196,7 @@ class Uploader:
 
     def _run(self) -> None:
         store: Store | None = None
-        session: requests.Session | None = None
+        session: Client | None = None
         try:
             while not self._stopping:
                 with self._cond:
@@ -236,9 +238,8 @@ class Uploader:
                     pass
             log.info("uploader stopped")
 
-    def _session(self) -> requests.Session:
-        session = requests.Session()
-        session.verify = self._verify
+    def _session(self) -> Client:
+        session = Client(self.ca_bundle, self.timeout_s)
         token = self._token
         if token is None and self.token_file is not None:
             from sync.enrol import EnrolError, load_credentials
@@ -258,7 +259,7 @@ class Uploader:
             failures = self._status["consecutive_failures"]
         log.warning("upload failed (%d in a row): %s", failures, message)
 
-    def _cycle(self, store: Store, session: requests.Session) -> str:
+    def _cycle(self, store: Store, session: Client) -> str:
         rows = store.pending(self._batch)
         if not rows:
             self._set(backlog=0)
@@ -266,11 +267,9 @@ class Uploader:
         sendable: list[dict] = []
         for row in rows:
             wire = to_wire(row)
-            try:
-                RatingWire.model_validate(wire)
-            except ValidationError as exc:
-                reason = "local: " + "; ".join(
-                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            errors = rating_errors(wire)
+            if errors:
+                reason = "local: " + "; ".join(errors)
                 log.error("rating %s is malformed, set aside: %s", row.get("uuid"), reason)
                 store.mark_rejected(row["uuid"], reason[:1000])
                 continue
@@ -282,48 +281,45 @@ class Uploader:
         self._set(backlog=store.backlog())
         return outcome
 
-    def _post(self, store: Store, session: requests.Session, batch: list[dict]) -> str:
+    def _post(self, store: Store, session: Client, batch: list[dict]) -> str:
         device_now, boot, mono = self._clock()
         envelope = {"ratings": batch, "device_now": device_now, "boot_id": boot,
                     "mono_s": round(float(mono), 3)}
         try:
-            resp = session.post(self.url, json=envelope, timeout=self.timeout_s,
-                                verify=self._verify)
-        except requests.RequestException as exc:
-            # Whatever happened, the pooled connection may be half-dead; drop it.
-            session.close()
-            raise _Failure(f"{type(exc).__name__}: {exc}") from None
+            resp = session.post(self.url, json=envelope)
+        except RequestError as exc:  # the client has dropped the connection it used
+            raise _Failure(str(exc)) from None
         # uuid as the server writes it (canonical) -> uuid as stored locally
         sent = {_canon(row["uuid"]): row["uuid"] for row in batch}
-        if resp.status_code == 200:
+        if resp.status == 200:
             return self._accepted(store, resp, sent)
-        if resp.status_code == 422:
+        if resp.status == 422:
             return self._rejected(store, resp, batch, sent)
-        if resp.status_code == 413 and self._batch > 1:
+        if resp.status == 413 and self._batch > 1:
             self._batch = max(1, len(batch) // 2)
             log.warning("server says batch too large; batch size now %d", self._batch)
             return _MORE
-        if resp.status_code in (401, 403):
-            raise _Failure(f"HTTP {resp.status_code}: device token refused (not enrolled or "
+        if resp.status in (401, 403):
+            raise _Failure(f"HTTP {resp.status}: device token refused (not enrolled or "
                            f"revoked); ratings kept")
-        raise _Failure(f"HTTP {resp.status_code}: {resp.text[:200]}",
+        raise _Failure(f"HTTP {resp.status}: {resp.text[:200]}",
                        _retry_after(resp.headers.get("Retry-After"))
-                       if resp.status_code in (429, 503) or resp.status_code >= 500 else None)
+                       if resp.status in (429, 503) or resp.status >= 500 else None)
 
-    def _accepted(self, store: Store, resp: requests.Response, sent: dict) -> str:
+    def _accepted(self, store: Store, resp: Response, sent: dict) -> str:
         try:
-            out = BatchOut.model_validate(resp.json())
-        except (ValueError, ValidationError) as exc:
+            results = read_batch_out(resp.json())
+        except ValueError as exc:  # CheckError is one too
             raise _Failure(f"unreadable acknowledgement: {str(exc)[:200]}") from None
         synced, refused = [], []
-        for item in out.results:
-            local = sent.get(_canon(item.uuid))
+        for uuid, status, reason in results:
+            local = sent.get(_canon(uuid))
             if local is None:
                 continue
-            if item.status in ("accepted", "duplicate"):
+            if status in ("accepted", "duplicate"):
                 synced.append(local)
-            elif item.status == "rejected":
-                refused.append((local, item.reason))
+            elif status == "rejected":
+                refused.append((local, reason))
         store.mark_synced(synced)
         for local, reason in refused:
             store.mark_rejected(local, f"server: {reason or 'rejected'}"[:1000])
@@ -333,7 +329,7 @@ class Uploader:
         log.info("uploaded %d ratings (%d refused)", len(synced), len(refused))
         return _MORE
 
-    def _rejected(self, store: Store, resp: requests.Response, batch: list[dict],
+    def _rejected(self, store: Store, resp: Response, batch: list[dict],
                   sent: dict) -> str:
         try:
             items = resp.json().get("rejected") or []

@@ -8,6 +8,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from sync.wire import API_PREFIX, BAD_LEVELS, LEVEL_NAMES, MAX_BATCH  # noqa: F401
+# to_wire lives beside the kiosk's hand check (no pydantic there); still importable from here.
+from sync.wire.check import to_wire  # noqa: F401
 
 Ticket = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,16}$")]
 Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
@@ -98,12 +100,6 @@ class BatchOut(BaseModel):
     """The server's acknowledgement; a kiosk marks synced only what is accepted or duplicate."""
 
     results: list[ItemResult]
-
-
-def to_wire(row: dict) -> dict:
-    """A local store row as the JSON the server takes (store-only columns left out)."""
-    keys = RatingWire.model_fields.keys()
-    return {k: row[k] for k in keys if k in row}
 
 
 # -- enrolment, device config, heartbeat (shared by sync/*.py and server/*.py) ---------------
