@@ -1,9 +1,10 @@
 """Where the kiosk's memory beyond the bare app goes: the kiosk built up from bench/bare_app.py
 in one process, step by step, with the RSS after each step (bench/memory.py measures the real
 `kiosk run` process; this one attributes). Steps: the bare window with one CJK label; the
-kiosk's core modules; the upload stack (requests, then pydantic and the wire models the kiosk
-validates); the QR encoder; the kiosk.ui modules; the four screens built and the idle screen
-drawn; N ratings (DONE on a pty, a level tapped, the thanks screen, back to idle). Each step
+kiosk's core modules; the sync layer (uploader, heartbeat, config pull, photos on http.client
+and ssl, the hand-written wire check), then a TLS context with its CAs; the QR encoder; the
+kiosk.ui modules; the four screens built and the idle screen drawn; N ratings (DONE on a pty,
+a level tapped, the thanks screen, back to idle). Each step
 also gives the SDL2_ttf font faces opened so far (~0.3 MB each for the CJK font) and glibc's
 malloc figures (in use, and freed but still mapped).
 
@@ -107,29 +108,26 @@ def main() -> int:
     KivyWindow.remove_widget(label)
     del label
 
-    # What `kiosk run` imports before its window (kiosk/cli.py), the charset guard included.
-    from kiosk.cli import _no_charset_detection
-
-    _no_charset_detection()
+    # What `kiosk run` imports before its window (kiosk/cli.py).
     warnings.simplefilter("ignore")
     import drivers.factory  # noqa: F401
     import kiosk.flow
     import kiosk.services
     import sync.outbox
     mark("kiosk core: click, config, flow, services, drivers (pyserial), sqlite3 store")
-    import requests  # noqa: F401
-    mark("requests, urllib3, ssl, http.client, idna")
+    # The kiosk loads neither requests nor pydantic (tests/kiosk/test_lean_process.py).
     import sync.config_pull
+    import sync.device_config
     import sync.heartbeat
+    import sync.photos
     import sync.uploader  # noqa: F401
-    from sync.wire import BatchOut, HeartbeatIn, RatingWire
+    from sync.httpclient import Client
+    from sync.wire.check import rating_errors
 
-    for model in (RatingWire, BatchOut, HeartbeatIn):
-        try:
-            model.model_validate({})
-        except ValueError:
-            pass
-    mark("pydantic, pydantic_core and the three wire models the kiosk validates")
+    rating_errors({})
+    mark("sync layer: uploader, heartbeat, config pull, photos; http.client, ssl; wire check")
+    Client().ssl_context()  # as for an https server: the verifying context and its CAs
+    mark("a TLS context with the CA bundle loaded (an https server)")
     from kiosk.ui.qr import qr_matrix
 
     qr_matrix("https://example.invalid/r?d=breakdown&t=A0001")

@@ -23,18 +23,6 @@ def _prepare_kivy(verbose: bool) -> None:
     logging.getLogger("kivy").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
-def _no_charset_detection() -> None:
-    """requests imports charset_normalizer (~3 MB resident, bench/memory.py) only to guess the
-    encoding of a text answer that names none; every answer the kiosk reads is JSON, which
-    requests decodes without it. Without the package requests guesses UTF-8 and warns once at
-    import, which is silenced here."""
-    import warnings
-
-    sys.modules.setdefault("charset_normalizer", None)  # an import of it raises ImportError
-    warnings.filterwarnings("ignore", "Unable to find acceptable character detection",
-                            module="requests")
-
-
 def _fail(exc: Exception) -> None:
     click.echo(f"kiosk: {exc}", err=True)
     sys.exit(2)
@@ -59,7 +47,6 @@ def run(ctx: click.Context, config_path: str | None) -> None:
     except ConfigError as exc:
         _fail(exc)
     _prepare_kivy(ctx.obj["verbose"])
-    _no_charset_detection()
     from kiosk.services import check
     from kiosk.ui.app import run as run_app
 

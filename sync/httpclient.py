@@ -182,7 +182,7 @@ class Client:
             scheme, host, port = key
             if scheme == "https":
                 conn = http.client.HTTPSConnection(host, port, timeout=timeout_s,
-                                                   context=self._context())
+                                                   context=self.ssl_context())
             else:
                 conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
             self._conns[key] = conn
@@ -191,7 +191,8 @@ class Client:
             conn.sock.settimeout(timeout_s)
         return conn
 
-    def _context(self):
+    def ssl_context(self):
+        """The TLS context (made once): verification against ca_bundle or default_cafile()."""
         if self._ssl_context is None:
             import ssl
 
