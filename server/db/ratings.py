@@ -24,7 +24,7 @@ from typing import Any, Callable
 from pydantic import TypeAdapter
 
 from server.db.base import utc_iso
-from server.db.clock_fix import DeviceClock, correct
+from server.db.clock_fix import MAX_AGE_S, DeviceClock, correct
 from sync.wire import ItemResult, RatingWire
 
 log = logging.getLogger(__name__)
@@ -97,17 +97,27 @@ def _result(uuid: str, status: str, reason: str | None = None) -> dict:
 
 
 def _row(rating: RatingWire, uuid: str, clock: DeviceClock, source: str, now: datetime,
-         received_at: str) -> list:
+         received_at: str, now_naive: datetime | None = None) -> list:
     """The row (in COLUMNS order) of one rating, its time corrected; OverflowError or
-    ValueError when a date leaves the calendar (year 9999 plus an offset, year 1 minus 8 h)."""
-    corrected, trusted = correct(rating.rated_at, rating.boot_id, rating.mono_s, clock, now)
+    ValueError when a date leaves the calendar (year 9999 plus an offset, year 1 minus 8 h).
+    now_naive: now without its zone, for the usual case (the upload comes from the boot
+    the rating was made in), where naive arithmetic and formatting cost half as much."""
+    age = clock.mono_s - rating.mono_s if (
+        now_naive is not None and rating.boot_id and rating.boot_id == clock.boot_id) else -1.0
+    if 0 <= age <= MAX_AGE_S:  # the same rule as correct()'s first case
+        corrected = now_naive - timedelta(seconds=age)
+        corrected_text, trusted = corrected.isoformat(timespec="milliseconds") + "Z", 1
+        key = rating.case_key or case_key_for(rating, corrected.replace(tzinfo=timezone.utc))
+    else:
+        aware, good = correct(rating.rated_at, rating.boot_id, rating.mono_s, clock, now)
+        corrected_text, trusted = _iso(aware), int(good)
+        key = rating.case_key or case_key_for(rating, aware)
     # Reason codes are [a-z0-9_] (wire schema), so joining them is exact JSON and 5x cheaper.
     reasons = '["' + '","'.join(rating.reasons) + '"]' if rating.reasons else "[]"
     return [uuid, rating.level, reasons, rating.window,
             rating.staff_id, rating.ticket, rating.case_id, rating.item_code,
             rating.device_id, _iso(rating.rated_at), rating.boot_id,
-            float(rating.mono_s), received_at, _iso(corrected), int(trusted),
-            rating.case_key or case_key_for(rating, corrected), source, 0]
+            float(rating.mono_s), received_at, corrected_text, trusted, key, source, 0]
 
 
 def _iso(value: datetime) -> str:
@@ -160,30 +170,43 @@ class RatingsMixin:
                source: str = "kiosk", now: datetime | None = None) -> list[ItemResult]:
         """Store ratings in one transaction, idempotent per (device, uuid); one result per
         rating, in order. The batch goes in as one set (executemany on SQLite, one unnest
-        INSERT on PostgreSQL) in (device, uuid) order; only the rows that did not land are
-        looked at one by one (duplicate, superseded, or taking over a level-0 record)."""
+        INSERT on PostgreSQL, in (device, uuid) order there); only the rows that did not land
+        are looked at one by one (duplicate, superseded, or taking over a level-0 record)."""
         now = now or datetime.now(timezone.utc)
         clock = clock or DeviceClock(None, None, None)
         received_at = utc_iso(now)
+        # The same-boot correction's fast path needs both of the upload's clocks.
+        now_naive = now.astimezone(timezone.utc).replace(tzinfo=None) if (
+            clock.boot_id and clock.mono_s is not None) else None
         results: list[dict | None] = [None] * len(ratings)
-        keyed = sorted((r.device_id, str(r.uuid), i) for i, r in enumerate(ratings))
+        uuids = [str(r.uuid) for r in ratings]
+        order = range(len(ratings))
+        if self.kind == "postgresql":  # the order rows take their index entries in
+            order = sorted(order, key=lambda i: (ratings[i].device_id, uuids[i]))
         rows, where = [], []
-        for _, uuid, i in keyed:
+        for i in order:
             try:
-                rows.append(_row(ratings[i], uuid, clock, source, now, received_at))
+                rows.append(_row(ratings[i], uuids[i], clock, source, now, received_at,
+                                 now_naive))
                 where.append(i)
             except (OverflowError, ValueError) as exc:  # a date out of range after correction
-                results[i] = _result(uuid, "rejected", f"rated_at out of range: {exc}"[:200])
+                results[i] = _result(uuids[i], "rejected", f"rated_at out of range: {exc}"[:200])
+
         def write(tx) -> None:
             changes = IngestChanges()
             landed = self._insert_set(tx, rows) if rows else set()
-            for row, i in zip(rows, where):
-                if (row[8], row[0]) in landed:
-                    landed.discard((row[8], row[0]))  # a second copy in the batch: duplicate
-                    changes.counted.append(dict(zip(COLUMNS, row)))
-                    results[i] = _result(row[0], "accepted")
-                else:
-                    results[i] = self._settle(tx, row, changes)
+            if landed is None:  # every row landed: the usual upload, no row to look at again
+                changes.counted = [dict(zip(COLUMNS, row)) for row in rows]
+                for i in where:
+                    results[i] = _result(uuids[i], "accepted")
+            else:
+                for row, i in zip(rows, where):
+                    if (row[8], row[0]) in landed:
+                        landed.discard((row[8], row[0]))  # a second copy in the batch: duplicate
+                        changes.counted.append(dict(zip(COLUMNS, row)))
+                        results[i] = _result(row[0], "accepted")
+                    else:
+                        results[i] = self._settle(tx, row, changes)
             for hook in getattr(self, "ingest_hooks", ()):
                 hook(tx, changes)
 
@@ -195,18 +218,20 @@ class RatingsMixin:
                  len(results) - accepted)
         return RESULTS.validate_python(results)
 
-    def _insert_set(self, tx, rows: list[list]) -> set[tuple[str, str]]:
-        """Insert every row that conflicts with nothing; the (device_id, uuid) that landed."""
+    def _insert_set(self, tx, rows: list[list]) -> set[tuple[str, str]] | None:
+        """Insert every row that conflicts with nothing; the (device_id, uuid) that landed,
+        or None when every row did (nothing to look at again)."""
         if self.kind == "postgresql":
             # Per-device advisory locks in sorted order: two server processes writing the same
             # device's ratings queue up instead of deadlocking on the two unique indexes.
             tx.q(PG_LOCK_SQL, [sorted({row[8] for row in rows})])
-            return set(tx.all(PG_INSERT_SQL, [list(col) for col in zip(*rows)]))
+            landed = tx.all(PG_INSERT_SQL, [list(col) for col in zip(*rows)])
+            return None if len(landed) == len(rows) else set(landed)
         # SQLite: BEGIN IMMEDIATE made this the only writer, so rows with a rowid above the
         # old maximum are exactly the ones this executemany put in.
         before = tx.one("SELECT coalesce(max(rowid), 0) FROM ratings")[0]
         if tx.cursor.executemany(INSERT_SQL, rows).rowcount == len(rows):
-            return {(row[8], row[0]) for row in rows}
+            return None
         return set(tx.all("SELECT device_id, uuid FROM ratings WHERE rowid > ?", [before]))
 
     def _settle(self, tx, row: list, changes: IngestChanges) -> dict:
@@ -231,7 +256,7 @@ class RatingsMixin:
                                "took the case from a not-rated (level 0) record")
         first = tx.one("SELECT source FROM ratings WHERE device_id = ? AND case_key = ? "
                        "AND superseded = 0", [device_id, key])
-        row[-1] = 1
+        row = [*row[:-1], 1]  # a copy: the batch's rows must stay as they were for a rerun
         if tx.q(INSERT_SQL, row).rowcount == 1:
             by = "by phone" if first and first[0] == "phone" else "at the window"
             return _result(uuid, "accepted", f"superseded: this case was already rated {by}")

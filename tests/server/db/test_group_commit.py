@@ -112,3 +112,39 @@ def test_a_failed_begin_answers_every_caller_of_the_group_and_the_store_recovers
     assert all(isinstance(o, RuntimeError) and "database is locked" in str(o) for o in out)
     assert store.write_grouped(lambda tx: "after") == "after"
     assert {r.status for r in store.ingest(batch("dev-x", 5))} == {"accepted"}
+
+
+def test_a_batch_run_again_after_another_failed_is_stored_as_if_it_ran_once(store):
+    """A group that fails is run again batch by batch: a batch whose case was already rated
+    (so its rating is kept as superseded) must come out the same as if nothing had failed."""
+    first = batch("dev-s", 1)[0]
+    store.ingest([first], source="phone")
+    again = first.model_copy(update={"uuid": uuid.uuid4(), "level": 4})
+    out: dict = {}
+
+    def broken(tx):
+        raise ValueError("broken")
+
+    def upload():
+        out["upload"] = store.ingest([again])
+
+    def fail():
+        with pytest.raises(ValueError):
+            store.write_grouped(broken)
+        out["failed"] = True
+
+    threads = [threading.Thread(target=upload), threading.Thread(target=fail)]
+    before = store._group.groups
+    with store._writer:  # both queue up behind a commit, so they run as one group
+        for t in threads:
+            t.start()
+        while len(store._group._queue) < 2:
+            time.sleep(0.005)
+    for t in threads:
+        t.join(10)
+    assert out["failed"] and store._group.groups - before == 1
+    result = out["upload"][0]
+    assert result.status == "accepted" and "already rated by phone" in result.reason
+    kept = store.get_rating(str(again.uuid), "dev-s")
+    assert kept["superseded"] is True and kept["level"] == 4
+    assert store.case_rating("dev-s", kept["case_key"])["uuid"] == str(first.uuid)
