@@ -5,7 +5,7 @@ kiosk's core modules; the sync layer (uploader, heartbeat, config pull, photos o
 and ssl, the hand-written wire check), then a TLS context with its CAs; the QR encoder; the
 kiosk.ui modules; the four screens built and the idle screen drawn; N ratings (DONE on a pty,
 a level tapped, the thanks screen, back to idle). Each step
-also gives the SDL2_ttf font faces opened so far (~0.3 MB each for the CJK font) and glibc's
+also gives the SDL2_ttf font faces open (~0.3 MB each for the CJK font) and glibc's
 malloc figures (in use, and freed but still mapped).
 
     .venv/bin/python bench/memory_breakdown.py [--ratings 200]
@@ -40,6 +40,19 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def open_faces(font: str) -> int:
+    """SDL2_ttf font faces open on `font`: each keeps its own file descriptor open, so these
+    are the faces alive now, whatever key Kivy's text provider caches them under."""
+    fds = Path("/proc/self/fd")
+    count = 0
+    for fd in fds.iterdir():
+        try:
+            count += os.path.realpath(fd) == os.path.realpath(font)
+        except OSError:
+            pass
+    return count
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ratings", type=int, default=200)
@@ -56,13 +69,12 @@ def main() -> int:
         xvfb = start_xvfb()
     libc = ctypes.CDLL(None)
     libc.mallinfo2.restype = MallInfo2
-    fonts: set[str] = set()
     steps: list[tuple[str, float, str]] = []
 
     def mark(name: str) -> None:
         gc.collect()
         mi = libc.mallinfo2()
-        extra = (f"faces {len(fonts)}, malloc in use {(mi.uordblks + mi.hblkhd) / 2**20:.1f} "
+        extra = (f"faces {open_faces(font)}, malloc in use {(mi.uordblks + mi.hblkhd) / 2**20:.1f} "
                  f"MB, freed but mapped {mi.fordblks / 2**20:.1f} MB")
         steps.append((name, rss_mb(), extra))
 
@@ -84,22 +96,14 @@ def main() -> int:
     configure_window(cfg)  # the kiosk's window settings for the bare step too
     from kivy.base import EventLoop
     from kivy.core.text import DEFAULT_FONT, LabelBase
-    from kivy.core.text.text_sdl2 import LabelSDL2
     from kivy.core.window import Window as KivyWindow
     from kivy.uix.label import Label
 
-    font_id = LabelSDL2._get_font_id
-
-    def counted(self):
-        key = font_id(self)
-        fonts.add(key)
-        return key
-
-    LabelSDL2._get_font_id = counted
     from kiosk.i18n import find_cjk_font
     from kiosk.ui.app import embedded, pump_until
 
-    LabelBase.register(DEFAULT_FONT, find_cjk_font())
+    font = find_cjk_font()
+    LabelBase.register(DEFAULT_FONT, font)
     EventLoop.ensure_window()
     label = Label(text="请对我的服务做出评价", font_size=40)
     KivyWindow.add_widget(label)
