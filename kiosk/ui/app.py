@@ -143,10 +143,15 @@ class KioskApp(App):
         return self._make_root()
 
     def _make_root(self):
+        from kivy.core.window import Window
+
         from kiosk.ui.screens import KioskRoot
 
+        # Made at the window's size: at Kivy's default 100x100 the labels fitted into slivers
+        # before the window sized them, SDL2 opening a font face for each sliver size.
         root = KioskRoot(self.flow, self.site, self.qr_links, self.cfg.ui.staff_strip,
-                         self.debouncer, self.long_press, self.open_tech_menu)
+                         self.debouncer, self.long_press, self.open_tech_menu,
+                         size=Window.size)
         root.show_time()
         return root
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kivy.lang import Builder
 from kivy.properties import ObjectProperty
+from kivy.uix.layout import Layout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.flow import FlowState, Mode
@@ -60,6 +61,16 @@ def after_next_frame(callback) -> None:
     Window.bind(on_flip=once)
 
 
+def _lay_out(widget) -> None:
+    """Lay out `widget` and everything in it now, parents first. Kivy does it over the next
+    frame's layout passes, children's boxes before their parents' in the order triggered, so
+    labels were sized (and fitted) into the boxes of a layout not yet done."""
+    if isinstance(widget, Layout):
+        widget.do_layout()
+    for child in widget.children:
+        _lay_out(child)
+
+
 class InstantTransition(NoTransition):
     """Kivy's NoTransition still finishes on the next clock tick: the frame that first shows
     the new screen also draws the old one beneath it (twice the fill, which under software GL
@@ -88,6 +99,10 @@ class KioskRoot(ScreenManager):
                                window_name=site.window_name if site else "",
                                staff_strip=staff_strip)
         self.add_widget(self.idle)
+        # Set after it is built, not as a keyword: a size given at construction triggers no
+        # layout (the layout binds size after the kv rules have run).
+        self._size_screens()
+        self.bind(size=self._size_screens)
         self._rest: tuple | None = None  # rating, reasons, thanks: built once the idle is up
         self._mode = flow.state.mode
         self.render(flow.state)
@@ -104,10 +119,20 @@ class KioskRoot(ScreenManager):
                           ThanksScreen(name=Mode.THANKS.value))
             for screen in self._rest:
                 self.add_widget(screen)
+            self._size_screens()
             self._rest[1].build_toggles(self.flow.state.reasons)
             for screen in self._rest:
                 screen.render(self.flow.state)
         return self._rest
+
+    def _size_screens(self, *_args) -> None:
+        """Every screen at the window's size, shown or not, laid out at once. The manager
+        lays out only the one shown: the others stayed at Kivy's default 100x100, their labels
+        fitted into slivers (SDL2 opening a font face for each sliver size) and again when
+        first shown, on the DONE -> rating screen path (bench/memory_breakdown.py)."""
+        for screen in self.screens:
+            screen.size = self.size
+            _lay_out(screen)
 
     @property
     def rating(self) -> RatingScreen:

@@ -27,7 +27,10 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from drivers.events import LinkState
+from kiosk.ui.fonts import font_step, measure, share_faces  # noqa: F401 - kv and tests use them
 from sync.wire.labels import N_
+
+share_faces()  # before any label opens a face
 
 LEVEL_COLORS = {  # 非常满意 → 非常不满意: dark green, light green, amber, orange, red
     5: (0.11, 0.48, 0.20, 1), 4: (0.49, 0.70, 0.26, 1), 3: (0.98, 0.75, 0.18, 1),
@@ -56,36 +59,6 @@ def contrast(a, b) -> float:
 def text_on(fill) -> tuple:
     """White or ink, whichever reads better on `fill` (every level card reaches AA)."""
     return WHITE if contrast(WHITE, fill) >= contrast(INK, fill) else INK
-
-
-def font_step(size: float) -> int:
-    """The font size actually used for `size`: the next step down on a short ladder.
-
-    SDL2's text provider opens and keeps one font face per distinct size (~0.3 MB each for
-    the CJK font), and fitting explores many sizes: on the ladder they are a few dozen at
-    most, not hundreds (bench/ui_latency.py's RSS). Rounding down keeps what fits fitting.
-    """
-    n = max(1, int(size))
-    if n <= 16:
-        return n
-    step = 2 if n <= 40 else 4 if n <= 96 else 8
-    return n - n % step
-
-
-def measure(label, text: str, font_size: float, wrap: float | None) -> tuple[float, float, int]:
-    """(width, height, lines) `text` takes in `label`'s font at font_size, wrapped at `wrap`
-    pixels (None: one line per paragraph), never shortened."""
-    from kivy.core.text import Label as CoreLabel
-
-    core = CoreLabel(text=text, font_size=font_step(font_size), font_name=label.font_name,
-                     bold=label.bold, italic=label.italic, text_size=(wrap, None),
-                     padding=label.padding, halign="left", line_height=label.line_height)
-    core.resolve_font_name()
-    # render() lays the text out without drawing it: refresh() would rasterise a texture per
-    # measurement, which held ~18 MB of the kiosk's memory (bench/ui_latency.py).
-    w, h = core.render()
-    left, top, right, bottom = core.options["padding"]
-    return w - left - right, h - top - bottom, len(getattr(core, "_cached_lines", ()) or ()) or 1
 
 
 LINK_COLORS = {
