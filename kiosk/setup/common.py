@@ -97,21 +97,26 @@ def local_time(stamp: str | None) -> str | None:
 
 def explain_http_error(exc: Exception, url: str) -> str:
     """One line a technician can act on, for a failed request to the server (never the raw
-    `HTTPConnectionPool(...): Max retries exceeded ...` text)."""
+    `HTTPConnectionPool(...): Max retries exceeded ...` text). exc: from requests (this CLI)
+    or from sync/httpclient.py (the uploader's cycle, `kiosk-setup upload`)."""
     import requests
+
+    from sync import httpclient
 
     host = urlsplit(url).netloc or url
     text = str(exc)
-    if isinstance(exc, requests.exceptions.SSLError):
+    if "not an http(s) URL" in text:
+        return _("{url} is not a usable URL: write it as https://host[:port]").format(url=url)
+    if isinstance(exc, (requests.exceptions.SSLError, httpclient.SSLError)):
         return _("{host}: its TLS certificate is not trusted here; give the CA with "
                  "--ca-bundle ([server] ca_bundle), or check the URL").format(host=host)
-    if isinstance(exc, requests.exceptions.Timeout):
+    if isinstance(exc, (requests.exceptions.Timeout, httpclient.Timeout)):
         return _("{host} did not answer in time: check the network and that the server "
                  "runs").format(host=host)
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                         requests.exceptions.InvalidSchema)):
         return _("{url} is not a usable URL: write it as https://host[:port]").format(url=url)
-    if isinstance(exc, requests.exceptions.ConnectionError):
+    if isinstance(exc, (requests.exceptions.ConnectionError, httpclient.ConnectError)):
         if any(w in text for w in ("Name or service not known", "NameResolution",
                                    "name resolution", "nodename nor servname")):
             return _("cannot find the server {host}: the name does not resolve; check the URL "

@@ -194,10 +194,10 @@ def sync(config_path) -> None:
 def _upload_trouble(exc: Exception, url: str) -> str:
     """The uploader's failure in one line: a network fault explained, never the raw
     `HTTPConnectionPool(...): Max retries exceeded` text."""
-    import requests
+    from sync.httpclient import RequestError
 
-    cause = exc.__context__
-    if isinstance(cause, requests.RequestException):
+    cause = exc.__context__  # the uploader's cycle fails on sync/httpclient.py's errors
+    if isinstance(cause, RequestError):
         return explain_http_error(cause, url)
     text = str(exc)
     if "401" in text or "403" in text:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import socket
 import subprocess
 import sys
@@ -139,3 +138,23 @@ def test_output_follows_the_kiosk_language_then_lang(tmp_path, monkeypatch):
     monkeypatch.setenv("LANG", "C.UTF-8")
     en = run("init", "--config", tmp_path / "new.toml", "--yes", "--no-doctor", code=2)
     assert "set a technician PIN" in en.output
+
+
+def test_an_upload_cycle_failing_mid_way_is_explained_not_dumped(tmp_path):
+    """`kiosk-setup sync` runs the uploader's own cycle, which fails on sync/httpclient.py's
+    errors (not requests'): they get the same one-line explanation."""
+    from kiosk.setup.data import _upload_trouble
+    from sync.outbox import NewRating, Store
+    from sync.uploader import Uploader, _Failure
+
+    url = _closed_port_url()
+    store = Store(tmp_path / "ratings.db")
+    store.record(NewRating(level=5, window=3, ticket="A001", case_key="c1", device_id="k1"))
+    up = Uploader(tmp_path / "ratings.db", url, timeout_s=2)
+    try:
+        up._cycle(store, up._session())
+    except _Failure as exc:
+        text = _upload_trouble(exc, url)
+    finally:
+        store.close()
+    assert "refused the connection" in text and "ConnectError" not in text
