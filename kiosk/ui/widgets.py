@@ -139,7 +139,11 @@ class FitLabel(Label):
             tw, th, lines = measure(self, self.text, size, w)
             ww = measure(self, word, size, None)[0] if word else 0
         self.font_size = font_step(size)  # the size measure() laid out
-        self.text_size = (w, None)
+        # One centred line needs no wrap width, and without one its texture is as wide as the
+        # text, not the box (Kivy centres the texture in the label either way): ~1 MB of
+        # label textures less across the screens (bench/memory_breakdown.py).
+        one_line = lines == 1 and tw <= w and "\n" not in self.text
+        self.text_size = (None, None) if one_line and self.halign == "center" else (w, None)
 
 
 class Face(Widget):
