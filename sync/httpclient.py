@@ -206,6 +206,8 @@ def _dropped(sock: socket.socket) -> bool:
     """True when an idle connection is readable: the peer closed it (or sent something
     unasked), so it cannot carry the next request (urllib3 checks the same way)."""
     try:
-        return bool(select.select([sock], [], [], 0)[0])
+        poller = select.poll()  # not select.select: that fails for descriptors past 1023
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
