@@ -49,13 +49,15 @@ def case_key_for(rating: RatingWire, corrected_at: datetime) -> str:
     return f"{day}/{rating.window}/{rating.ticket}/{rating.case_id or ''}"
 
 
-# One statement for the whole batch on PostgreSQL: a column of values per parameter, so the
-# text never changes with the batch size (prepared once per connection).
+# One statement for the whole batch on PostgreSQL, its rows sent as one JSON array of arrays:
+# psycopg dumps a list parameter element by element in Python (a regex per string), which
+# was ~20 us per rating as 18 arrays; json.dumps is C, and PostgreSQL unpacks it in C.
 PG_TYPES = ("text", "smallint", "text", "integer", "text", "text", "text", "text", "text",
             "text", "text", "float8", "text", "text", "smallint", "text", "text", "smallint")
-PG_INSERT_SQL = (f"INSERT INTO ratings ({COLUMN_SQL}) SELECT * FROM unnest("
-                 + ", ".join(f"?::{t}[]" for t in PG_TYPES)
-                 + ") ON CONFLICT DO NOTHING RETURNING device_id, uuid")
+PG_INSERT_SQL = (f"INSERT INTO ratings ({COLUMN_SQL}) SELECT "
+                 + ", ".join(f"(r->>{i})::{t}" for i, t in enumerate(PG_TYPES))
+                 + " FROM jsonb_array_elements(?::jsonb) AS r"
+                 + " ON CONFLICT DO NOTHING RETURNING device_id, uuid")
 PG_LOCK_SQL = ("SELECT pg_advisory_xact_lock(hashtextextended(d, 7)) "
                "FROM unnest(?::text[]) AS d ORDER BY d")
 
@@ -225,7 +227,7 @@ class RatingsMixin:
             # Per-device advisory locks in sorted order: two server processes writing the same
             # device's ratings queue up instead of deadlocking on the two unique indexes.
             tx.q(PG_LOCK_SQL, [sorted({row[8] for row in rows})])
-            landed = tx.all(PG_INSERT_SQL, [list(col) for col in zip(*rows)])
+            landed = tx.all(PG_INSERT_SQL, [json.dumps(rows)])
             return None if len(landed) == len(rows) else set(landed)
         # SQLite: BEGIN IMMEDIATE made this the only writer, so rows with a rowid above the
         # old maximum are exactly the ones this executemany put in.
