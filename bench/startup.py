@@ -2,10 +2,12 @@
 the window opens), beside a bare Kivy app showing one CJK label with the same marker, each
 started N times on the same Xvfb, alternating; medians and the ratio.
 
-    .venv/bin/python bench/startup.py [--runs 10]
+    .venv/bin/python bench/startup.py [--runs 10] [--server]
 
 Goal (issue 14): kiosk / bare <= 1.5. The kiosk runs with an empty config (no queue link, no
-server) so the figure is the app's own start-up, not a network's.
+server) so the figure is the app's own start-up, not a network's. --server gives it a [server]
+url on a loopback port nothing listens on: the sync layer (uploader, heartbeat, config pull)
+then loads and starts as on a deployed kiosk, still without waiting for any network.
 """
 from __future__ import annotations
 
@@ -48,9 +50,18 @@ def time_to_ready(cmd: list[str], env: dict, sock: socket.socket, timeout: float
             proc.wait()
 
 
+def dead_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--server", action="store_true",
+                    help="configure a server URL (unreachable), as a deployed kiosk has")
     args = ap.parse_args()
     xvfb = start_xvfb() if not os.environ.get("DISPLAY") and shutil.which("Xvfb") else None
     times: dict[str, list[float]] = {"kiosk run": [], "bare Kivy app": []}
@@ -61,8 +72,9 @@ def main() -> int:
             sock.bind(str(notify))
             config = Path(tmp) / "kiosk.toml"
             config.write_text(f'[device]\nid = "bench"\ndata_dir = "{tmp}/data"\n'
-                              f'[display]\nfullscreen = false\nwidth = 800\nheight = 480\n',
-                              encoding="utf-8")
+                              f'[display]\nfullscreen = false\nwidth = 800\nheight = 480\n'
+                              + (f'[server]\nurl = "http://127.0.0.1:{dead_port()}"\n'
+                                 if args.server else ""), encoding="utf-8")
             env = dict(os.environ, NOTIFY_SOCKET=str(notify), KIVY_NO_ARGS="1",
                        KIVY_NO_CONSOLELOG="1", KIVY_NO_FILELOG="1",
                        KIVY_HOME=str(Path(tmp) / "kivy"), PYTHONPATH=str(ROOT),
@@ -80,7 +92,8 @@ def main() -> int:
             xvfb.terminate()
     for name, values in times.items():
         print(f"{name:>14}: median {statistics.median(values) * 1e3:.0f} ms, "
-              f"min {min(values) * 1e3:.0f} ms, max {max(values) * 1e3:.0f} ms ({len(values)} runs)")
+              f"min {min(values) * 1e3:.0f} ms, max {max(values) * 1e3:.0f} ms "
+              f"({len(values)} runs)")
     ratio = statistics.median(times["kiosk run"]) / statistics.median(times["bare Kivy app"])
     print(f"kiosk run / bare Kivy app start-up ratio: {ratio:.2f} (goal <= 1.5)")
     return 0
