@@ -345,9 +345,20 @@ class QrCode(Widget):
     texture = ObjectProperty(None, allownone=True)
 
     def on_data(self, _instance, data: str) -> None:
+        from kivy.clock import Clock
+
+        # Drawn on the next clock tick, after the frame in progress: the data changes at
+        # DONE, when the rating screen must be on the next frame and the idle screen that
+        # shows the code is hidden (encoding it takes ~7 ms here, several times that on a Pi).
+        self.texture = None
+        if data:
+            Clock.schedule_once(lambda _dt: self._encode(data), 0)
+
+    def _encode(self, data: str) -> None:
         from kiosk.ui.qr import qr_texture
 
-        self.texture = qr_texture(data) if data else None
+        if data == self.data:  # not replaced meanwhile
+            self.texture = qr_texture(data)
 
 
 class Stars(Label):

@@ -174,3 +174,15 @@ def test_language_button_switches_and_the_next_citizen_gets_the_default(kiosk_ap
     tap(app.root.get_screen("idle").ids.lang_button)
     tap(app.root.get_screen("idle").ids.lang_button)
     assert app.root.get_screen("idle").ids.window_label.text == "5 号窗口"
+
+
+def test_qr_code_is_encoded_after_the_rating_screens_frame(kiosk_app):
+    """DONE sets the hidden idle screen's QR data; the code itself is encoded on the next
+    clock tick, not in the frame that must show the rating screen."""
+    app = kiosk_app(ui=Ui(qr_url_pattern=PATTERN))
+    idle = app.root.get_screen("idle")
+    pump_until(timeout=0.2)
+    app.flow.handle(Done("A031", "C9"))
+    assert app.root.current == "rating" and idle.ids.qr.data.endswith("t=A031&c=C9")
+    assert idle.ids.qr.texture is None, "encoded before the rating screen was drawn"
+    assert pump_until(lambda: idle.ids.qr.texture is not None, 1)
