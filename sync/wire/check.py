@@ -1,11 +1,4 @@
-"""RatingWire's and BatchOut's rules by hand, for the kiosk, which does not load pydantic.
-
-sync/wire/models.py stays the one contract (the server validates with it);
-tests/sync/test_wire_check.py holds this module to it, case by case and with hypothesis, so
-the two cannot drift apart silently. Only plain JSON values are expected (what a store row or
-a parsed answer holds: None, bool, int, float, str, list, dict); where pydantic is lax
-(uuid, rated_at, mono_s) the same inputs pass here as there.
-"""
+"""RatingWire's and BatchOut's rules by hand, for the kiosk, which does not load pydantic."""
 from __future__ import annotations
 
 import logging
@@ -17,6 +10,12 @@ from datetime import date, datetime
 from sync.wire import BAD_LEVELS
 
 log = logging.getLogger(__name__)
+
+# sync/wire/models.py stays the one contract (the server validates with it);
+# tests/sync/test_wire_check.py holds this module to it, case by case and with hypothesis, so
+# the two cannot drift apart silently. Plain JSON values are expected (what a store row or a
+# parsed answer holds: None, bool, int, float, str, list, dict); where pydantic is lax (uuid,
+# rated_at, mono_s) the same inputs pass here as there.
 
 # RatingWire's fields in its order (a test compares it with RatingWire.model_fields).
 RATING_FIELDS = ("uuid", "level", "reasons", "window", "staff_id", "ticket", "case_id",
