@@ -72,7 +72,8 @@ class Server:
     batch_size: int = _doc("Ratings per upload request, 1..500.", default=100)
     timeout_s: float = _doc("Seconds one HTTP request may take.", default=10.0)
     ca_bundle: str = _doc("PEM file of the CA(s) that signed the server's certificate; empty: "
-                          "the system's CAs.", default="")
+                          "the public CAs kiosk-setup also trusts (certifi's bundle, or the "
+                          "file REQUESTS_CA_BUNDLE names).", default="")
     token_file: str = _doc("File (mode 0600) holding the device token from enrolment; empty: "
                            "<data_dir>/device-token.json.", default="")
     config_cache: str = _doc("Where the config pulled from the server is cached; empty: "
