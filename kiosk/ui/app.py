@@ -198,7 +198,7 @@ class KioskApp(App):
         # READY=1 once the idle screen's first frame is on the glass, not before: that is
         # when the kiosk is up for a citizen (and what bench/startup.py times).
         after_next_frame(lambda: self.services is not None and self.services.announce())
-        Clock.schedule_once(lambda _dt: heap.trim(), TRIM_AFTER_S)  # start-up's freed holes
+        Clock.schedule_once(lambda _dt: heap.settle(), TRIM_AFTER_S)  # start-up's garbage
         log.info("kiosk up: window %d, queue %s, server %s", self.cfg.window.number,
                  self.cfg.queue.url or "(none)", self.cfg.server.url or "(none)")
 
@@ -211,9 +211,11 @@ class KioskApp(App):
         if self.tech_menu is not None:
             self.tech_menu.dismiss(animation=False)
         self.cfg, self._given = cfg, (link, flow, uploader)
+        heap.thaw()  # the old screens go; what is built now is frozen again once settled
         self._start_services()
         self._replace_root()
         self._run_services()
+        Clock.schedule_once(lambda _dt: heap.settle(), TRIM_AFTER_S)
 
     # -- main-thread plumbing -------------------------------------------------------
     def _rescale(self, _window, size) -> None:
@@ -241,7 +243,7 @@ class KioskApp(App):
         for announcement in announcements(prev, state):
             self.voice.say(announcement)
         if state.mode is Mode.IDLE and prev.mode is not Mode.IDLE:  # a case has ended
-            Clock.schedule_once(lambda _dt: heap.trim(), TRIM_AFTER_S)  # its freed holes
+            Clock.schedule_once(lambda _dt: heap.after_case(), TRIM_AFTER_S)  # its garbage
             if language() != self.cfg.device.language:
                 # The citizen who switched language has gone; the next one gets the default.
                 Clock.schedule_once(lambda _dt: self.set_language(self.cfg.device.language))
