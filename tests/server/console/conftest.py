@@ -100,6 +100,8 @@ def follow(browser, element) -> None:
             # the old page is gone all the same.
             if "does not belong to the document" in str(exc):
                 return True
+            if "unhandled inspector error" in str(exc):  # also mid-navigation: ask again
+                return False
             raise
         return False
 

@@ -1,17 +1,14 @@
 """Debian's headless Chromium against a real server: log in, see a page, fill a form and see
 its error, switch language, hit another hall's URL (403, no figures), log out."""
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.server.console.conftest import PASSWORD
+from tests.server.console.conftest import PASSWORD, follow
 
 
 def submit(browser, form) -> None:
     """Click the form's submit button and wait until the answer page has replaced it (a
     loaded machine may otherwise let the next step read the old page)."""
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(form))
+    follow(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
 
 
 def sign_in(browser, console, username, password=PASSWORD):
