@@ -40,12 +40,22 @@ class DeviceClock:
                    getattr(envelope, "mono_s", None))
 
 
+def same_boot_age(boot_id: str, mono_s: float, clock: DeviceClock) -> float | None:
+    """Seconds between the rating and the upload when both come from one boot (the trusted
+    case); None when the monotonic clocks cannot tell."""
+    if clock.boot_id and boot_id and boot_id == clock.boot_id and clock.mono_s is not None:
+        age = clock.mono_s - mono_s
+        if 0 <= age <= MAX_AGE_S:
+            return age
+    return None
+
+
 def correct(rated_at: datetime, boot_id: str, mono_s: float, clock: DeviceClock,
             server_now: datetime) -> tuple[datetime, bool]:
     """(corrected_at, time_trusted) for one rating received at server_now."""
-    if (clock.boot_id and boot_id and boot_id == clock.boot_id and clock.mono_s is not None
-            and 0 <= clock.mono_s - mono_s <= MAX_AGE_S):
-        return server_now - timedelta(seconds=clock.mono_s - mono_s), True
+    age = same_boot_age(boot_id, mono_s, clock)
+    if age is not None:
+        return server_now - timedelta(seconds=age), True
     if clock.device_now is not None:
         offset = server_now - clock.device_now
         trusted = abs(offset.total_seconds()) <= TRUSTED_OFFSET_S

@@ -24,7 +24,7 @@ from typing import Any, Callable
 from pydantic import TypeAdapter
 
 from server.db.base import utc_iso
-from server.db.clock_fix import MAX_AGE_S, DeviceClock, correct
+from server.db.clock_fix import DeviceClock, correct, same_boot_age
 from sync.wire import ItemResult, RatingWire
 
 log = logging.getLogger(__name__)
@@ -99,14 +99,13 @@ def _result(uuid: str, status: str, reason: str | None = None) -> dict:
 
 
 def _row(rating: RatingWire, uuid: str, clock: DeviceClock, source: str, now: datetime,
-         received_at: str, now_naive: datetime | None = None) -> list:
+         received_at: str, now_naive: datetime) -> list:
     """The row (in COLUMNS order) of one rating, its time corrected; OverflowError or
     ValueError when a date leaves the calendar (year 9999 plus an offset, year 1 minus 8 h).
-    now_naive: now without its zone, for the usual case (the upload comes from the boot
-    the rating was made in), where naive arithmetic and formatting cost half as much."""
-    age = clock.mono_s - rating.mono_s if (
-        now_naive is not None and rating.boot_id and rating.boot_id == clock.boot_id) else -1.0
-    if 0 <= age <= MAX_AGE_S:  # the same rule as correct()'s first case
+    now_naive: now in UTC without its zone, for the usual case (the upload comes from the
+    boot the rating was made in), where naive arithmetic and formatting cost half as much."""
+    age = same_boot_age(rating.boot_id, rating.mono_s, clock)
+    if age is not None:  # correct()'s first case, computed without time zones
         corrected = now_naive - timedelta(seconds=age)
         corrected_text, trusted = corrected.isoformat(timespec="milliseconds") + "Z", 1
         key = rating.case_key or case_key_for(rating, corrected.replace(tzinfo=timezone.utc))
@@ -177,9 +176,7 @@ class RatingsMixin:
         now = now or datetime.now(timezone.utc)
         clock = clock or DeviceClock(None, None, None)
         received_at = utc_iso(now)
-        # The same-boot correction's fast path needs both of the upload's clocks.
-        now_naive = now.astimezone(timezone.utc).replace(tzinfo=None) if (
-            clock.boot_id and clock.mono_s is not None) else None
+        now_naive = now.astimezone(timezone.utc).replace(tzinfo=None)
         results: list[dict | None] = [None] * len(ratings)
         uuids = [str(r.uuid) for r in ratings]
         order = range(len(ratings))
