@@ -188,13 +188,6 @@ def rating_errors(rating) -> list[str]:
     return errors
 
 
-def check_rating(rating) -> None:
-    """CheckError naming each bad field when RatingWire would refuse this rating."""
-    errors = rating_errors(rating)
-    if errors:
-        raise CheckError(errors)
-
-
 def read_batch_out(answer) -> list[tuple[str | None, str, str | None]]:
     """The server's acknowledgement (BatchOut) as (uuid, status, reason) per item;
     CheckError when it does not have BatchOut's shape."""
