@@ -59,7 +59,8 @@ def direct_ingest(n: int, batch_size: int) -> float:
     """The floor: the same ratings handed to the server's store in the same batches, in one
     process (no HTTP, no uploader thread, no kiosk store)."""
     from server.db.store import open_store
-    from sync.wire import RatingWire, to_wire
+    from sync.wire import RatingWire
+    from sync.wire.check import to_wire
 
     with tempfile.TemporaryDirectory() as tmp:
         kiosk = Store(Path(tmp) / "kiosk.db")
