@@ -56,6 +56,13 @@ def share_faces() -> None:
         return "|".join(str(o[k]) for k in ("font_size", "font_name_r", "underline",
                                             "strikethrough"))
 
+    def render_end(self):
+        """The pixels, and the SDL surface they were drawn on let go: Kivy 2.3 kept each
+        label's last surface (as many bytes as its texture) for as long as the label lived."""
+        surface, self._surface = self._surface, None
+        return surface.get_data()
+
     CoreLabel._kivy_font_id = CoreLabel._get_font_id  # Kivy's own, for the test
     CoreLabel._get_font_id = face_id
+    CoreLabel._render_end = render_end
     CoreLabel._kiosk_shared = True

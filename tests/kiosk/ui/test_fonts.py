@@ -47,3 +47,22 @@ def test_bold_draws_as_regular_so_they_share_a_face(kiosk_app, monkeypatch):
         patch.setattr(CoreLabel, "_get_font_id", CoreLabel._kivy_font_id)
         assert draw(text, 181, True)[:2] == draw(text, 181, False)[:2]
         assert faces_open(path) == before + 2  # Kivy's keys: one face each
+
+
+def test_a_drawn_label_keeps_its_texture_but_not_its_sdl_surface(kiosk_app):
+    """Kivy 2.3 kept each label's last SDL surface (its pixels, as many bytes as its texture)
+    for as long as the label lived; fonts.py lets it go once the texture has the pixels."""
+    kiosk_app()
+    pump_until(timeout=0.1)
+    text = "感谢您的评价"
+    size, pixels, _path = draw(text, 64, False)
+    from kivy.core.text import Label as CoreLabel
+
+    core = CoreLabel(text=text, font_size=64)
+    core.refresh()
+    assert getattr(core, "_surface", None) is None
+    assert core.texture.size == size and core.texture.pixels == pixels  # drawn all the same
+    assert any(pixels[3::4]), "the text drew nothing"
+    core.text = "谢谢"  # drawn again: a new surface for the new text, let go again
+    core.refresh()
+    assert getattr(core, "_surface", None) is None and core.texture.size[0] < size[0]
