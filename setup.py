@@ -44,7 +44,7 @@ setup(
     },
     entry_points={
         "console_scripts": [
-            "kiosk=kiosk.cli:main",
+            "kiosk=kiosk.launch:main",
             "kiosk-setup=kiosk.setup.cli:main",
             "kiosk-server=server.cli:main",
         ],

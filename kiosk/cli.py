@@ -1,31 +1,10 @@
-"""`kiosk` command line: run the kiosk from its config, or a self-contained demo."""
+"""`kiosk` command line: run the kiosk from its config, or a self-contained demo (the console
+script enters through kiosk/launch.py, which runs kiosk.service's `kiosk run` without click)."""
 from __future__ import annotations
-
-import logging
-import os
-import sys
 
 import click
 
-from kiosk.config import ConfigError, load
-
-log = logging.getLogger(__name__)
-
-
-def _prepare_kivy(verbose: bool) -> None:
-    """Kivy must neither parse our argv nor take over logging; set before importing it."""
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
-    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    import kivy  # noqa: F401 - sets its logger's level from its config; ours wins after
-
-    logging.getLogger("kivy").setLevel(logging.INFO if verbose else logging.WARNING)
-
-
-def _fail(exc: Exception) -> None:
-    click.echo(f"kiosk: {exc}", err=True)
-    sys.exit(2)
+from kiosk.launch import prepare_kivy, start
 
 
 @click.group()
@@ -42,21 +21,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
 @click.pass_context
 def run(ctx: click.Context, config_path: str | None) -> None:
     """Run the kiosk full screen, as configured."""
-    try:
-        cfg = load(config_path)
-    except ConfigError as exc:
-        _fail(exc)
-    _prepare_kivy(ctx.obj["verbose"])
-    from kiosk.services import check
-    from kiosk.ui.app import run as run_app
-
-    try:
-        check(cfg)
-    except ConfigError as exc:
-        _fail(exc)
-    log.info("config %s: window %d, queue %s, server %s", cfg.path, cfg.window.number,
-             cfg.queue.url or "(none)", cfg.server.url or "(none)")
-    run_app(cfg)
+    start(config_path, ctx.obj["verbose"])  # kiosk.service's own command line skips click
 
 
 @main.command()
@@ -92,7 +57,7 @@ def demo(ctx: click.Context, windowed: bool, interval: float, done_after: float,
     the staff member on duty and a signed QR code; ratings are uploaded with its token.
     Ctrl-C stops the kiosk, then the simulator, then the server.
     """
-    _prepare_kivy(ctx.obj["verbose"])
+    prepare_kivy(ctx.obj["verbose"])
     from kiosk.demo import run_demo
 
     run_demo(windowed=windowed, interval=interval, data_dir=data_dir, language=language,

@@ -66,7 +66,7 @@ def allowed(src: str, dst: str) -> bool:
         if within(dst, "kiosk.ui"):
             # The screen is started by the `kiosk` command and the demo; the core never
             # reaches up into it, and the technician's CLI does not need it.
-            return src in ("kiosk.cli", DEMO) or within(src, "kiosk.ui")
+            return src in ("kiosk.launch", DEMO) or within(src, "kiosk.ui")
         return within(dst, ("kiosk")) or within(dst, "drivers") or within(dst, "sync")
     return False
 

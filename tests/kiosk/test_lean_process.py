@@ -1,6 +1,7 @@
 """`kiosk run` as its own process uploads, beats, pulls its config and a staff photo without
-ever importing requests or pydantic (together ~14 MB of its RSS, bench/memory_breakdown.py):
-Python's own import log (PYTHONPROFILEIMPORTTIME) of the real process is the evidence."""
+ever importing requests or pydantic (together ~14 MB of its RSS, bench/memory_breakdown.py),
+nor click (1.2 MB, for kiosk.service's command line, kiosk/launch.py): Python's own import log
+(PYTHONPROFILEIMPORTTIME) of the real process is the evidence."""
 from __future__ import annotations
 
 import io
@@ -18,7 +19,8 @@ from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "lean-admin-token"
-HEAVY = ("requests", "pydantic", "pydantic_core", "urllib3", "charset_normalizer", "idna")
+HEAVY = ("requests", "pydantic", "pydantic_core", "urllib3", "charset_normalizer", "idna",
+         "click")
 
 
 def png() -> bytes:
@@ -95,7 +97,7 @@ def imported(import_log: str) -> set[str]:
             if line.startswith("import time:") and line.count("|") == 2}
 
 
-def test_the_running_kiosk_syncs_without_importing_requests_or_pydantic(
+def test_the_running_kiosk_syncs_without_importing_requests_pydantic_or_click(
         display, tmp_path, server, photo_server):
     config = enrolled_config(tmp_path, server, photo_server + "/p/1024.png")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KIVY_", "NOTIFY_"))}
@@ -103,7 +105,8 @@ def test_the_running_kiosk_syncs_without_importing_requests_or_pydantic(
                KIVY_HOME=str(tmp_path / "kivy"), CACHE_DIRECTORY=str(tmp_path / "cache"))
     log = tmp_path / "kiosk.log"
     with open(log, "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "run", "--config",
+        # The console script's module, as kiosk.service runs `kiosk run --config ...`.
+        proc = subprocess.Popen([sys.executable, "-m", "kiosk.launch", "run", "--config",
                                  str(config)], env=env, cwd=ROOT, stdout=err, stderr=err)
     try:
         admin = {"Authorization": f"Bearer {ADMIN}"}
