@@ -3,7 +3,10 @@
 Each photo is size-limited while it streams, must start with PNG or JPEG magic bytes and must
 decode (Pillow, with a pixel limit against decompression bombs), and is written atomically
 under a name holding its content hash, so a changed photo gets a new path (Kivy caches
-images by path) and a half-written file is never shown. photos/index.json remembers each
+images by path) and a half-written file is never shown. A photo larger than the card can
+show, or turned by its EXIF orientation (phone pictures), is kept upright and at most
+MAX_SIDE px on its longer side: Kivy holds a texture as large as the file's picture, which
+for a 12-megapixel phone photo was 48 MB of the kiosk's memory. photos/index.json remembers each
 staff member's URL, ETag, Last-Modified and file: an unchanged photo is asked for with
 If-None-Match / If-Modified-Since and not downloaded again. A bad, huge or unreachable photo
 leaves the placeholder (or the last good photo) and one log line.
@@ -25,6 +28,9 @@ log = logging.getLogger(__name__)
 
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 MAX_PIXELS = 4096 * 4096
+# The longer side of a photo as kept (px): the card shows it at most ~350 px tall (1280x800).
+MAX_SIDE = 640
+ORIENTATION = 0x0112  # the EXIF tag; 1 is upright
 MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
 INDEX = "index.json"
 STAFF_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -54,6 +60,30 @@ def check_image(data: bytes) -> str:
     except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds for a bad file
         raise PhotoError(f"does not decode ({type(exc).__name__})") from None
     return ext
+
+
+def prepare(data: bytes) -> tuple[bytes, str]:
+    """(the bytes to keep, their extension) for a photo check_image() accepts: `data` itself
+    when it is upright and small enough, else the picture turned upright and shrunk to fit
+    MAX_SIDE, encoded again in its own format."""
+    ext = check_image(data)
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        turned = img.getexif().get(ORIENTATION, 1) not in (1, None)
+        if max(img.size) <= MAX_SIDE and not turned:
+            return data, ext
+        from PIL import ImageOps
+
+        img.draft("RGB", (MAX_SIDE, MAX_SIDE))  # a JPEG decodes straight at 1/2..1/8 scale
+        fit = ImageOps.exif_transpose(img)
+        fit.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        if ext == "jpg":
+            fit.convert("RGB").save(out, "JPEG", quality=90)
+        else:
+            fit.save(out, "PNG")
+    return out.getvalue(), ext
 
 
 def read_index(photo_dir: Path) -> dict:
@@ -157,13 +187,15 @@ class PhotoFetcher:
         if resp.status != 200:
             raise PhotoError(f"HTTP {resp.status}")
         data = resp.content
-        ext = check_image(data)
+        kept, ext = prepare(data)
+        # Named after what the server sent: the same picture maps to the same file.
         digest = hashlib.sha256(data).hexdigest()[:16]
         name = f"{staff_id}-{digest}.{ext}"
         if not (self.photo_dir / name).is_file():
-            _atomic_write(self.photo_dir / name, data)
+            _atomic_write(self.photo_dir / name, kept)
         self.downloads += 1
-        log.info("photo of staff %s fetched (%d bytes)", staff_id, len(data))
+        log.info("photo of staff %s fetched (%d bytes, %d kept)", staff_id, len(data),
+                 len(kept))
         return {"url": url, "etag": resp.headers.get("ETag"),
                 "last_modified": resp.headers.get("Last-Modified"), "file": name}
 

@@ -13,10 +13,12 @@ from PIL import Image
 
 from sync.photos import (
     MAX_PHOTO_BYTES,
+    MAX_SIDE,
     PhotoError,
     PhotoFetcher,
     check_image,
     photo_path,
+    prepare,
 )
 
 
@@ -108,6 +110,38 @@ def test_photos_are_fetched_once_and_then_asked_for_conditionally(tmp_path, phot
     new = fetcher.sync(staff)["1024"]
     assert new != path and not path.exists() and fetcher.downloads == 2
     assert not list((tmp_path / "photos").glob(".*.tmp"))
+
+
+def phone_photo() -> bytes:
+    """A 4000x3000 JPEG as a phone saves a portrait shot: pixels landscape, top on the left,
+    EXIF orientation 6 (turn 90 degrees clockwise to view). Its top quarter is red."""
+    img = Image.new("RGB", (4000, 3000), (230, 230, 230))
+    img.paste((200, 0, 0), (0, 0, 1000, 3000))  # the left of the pixels is the picture's top
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85, exif=exif)
+    return out.getvalue()
+
+
+def test_a_phone_photo_is_kept_upright_and_no_larger_than_the_card_needs(tmp_path, photos):
+    photos.files["/p/1024.jpg"] = sent = phone_photo()
+    fetcher = PhotoFetcher(tmp_path / "photos", photos.url)
+    path = fetcher.sync([{"staff_id": "1024", "name": "张敏", "photo_url": "/p/1024.jpg"}])["1024"]
+    with Image.open(path) as kept:
+        assert kept.format == "JPEG" and kept.size == (MAX_SIDE * 3 // 4, MAX_SIDE)  # upright
+        assert kept.getexif().get(0x0112, 1) == 1
+        top, bottom = kept.getpixel((kept.width // 2, 10)), kept.getpixel((kept.width // 2,
+                                                                           kept.height - 10))
+    assert top[0] > 150 and top[1] < 60 and min(bottom) > 200  # red at the top, as taken
+    assert path.stat().st_size < len(sent) // 4
+    # Named after what the server sent: asked again, the same file, not a second one.
+    assert fetcher.sync([{"staff_id": "1024", "photo_url": "/p/1024.jpg"}])["1024"] == path
+
+
+def test_a_small_upright_photo_is_kept_byte_for_byte():
+    for data in (png(), jpeg()):
+        assert prepare(data) == (data, check_image(data))
 
 
 def test_bad_and_huge_photos_keep_the_placeholder_with_one_log_line(tmp_path, photos, caplog):
