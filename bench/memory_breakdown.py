@@ -117,13 +117,14 @@ def main() -> int:
     KivyWindow.remove_widget(label)
     del label
 
-    # What `kiosk run` imports before its window (kiosk/cli.py).
+    # What `kiosk run` imports before its window (kiosk/launch.py: no click).
     warnings.simplefilter("ignore")
     import drivers.factory  # noqa: F401
+    import kiosk.launch
     import kiosk.flow
     import kiosk.services
     import sync.outbox
-    mark("kiosk core: click, config, flow, services, drivers (pyserial), sqlite3 store")
+    mark("kiosk core: launch, config, flow, services, drivers (pyserial), sqlite3 store")
     # The kiosk loads neither requests nor pydantic (tests/kiosk/test_lean_process.py).
     import sync.config_pull
     import sync.device_config
