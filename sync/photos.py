@@ -75,14 +75,17 @@ def prepare(data: bytes) -> tuple[bytes, str]:
             return data, ext
         from PIL import ImageOps
 
-        img.draft("RGB", (MAX_SIDE, MAX_SIDE))  # a JPEG decodes straight at 1/2..1/8 scale
-        fit = ImageOps.exif_transpose(img)
-        fit.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
         out = io.BytesIO()
-        if ext == "jpg":
-            fit.convert("RGB").save(out, "JPEG", quality=90)
-        else:
-            fit.save(out, "PNG")
+        try:
+            img.draft("RGB", (MAX_SIDE, MAX_SIDE))  # a JPEG decodes straight at 1/2..1/8 scale
+            fit = ImageOps.exif_transpose(img)
+            fit.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+            if ext == "jpg":
+                fit.convert("RGB").save(out, "JPEG", quality=90)
+            else:
+                fit.save(out, "PNG")
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds for odd files
+            raise PhotoError(f"cannot be turned or shrunk ({type(exc).__name__})") from None
     return out.getvalue(), ext
 
 
