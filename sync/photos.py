@@ -42,42 +42,50 @@ class PhotoError(ValueError):
     """A photo that must not be shown, with why."""
 
 
-def check_image(data: bytes) -> str:
-    """The file extension of a decodable PNG or JPEG of sane size; PhotoError otherwise."""
+def _decoded(data: bytes, shrink: bool = False):
+    """(the picture in `data` with every pixel decoded, its file extension): a truncated or
+    corrupt file fails here, as does one that is not PNG or JPEG or is too large (PhotoError).
+    shrink: a JPEG larger than MAX_SIDE decodes straight at 1/2..1/8 scale (never below it)."""
     ext = next((e for magic, e in MAGIC.items() if data.startswith(magic)), None)
     if ext is None:
         raise PhotoError("not a PNG or JPEG (magic bytes)")
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            width, height = img.size
-            if width * height > MAX_PIXELS:
-                raise PhotoError(f"{width}x{height} pixels is too large")
-            img.load()  # decodes every pixel: a truncated or corrupt file fails here
+        img = Image.open(io.BytesIO(data))
+        width, height = img.size
+        if width * height > MAX_PIXELS:
+            raise PhotoError(f"{width}x{height} pixels is too large")
+        if shrink:
+            img.draft("RGB", (MAX_SIDE, MAX_SIDE))
+        img.load()
     except PhotoError:
         raise
     except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds for a bad file
         raise PhotoError(f"does not decode ({type(exc).__name__})") from None
+    return img, ext
+
+
+def check_image(data: bytes) -> str:
+    """The file extension of a decodable PNG or JPEG of sane size; PhotoError otherwise."""
+    img, ext = _decoded(data)
+    img.close()
     return ext
 
 
 def prepare(data: bytes) -> tuple[bytes, str]:
     """(the bytes to keep, their extension) for a photo check_image() accepts: `data` itself
     when it is upright and small enough, else the picture turned upright and shrunk to fit
-    MAX_SIDE, encoded again in its own format."""
-    ext = check_image(data)
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as img:
+    MAX_SIDE, encoded again in its own format. The picture is decoded once, for both."""
+    img, ext = _decoded(data, shrink=True)
+    with img:
         turned = img.getexif().get(ORIENTATION, 1) not in (1, None)
         if max(img.size) <= MAX_SIDE and not turned:
             return data, ext
-        from PIL import ImageOps
+        from PIL import Image, ImageOps
 
         out = io.BytesIO()
         try:
-            img.draft("RGB", (MAX_SIDE, MAX_SIDE))  # a JPEG decodes straight at 1/2..1/8 scale
             fit = ImageOps.exif_transpose(img)
             fit.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
             if ext == "jpg":
