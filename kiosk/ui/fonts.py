@@ -1,4 +1,5 @@
-"""Font sizes on a short ladder, text measured without drawing, one SDL2_ttf face per size."""
+"""Font sizes on a short ladder, text measured without drawing, one SDL2_ttf face per size,
+no SDL surface kept once a label is drawn."""
 from __future__ import annotations
 
 import math
@@ -56,13 +57,21 @@ def share_faces() -> None:
         return "|".join(str(o[k]) for k in ("font_size", "font_name_r", "underline",
                                             "strikethrough"))
 
-    def render_end(self):
-        """The pixels, and the SDL surface they were drawn on let go: Kivy 2.3 kept each
-        label's last surface (as many bytes as its texture) for as long as the label lived."""
-        surface, self._surface = self._surface, None
-        return surface.get_data()
-
     CoreLabel._kivy_font_id = CoreLabel._get_font_id  # Kivy's own, for the test
     CoreLabel._get_font_id = face_id
-    CoreLabel._render_end = render_end
     CoreLabel._kiosk_shared = True
+
+
+def _render_end(self):
+    """The pixels, and the SDL surface they were drawn on let go."""
+    surface, self._surface = self._surface, None
+    return surface.get_data()
+
+
+def drop_surfaces() -> None:
+    """Kivy 2.3's SDL2 provider kept each label's last surface (as many bytes as its texture)
+    for as long as the label lived; now it goes once the texture has the pixels."""
+    from kivy.core.text import Label as CoreLabel
+
+    if CoreLabel.__name__ == "LabelSDL2":
+        CoreLabel._render_end = _render_end

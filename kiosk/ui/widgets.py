@@ -17,10 +17,16 @@ from kivy.uix.widget import Widget
 
 from drivers.events import LinkState
 from kiosk.ui.face import Face  # noqa: F401 - the level cards' pictogram (common.kv)
-from kiosk.ui.fonts import font_step, measure, share_faces  # noqa: F401 - kv and tests use them
+from kiosk.ui.fonts import (  # noqa: F401 - kv and tests use them
+    drop_surfaces,
+    font_step,
+    measure,
+    share_faces,
+)
 from sync.wire.labels import N_
 
 share_faces()  # before any label opens a face
+drop_surfaces()
 
 LEVEL_COLORS = {  # 非常满意 → 非常不满意: dark green, light green, amber, orange, red
     5: (0.11, 0.48, 0.20, 1), 4: (0.49, 0.70, 0.26, 1), 3: (0.98, 0.75, 0.18, 1),
