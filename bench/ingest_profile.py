@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ingest import BATCH, make_batch, raw_insert_sql, rows  # noqa: E402
 from server import wiring  # noqa: E402
-from server.db import ratings  # noqa: E402
+from server.api.ingest import answer  # noqa: E402
+from server.db import rating_rows, ratings  # noqa: E402
 from server.db.clock_fix import DeviceClock  # noqa: E402
 from server.db.sqlite import SQLiteStore  # noqa: E402
 from server.serving import settle_heap  # noqa: E402
@@ -45,23 +46,24 @@ def bodies(n: int) -> list[bytes]:
 
 
 def product(tmp: Path, n: int) -> float:
-    """CPU seconds of n batches through validation and Store.ingest, phases in SPENT."""
+    """CPU seconds of n batches through what the upload route does (validation,
+    Store.ingest_plain, the JSON answer), phases in SPENT."""
     store = wiring.attach(SQLiteStore(tmp / "product.db"))
     store.ingest_hooks = [timed(f"hook {h.__module__}", h) for h in store.ingest_hooks]
-    ratings._row = timed("rows: clock correction, case key, row", ratings._row)
+    rating_rows.build = timed("rows: clock correction, case key, row", rating_rows.build)
     mixin = ratings.RatingsMixin
     mixin._insert_set = timed("insert (executemany)", mixin._insert_set)
-    ratings.RESULTS = type("R", (), {"validate_python": staticmethod(
-        timed("results", ratings.RESULTS.validate_python))})()
     store._group._commit = timed("transaction (all of it)", store._group._commit)
     validate = timed("validation (pydantic)", BatchIn.model_validate_json)
+    respond = timed("results: the JSON answer", answer)
     data = bodies(n)
     settle_heap()
     start = time.thread_time()
     for body in data:
         batch = validate(body)
-        store.ingest(batch.ratings, DeviceClock(batch.device_now, batch.boot_id, batch.mono_s),
-                     "kiosk", datetime.now(timezone.utc))
+        respond(store.ingest_plain(batch.ratings, DeviceClock(batch.device_now, batch.boot_id,
+                                                              batch.mono_s),
+                                   "kiosk", datetime.now(timezone.utc)))
     spent = time.thread_time() - start
     store.close()
     return spent
@@ -98,7 +100,7 @@ def main() -> None:
         print(f"  {name:45s} {value * per:6.1f} us")
     print(f"  {'rest of the transaction (loop, commit)':45s} {(tx - inside) * per:6.1f} us")
     rest = total - tx - sum(v for k, v in SPENT.items() if not k.startswith(("insert", "hook")))
-    print(f"  {'rest of ingest (sorting, results list)':45s} {rest * per:6.1f} us")
+    print(f"  {'rest of ingest (row dicts, results list)':45s} {rest * per:6.1f} us")
     print(f"  {'product total':45s} {total * per:6.1f} us")
     print(f"  {'raw executemany + commit of the same rows':45s} {floor * per:6.1f} us")
     print(f"ratio raw CPU / product CPU: {floor / total:.2f}")

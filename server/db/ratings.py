@@ -18,13 +18,13 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from pydantic import TypeAdapter
 
-from server.db.base import utc_iso
-from server.db.clock_fix import DeviceClock, correct, same_boot_age
+from server.db import rating_rows
+from server.db.clock_fix import DeviceClock
 from sync.wire import ItemResult, RatingWire
 
 log = logging.getLogger(__name__)
@@ -36,19 +36,6 @@ COLUMNS = ("uuid", "level", "reasons", "window", "staff_id", "ticket", "case_id"
 COLUMN_SQL = ", ".join(f'"{c}"' for c in COLUMNS)
 INSERT_SQL = (f"INSERT INTO ratings ({COLUMN_SQL}) VALUES ({', '.join('?' * len(COLUMNS))}) "
               f"ON CONFLICT DO NOTHING")
-# Halls are in China (UTC+8 all year): the local date a kiosk's case key starts with.
-HALL_TZ = timezone(timedelta(hours=8))
-HALL_OFFSET = timedelta(hours=8)
-
-
-def case_key_for(rating: RatingWire, corrected_at: datetime) -> str:
-    """The kiosk's own key when it sent one, else the same shape (kiosk/flow.py _case_key)."""
-    if rating.case_key:
-        return rating.case_key
-    day = (corrected_at.astimezone(timezone.utc) + HALL_OFFSET).date().isoformat()
-    return f"{day}/{rating.window}/{rating.ticket}/{rating.case_id or ''}"
-
-
 # One statement for the whole batch on PostgreSQL, its rows sent as one JSON array of arrays:
 # psycopg dumps a list parameter element by element in Python (a regex per string), which
 # was ~20 us per rating as 18 arrays; json.dumps is C, and PostgreSQL unpacks it in C.
@@ -89,47 +76,13 @@ def per_device_uuid_sqlite(conn) -> None:
     conn.execute(SECRETS_TABLE)
 
 
-# Results are dicts until the end, then validated as one list (one call into pydantic-core
-# instead of 500 model constructions).
+# Results are dicts ({uuid, status, reason}); ingest() validates them as one list (one call
+# into pydantic-core instead of 500 model constructions), ingest_plain() leaves them as they are.
 RESULTS = TypeAdapter(list[ItemResult])
 
 
 def _result(uuid: str, status: str, reason: str | None = None) -> dict:
     return {"uuid": uuid, "status": status, "reason": reason}
-
-
-def _row(rating: RatingWire, uuid: str, clock: DeviceClock, source: str, now: datetime,
-         received_at: str, now_naive: datetime) -> list:
-    """The row (in COLUMNS order) of one rating, its time corrected; OverflowError or
-    ValueError when a date leaves the calendar (year 9999 plus an offset, year 1 minus 8 h).
-    now_naive: now in UTC without its zone, for the usual case (the upload comes from the
-    boot the rating was made in), where naive arithmetic and formatting cost half as much."""
-    age = same_boot_age(rating.boot_id, rating.mono_s, clock)
-    if age is not None:  # correct()'s first case, computed without time zones
-        corrected = now_naive - timedelta(seconds=age)
-        corrected_text, trusted = corrected.isoformat(timespec="milliseconds") + "Z", 1
-        key = rating.case_key or case_key_for(rating, corrected.replace(tzinfo=timezone.utc))
-    else:
-        aware, good = correct(rating.rated_at, rating.boot_id, rating.mono_s, clock, now)
-        corrected_text, trusted = _iso(aware), int(good)
-        key = rating.case_key or case_key_for(rating, aware)
-    # Reason codes are [a-z0-9_] (wire schema), so joining them is exact JSON and 5x cheaper.
-    reasons = '["' + '","'.join(rating.reasons) + '"]' if rating.reasons else "[]"
-    return [uuid, rating.level, reasons, rating.window,
-            rating.staff_id, rating.ticket, rating.case_id, rating.item_code,
-            rating.device_id, _iso(rating.rated_at), rating.boot_id,
-            float(rating.mono_s), received_at, corrected_text, trusted, key, source, 0]
-
-
-def _iso(value: datetime) -> str:
-    """utc_iso() without its conversions when the time is already UTC (the usual case):
-    this runs twice per rating; datetime's own isoformat is twice as fast as formatting the
-    fields in Python, which was 15% of the server's busy time under load (py-spy)."""
-    offset = value.utcoffset()  # once: pydantic's TzInfo makes each call cost ~1 us
-    if offset:
-        value = value - offset  # the fields now read UTC; OverflowError off the calendar
-    # 'YYYY-MM-DDTHH:MM:SS.mmm' then whatever offset isoformat appends, which is dropped
-    return value.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def _decode(row: tuple) -> dict:
@@ -170,52 +123,68 @@ class RatingsMixin:
     def ingest(self, ratings: list[RatingWire], clock: DeviceClock | None = None,
                source: str = "kiosk", now: datetime | None = None) -> list[ItemResult]:
         """Store ratings in one transaction, idempotent per (device, uuid); one result per
-        rating, in order. The batch goes in as one set (executemany on SQLite, one unnest
-        INSERT on PostgreSQL, in (device, uuid) order there); only the rows that did not land
-        are looked at one by one (duplicate, superseded, or taking over a level-0 record)."""
+        rating, in order (see ingest_plain)."""
+        return RESULTS.validate_python(self.ingest_plain(ratings, clock, source, now))
+
+    def ingest_plain(self, ratings: list[RatingWire], clock: DeviceClock | None = None,
+                     source: str = "kiosk", now: datetime | None = None) -> list[dict]:
+        """ingest() with each result a dict {uuid, status, reason}, for a caller that writes
+        them out itself (the upload route). The batch goes in as one set (executemany on
+        SQLite, one JSON-array INSERT on PostgreSQL, in (device, uuid) order there); only the
+        rows that did not land are looked at one by one (duplicate, superseded, or taking
+        over a level-0 record)."""
         now = now or datetime.now(timezone.utc)
         clock = clock or DeviceClock(None, None, None)
-        received_at = utc_iso(now)
-        now_naive = now.astimezone(timezone.utc).replace(tzinfo=None)
         results: list[dict | None] = [None] * len(ratings)
-        uuids = [str(r.uuid) for r in ratings]
-        order = range(len(ratings))
+        rows, where, refused = rating_rows.build(ratings, clock, source, now)
+        for i, uuid, reason in refused:  # a date out of range after correction
+            results[i] = _result(uuid, "rejected", reason)
         if self.kind == "postgresql":  # the order rows take their index entries in
-            order = sorted(order, key=lambda i: (ratings[i].device_id, uuids[i]))
-        rows, where = [], []
-        for i in order:
-            try:
-                rows.append(_row(ratings[i], uuids[i], clock, source, now, received_at,
-                                 now_naive))
-                where.append(i)
-            except (OverflowError, ValueError) as exc:  # a date out of range after correction
-                results[i] = _result(uuids[i], "rejected", f"rated_at out of range: {exc}"[:200])
+            pairs = sorted(zip(rows, where), key=lambda p: (p[0][8], p[0][0]))
+            rows, where = [p[0] for p in pairs], [p[1] for p in pairs]
+        # Built before the write lock is taken: the usual upload lands whole and its hooks
+        # get these; the time they take is not added to every other writer's wait.
+        counted = [dict(zip(COLUMNS, row)) for row in rows]
+        tries = 0
 
-        def write(tx) -> None:
-            changes = IngestChanges()
+        def write(tx) -> list | None:
+            """The batch's writes and hooks; None when every row landed (the usual upload),
+            else the result of each row."""
+            nonlocal tries
+            tries += 1
+            changes, settled = IngestChanges(), None
             landed = self._insert_set(tx, rows) if rows else set()
-            if landed is None:  # every row landed: the usual upload, no row to look at again
-                changes.counted = [dict(zip(COLUMNS, row)) for row in rows]
-                for i in where:
-                    results[i] = _result(uuids[i], "accepted")
+            if landed is None:  # every row landed: no row to look at again
+                # A rerun (its group rolled back) gets fresh dicts: a hook may have kept one.
+                changes.counted = counted if tries == 1 else \
+                    [dict(zip(COLUMNS, row)) for row in rows]
             else:
-                for row, i in zip(rows, where):
+                settled = []
+                for row in rows:
                     if (row[8], row[0]) in landed:
                         landed.discard((row[8], row[0]))  # a second copy in the batch: duplicate
                         changes.counted.append(dict(zip(COLUMNS, row)))
-                        results[i] = _result(row[0], "accepted")
+                        settled.append(_result(row[0], "accepted"))
                     else:
-                        results[i] = self._settle(tx, row, changes)
+                        settled.append(self._settle(tx, row, changes))
             for hook in getattr(self, "ingest_hooks", ()):
                 hook(tx, changes)
+            return settled
 
         # Batches arriving together may share one commit (SQLite's group commit); each is
         # still all or nothing, and answered only once its rows are durable.
-        self.write_grouped(write)
-        accepted = sum(r["status"] == "accepted" for r in results)
+        settled = self.write_grouped(write)
+        if settled is None:
+            for i, row in zip(where, rows):
+                results[i] = {"uuid": row[0], "status": "accepted", "reason": None}
+            accepted = len(rows)
+        else:
+            for i, result in zip(where, settled):
+                results[i] = result
+            accepted = sum(r["status"] == "accepted" for r in settled)
         log.info("ingested %d ratings: %d accepted, %d not", len(results), accepted,
                  len(results) - accepted)
-        return RESULTS.validate_python(results)
+        return results
 
     def _insert_set(self, tx, rows: list[list]) -> set[tuple[str, str]] | None:
         """Insert every row that conflicts with nothing; the (device_id, uuid) that landed,
