@@ -163,6 +163,13 @@ async def ingest_batch(request: Request, device: dict | None = Depends(device_fr
         body = await read_body(request, request.app.state.max_body_bytes)
     except BodyTooLarge:
         return error(413, "body too large", max_bytes=request.app.state.max_body_bytes)
+    # One hop to a worker thread for all of it: the event loop stays free to read the next
+    # uploads' bodies while this one is checked and stored.
+    return await run_in_threadpool(upload, request.app.state.store, body, device)
+
+
+def upload(store, body: bytes, device: dict | None) -> Response:
+    """A batch's body checked, stored and answered (the route's work after reading it)."""
     try:  # the usual case, every rating valid: parsed and checked in one pass of pydantic-core
         batch = BatchIn.model_validate_json(body)
         clock_in = DeviceClock(batch.device_now, batch.boot_id, batch.mono_s)
@@ -180,10 +187,8 @@ async def ingest_batch(request: Request, device: dict | None = Depends(device_fr
             log.warning("refused batch envelope: %s", rejected[0]["reason"] if rejected else "")
             return error(422, "invalid batch", rejected=rejected, max_batch=MAX_BATCH)
         results, valid, where = judge(raw["ratings"], device)
-    now = datetime.now(timezone.utc)
     if valid:
-        stored = await run_in_threadpool(request.app.state.store.ingest_plain, valid, clock_in,
-                                         "kiosk", now)
+        stored = store.ingest_plain(valid, clock_in, "kiosk", datetime.now(timezone.utc))
         for index, result in zip(where, stored):
             results[index] = result
     # Plain dicts from here: the stored ones already are, judge()'s rejections become so.
