@@ -69,7 +69,9 @@ class BareServer:
     """uvicorn (h11, like the product) on a loopback port in a thread; `url` once started."""
 
     def __init__(self, app) -> None:
-        self._sock = socket.socket()
+        # proto IPPROTO_TCP, so asyncio sets TCP_NODELAY on its connections as the product does
+        # (server/serving.py no_delay): else each answer waits up to 40 ms for a delayed ACK.
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(2048)
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
