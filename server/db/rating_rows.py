@@ -75,11 +75,11 @@ def build(ratings: list[RatingWire], clock: DeviceClock, source: str, now: datet
     # Same boot as the upload (correct()'s first case, the usual one): the rating happened
     # (upload mono_s - rating mono_s) before now. No time zones; formatted as one batch.
     same_boot: list[datetime | None] = [None] * n
-    boot = clock.boot_id if clock.mono_s is not None else None
+    boot, mono = (clock.boot_id, clock.mono_s) if clock.mono_s is not None else (None, 0.0)
     if boot:
         for i, r in enumerate(ratings):
-            if r.boot_id == boot and 0 <= clock.mono_s - r.mono_s <= MAX_AGE_S:
-                same_boot[i] = now_naive - timedelta(seconds=clock.mono_s - r.mono_s)
+            if r.boot_id == boot and 0 <= mono - r.mono_s <= MAX_AGE_S:
+                same_boot[i] = now_naive - timedelta(seconds=mono - r.mono_s)
     same = [i for i in range(n) if same_boot[i] is not None]
     corrected: list = [None] * n
     trusted = [0] * n
@@ -97,17 +97,17 @@ def build(ratings: list[RatingWire], clock: DeviceClock, source: str, now: datet
             keys[i] = keys[i] or case_key_for(r, aware)
         except (OverflowError, ValueError) as exc:
             corrected[i] = exc
-    rows, where, refused = [], [], []
-    for i, r in enumerate(ratings):
-        text, fixed = rated[i], corrected[i]
-        if isinstance(text, Exception) or isinstance(fixed, Exception):
-            why = text if isinstance(text, Exception) else fixed
+    where = [i for i in range(n) if rated[i].__class__ is str and corrected[i].__class__ is str]
+    refused = []
+    if len(where) < n:  # a time off the calendar: that rating only is refused
+        kept = set(where)
+        for i in (i for i in range(n) if i not in kept):
+            why = rated[i] if rated[i].__class__ is not str else corrected[i]
             refused.append((i, uuids[i], f"rated_at out of range: {why}"[:200]))
-            continue
-        # Reason codes are [a-z0-9_] (wire schema): joining them is exact JSON, 5x cheaper.
-        reasons = '["' + '","'.join(r.reasons) + '"]' if r.reasons else "[]"
-        rows.append([uuids[i], r.level, reasons, r.window, r.staff_id, r.ticket, r.case_id,
-                     r.item_code, r.device_id, text, r.boot_id, float(r.mono_s), received_at,
-                     fixed, trusted[i], keys[i], source, 0])
-        where.append(i)
+    picked = ratings if len(where) == n else [ratings[i] for i in where]
+    # Reason codes are [a-z0-9_] (wire schema): joining them is exact JSON, 5x cheaper.
+    rows = [[uuids[i], r.level, '["' + '","'.join(r.reasons) + '"]' if r.reasons else "[]",
+             r.window, r.staff_id, r.ticket, r.case_id, r.item_code, r.device_id, rated[i],
+             r.boot_id, float(r.mono_s), received_at, corrected[i], trusted[i], keys[i],
+             source, 0] for i, r in zip(where, picked)]
     return rows, where, refused

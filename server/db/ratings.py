@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -93,17 +92,46 @@ def _decode(row: tuple) -> dict:
     return out
 
 
-@dataclass
 class IngestChanges:
     """What one ingest transaction changed in the counted set, for the hooks that follow it.
 
     counted: rows (dicts of COLUMNS) that now count for their case (superseded = 0);
     uncounted: rows that stopped counting (a level-0 record a real rating took over from).
     Superseded and duplicate uploads change nothing that counts, so they are in neither.
+
+    An upload that lands whole gives its rows as lists (`rows`, in COLUMNS order): a hook
+    that needs a few columns of every row reads column() and picks(), and the 500 dicts of
+    `counted` are only made if a hook asks for them. Hooks must not change the rows.
     """
 
-    counted: list[dict] = field(default_factory=list)
-    uncounted: list[dict] = field(default_factory=list)
+    def __init__(self, counted: list[dict] | None = None, uncounted: list[dict] | None = None,
+                 rows: list[list] | None = None) -> None:
+        self._rows = rows
+        self._counted = counted if counted is not None or rows is not None else []
+        self.uncounted = uncounted if uncounted is not None else []
+
+    @property
+    def counted(self) -> list[dict]:
+        if self._counted is None:
+            self._counted = [dict(zip(COLUMNS, row)) for row in self._rows]
+        return self._counted
+
+    def size(self) -> int:
+        """How many rows now count."""
+        return len(self._rows) if self._counted is None else len(self._counted)
+
+    def column(self, name: str) -> list:
+        """One column of the counted rows, in their order."""
+        if self._counted is None:
+            at = COLUMNS.index(name)
+            return [row[at] for row in self._rows]
+        return [row.get(name) for row in self._counted]
+
+    def picks(self, indexes: list[int]) -> list[dict]:
+        """The counted rows at these indexes (as dicts)."""
+        if self._counted is None:
+            return [dict(zip(COLUMNS, self._rows[i])) for i in indexes]
+        return [self._counted[i] for i in indexes]
 
 
 # A hook runs inside the ingest transaction, after the rows are written: what it writes
@@ -142,22 +170,13 @@ class RatingsMixin:
         if self.kind == "postgresql":  # the order rows take their index entries in
             pairs = sorted(zip(rows, where), key=lambda p: (p[0][8], p[0][0]))
             rows, where = [p[0] for p in pairs], [p[1] for p in pairs]
-        # Built before the write lock is taken: the usual upload lands whole and its hooks
-        # get these; the time they take is not added to every other writer's wait.
-        counted = [dict(zip(COLUMNS, row)) for row in rows]
-        tries = 0
-
         def write(tx) -> list | None:
             """The batch's writes and hooks; None when every row landed (the usual upload),
             else the result of each row."""
-            nonlocal tries
-            tries += 1
             changes, settled = IngestChanges(), None
             landed = self._insert_set(tx, rows) if rows else set()
             if landed is None:  # every row landed: no row to look at again
-                # A rerun (its group rolled back) gets fresh dicts: a hook may have kept one.
-                changes.counted = counted if tries == 1 else \
-                    [dict(zip(COLUMNS, row)) for row in rows]
+                changes = IngestChanges(rows=rows)
             else:
                 settled = []
                 for row in rows:

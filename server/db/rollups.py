@@ -46,7 +46,7 @@ ROLLUP_TABLES = """
 # A rating counts when it is its case's rating and no appeal excluded it. The one place that
 # says so for the rebuild (stats read only the roll-ups).
 COUNTED_SQL = "r.superseded = 0 AND r.excluded = 0"
-BAD_LEVELS = (1, 2)
+BAD_LEVELS = frozenset({1, 2})
 
 FINE = ("hall", "day", "window", "staff_id")
 TABLES = {  # table: (key columns, the column the count is per)
@@ -109,34 +109,48 @@ def _reasons(text) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def deltas(tx, added: list[dict], removed: list[dict]) -> dict[str, Counter]:
-    """The change of every roll-up cell, per table."""
-    halls = _halls(tx, {r["device_id"] for r in added} | {r["device_id"] for r in removed})
+# The columns of a rating the roll-ups read (ratings.COLUMNS names).
+FIELDS = ("device_id", "corrected_at", "window", "staff_id", "level", "reasons")
+
+
+def columns(rows: list[dict]) -> list[list]:
+    """FIELDS of rating dicts, as one list per field."""
+    return [[r[f] for r in rows] for f in FIELDS]
+
+
+def deltas(tx, added: list[list], removed: list[list]) -> dict[str, Counter]:
+    """The change of every roll-up cell, per table, from FIELDS columns of the rows that now
+    count (added) and of those that stopped counting (removed)."""
+    halls = _halls(tx, set(added[0]) | set(removed[0]))
     out = {t: Counter() for t in TABLES}
-    for rows, sign in ((added, 1), (removed, -1)):
+    for (devices, times, windows, staff, levels, reasons), sign in ((added, 1), (removed, -1)):
         # Rows first counted by what decides their cells (the hour decides the hall's date),
         # in C; then each distinct cell once: a batch of 500 is a handful of cells.
-        cells = Counter((r["device_id"], r["corrected_at"][:13], r["window"], r["staff_id"],
-                         r["level"]) for r in rows)
-        for (device, hour, window, staff, level), n in cells.items():
+        cells = Counter(zip(devices, [t[:13] for t in times], windows, staff, levels))
+        for (device, hour, window, staff_id, level), n in cells.items():
             hall, day, level = halls.get(device, ""), local_day(hour), int(level)
-            out["rollup_levels"][(hall, day, int(window), staff or "", level)] += sign * n
+            out["rollup_levels"][(hall, day, int(window), staff_id or "", level)] += sign * n
             out["rollup_hall_levels"][(hall, day, level)] += sign * n
-        for r in rows:
-            if int(r["level"]) in BAD_LEVELS:
-                hall, day = halls.get(r["device_id"], ""), local_day(r["corrected_at"])
-                fine = (hall, day, int(r["window"]), r["staff_id"] or "")
-                for reason in set(_reasons(r["reasons"])):
-                    out["rollup_reasons"][(*fine, reason)] += sign
-                    out["rollup_hall_reasons"][(hall, day, reason)] += sign
+        if BAD_LEVELS.isdisjoint(int(v) for v in set(levels)):
+            continue
+        for i in (i for i, v in enumerate(levels) if int(v) in BAD_LEVELS):
+            hall, day = halls.get(devices[i], ""), local_day(times[i])
+            fine = (hall, day, int(windows[i]), staff[i] or "")
+            for reason in set(_reasons(reasons[i])):
+                out["rollup_reasons"][(*fine, reason)] += sign
+                out["rollup_hall_reasons"][(hall, day, reason)] += sign
     return out
 
 
 def apply(tx, added: list[dict], removed: list[dict]) -> None:
     """Add counted rows, subtract rows that stopped counting (dicts of ratings.COLUMNS), as one
     upsert per table; cells that drop to zero are deleted so rebuild and incremental agree."""
-    if not added and not removed:
-        return
+    if added or removed:
+        apply_columns(tx, columns(added), columns(removed))
+
+
+def apply_columns(tx, added: list[list], removed: list[list]) -> None:
+    """apply() given FIELDS columns (see columns())."""
     for table, counter in deltas(tx, added, removed).items():
         rows = [[*key, n] for key, n in sorted(counter.items()) if n]
         _many(tx, _upsert_sql(table), rows)
@@ -147,8 +161,11 @@ def apply(tx, added: list[dict], removed: list[dict]) -> None:
 
 
 def ingest_hook(tx, changes) -> None:
-    """The product ingest hook (server/wiring.py): rows that now count, rows that stopped."""
-    apply(tx, changes.counted, changes.uncounted)
+    """The product ingest hook (server/wiring.py): rows that now count, rows that stopped
+    (their columns: a whole upload's rows are never made into dicts here)."""
+    added = [changes.column(f) for f in FIELDS]
+    if added[0] or changes.uncounted:
+        apply_columns(tx, added, columns(changes.uncounted))
 
 
 def day_sql(kind: str, column: str = "r.corrected_at") -> str:

@@ -28,8 +28,9 @@ KIND = "export"
 def ingest_hook(tx, changes) -> int:
     """Queue each newly counted rating for every enabled target (one executemany for the
     batch); cancel unsent items of ratings that stopped counting. How many it offered."""
-    rows = [row for row in changes.counted if records.counts(row)]
-    names = targets.enabled_names(tx) if rows else []
+    # The targets first: with none enabled, an upload's rows are never made into dicts here.
+    names = targets.enabled_names(tx) if changes.size() else []
+    rows = [row for row in changes.counted if records.counts(row)] if names else []
     items = [(name, row["device_id"], row["uuid"], "{}", row["case_key"]) for row in rows
              for name in names]
     outbox.enqueue_many(tx, KIND, items)

@@ -138,7 +138,7 @@ def ingest_hook(tx, changes) -> int:
     """Queue an alert per channel of the hall for each new counted 差评; cancel the unsent
     alerts of ratings that stopped counting. Returns how many it queued."""
     queued, silent = 0, set()
-    for row in changes.counted:
+    for row in cases.bad_rows(changes):
         if not cases.is_bad(row):
             continue
         hall, hall_name = _hall_of(tx, row["device_id"])

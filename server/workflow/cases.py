@@ -54,11 +54,18 @@ def is_bad(row: dict) -> bool:
         not row.get("excluded") and row.get("source") != "default"
 
 
+def bad_rows(changes) -> list[dict]:
+    """The counted rows of a 差评 level (as dicts), found by their level column: an upload of
+    good ratings makes no dict."""
+    return changes.picks([i for i, level in enumerate(changes.column("level"))
+                          if level in BAD_LEVELS])
+
+
 def ingest_hook(tx, changes) -> list[dict]:
     """The ingest hook: open a case per counted bad rating, void the cases of ratings that
     stopped counting. Returns the cases it opened (for a caller that wants them)."""
     cache: dict = {}  # one calendar, one policy per hall and one hall per device per batch
-    opened = [case for row in changes.counted if is_bad(row)
+    opened = [case for row in bad_rows(changes) if is_bad(row)
               for case in [open_case(tx, row, cache)] if case]
     for row in changes.uncounted:
         void_for_rating(tx, row["device_id"], row["uuid"], "the rating no longer counts",
