@@ -13,6 +13,7 @@ from uuid import UUID
 
 from pydantic import TypeAdapter
 
+from server.db.base import utc_iso
 from server.db.clock_fix import MAX_AGE_S, DeviceClock, correct
 from sync.wire import RatingWire
 
@@ -68,7 +69,7 @@ def build(ratings: list[RatingWire], clock: DeviceClock, source: str, now: datet
     (index, uuid, reason) of each rating refused because its time leaves the calendar once
     corrected: year 9999 plus an offset, year 1 minus 8 hours)."""
     n = len(ratings)
-    received_at = iso(now)
+    received_at = utc_iso(now)
     now_naive = now.astimezone(timezone.utc).replace(tzinfo=None)
     uuids = _UUIDS.dump_python([r.uuid for r in ratings], mode="json")
     rated = utc_texts([r.rated_at for r in ratings])
