@@ -123,8 +123,8 @@ def _uploader(cfg, token):
 
     kw = {}
     params = inspect.signature(Uploader).parameters
-    if "token_file" in params:  # the enrolment-aware uploader reads the token itself
-        kw["token_file"] = cfg.token_path
+    if "token_file" in params and token is not None:  # it re-reads the token itself
+        kw["token_file"] = cfg.token_path  # (without one, sync() has said so in the language)
     if "ca_bundle" in params:
         kw["ca_bundle"] = cfg.server.ca_bundle or None
     return Uploader(cfg.db_path, cfg.server.url, cfg.server.batch_size, cfg.server.timeout_s, **kw)
@@ -149,6 +149,10 @@ def sync(config_path) -> None:
     if not cfg.server.url:
         fail(_("no [server] url configured: nothing to upload to"))
     token = read_token(cfg)
+    if token is None:
+        click.echo(_("warning: not enrolled (no device token in {path}): the server will "
+                     "refuse the upload unless it takes ratings without one; enrol with "
+                     "kiosk-setup init --code").format(path=cfg.token_path), err=True)
     store = open_store(cfg)
     uploader = _uploader(cfg, token)
     if hasattr(uploader, "_session"):  # the service's own session: token, TLS

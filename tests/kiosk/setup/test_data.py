@@ -70,6 +70,20 @@ def test_sync_to_a_dead_server_fails_with_1_and_keeps_everything(tmp_path):
     store.close()
 
 
+def test_sync_before_enrolment_says_so_in_the_kiosks_language(tmp_path, server, caplog):
+    path = write_config(tmp_path / "kiosk.toml",
+                        device={"id": "hall01-w05", "data_dir": str(tmp_path / "data"),
+                                "language": "zh_CN"},
+                        window={"number": 5}, server={"url": server.url})
+    _ratings(config.load(path), 2)
+    result = run("sync", "--config", path, code=1)  # the server wants a device token
+    assert "警告：本机未注册" in result.output and "kiosk-setup init --code" in result.output
+    assert "uploading without a device token" not in result.output + caplog.text
+    store = Store(config.load(path).db_path)
+    assert store.backlog() == 2
+    store.close()
+
+
 def test_export_csv_and_json_then_import_is_idempotent(tmp_path):
     path, cfg = _kiosk(tmp_path)
     _ratings(cfg, 4, day="2026-01-10")
