@@ -10,6 +10,8 @@ import select
 import socket
 from urllib.parse import unquote, urljoin, urlsplit
 
+from sync.proxies import Proxy, ProxyError, proxy_for
+
 log = logging.getLogger(__name__)
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -92,6 +94,7 @@ class Client:
         self.ca_bundle, self.timeout_s = ca_bundle, timeout_s
         self.headers = {"User-Agent": USER_AGENT, **(headers or {})}
         self._conns: dict[tuple, http.client.HTTPConnection] = {}
+        self._via: dict[tuple, Proxy] = {}  # connections to a plain-HTTP proxy, by origin
         self._ssl_context = None
 
     def __enter__(self) -> "Client":
@@ -105,6 +108,7 @@ class Client:
         for conn in self._conns.values():
             conn.close()
         self._conns.clear()
+        self._via.clear()
 
     def get(self, url: str, **kw) -> Response:
         return self.request("GET", url, **kw)
@@ -144,6 +148,11 @@ class Client:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         key = (parts.scheme, parts.hostname, parts.port)
         conn = self._connection(key, timeout_s or self.timeout_s)
+        proxy = self._via.get(key)
+        if proxy is not None:  # http:// through a proxy: the whole URL, and its credentials
+            target = f"http://{parts.netloc.rpartition('@')[2]}{target}"
+            if proxy.authorization:
+                headers = {**headers, "Proxy-Authorization": proxy.authorization}
         try:
             conn.request(method, target, body=body, headers=headers)
             answer = conn.getresponse()
@@ -158,6 +167,7 @@ class Client:
             # Whatever happened, the connection may be half-dead (or mid-body): drop it.
             conn.close()
             self._conns.pop(key, None)
+            self._via.pop(key, None)
             if isinstance(exc, RequestError):
                 raise
             if isinstance(exc, (OSError, http.client.HTTPException)):
@@ -180,11 +190,24 @@ class Client:
             conn.close()  # the server closed an idle keep-alive connection: reconnect
         if conn is None:
             scheme, host, port = key
+            port = port or (443 if scheme == "https" else 80)
+            self._via.pop(key, None)
+            try:
+                proxy = proxy_for(scheme, host, port)
+            except ProxyError as exc:
+                raise ConnectError(f"ConnectError: {exc}") from None
+            address = (proxy.host, proxy.port) if proxy else (host, port)
             if scheme == "https":
-                conn = http.client.HTTPSConnection(host, port, timeout=timeout_s,
+                conn = http.client.HTTPSConnection(*address, timeout=timeout_s,
                                                    context=self.ssl_context())
+                if proxy is not None:  # a CONNECT tunnel: TLS stays end to end
+                    auth = proxy.authorization
+                    conn.set_tunnel(host, port, headers={"Proxy-Authorization": auth}
+                                    if auth else None)
             else:
-                conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
+                conn = http.client.HTTPConnection(*address, timeout=timeout_s)
+                if proxy is not None:  # requests go to the proxy with the whole URL
+                    self._via[key] = proxy
             self._conns[key] = conn
         conn.timeout = timeout_s  # for the next connect; and for reads on an open socket:
         if conn.sock is not None:
