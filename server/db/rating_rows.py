@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import TypeAdapter
 
 from server.db.base import utc_iso
-from server.db.clock_fix import MAX_AGE_S, DeviceClock, correct
+from server.db.clock_fix import DeviceClock, correct, same_boot_age
 from sync.wire import RatingWire
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,7 @@ def utc_texts(values: list[datetime]) -> list[str | ArithmeticError | ValueError
         size = len(text)
         # pydantic writes a zero offset as 'Z' (and, rounding, any offset under a minute:
         # hence the offset is asked), leaves out a zero fraction, else writes microseconds.
-        if (size == 27 or size == 20 or size == 26 or size == 19) and \
-                not values[i].utcoffset():
+        if size in (19, 20, 26, 27) and not values[i].utcoffset():
             texts[i] = text[:23] + "Z" if size >= 26 else text[:19] + ".000Z"
         else:
             try:
@@ -75,12 +74,8 @@ def build(ratings: list[RatingWire], clock: DeviceClock, source: str, now: datet
     rated = utc_texts([r.rated_at for r in ratings])
     # Same boot as the upload (correct()'s first case, the usual one): the rating happened
     # (upload mono_s - rating mono_s) before now. No time zones; formatted as one batch.
-    same_boot: list[datetime | None] = [None] * n
-    boot, mono = (clock.boot_id, clock.mono_s) if clock.mono_s is not None else (None, 0.0)
-    if boot:
-        for i, r in enumerate(ratings):
-            if r.boot_id == boot and 0 <= mono - r.mono_s <= MAX_AGE_S:
-                same_boot[i] = now_naive - timedelta(seconds=mono - r.mono_s)
+    ages = [same_boot_age(r.boot_id, r.mono_s, clock) for r in ratings]
+    same_boot = [None if age is None else now_naive - timedelta(seconds=age) for age in ages]
     same = [i for i in range(n) if same_boot[i] is not None]
     corrected: list = [None] * n
     trusted = [0] * n
@@ -102,9 +97,10 @@ def build(ratings: list[RatingWire], clock: DeviceClock, source: str, now: datet
     refused = []
     if len(where) < n:  # a time off the calendar: that rating only is refused
         kept = set(where)
-        for i in (i for i in range(n) if i not in kept):
-            why = rated[i] if rated[i].__class__ is not str else corrected[i]
-            refused.append((i, uuids[i], f"rated_at out of range: {why}"[:200]))
+        for i in range(n):
+            if i not in kept:
+                why = rated[i] if rated[i].__class__ is not str else corrected[i]
+                refused.append((i, uuids[i], f"rated_at out of range: {why}"[:200]))
     picked = ratings if len(where) == n else [ratings[i] for i in where]
     # Reason codes are [a-z0-9_] (wire schema): joining them is exact JSON, 5x cheaper.
     rows = [[uuids[i], r.level, '["' + '","'.join(r.reasons) + '"]' if r.reasons else "[]",

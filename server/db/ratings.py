@@ -170,15 +170,16 @@ class RatingsMixin:
         if self.kind == "postgresql":  # the order rows take their index entries in
             pairs = sorted(zip(rows, where), key=lambda p: (p[0][8], p[0][0]))
             rows, where = [p[0] for p in pairs], [p[1] for p in pairs]
+
         def write(tx) -> list | None:
             """The batch's writes and hooks; None when every row landed (the usual upload),
             else the result of each row."""
-            changes, settled = IngestChanges(), None
             landed = self._insert_set(tx, rows) if rows else set()
+            settled = None
             if landed is None:  # every row landed: no row to look at again
                 changes = IngestChanges(rows=rows)
             else:
-                settled = []
+                changes, settled = IngestChanges(), []
                 for row in rows:
                     if (row[8], row[0]) in landed:
                         landed.discard((row[8], row[0]))  # a second copy in the batch: duplicate
