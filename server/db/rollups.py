@@ -20,6 +20,8 @@ import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
+from sync.wire import BAD_LEVELS
+
 log = logging.getLogger(__name__)
 
 ROLLUP_TABLES = """
@@ -46,7 +48,6 @@ ROLLUP_TABLES = """
 # A rating counts when it is its case's rating and no appeal excluded it. The one place that
 # says so for the rebuild (stats read only the roll-ups).
 COUNTED_SQL = "r.superseded = 0 AND r.excluded = 0"
-BAD_LEVELS = frozenset({1, 2})
 
 FINE = ("hall", "day", "window", "staff_id")
 TABLES = {  # table: (key columns, the column the count is per)
@@ -131,8 +132,6 @@ def deltas(tx, added: list[list], removed: list[list]) -> dict[str, Counter]:
             hall, day, level = halls.get(device, ""), local_day(hour), int(level)
             out["rollup_levels"][(hall, day, int(window), staff_id or "", level)] += sign * n
             out["rollup_hall_levels"][(hall, day, level)] += sign * n
-        if BAD_LEVELS.isdisjoint(int(v) for v in set(levels)):
-            continue
         for i in (i for i, v in enumerate(levels) if int(v) in BAD_LEVELS):
             hall, day = halls.get(devices[i], ""), local_day(times[i])
             fine = (hall, day, int(windows[i]), staff[i] or "")

@@ -22,11 +22,11 @@ from server.db.base import parse_iso, utc_iso
 from server.workflow import holidays, policy
 from server.workflow.actors import NEXT_UP, SYSTEM, Actor, Forbidden, WorkflowError
 from server.workflow.workdays import HALL_TZ, UnknownYear
+from sync.wire import BAD_LEVELS
 from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
 
-BAD_LEVELS = (1, 2)
 OPEN_STATES = ("verify", "rectify", "answer")
 NEXT = {"verify": "rectify", "rectify": "answer", "answer": "closed"}
 STATE_LABELS = {"verify": N_("To verify"), "rectify": N_("Rectifying"),
