@@ -1,16 +1,15 @@
 """The kiosk's HTTP client: http.client + ssl with keep-alive, timeouts and JSON helpers."""
 from __future__ import annotations
 
-import base64
 import http.client
 import json as jsonlib
 import logging
 import os
 import select
 import socket
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from sync.proxies import Proxy, ProxyError, proxy_for
+from sync.proxies import Proxy, ProxyError, basic_auth, proxy_for
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +93,6 @@ class Client:
         self.ca_bundle, self.timeout_s = ca_bundle, timeout_s
         self.headers = {"User-Agent": USER_AGENT, **(headers or {})}
         self._conns: dict[tuple, http.client.HTTPConnection] = {}
-        self._via: dict[tuple, Proxy] = {}  # connections to a plain-HTTP proxy, by origin
         self._ssl_context = None
 
     def __enter__(self) -> "Client":
@@ -108,7 +106,6 @@ class Client:
         for conn in self._conns.values():
             conn.close()
         self._conns.clear()
-        self._via.clear()
 
     def get(self, url: str, **kw) -> Response:
         return self.request("GET", url, **kw)
@@ -142,17 +139,14 @@ class Client:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConnectError(f"ConnectError: not an http(s) URL: {parts.scheme}://...")
         if parts.username is not None:  # user:password@ in the URL: Basic, as requests did
-            pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-            headers = {**headers, "Authorization": "Basic " + base64.b64encode(
-                pair.encode("latin-1", "replace")).decode("ascii")}
+            headers = {**headers, "Authorization": basic_auth(parts)}
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         key = (parts.scheme, parts.hostname, parts.port)
         conn = self._connection(key, timeout_s or self.timeout_s)
-        proxy = self._via.get(key)
-        if proxy is not None:  # http:// through a proxy: the whole URL, and its credentials
+        if isinstance(conn, _ThroughProxy):  # http:// by a proxy: the whole URL, its login
             target = f"http://{parts.netloc.rpartition('@')[2]}{target}"
-            if proxy.authorization:
-                headers = {**headers, "Proxy-Authorization": proxy.authorization}
+            if conn.proxy.authorization:
+                headers = {**headers, "Proxy-Authorization": conn.proxy.authorization}
         try:
             conn.request(method, target, body=body, headers=headers)
             answer = conn.getresponse()
@@ -167,7 +161,6 @@ class Client:
             # Whatever happened, the connection may be half-dead (or mid-body): drop it.
             conn.close()
             self._conns.pop(key, None)
-            self._via.pop(key, None)
             if isinstance(exc, RequestError):
                 raise
             if isinstance(exc, (OSError, http.client.HTTPException)):
@@ -191,23 +184,22 @@ class Client:
         if conn is None:
             scheme, host, port = key
             port = port or (443 if scheme == "https" else 80)
-            self._via.pop(key, None)
             try:
                 proxy = proxy_for(scheme, host, port)
             except ProxyError as exc:
                 raise ConnectError(f"ConnectError: {exc}") from None
-            address = (proxy.host, proxy.port) if proxy else (host, port)
             if scheme == "https":
+                address = (proxy.host, proxy.port) if proxy else (host, port)
                 conn = http.client.HTTPSConnection(*address, timeout=timeout_s,
                                                    context=self.ssl_context())
                 if proxy is not None:  # a CONNECT tunnel: TLS stays end to end
                     auth = proxy.authorization
                     conn.set_tunnel(host, port, headers={"Proxy-Authorization": auth}
                                     if auth else None)
+            elif proxy is not None:
+                conn = _ThroughProxy(proxy, timeout_s)
             else:
-                conn = http.client.HTTPConnection(*address, timeout=timeout_s)
-                if proxy is not None:  # requests go to the proxy with the whole URL
-                    self._via[key] = proxy
+                conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
             self._conns[key] = conn
         conn.timeout = timeout_s  # for the next connect; and for reads on an open socket:
         if conn.sock is not None:
@@ -223,6 +215,15 @@ class Client:
             self._ssl_context = ssl.create_default_context(
                 cafile=self.ca_bundle or default_cafile())
         return self._ssl_context
+
+
+class _ThroughProxy(http.client.HTTPConnection):
+    """A connection to a plain-HTTP proxy: requests on it carry the whole URL (Client._once)
+    and the proxy's login."""
+
+    def __init__(self, proxy: Proxy, timeout_s: float) -> None:
+        super().__init__(proxy.host, proxy.port, timeout=timeout_s)
+        self.proxy = proxy
 
 
 def _dropped(sock: socket.socket) -> bool:

@@ -12,7 +12,7 @@ import base64
 import logging
 import os
 from typing import Mapping, NamedTuple
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,13 @@ def proxy_for(scheme: str, host: str, port: int,
         proxy_port = parts.port or 80
     except ValueError as exc:  # a port that is not a number, or past 65535
         raise ProxyError(f"{variable}={value}: {exc}") from None
-    authorization = None
-    if parts.username is not None:
-        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-        authorization = "Basic " + base64.b64encode(pair.encode("latin-1", "replace")).decode()
-    return Proxy(parts.hostname, proxy_port, authorization, variable)
+    return Proxy(parts.hostname, proxy_port, basic_auth(parts), variable)
+
+
+def basic_auth(parts: SplitResult) -> str | None:
+    """The Basic Authorization value of a URL's user:password@ (as requests sends it), or
+    None when it has none."""
+    if parts.username is None:
+        return None
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return "Basic " + base64.b64encode(pair.encode("latin-1", "replace")).decode("ascii")
