@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -82,6 +83,29 @@ RESULTS = TypeAdapter(list[ItemResult])
 
 def _result(uuid: str, status: str, reason: str | None = None) -> dict:
     return {"uuid": uuid, "status": status, "reason": reason}
+
+
+class Accepted(Sequence):
+    """The results of a batch whose every rating was stored as new (the usual upload), held as
+    the uuids in order: each result {uuid, status: accepted, reason: None} is made only when
+    asked for, and the upload's answer is written from the uuids in one join
+    (server/api/ingest.py answer())."""
+
+    __slots__ = ("uuids",)
+
+    def __init__(self, uuids: list[str]) -> None:
+        self.uuids = uuids
+
+    def __len__(self) -> int:
+        return len(self.uuids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [_result(u, "accepted") for u in self.uuids[index]]
+        return _result(self.uuids[index], "accepted")
+
+    def __iter__(self):
+        return (_result(u, "accepted") for u in self.uuids)
 
 
 def _decode(row: tuple) -> dict:
@@ -152,15 +176,17 @@ class RatingsMixin:
                source: str = "kiosk", now: datetime | None = None) -> list[ItemResult]:
         """Store ratings in one transaction, idempotent per (device, uuid); one result per
         rating, in order (see ingest_plain)."""
-        return RESULTS.validate_python(self.ingest_plain(ratings, clock, source, now))
+        return RESULTS.validate_python(list(self.ingest_plain(ratings, clock, source, now)))
 
     def ingest_plain(self, ratings: list[RatingWire], clock: DeviceClock | None = None,
-                     source: str = "kiosk", now: datetime | None = None) -> list[dict]:
+                     source: str = "kiosk", now: datetime | None = None
+                     ) -> list[dict] | Accepted:
         """ingest() with each result a dict {uuid, status, reason}, for a caller that writes
-        them out itself (the upload route). The batch goes in as one set (executemany on
-        SQLite, one JSON-array INSERT on PostgreSQL, in (device, uuid) order there); only the
-        rows that did not land are looked at one by one (duplicate, superseded, or taking
-        over a level-0 record)."""
+        them out itself (the upload route); Accepted when every rating was stored as new.
+
+        The batch goes in as one set (executemany on SQLite, one JSON-array INSERT on
+        PostgreSQL, in (device, uuid) order there); only the rows that did not land are looked
+        at one by one (duplicate, superseded, or taking over a level-0 record)."""
         now = now or datetime.now(timezone.utc)
         clock = clock or DeviceClock(None, None, None)
         results: list[dict | None] = [None] * len(ratings)
@@ -194,9 +220,17 @@ class RatingsMixin:
         # Batches arriving together may share one commit (SQLite's group commit); each is
         # still all or nothing, and answered only once its rows are durable.
         settled = self.write_grouped(write)
+        if settled is None and not refused:  # the usual upload: every rating is new
+            log.info("ingested %d ratings: all accepted", len(rows))
+            if self.kind == "postgresql":  # back to the order they came in
+                uuids: list = [None] * len(rows)
+                for i, row in zip(where, rows):
+                    uuids[i] = row[0]
+                return Accepted(uuids)
+            return Accepted([row[0] for row in rows])
         if settled is None:
             for i, row in zip(where, rows):
-                results[i] = {"uuid": row[0], "status": "accepted", "reason": None}
+                results[i] = _result(row[0], "accepted")
             accepted = len(rows)
         else:
             for i, result in zip(where, settled):

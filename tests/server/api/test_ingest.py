@@ -156,6 +156,18 @@ def test_exactly_500_ratings_are_accepted(server, http, make_rating):
     assert stored(server)["total"] == 500
 
 
+def test_a_batch_stored_whole_is_answered_uuid_by_uuid_in_the_order_sent(server, http,
+                                                                        make_rating):
+    """The usual upload's short answer (every rating new) keeps the order of the batch, also
+    on PostgreSQL, which inserts in uuid order."""
+    batch = [make_rating() for _ in range(60)]
+    resp = http.post(server.url + BATCH_PATH, json={"ratings": batch})
+    assert resp.json()["results"] == [{"uuid": r["uuid"], "status": "accepted", "reason": None}
+                                      for r in batch]
+    resent = http.post(server.url + BATCH_PATH, json={"ratings": batch + [make_rating()]})
+    assert [r["status"] for r in resent.json()["results"]] == ["duplicate"] * 60 + ["accepted"]
+
+
 def test_oversized_body_is_413_json(server, device):
     """A declared body over the limit is answered before a byte of it is sent. (A client that
     pushes all 3 MiB before reading may instead see the closed connection reset under it.)"""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import uuid as uuidlib
 from datetime import datetime, timedelta, timezone
 
 from hypothesis import given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from server.api.ingest import answer
 from server.db.clock_fix import DeviceClock, correct
 from server.db.rating_rows import build, case_key_for, iso, utc_texts
+from server.db.ratings import Accepted
 from sync.wire import BatchOut, RatingWire
 
 OFFSETS = st.one_of(
@@ -104,3 +106,13 @@ def test_the_answer_is_the_json_pydantic_would_write():
 def test_an_answer_quoting_a_lone_surrogate_still_encodes():
     body = answer([{"uuid": None, "status": "rejected", "reason": "found `\ud800`"}])
     assert body.isascii() and json.loads(body)["results"][0]["reason"] == "found `\ud800`"
+
+
+def test_a_batch_stored_whole_answers_as_its_results_would():
+    uuids = [str(uuidlib.uuid4()) for _ in range(3)]
+    whole = Accepted(uuids)
+    assert list(whole) == [{"uuid": u, "status": "accepted", "reason": None} for u in uuids]
+    assert (len(whole), whole[1], whole[1:]) == (3, list(whole)[1], list(whole)[1:])
+    assert answer(whole) == answer(list(whole))
+    assert json.loads(answer(whole)) == json.loads(
+        BatchOut.model_validate({"results": list(whole)}).model_dump_json())
