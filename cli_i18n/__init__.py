@@ -1,0 +1,1 @@
+"""Help and usage errors of the kiosk, kiosk-setup and kiosk-server CLIs in their language."""
