@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from kiosk.cli_language import localize
 from kiosk.launch import prepare_kivy, start
 
 
@@ -64,6 +65,10 @@ def demo(ctx: click.Context, windowed: bool, interval: float, done_after: float,
              screenshots=screenshots, citizen=citizen, duration=duration, seed=seed,
              done_after=done_after)
 
+
+# Help and click's words in the kiosk's language ([device] language, else LANG): this module
+# is loaded only for command lines other than kiosk.service's own (kiosk/launch.py).
+localize(main)
 
 if __name__ == "__main__":
     main()

@@ -17,7 +17,38 @@ DEFAULT_REASONS = ["attitude", "efficiency", "competence", "notification", "mult
 
 
 class ConfigError(Exception):
-    """A config file is missing, unreadable, or has a wrong, unknown or missing key."""
+    """A config file is missing, unreadable, or has a wrong, unknown or missing key.
+
+    The message is an English template (a msgid of kiosk_cli.po) and its values, so the CLI
+    can say it in its own language (translated()); str() is the English text, as logged."""
+
+    # Values that are themselves msgids (a type's or a rule's wording); the rest are names,
+    # paths and values, shown verbatim in every language.
+    WORDED = ("word", "rule")
+
+    def __init__(self, template: str, **values: Any) -> None:
+        self.template, self.values = template, values
+        super().__init__(template.format(**values) if values else template)
+
+    def translated(self, gettext) -> str:
+        values = {k: gettext(v) if k in self.WORDED else v for k, v in self.values.items()}
+        text = gettext(self.template)
+        return text.format(**values) if values else text
+
+
+# ConfigError templates (msgids of kiosk/locale/zh_CN/LC_MESSAGES/kiosk_cli.po).
+ERRORS = {
+    "not_found": "{path}: config file not found (set it up with `kiosk-setup init`, or point "
+                 "--config / KIOSK_CONFIG at one)",
+    "unreadable": "{path}: cannot read config: {error}",
+    "toml": "{where}: not valid TOML: {error}",
+    "section": "{where}: unknown section [{section}]; known sections: {known}",
+    "table": "{where}: [{section}] must be a table",
+    "key": "{where}: [{section}] has unknown key {key}; known keys: {known}",
+    "type": "{where}: [{section}] {key} = {value} should be a {word}",
+    "rule": "{where}: [{section}] {key} = {value} should be {rule}",
+    "keymap": "{where}: [keypad] keys: {error}",
+}
 
 
 def _doc(text: str, **kw: Any) -> Any:
@@ -240,6 +271,14 @@ _WORDS = {"str": "string in quotes", "int": "whole number", "float": "number",
           "dict": "table {..}"}
 
 
+def message_ids() -> list[str]:
+    """Every English text a ConfigError or check-config's key list may show: the CLI's
+    catalog must translate each (tests/test_cli_help.py)."""
+    rules = [rule for _check, rule in _CHECKS.values()]
+    docs = [doc for keys in field_docs().values() for doc in keys.values()]
+    return [*ERRORS.values(), *_WORDS.values(), *rules, *docs]
+
+
 def field_docs() -> dict[str, dict[str, str]]:
     """Every section and key with its doc string, for `--help` and the README."""
     return {s: {f.name: f.metadata["doc"] for f in dataclasses.fields(cls)}
@@ -248,19 +287,21 @@ def field_docs() -> dict[str, dict[str, str]]:
 
 def _section(where: str, name: str, cls: type, raw: Any) -> Any:
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: [{name}] must be a table")
+        raise ConfigError(ERRORS["table"], where=where, section=name)
     known = {f.name: f for f in dataclasses.fields(cls)}
     values = {}
     for key, value in raw.items():
         if key not in known:
-            raise ConfigError(f"{where}: [{name}] has unknown key {key!r}; "
-                              f"known keys: {', '.join(known)}")
+            raise ConfigError(ERRORS["key"], where=where, section=name, key=repr(key),
+                              known=", ".join(known))
         want = _TYPES[known[key].type]
         if not isinstance(value, want) or (isinstance(value, bool) and bool not in want):
-            raise ConfigError(f"{where}: [{name}] {key} = {value!r} should be a {_WORDS[known[key].type]}")
+            raise ConfigError(ERRORS["type"], where=where, section=name, key=key,
+                              value=repr(value), word=_WORDS[known[key].type])
         check = _CHECKS.get((name, key))
         if check and not check[0](value):
-            raise ConfigError(f"{where}: [{name}] {key} = {value!r} should be {check[1]}")
+            raise ConfigError(ERRORS["rule"], where=where, section=name, key=key,
+                              value=repr(value), rule=check[1])
         values[key] = float(value) if known[key].type == "float" else value
     return cls(**values)
 
@@ -270,11 +311,11 @@ def parse(text: str, where: str = "<config>") -> Config:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+        raise ConfigError(ERRORS["toml"], where=where, error=str(exc)) from None
     unknown = set(raw) - set(_SECTIONS)
     if unknown:
-        raise ConfigError(f"{where}: unknown section [{sorted(unknown)[0]}]; "
-                          f"known sections: {', '.join(_SECTIONS)}")
+        raise ConfigError(ERRORS["section"], where=where, section=sorted(unknown)[0],
+                          known=", ".join(_SECTIONS))
     return Config(**{name: _section(where, name, cls, raw.get(name, {}))
                      for name, cls in _SECTIONS.items()})
 
@@ -290,10 +331,9 @@ def load(cli_path: str | os.PathLike | None = None) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (set it up with `kiosk-setup init`, "
-                          f"or point --config / KIOSK_CONFIG at one)") from None
+        raise ConfigError(ERRORS["not_found"], path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+        raise ConfigError(ERRORS["unreadable"], path=path, error=str(exc)) from None
     cfg = parse(text, str(path))
     cfg.path = path
     return cfg

@@ -29,9 +29,13 @@ def prepare_kivy(verbose: bool) -> None:
     logging.getLogger("kivy").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
-def fail(exc: Exception) -> None:
-    """A config the kiosk cannot run with: one line on stderr, exit code 2, no traceback."""
-    print(f"kiosk: {exc}", file=sys.stderr, flush=True)
+def fail(exc: Exception, config_path: str | None = None) -> None:
+    """A config the kiosk cannot run with: one line on stderr, exit code 2, no traceback;
+    in the config's language, else LANG's (the CLI catalog is read only on this path)."""
+    from kiosk.cli_language import cli_language, config_error_text
+
+    print(f"kiosk: {config_error_text(exc, cli_language(config_path))}", file=sys.stderr,
+          flush=True)
     sys.exit(2)
 
 
@@ -43,7 +47,7 @@ def start(config_path: str | None, verbose: bool) -> None:
     try:
         cfg = load(config_path)
     except ConfigError as exc:
-        fail(exc)
+        fail(exc, config_path)
     prepare_kivy(verbose)
     from kiosk.services import check
     from kiosk.ui.app import run as run_app
@@ -51,7 +55,7 @@ def start(config_path: str | None, verbose: bool) -> None:
     try:
         check(cfg)
     except ConfigError as exc:
-        fail(exc)
+        fail(exc, config_path)
     log.info("config %s: window %d, queue %s, server %s", cfg.path, cfg.window.number,
              cfg.queue.url or "(none)", cfg.server.url or "(none)")
     run_app(cfg)

@@ -12,7 +12,7 @@ from drivers.events import KeypadChanged, LinkChanged, LinkState, StaffAction
 from drivers.factory import make_link
 from drivers.framing import silence_gap_s
 from kiosk import watchdog
-from kiosk.config import Config, ConfigError
+from kiosk.config import ERRORS, Config, ConfigError
 from kiosk.flow import Flow, Timing
 from kiosk.roster import Site, load_site, site_from
 from sync.outbox import Store
@@ -38,7 +38,7 @@ def make_keypad(cfg: Config):
     try:
         keymap = KeyMap(cfg.keypad.effective_keys())
     except ValueError as exc:
-        raise ConfigError(f"{cfg.path or '<config>'}: [keypad] keys: {exc}") from None
+        raise ConfigError(ERRORS["keymap"], where=cfg.path or "<config>", error=str(exc)) from None
     return Keypad(cfg.keypad.device, keymap, grab=cfg.keypad.grab)
 
 

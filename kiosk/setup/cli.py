@@ -10,7 +10,8 @@ import sys
 
 import click
 
-from kiosk import __version__, config
+from kiosk import __version__, config, i18n
+from kiosk.cli_language import config_error_text, localize
 from kiosk.i18n import _
 from kiosk.setup.common import FAILED, USAGE, echo_json, use_language
 from kiosk.setup.data import reset, status, sync
@@ -53,27 +54,31 @@ def main() -> None:
     use_language()
 
 
-def config_keys_help() -> str:
+def config_keys_help(tr=str) -> str:
     """Every section and key with its type, unit or range, and default: check-config's
-    epilog, generated from kiosk/config.py so a new key is listed the day it is added."""
+    epilog, generated from kiosk/config.py so a new key is listed the day it is added;
+    `tr` says it in the CLI's language when --help is shown (kiosk_cli.po, not kiosk.po:
+    named tr so that pybabel does not take these for the screen's strings)."""
     import dataclasses
 
     import tomli_w
 
-    lines = ["\b", "Keys, with their defaults, meaning, unit and allowed values:"]
+    lines = ["\b", tr("Keys, with their defaults, meaning, unit and allowed values:")]
     for section, cls in config._SECTIONS.items():
         lines += ["\b", f"[{section}]"]
         for f in dataclasses.fields(cls):
             default = (f.default_factory() if f.default_factory is not dataclasses.MISSING
                        else f.default)
             if section == "device" and f.name == "id":
-                default = "<this host's name>"
+                default = tr("<this host's name>")
             rule = config._CHECKS.get((section, f.name))
-            allowed = rule[1] if rule else config._WORDS[f.type]
+            allowed = tr(rule[1] if rule else config._WORDS[f.type])
             shown = ("{}" if isinstance(default, dict)
                      else tomli_w.dumps({"k": default}).split("=", 1)[1].strip())
             lines.append(f"  {f.name} = {shown}")
-            lines.append(f"      {f.metadata['doc'].rstrip('.')}. Allowed: {allowed}.")
+            doc = tr(f.metadata["doc"]).rstrip(".。")
+            lines.append("      " + tr("{doc}. Allowed: {allowed}.").format(
+                doc=doc, allowed=allowed))
     return "\n".join(lines)
 
 
@@ -90,7 +95,8 @@ def check_config(config_path: str | None, as_json: bool) -> None:
     try:
         cfg = config.load(config_path)
     except config.ConfigError as exc:
-        click.echo(_("error: {message}").format(message=exc), err=True)
+        message = config_error_text(exc, i18n.language())
+        click.echo(_("error: {message}").format(message=message), err=True)
         sys.exit(USAGE)
     if as_json:
         click.echo(json.dumps(config.dump_dict(cfg), ensure_ascii=False, indent=2))
@@ -148,3 +154,7 @@ for _command in (init, doctor, monitor, status, sync, export, install, uninstall
 from drivers.sim.cli import simulate  # noqa: E402 - after the group, like the commands above
 
 main.add_command(simulate)
+check_config.render_epilog = config_keys_help
+# Help, option help and click's own words in the kiosk's language (kiosk/cli_language.py);
+# the group's callback runs too late for --help, which click handles while parsing.
+localize(main, use_language)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import click
 
 from kiosk import config, i18n
+from kiosk.cli_language import cli_language, config_error_text
 from kiosk.i18n import _
 from kiosk.pin import hash_pin, valid_pin, verify_pin  # noqa: F401 - the setup commands' API
 
@@ -55,6 +56,11 @@ def fail(message: str, code: int = USAGE) -> None:
     sys.exit(code)
 
 
+def config_message(exc: config.ConfigError) -> str:
+    """A config error in the language the CLI speaks; file, section and key names verbatim."""
+    return config_error_text(exc, i18n.language())
+
+
 def load_config(config_path: str | None) -> config.Config:
     """The config, or exit 2 with the loader's message naming file, section and key.
 
@@ -62,7 +68,7 @@ def load_config(config_path: str | None) -> config.Config:
     try:
         cfg = config.load(config_path)
     except config.ConfigError as exc:
-        fail(str(exc))
+        fail(config_message(exc))
         raise  # unreachable; keeps type checkers calm
     i18n.install(cfg.device.language)
     return cfg
@@ -71,13 +77,7 @@ def load_config(config_path: str | None) -> config.Config:
 def use_language(config_path: str | None = None) -> str:
     """The CLI speaks the kiosk's language: [device] language of its config when it can be
     read, else the technician's LANG (zh* gives Chinese), else English."""
-    try:
-        return i18n.install(config.load(config_path).device.language)
-    except (config.ConfigError, OSError):
-        pass
-    env = (os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES")
-           or os.environ.get("LANG") or "")
-    return i18n.install("zh_CN" if env.lower().startswith("zh") else "en")
+    return i18n.install(cli_language(config_path))
 
 
 def local_time(stamp: str | None) -> str | None:

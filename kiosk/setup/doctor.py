@@ -11,6 +11,7 @@ import click
 from kiosk import config
 from kiosk.i18n import _
 from kiosk.setup.common import (
+    config_message,
     FAIL,
     FAILED,
     OK,
@@ -134,8 +135,8 @@ def run_checks(config_path: str | None, listen_s: float = 2.0, skip=()) -> list[
         cfg = config.load(config_path)
         checks.append(Check("config", PASS, f"{cfg.path} valid"))
     except config.ConfigError as exc:
-        checks.append(Check("config", FAIL, str(exc), "kiosk-setup init, or edit the file "
-                            "(kiosk-setup check-config shows every key)"))
+        checks.append(Check("config", FAIL, config_message(exc), "kiosk-setup init, or edit the "
+                            "file (kiosk-setup check-config shows every key)"))
         cfg = None
     if cfg is not None:
         skip = set(skip)

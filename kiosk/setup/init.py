@@ -9,6 +9,7 @@ from kiosk import config
 from kiosk.i18n import _
 from kiosk.setup.answers import Answers, check_pin, check_url, pick, reach
 from kiosk.setup.common import (
+    config_message,
     FAILED,
     USAGE,
     explain_http_error,
@@ -29,7 +30,7 @@ def _current(path: Path) -> tuple[config.Config, bool]:
     try:
         return config.load(path), True
     except config.ConfigError as exc:
-        click.echo(f"warning: {exc}; starting from the defaults", err=True)
+        click.echo(f"warning: {config_message(exc)}; starting from the defaults", err=True)
         return config.Config(), True
 
 
@@ -220,7 +221,7 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
     try:
         config.parse(text, str(path))  # what we write must load
     except config.ConfigError as exc:
-        fail(str(exc), USAGE)
+        fail(config_message(exc), USAGE)
     if cfg.server.url and not cfg.token_path.exists():
         click.echo(_("warning: not enrolled (no --code): the server will refuse uploads"),
                    err=True)
