@@ -223,6 +223,14 @@ from server.commands.export import export_group  # noqa: E402
 for _command in (alerts_group, deliver_cmd, export_group):
     main.add_command(_command)
 
+from cli_i18n.catalog import env_language  # noqa: E402
+from cli_i18n.command import localize  # noqa: E402
+from server.i18n import LOCALE_DIR  # noqa: E402
+
+# Help and click's own words follow LC_ALL/LC_MESSAGES/LANG (zh* gives Chinese, anything else
+# English): the console's zh_CN default is for pages a browser asks for; an admin's shell
+# says what it reads, and scripts that parse English errors keep them under LANG=C.
+localize(main, env_language, [LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "server_cli.po"])
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
