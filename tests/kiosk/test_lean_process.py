@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.common import unit_python
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,6 +104,11 @@ def test_the_running_kiosk_syncs_without_importing_requests_pydantic_or_click(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KIVY_", "NOTIFY_"))}
     env.update(PYTHONPROFILEIMPORTTIME="1", DISPLAY=display, KIVY_NO_ARGS="1",
                KIVY_HOME=str(tmp_path / "kivy"), CACHE_DIRECTORY=str(tmp_path / "cache"))
+    # The interpreter as kiosk.service runs it: -OO (no docstrings, no asserts), a first start
+    # writing its bytecode into the cache.
+    python = unit_python(tmp_path / "cache")
+    assert python.get("PYTHONOPTIMIZE") == "2"
+    env.update(python)
     log = tmp_path / "kiosk.log"
     with open(log, "wb") as err:
         # The console script's module, as kiosk.service runs `kiosk run --config ...`.
@@ -124,6 +130,7 @@ def test_the_running_kiosk_syncs_without_importing_requests_pydantic_or_click(
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+    assert any((tmp_path / "cache" / "pycache").rglob("flow.cpython-*.opt-2.pyc"))
     modules = imported(log.read_text(errors="replace"))
     assert {"sync.uploader", "sync.heartbeat", "sync.photos", "sync.httpclient"} <= modules
     heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
