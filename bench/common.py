@@ -48,9 +48,9 @@ def unit_environment() -> dict:
 
 
 def unit_python(cache: Path) -> dict:
-    """The unit's settings of the Python interpreter itself (PYTHON*: -OO bytecode), with its
-    bytecode cache moved under `cache`; given to the kiosk and the bare app alike, warmed by a
-    first start of each as a deployed kiosk's first boot warms it."""
+    """The unit's settings of the Python interpreter itself (PYTHON*: where bytecode is
+    cached), that cache moved under `cache`; given to the kiosk and the bare app alike, warmed
+    by a first start of each as a deployed kiosk's first boot warms it."""
     env = {k: v for k, v in unit_environment().items() if k.startswith("PYTHON")}
     if "PYTHONPYCACHEPREFIX" in env:
         env["PYTHONPYCACHEPREFIX"] = str(cache / "pycache")

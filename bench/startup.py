@@ -81,7 +81,7 @@ def main() -> int:
                        # Both draw without MSAA, as the kiosk does (kiosk/ui/app.py): an MSAA
                        # window costs the bare app more and flattered the kiosk's ratio.
                        KCFG_GRAPHICS_MULTISAMPLES="0",
-                       # kiosk.service's interpreter settings (-OO bytecode, its cache) for
+                       # kiosk.service's interpreter settings (its bytecode cache) for
                        # both, each cache warmed by a first start below, as after a first boot
                        **unit_python(Path(tmp)))
             # The `kiosk` console script's module, as kiosk.service starts it.

@@ -138,8 +138,8 @@ def test_kiosk_unit_is_hardened_and_watched():
                  "DevicePolicy=closed", "DeviceAllow=char-ttyUSB rw", "DeviceAllow=char-input r",
                  "DeviceAllow=char-drm rw", "DeviceAllow=/dev/kiosk-queue rw",
                  "Environment=SDL_VIDEODRIVER=kmsdrm", "StartLimitBurst=",
-                 # -OO bytecode, written where the read-only venv allows: the cache directory
-                 "Environment=PYTHONOPTIMIZE=2", "CacheDirectory=kiosk",
+                 # bytecode written where the read-only venv allows: the cache directory
+                 "CacheDirectory=kiosk",
                  "Environment=PYTHONPYCACHEPREFIX=/var/cache/kiosk/pycache"):
         assert f"\n{line}" in text, line
 
