@@ -18,10 +18,19 @@ from datetime import date
 from server.db import audit
 from server.db.base import utc_iso
 from server.workflow.actors import Actor
-from server.workflow.workdays import HOLIDAY, WORKDAY, Calendar
+from server.workflow.policy import Policy
+from server.workflow.workdays import HOLIDAY, PACKAGE_YEARS, WORKDAY, Calendar, horizon
 
 log = logging.getLogger(__name__)
 
+# Warn this many days before cases start to get no due dates: the State Council publishes
+# next year's schedule around November, so a month leaves time to load it once it is out.
+WARN_DAYS = 30
+# A State Council year has ~30 days off; a table-only year listing fewer looks partial (its
+# unlisted days count Monday to Friday, so a missing Spring Festival would be worked).
+FULL_YEAR_HOLIDAYS = 20
+OPEN = "('verify', 'rectify', 'answer')"
+ANY_STATE = "('verify', 'rectify', 'answer', 'closed', 'void')"  # lets (state, hall) serve
 KIND_WORDS = {"holiday": HOLIDAY, "休": HOLIDAY, "workday": WORKDAY, "班": WORKDAY}
 
 
@@ -99,3 +108,52 @@ def listing(store, year: int | None = None) -> list[dict]:
         return [{"day": d, "kind": k, "note": n, "loaded_at": t} for d, k, n, t in
                 tx.all(f"SELECT day, kind, note, loaded_at FROM holidays{clause} ORDER BY day",
                        params)]
+
+
+def longest_deadline(tx) -> int:
+    """The longest answer deadline a hall can have: every policy's, and the national 15 unless
+    a `*` policy stands in for it (an upper bound: a policy may cover no hall)."""
+    rows = tx.all("SELECT scope, answer_days FROM case_policies")
+    days = [d for _scope, d in rows]
+    if all(scope != "*" for scope, _d in rows):
+        days.append(Policy().answer_days)
+    return max(days)
+
+
+def _in(column: str, values) -> tuple[str, list]:
+    values = sorted(values)
+    return f" AND {column} IN ({', '.join('?' * len(values))})", values
+
+
+def deadline_status(tx, today: date, halls=None, windows=None) -> dict:
+    """Whether cases opened soon get due dates: the first year nobody knows, the last opening
+    day whose longest deadline still fits (`last_safe`), the days until it fails, how many
+    open cases already lack due dates, and `warn` (within WARN_DAYS, or cases lack them).
+    halls (None: all) and windows (window staff's) limit the case counts to what a user sees."""
+    cal = calendar(tx)
+    edge = horizon(today, cal, longest_deadline(tx))
+    where, params = "", []
+    if halls is not None:
+        where, params = _in("hall", halls)
+    missing, has_cases = 0, halls is None or bool(halls)
+    if has_cases and halls is not None:
+        has_cases = tx.one(f"SELECT 1 FROM cases WHERE state IN {ANY_STATE}{where} LIMIT 1",
+                           params) is not None
+    if has_cases and windows is not None:
+        more, extra = _in('"window"', windows) if windows else (" AND 1 = 0", [])
+        where, params = where + more, params + extra
+    if has_cases:
+        missing = tx.one(f"SELECT count(*) FROM cases WHERE state IN {OPEN} AND due_error "
+                         f"IS NOT NULL{where}", params)[0]
+    days_left = (edge.starts - today).days
+    table: dict[int, dict] = {}
+    for day, kind in cal.overrides.items():
+        table.setdefault(day.year, {HOLIDAY: 0, WORKDAY: 0})[kind] += 1
+    return {"today": today.isoformat(), "year": edge.year, "longest_days": edge.longest,
+            "last_safe": edge.last_safe.isoformat(), "starts": edge.starts.isoformat(),
+            "days_left": days_left, "cases_without_due": missing, "has_cases": has_cases,
+            "warn": days_left <= WARN_DAYS or missing > 0,
+            "package_years": [PACKAGE_YEARS.start, PACKAGE_YEARS.stop - 1],
+            "table_years": {y: table[y] for y in sorted(table)},
+            "partial_years": [y for y in sorted(table) if y not in PACKAGE_YEARS
+                              and table[y][HOLIDAY] < FULL_YEAR_HOLIDAYS]}

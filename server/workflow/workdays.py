@@ -15,6 +15,7 @@ Deadlines follow "N 个工作日内": the day a case opens does not count, the d
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Mapping
@@ -103,6 +104,42 @@ class Calendar:
             raise ValueError("span too long to count in working days")
         return sign * sum(self.is_working_day(a + timedelta(days=i))
                           for i in range(1, (b - a).days + 1))
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """Where known years end for deadlines: a case opened after `last_safe` (local date) has
+    a `longest`-working-day deadline in `year`, which the calendar does not know."""
+
+    year: int
+    last_safe: date
+    longest: int
+
+    @property
+    def starts(self) -> date:
+        """The first opening day that gets no due dates."""
+        return self.last_safe + timedelta(days=1)
+
+
+def horizon(today: date, calendar: Calendar, longest: int) -> Horizon:
+    """The first year from today's on that the calendar does not know, and the last day a
+    case may open and still have its longest deadline counted (working days are counted
+    back from that year's eve: opening the day before the longest-th last working day
+    leaves exactly `longest` working days in known time). With both today's year and the
+    one before unknown there is nothing to count back in: last_safe is yesterday."""
+    year = today.year
+    while calendar.knows(year):
+        year += 1
+    if year == today.year and not calendar.knows(year - 1):
+        return Horizon(year, today - timedelta(days=1), longest)
+    day, counted = date(year - 1, 12, 31), 0
+    while day.year == year - 1:
+        counted += calendar.is_working_day(day)
+        if counted >= longest:
+            return Horizon(year, day - timedelta(days=1), longest)
+        day -= timedelta(days=1)
+    # A table making a whole year holidays: no day of that year fits.
+    return Horizon(year, day, longest)  # pragma: no cover
 
 
 def local_date(moment: datetime) -> date:

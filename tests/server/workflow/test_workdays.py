@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from server.workflow.workdays import (HALL_TZ, PACKAGE_YEARS, Calendar, UnknownYear,
-                                      add_natural_days, end_of_day)
+                                      add_natural_days, end_of_day, horizon)
 
 
 def local(y, m, d, hh=10, mm=0):
@@ -99,3 +99,54 @@ def test_count_undoes_add(moment, n):
     assert CAL.count_working_days(moment, due) == n
     assert CAL.is_working_day(due.date()) or n == 0
     assert due - moment < timedelta(days=2 * n + 30)
+
+
+# -- the horizon: when deadlines start to reach a year nobody knows -------------------------
+# A made-up 2027 table for tests only (not the State Council's schedule, which we do not know):
+# 25 days off in July, enough not to look partial.
+MADE_UP_2027 = {date(2027, 7, d): "holiday" for d in range(1, 26)}
+
+
+def test_the_last_day_whose_15_working_days_end_on_new_years_eve():
+    edge = horizon(date(2026, 11, 25), CAL, 15)
+    assert (edge.year, edge.last_safe, edge.starts) == (2027, date(2026, 12, 10),
+                                                        date(2026, 12, 11))
+    # Thursday 10 Dec: 11, 14-18, 21-25, 28-31 Dec are the 15 -> due 31 Dec, still known.
+    assert CAL.add_working_days(local(2026, 12, 10, 23, 59), 15) == end_of_day(
+        date(2026, 12, 31))
+    with pytest.raises(UnknownYear) as err:
+        CAL.add_working_days(local(2026, 12, 11, 0, 1), 15)
+    assert err.value.year == 2027
+
+
+@pytest.mark.parametrize("longest", [1, 2, 5, 15, 20, 60])
+def test_the_horizon_agrees_with_the_deadlines_it_predicts(longest):
+    edge = horizon(date(2026, 9, 1), CAL, longest)
+    assert CAL.add_working_days(end_of_day(edge.last_safe), longest).year == 2026
+    with pytest.raises(UnknownYear):
+        CAL.add_working_days(end_of_day(edge.starts), longest)
+
+
+def test_a_loaded_next_year_moves_the_horizon_a_year_on():
+    cal = Calendar(MADE_UP_2027)
+    edge = horizon(date(2026, 11, 25), cal, 15)
+    assert edge.year == 2028 and edge.last_safe.year == 2027
+    assert cal.add_working_days(local(2026, 12, 11), 15) == end_of_day(date(2027, 1, 1))
+
+
+def test_a_table_covering_part_of_a_year_makes_the_year_known_monday_to_friday():
+    # Decided: any row of a year makes the year known, its unlisted days Monday to Friday (a
+    # correction file need not repeat the whole year); `holidays status` names such a thin
+    # year so the admin loads the rest. The horizon therefore moves on to 2028.
+    cal = Calendar({date(2027, 1, 1): "holiday"})
+    assert not cal.is_working_day(date(2027, 1, 1))
+    assert cal.is_working_day(date(2027, 2, 8))          # a Monday: not listed, so worked
+    assert not cal.is_working_day(date(2027, 2, 6))      # a Saturday
+    assert horizon(date(2026, 11, 25), cal, 15).year == 2028
+
+
+def test_a_day_past_the_horizon_is_already_without_due_dates():
+    late = horizon(date(2027, 3, 1), CAL, 15)          # 2026 known: the edge is behind us
+    assert late.starts == date(2026, 12, 11) and late.year == 2027
+    lost = horizon(date(2031, 6, 1), CAL, 15)          # 2030 and 2031 unknown: from today
+    assert (lost.year, lost.starts) == (2031, date(2031, 6, 1))
