@@ -104,6 +104,52 @@ def holidays_list(year: int | None, as_json: bool, db: str) -> None:
           or "the holiday table is empty")
 
 
+
+@holidays_group.command("status")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Answer as of this day (default: today in the halls' time zone).")
+@json_option
+@db_option
+def holidays_status(today, as_json: bool, db: str) -> None:
+    """Say whether cases opened soon get due dates: which years are known, the first year
+    nobody knows, the last day a case may open and still have its longest deadline counted,
+    and how many open cases lack due dates. Warns (exit code 0 all the same) within 30
+    days of that day or when cases lack due dates, with the fix: load the State Council's
+    schedule for that year."""
+    from datetime import datetime, timezone
+
+    from server.workflow import holidays
+    from server.workflow.workdays import local_date
+
+    day = today.date() if today else local_date(datetime.now(timezone.utc))
+
+    def status(store):
+        with store.transaction(write=False) as tx:
+            return holidays.deadline_status(tx, day)
+
+    s = _run(db, status)
+    _echo(s, as_json, "\n".join(_status_lines(s)))
+
+
+def _status_lines(s: dict) -> list[str]:
+    first, last = s["package_years"]
+    table = ", ".join(f"{y} ({n['holiday']} holidays, {n['workday']} workdays)"
+                      for y, n in s["table_years"].items()) or "empty"
+    when = (f"in {s['days_left']} days" if s["days_left"] > 0 else "already")
+    lines = [f"today {s['today']}; longest deadline {s['longest_days']} working days",
+             f"known years: chinesecalendar {first}-{last}; holiday table {table}",
+             f"first year nobody knows: {s['year']}",
+             f"cases opened up to {s['last_safe']} get due dates; from {s['starts']} "
+             f"({when}) they get none",
+             f"open cases without due dates: {s['cases_without_due']}"]
+    lines += [f"note: the table lists only {s['table_years'][y]['holiday']} holidays for {y}; "
+              f"its other days count Monday to Friday: load the whole schedule"
+              for y in s["partial_years"]]
+    if s["warn"]:
+        lines.append(f"WARNING: load the State Council's {s['year']} schedule with "
+                     f"`kiosk-server holidays load FILE` (date,kind[,note] lines)")
+    return lines
+
 # -- appeals ---------------------------------------------------------------------------------
 @click.group("appeals")
 def appeals_group() -> None:

@@ -68,3 +68,21 @@ def test_the_workflow_from_the_terminal(tmp_path):
     assert (code, out.strip()) == (0, "0 default ratings made")
     code, out = run(db, "audit", "verify")
     assert code == 0
+
+
+def test_holidays_status_says_when_deadlines_stop_and_what_to_load(tmp_path):
+    db = str(tmp_path / "server.db")
+    code, out = run(db, "holidays", "status", "--today", "2026-11-25")
+    assert code == 0
+    assert "from 2026-12-11 (in 16 days) they get none" in out
+    assert "WARNING: load the State Council's 2027 schedule" in out
+    assert "kiosk-server holidays load FILE" in out
+    code, out = run(db, "holidays", "status", "--today", "2026-11-10", "--json")
+    s = json.loads(out)
+    assert code == 0 and (s["year"], s["last_safe"], s["warn"]) == (2027, "2026-12-10", False)
+    csv = tmp_path / "part.csv"
+    csv.write_text("2027-01-01,holiday,元旦\n", encoding="utf-8")
+    assert run(db, "holidays", "load", str(csv))[0] == 0
+    code, out = run(db, "holidays", "status", "--today", "2026-11-25")
+    assert code == 0 and "WARNING" not in out and "first year nobody knows: 2028" in out
+    assert "note: the table lists only 1 holidays for 2027" in out
