@@ -47,6 +47,7 @@ class ServerThread:
         self.ssl = (ssl_certfile, ssl_keyfile) if ssl_certfile else None
         self.store = store
         self._owns_store = store is None
+        self.app = None  # the FastAPI app once started (tests set app.state.clock on it)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -72,7 +73,8 @@ class ServerThread:
         self.port = sock.getsockname()[1]
         ssl_opts = {"ssl_certfile": self.ssl[0], "ssl_keyfile": self.ssl[1]} if self.ssl else {}
         quiet_logs()
-        config = uvicorn.Config(create_app(self.store, auth=self.auth), log_config=None,
+        self.app = create_app(self.store, auth=self.auth)
+        config = uvicorn.Config(self.app, log_config=None,
                                 log_level="warning", access_log=False, lifespan="off",
                                 timeout_graceful_shutdown=2, timeout_keep_alive=5,
                                 http=GuardedH11Protocol, backlog=2048, **ssl_opts)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
 from server.console.auth import page_user, posted_form
+from server.console.notices import holiday_notice
 from server.console.scope import ALL_ROLES, User, forbidden, not_found, require_edit
 from server.console.templating import add_nav, render, tr
 from server.db import org, users
@@ -67,13 +68,15 @@ def case_list(request: Request, sort: str = "due", all: str = "",
     rows = case_views.list_cases(store, actor, open_only=not show_all, sort=sort)
     overdue = sum(r["overdue"] for r in rows)
     return render(request, "cases.html", user, rows=rows, sort=sort, show_all=show_all,
-                  overdue=overdue, **labels(store))
+                  overdue=overdue, holiday_notice=holiday_notice(request, user),
+                  **labels(store))
 
 
 def staff_page(request: Request, user: User, status: int = 200, **extra):
     rows = case_views.staff_view(request.app.state.store, actor_of(user))
+    # labels() without the store: no names, staff see no one's steps
     return render(request, "cases_staff.html", user, status_code=status, rows=rows,
-                  **labels(), **extra)  # no names: staff see no one's steps
+                  holiday_notice=holiday_notice(request, user), **labels(), **extra)
 
 
 def detail_page(request: Request, user: User, case_id: str, status: int = 200, **extra):

@@ -6,6 +6,7 @@ import logging
 from fastapi import APIRouter, Depends, Request
 
 from server.console.auth import page_user
+from server.console.notices import holiday_notice
 from server.console.scope import User
 from server.console.templating import render
 from server.db import org, users
@@ -24,4 +25,5 @@ def home(request: Request, user: User = Depends(page_user)):
         else None
     return render(request, "home.html", user, halls=mine, member=member,
                   role_label=users.ROLE_LABELS.get(user.role, user.role),
-                  regions=org.regions(store))
+                  regions=org.regions(store),
+                  holiday_notice=holiday_notice(request, user))
