@@ -226,6 +226,59 @@ PAGES += [
 SEEDERS = [seed_fleet, seed_cases, seed_figures, seed_export]
 
 
+# The holiday-table warning (server/console/notices.py) on a server of its own, whose table
+# is empty and whose clock is set around the first day without due dates: (name, account,
+# path, days from that day). Before it the warning looks ahead; after it, cases lack dates.
+HOLIDAY_PAGES = [
+    ("home-holidays-admin", "admin", "/console/", -16),
+    ("home-holidays", "sup1", "/console/", -16),
+    ("cases-holidays", "sup1", "/console/cases", 3),
+    ("cases-holidays-admin-en", "admin", "/console/cases?lang=en", 3),
+    ("cases-holidays-staff", "staff1", "/console/cases", 3),
+]
+
+
+def holiday_shots(driver, out: Path, only) -> list[Path]:
+    """The HOLIDAY_PAGES, at both sizes, on a server of their own."""
+    import uuid
+    from datetime import date
+
+    from server.workflow.workdays import HALL_TZ, Calendar, horizon
+    from sync.wire import RatingWire
+
+    pages = [p for p in HOLIDAY_PAGES if not only or p[0] in only]
+    if not pages:
+        return []
+    starts = horizon(date.today(), Calendar(), 15).starts
+    noon = datetime(starts.year, starts.month, starts.day, 10, tzinfo=HALL_TZ)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp, \
+            ServerThread(Path(tmp) / "holidays.db") as server:
+        seed(server.store, PASSWORD)
+        device = redeem(server.store, create_code(server.store, "H01", 1).code).device_id
+        # A 差评 dated before the edge at once; one received after it only once the clock
+        # has passed the edge (pages in clock order), so the look-ahead shows no count.
+        pending = [(-20, "A301"), (2, "A302")]
+        for name, account, path, days in sorted(pages, key=lambda p: p[3]):
+            while pending and pending[0][0] <= days:
+                offset, ticket = pending.pop(0)
+                when = noon + timedelta(days=offset)
+                server.store.ingest([RatingWire.model_validate({
+                    "uuid": str(uuid.uuid4()), "level": 1, "reasons": ["attitude"],
+                    "window": 1, "staff_id": "S001", "ticket": ticket,
+                    "case_id": f"HD{ticket}", "device_id": device, "rated_at": utc_iso(when),
+                    "boot_id": "b", "mono_s": 1.0})], now=when)
+            server.app.state.clock = lambda days=days: noon + timedelta(days=days)
+            for size, (width, height) in SIZES.items():
+                driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+                driver.set_window_size(width, height)
+                log_in(driver, server.url, account)
+                driver.get(f"{server.url}{path}")
+                written.append(out / f"{name}-{size}.png")
+                shoot(driver, written[-1], width, height)
+    return written
+
+
 def driver_for() -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
@@ -261,6 +314,28 @@ def shoot(driver, path: Path, width: int, height: int) -> None:
     driver.save_screenshot(str(path))
 
 
+def page_shots(driver, out: Path, pages) -> list[Path]:
+    """The PAGES on one server seeded with the sample org and every SEEDER."""
+    written = []
+    with tempfile.TemporaryDirectory() as tmp, \
+            ServerThread(Path(tmp) / "console.db") as server:
+        seed(server.store, PASSWORD)
+        for seeder in SEEDERS:
+            seeder(server.store)
+        for name, account, path, then in pages:
+            for size, (width, height) in SIZES.items():
+                driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+                driver.set_window_size(width, height)
+                log_in(driver, server.url, account)
+                driver.get(f"{server.url}{path}")
+                if then is not None:
+                    then(driver, server.url)
+                target = out / f"{name}-{size}.png"
+                shoot(driver, target, width, height)
+                written.append(target)
+    return written
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "console-shots")
@@ -269,32 +344,17 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING)
     args.out.mkdir(parents=True, exist_ok=True)
     written = []
-    with tempfile.TemporaryDirectory() as tmp, \
-            ServerThread(Path(tmp) / "console.db") as server:
-        seed(server.store, PASSWORD)
-        for seeder in SEEDERS:
-            seeder(server.store)
-        driver = driver_for()
-        try:
-            for name, account, path, then in PAGES:
-                if args.only and name not in args.only:
-                    continue
-                for size, (width, height) in SIZES.items():
-                    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-                    driver.set_window_size(width, height)
-                    log_in(driver, server.url, account)
-                    driver.get(f"{server.url}{path}")
-                    if then is not None:
-                        then(driver, server.url)
-                    target = args.out / f"{name}-{size}.png"
-                    shoot(driver, target, width, height)
-                    written.append(target)
-        finally:
-            driver.quit()
+    pages = [p for p in PAGES if not args.only or p[0] in args.only]
+    driver = driver_for()
+    try:
+        if pages:  # the seeded server (the demo's months of ratings take a while)
+            written += page_shots(driver, args.out, pages)
+        written += holiday_shots(driver, args.out, args.only)
+    finally:
+        driver.quit()
     for path in written:
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
