@@ -14,7 +14,8 @@ from kiosk import __version__, config, i18n
 from kiosk.cli_language import config_error_text, localize
 from kiosk.i18n import _
 from kiosk.setup.common import FAILED, USAGE, echo_json, use_language
-from kiosk.setup.data import reset, status, sync
+from kiosk.setup.data import reset, sync
+from kiosk.setup.status import status
 from kiosk.setup.doctor import doctor
 from kiosk.setup.export import export
 from kiosk.setup.init import init
