@@ -6,6 +6,11 @@ import logging
 
 from kiosk.i18n import _
 from kiosk.setup.common import FAIL, PASS, SKIP, WARN, Check, read_token
+from sync.wire.labels import N_
+
+# sync/device_config.py's one worded reason (the others are HTTP codes and exception names,
+# shown verbatim); msgid kept identical to its text so that English reads as before.
+WORDED_ERRORS = {N_("answer is not a JSON object")}
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +58,8 @@ def check_device_config(cfg) -> Check:
     text = describe_config({"origin": result.origin, "age_s": config_age(result.fetched_at)})
     if result.origin == "server":
         return Check("devconfig", PASS, text)
-    return Check("devconfig", WARN, text + (f" ({result.error})" if result.error else ""),
+    error = _(result.error) if result.error in WORDED_ERRORS else result.error
+    why = _(" ({message})").format(message=error) if error else ""
+    return Check("devconfig", WARN, text + why,
                  _("the kiosk pulls the server's config every [server] config_pull_s seconds; "
                    "check the server and token checks above"))

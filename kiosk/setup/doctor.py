@@ -35,46 +35,56 @@ def check_queue(cfg, listen_s: float) -> Check:
 
     q = cfg.queue
     if not q.url:
-        return Check("queue", WARN, "no queue system configured: ratings start from the screen "
-                     "only", "set [queue] url (kiosk-setup init --port ...) if the hall has one")
+        return Check("queue", WARN, _("no queue system configured: ratings start from the "
+                                      "screen only"),
+                     _("set [queue] url (kiosk-setup init --port ...) if the hall has one"))
     result = probe(cfg, listen_s)
     if not result.opened or result.error:
-        return Check("queue", FAIL, result.error or "cannot open", "plug the USB-serial adapter "
-                     "in and check `kiosk-setup ports`; if the kiosk service is running it "
-                     "holds the port: systemctl stop kiosk, then run doctor again")
+        return Check("queue", FAIL, result.error or _("cannot open"),
+                     _("plug the USB-serial adapter in and check `kiosk-setup ports`; if the "
+                       "kiosk service is running it holds the port: systemctl stop kiosk, then "
+                       "run doctor again"))
     heard = ", ".join(sorted({m.kind for m in result.ours}))
+    seconds = f"{listen_s:g}"
     if q.dialect == "frame":
         if any(m.kind == "POLL" for m in result.ours):
-            return Check("queue", PASS, f"{q.url} opens and the bus master polls address "
-                         f"{q.address}")
+            return Check("queue", PASS, _("{url} opens and the bus master polls address "
+                                          "{address}").format(url=q.url, address=q.address))
         others = sorted({m.detail.get("addr") for m in result.messages if not m.ours})
-        what = (f"the bus is alive (polls for address {others}) but nobody polled address "
-                f"{q.address}" if others else "no poll heard")
-        return Check("queue", WARN, f"{q.url} opens; {what} in {listen_s:g}s",
-                     "check the bus address ([queue] address) against the queue system's "
-                     "list, and the A/B wiring")
+        what = (_("the bus is alive (polls for address {others}) but nobody polled address "
+                  "{address}").format(others=others, address=q.address) if others
+                else _("no poll heard"))
+        return Check("queue", WARN, _("{url} opens; {what} in {seconds}s").format(
+                         url=q.url, what=what, seconds=seconds),
+                     _("check the bus address ([queue] address) against the queue system's "
+                       "list, and the A/B wiring"))
     if result.ours:
-        return Check("queue", PASS, f"{q.url} opens and the queue system talks to us ({heard})")
-    note = ("; lines for other windows were heard: check [window] number"
+        return Check("queue", PASS, _("{url} opens and the queue system talks to us "
+                                      "({heard})").format(url=q.url, heard=heard))
+    note = (_("; lines for other windows were heard: check [window] number")
             if result.messages else "")
-    return Check("queue", WARN, f"{q.url} opens; no traffic for window {cfg.window.number} in "
-                 f"{listen_s:g}s, so the wiring to the queue system is not verified{note}",
-                 "call a ticket at this window, or watch with `kiosk-setup monitor`")
+    return Check("queue", WARN, _("{url} opens; no traffic for window {window} in {seconds}s, "
+                                  "so the wiring to the queue system is not verified{note}")
+                 .format(url=q.url, window=cfg.window.number, seconds=seconds, note=note),
+                 _("call a ticket at this window, or watch with `kiosk-setup monitor`"))
 
 
 def check_keypad(cfg) -> Check:
     from drivers.keypad import find_device
 
     if not cfg.keypad.device:
-        return Check("keypad", PASS, "no staff keypad configured (staff use the screen)")
+        return Check("keypad", PASS, _("no staff keypad configured (staff use the screen)"))
+    device = repr(cfg.keypad.device)
     path = find_device(cfg.keypad.device)
     if path is None:
-        return Check("keypad", FAIL, f"keypad {cfg.keypad.device!r} not found",
-                     "plug it in; `kiosk-setup keypads` lists what is there; set [keypad] device")
+        return Check("keypad", FAIL, _("keypad {device} not found").format(device=device),
+                     _("plug it in; `kiosk-setup keypads` lists what is there; set [keypad] "
+                       "device"))
     if not os.access(path, os.R_OK):
-        return Check("keypad", FAIL, f"{path} is not readable",
-                     "the kiosk user needs group input (kiosk-setup install)")
-    return Check("keypad", PASS, f"keypad {cfg.keypad.device!r} present at {path}")
+        return Check("keypad", FAIL, _("{path} is not readable").format(path=path),
+                     _("the kiosk user needs group input (kiosk-setup install)"))
+    return Check("keypad", PASS, _("keypad {device} present at {path}").format(
+        device=device, path=path))
 
 
 def check_disk(cfg) -> Check:
@@ -83,28 +93,33 @@ def check_disk(cfg) -> Check:
         where = where.parent
     free_mb = shutil.disk_usage(where).free // 2 ** 20
     if free_mb < MIN_FREE_MB:
-        return Check("disk", FAIL, f"{free_mb} MiB free under {where}",
-                     "free space: journalctl --vacuum-size=50M; remove old files")
+        return Check("disk", FAIL, _("{free} MiB free under {path}").format(
+            free=free_mb, path=where),
+            _("free space: journalctl --vacuum-size=50M; remove old files"))
     if free_mb < LOW_FREE_MB:
-        return Check("disk", WARN, f"only {free_mb} MiB free under {where}",
-                     "journalctl --vacuum-size=50M")
-    return Check("disk", PASS, f"{free_mb} MiB free under {where}")
+        return Check("disk", WARN, _("only {free} MiB free under {path}").format(
+            free=free_mb, path=where), "journalctl --vacuum-size=50M")  # a command: verbatim
+    return Check("disk", PASS, _("{free} MiB free under {path}").format(free=free_mb,
+                                                                        path=where))
 
 
 def check_backlog(cfg) -> Check:
     store = open_store(cfg, create=False)
     if store is None:
-        return Check("backlog", PASS, f"no ratings yet ({cfg.db_path} not created)")
+        return Check("backlog", PASS, _("no ratings yet ({path} not created)").format(
+            path=cfg.db_path))
     try:
         pending, rejected = store.backlog(), store.db.execute(
             "SELECT count(*) FROM ratings WHERE sync_state = 'rejected'").fetchone()[0]
     finally:
         store.close()
-    note = f"; {rejected} refused by the server, kept locally" if rejected else ""
+    note = (_("; {count} refused by the server, kept locally").format(count=rejected)
+            if rejected else "")
     if pending > 1000:
-        return Check("backlog", WARN, f"{pending} ratings wait for upload{note}",
-                     "fix the server check, then kiosk-setup sync")
-    return Check("backlog", PASS, f"{pending} rating(s) wait for upload{note}")
+        return Check("backlog", WARN, _("{count} ratings wait for upload{note}").format(
+            count=pending, note=note), _("fix the server check, then kiosk-setup sync"))
+    return Check("backlog", PASS, _("{count} rating(s) wait for upload{note}").format(
+        count=pending, note=note))
 
 
 def check_fonts() -> Check:
@@ -112,9 +127,9 @@ def check_fonts() -> Check:
 
     font = find_cjk_font()
     if font is None:
-        return Check("fonts", FAIL, "no CJK font: Chinese would show as boxes",
-                     "apt-get install fonts-wqy-microhei (or put a font in assets/fonts)")
-    return Check("fonts", PASS, f"CJK font {font}")
+        return Check("fonts", FAIL, _("no CJK font: Chinese would show as boxes"),
+                     _("apt-get install fonts-wqy-microhei (or put a font in assets/fonts)"))
+    return Check("fonts", PASS, _("CJK font {path}").format(path=font))
 
 
 def check_display() -> Check:
@@ -123,20 +138,23 @@ def check_display() -> Check:
             return Check("display", PASS, f"{var}={os.environ[var]}")
     cards = sorted(Path("/dev/dri").glob("card*")) if Path("/dev/dri").is_dir() else []
     if cards:
-        return Check("display", PASS, f"KMS/DRM device {cards[0]} (the kiosk draws without X)")
-    return Check("display", FAIL, "no display: no DISPLAY/WAYLAND_DISPLAY and no /dev/dri/card*",
-                 "on a Pi enable KMS: dtoverlay=vc4-kms-v3d in /boot/firmware/config.txt, "
-                 "then reboot")
+        return Check("display", PASS, _("KMS/DRM device {path} (the kiosk draws without "
+                                        "X)").format(path=cards[0]))
+    return Check("display", FAIL, _("no display: no DISPLAY/WAYLAND_DISPLAY and no "
+                                    "/dev/dri/card*"),
+                 _("on a Pi enable KMS: dtoverlay=vc4-kms-v3d in /boot/firmware/config.txt, "
+                   "then reboot"))
 
 
 def run_checks(config_path: str | None, listen_s: float = 2.0, skip=()) -> list[Check]:
     checks: list[Check] = []
     try:
         cfg = config.load(config_path)
-        checks.append(Check("config", PASS, f"{cfg.path} valid"))
+        checks.append(Check("config", PASS, _("{path} valid").format(path=cfg.path)))
     except config.ConfigError as exc:
-        checks.append(Check("config", FAIL, config_message(exc), "kiosk-setup init, or edit the "
-                            "file (kiosk-setup check-config shows every key)"))
+        checks.append(Check("config", FAIL, config_message(exc),
+                            _("kiosk-setup init, or edit the file (kiosk-setup check-config "
+                              "shows every key)")))
         cfg = None
     if cfg is not None:
         skip = set(skip)
@@ -152,6 +170,9 @@ def run_checks(config_path: str | None, listen_s: float = 2.0, skip=()) -> list[
     return [c for c in checks if c.name not in skip]
 
 
+# The status column stays PASS/WARN/FAIL/skip in every language, like the check names: --help
+# (English and Chinese) and the README name these words, technicians and scripts grep for them,
+# and four ASCII letters keep the column aligned. The message and fix are in the language.
 MARKS = {PASS: "PASS", WARN: "WARN", FAIL: "FAIL", SKIP: "skip"}
 
 

@@ -1,7 +1,7 @@
 """`kiosk-setup export`: ratings to a CSV or JSON file (a USB stick), for `kiosk-server import`.
 
-Both formats carry the wire fields (sync/wire/__init__.py RatingWire) plus the kiosk's sync state, so
-the server can ingest a file idempotently by uuid when a kiosk has no network at all.
+Both formats carry the wire fields (sync/wire/__init__.py RatingWire) plus the kiosk's sync
+state, so the server can ingest a file idempotently by uuid when a kiosk has no network at all.
 """
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ def export(config_path, output, fmt, since, until, pending_only) -> None:
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     store = open_store(cfg, create=False)
     if store is None:
-        fail(f"no rating store at {cfg.db_path}: nothing to export", FAILED)
+        fail(_("no rating store at {path}: nothing to export").format(path=cfg.db_path), FAILED)
     columns = wire_fields() + list(EXTRA)
     try:
         total = store.db.execute(f"SELECT count(*) FROM ratings{clause}", params).fetchone()[0]

@@ -30,14 +30,15 @@ def _current(path: Path) -> tuple[config.Config, bool]:
     try:
         return config.load(path), True
     except config.ConfigError as exc:
-        click.echo(f"warning: {config_message(exc)}; starting from the defaults", err=True)
+        click.echo(_("warning: {message}; starting from the defaults").format(
+            message=config_message(exc)), err=True)
         return config.Config(), True
 
 
 def _serial_choices() -> list[tuple[str, str]]:
     from drivers.discovery import serial_ports
 
-    out = [("/dev/kiosk-queue", "(udev name from 99-kiosk.rules)")] \
+    out = [("/dev/kiosk-queue", _("(udev name from 99-kiosk.rules)"))] \
         if Path("/dev/kiosk-queue").exists() else []
     for p in serial_ports():
         out.append((p["by_id"] or p["device"], f"({p['device']}, {p['description'] or '?'})"))
@@ -155,8 +156,8 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
     bad answer or flag.
     """
     path = config.resolve_path(config_path)
+    use_language(str(path))  # before _current(): its warning is in the kiosk's language too
     cfg, _existed = _current(path)
-    use_language(str(path))
     if data_dir:
         cfg.device.data_dir = str(Path(data_dir).resolve())
     if ca_bundle:

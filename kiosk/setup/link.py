@@ -34,9 +34,9 @@ class Decoded:
 
     def text(self) -> str:
         detail = " ".join(f"{k}={v}" for k, v in self.detail.items() if v is not None)
-        mark = "" if self.ours else "  (not for us)"
+        mark = "" if self.ours else "  " + _("(not for us)")
         if self.dropped:
-            mark = "  (dropped)"
+            mark = "  " + _("(dropped)")
         return f"{self.kind:<10} {detail}{mark}   [{self.raw.hex(' ')[:60]}]"
 
 
@@ -98,12 +98,14 @@ def open_port(url: str, baudrate: int, timeout: float = 0.1):
     except (serial.SerialException, OSError, ValueError) as exc:
         text = str(exc)
         if "No such file" in text or "[Errno 2]" in text:
-            return None, f"{url} does not exist (adapter unplugged, or another name)"
-        if "Resource temporarily unavailable" in text or "busy" in text.lower():
-            return None, f"{url} is in use by another program (the kiosk service?)"
-        if "Permission denied" in text or "[Errno 13]" in text:
-            return None, f"no permission to open {url} (not in group dialout?)"
-        return None, f"cannot open {url}: {text}"
+            why = _("{url} does not exist (adapter unplugged, or another name)")
+        elif "Resource temporarily unavailable" in text or "busy" in text.lower():
+            why = _("{url} is in use by another program (the kiosk service?)")
+        elif "Permission denied" in text or "[Errno 13]" in text:
+            why = _("no permission to open {url} (not in group dialout?)")
+        else:  # pyserial's own words, kept: they name what the OS said
+            why = _("cannot open {url}: {error}")
+        return None, why.format(url=url, error=text)
 
 
 @dataclass
@@ -136,7 +138,7 @@ def probe(cfg, seconds: float) -> Probe:
                 if q.dialect != "frame" and result.ours:
                     break
     except Exception as exc:  # noqa: BLE001 - a port that dies while we listen is a finding
-        result.error = f"{q.url} failed while listening: {exc}"
+        result.error = _("{url} failed while listening: {error}").format(url=q.url, error=exc)
     finally:
         port.close()
     return result
