@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from kiosk.i18n import _
 from kiosk.setup.common import fail
 from kiosk.setup.system import (
     RULES,
@@ -28,6 +29,7 @@ from kiosk.setup.system import (
     units_source,
     wanted_by,
 )
+from sync.wire.labels import N_
 
 
 @click.command("install")
@@ -67,9 +69,9 @@ def install(root, source, bin_dir, keypad_id, config_file, server, as_json) -> N
     """
     plan = Plan(Path(root).resolve(), as_json)
     if plan.live and os.geteuid() != 0:
-        fail("install changes the system: run it with sudo (or pass --root DIR)")
+        fail(_("install changes the system: run it with sudo (or pass --root DIR)"))
     if keypad_id and not re.fullmatch(r"[0-9a-fA-F]{4}:[0-9a-fA-F]{4}", keypad_id):
-        fail("--keypad-id must look like 1c4f:0002")
+        fail(_("--keypad-id must look like 1c4f:0002"))
     src = units_source(source)
     units = ["kiosk-server.service"] if server else ["kiosk.service"]
     changed_units = False
@@ -100,7 +102,8 @@ def install(root, source, bin_dir, keypad_id, config_file, server, as_json) -> N
         if plan.systemd_running():
             plan.run(["systemctl", "daemon-reload"])
         else:
-            plan.skip("systemctl daemon-reload (systemd is not running here)")
+            plan.skip(N_("{command} (systemd is not running here)"),
+                      command="systemctl daemon-reload")
     raise SystemExit(plan.finish())
 
 
@@ -120,7 +123,7 @@ def uninstall(root, server, as_json) -> None:
     """
     plan = Plan(Path(root).resolve(), as_json)
     if plan.live and os.geteuid() != 0:
-        fail("uninstall changes the system: run it with sudo (or pass --root DIR)")
+        fail(_("uninstall changes the system: run it with sudo (or pass --root DIR)"))
     units = ["kiosk-server.service"] if server else ["kiosk.service"]
     for unit in units:
         path = plan.path(f"{UNIT_DIR}/{unit}")
@@ -139,9 +142,9 @@ def uninstall(root, server, as_json) -> None:
                 pwd.getpwnam(USER)
                 plan.run(["userdel", USER])
             except KeyError:
-                plan.done(False, f"user {USER} absent")
+                plan.done(False, N_("user {user} absent"), user=USER)
         else:
-            plan.skip(f"userdel {USER} (--root is not /)")
+            plan.skip(N_("{command} (--root is not /)"), command=f"userdel {USER}")
     if plan.changed and plan.systemd_running():
         plan.run(["systemctl", "daemon-reload"])
     raise SystemExit(plan.finish())

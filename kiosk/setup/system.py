@@ -1,7 +1,9 @@
 """What `install` and `uninstall` change, step by step, under a root folder (/ or an image).
 
 Plan applies each step and records it as changed, unchanged or skipped, so a second run can
-say that nothing changed, and --json can tell a script exactly what happened.
+say that nothing changed, and --json can tell a script exactly what happened. Each step is an
+English msgid and its values: --json keeps the English text (scripts match it), the lines a
+person reads are in the CLI's language.
 """
 from __future__ import annotations
 
@@ -15,7 +17,10 @@ from pathlib import Path
 
 import click
 
+from cli_i18n.wide import width
+from kiosk.i18n import _
 from kiosk.setup.common import FAILED, OK, echo_json, fail, write_private
+from sync.wire.labels import N_
 
 USER = "kiosk"
 GROUPS = ("dialout", "input", "video", "render", "audio")
@@ -37,7 +42,8 @@ def units_source(given: str | None) -> Path:
     for folder in candidates:
         if (folder / "kiosk.service").is_file():
             return folder
-    fail(f"unit files not found in {', '.join(map(str, candidates))}; pass --source")
+    fail(_("unit files not found in {folders}; pass --source").format(
+        folders=", ".join(map(str, candidates))))
     raise AssertionError
 
 
@@ -54,52 +60,58 @@ class Plan:
     def path(self, rel: str) -> Path:
         return self.root / rel
 
-    def _say(self, bucket: list, word: str, what: str) -> None:
-        bucket.append(what)
+    def _say(self, bucket: list, word: str, what: str, values: dict) -> None:
+        """Record `what` (an English msgid with {values}) and show it: the word column is
+        padded by display width, so Chinese words keep the steps aligned."""
+        bucket.append(what.format(**values))
         if not self.as_json:
-            click.echo(f"{word:<10}{what}")
+            shown = _(word)
+            click.echo(shown + " " * max(1, 10 - width(shown)) + _(what).format(**values))
 
-    def done(self, changed: bool, what: str) -> bool:
+    def done(self, changed: bool, what: str, **values) -> bool:
         self._say(self.changed if changed else self.unchanged,
-                  "changed" if changed else "ok", what)
+                  N_("changed") if changed else N_("ok"), what, values)
         return changed
 
-    def skip(self, what: str) -> None:
-        self._say(self.skipped, "skipped", what)
+    def skip(self, what: str, **values) -> None:
+        self._say(self.skipped, N_("skipped"), what, values)
 
+    # "{path}" and "{path} -> {target}" are verbatim: no msgid, the same in every language.
     def put(self, rel: str, text: str, mode: int = 0o644) -> bool:
-        return self.done(write_private(self.path(rel), text, mode), f"/{rel}")
+        return self.done(write_private(self.path(rel), text, mode), "{path}", path=f"/{rel}")
 
     def link(self, rel: str, target: str) -> bool:
         path = self.path(rel)
         if path.is_symlink() and os.readlink(path) == target:
-            return self.done(False, f"/{rel} -> {target}")
+            return self.done(False, "{path} -> {target}", path=f"/{rel}", target=target)
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_symlink() or path.exists():
             path.unlink()
         path.symlink_to(target)
-        return self.done(True, f"/{rel} -> {target}")
+        return self.done(True, "{path} -> {target}", path=f"/{rel}", target=target)
 
     def remove(self, rel: str) -> bool:
         path = self.path(rel)
         if not (path.is_symlink() or path.exists()):
-            return self.done(False, f"/{rel} absent")
+            return self.done(False, N_("{path} absent"), path=f"/{rel}")
         path.unlink()
-        return self.done(True, f"removed /{rel}")
+        return self.done(True, N_("removed {path}"), path=f"/{rel}")
 
     def run(self, cmd: list[str], when_live_only: bool = True) -> None:
         shown = " ".join(cmd)
         if when_live_only and not self.live:
-            self.skip(f"{shown} (--root is not /: not the running system)")
+            self.skip(N_("{command} (--root is not /: not the running system)"), command=shown)
             return
         if not shutil.which(cmd[0]):
-            self.skip(f"{shown} ({cmd[0]} not installed)")
+            self.skip(N_("{command} ({program} not installed)"), command=shown,
+                      program=cmd[0])
             return
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode:
-            self._say(self.failed, "FAILED", f"{shown}: {proc.stderr.strip()[:300]}")
+            self._say(self.failed, N_("FAILED"), N_("{command}: {error}"),
+                      {"command": shown, "error": proc.stderr.strip()[:300]})
         else:
-            self.done(True, f"ran {shown}")
+            self.done(True, N_("ran {command}"), command=shown)
 
     def systemd_running(self) -> bool:
         return self.live and Path("/run/systemd/system").is_dir()
@@ -110,11 +122,11 @@ class Plan:
                        "unchanged": self.unchanged, "skipped": self.skipped,
                        "failed": self.failed})
         elif self.failed:
-            click.echo(f"{len(self.failed)} step(s) failed")
+            click.echo(_("{count} step(s) failed").format(count=len(self.failed)))
         elif self.changed:
-            click.echo(f"{len(self.changed)} change(s)")
+            click.echo(_("{count} change(s)").format(count=len(self.changed)))
         else:
-            click.echo("nothing to change: already in place")
+            click.echo(_("nothing to change: already in place"))
         return FAILED if self.failed else OK
 
 
@@ -141,11 +153,11 @@ def ensure_user(plan: Plan) -> None:
     if not plan.live:
         passwd = plan.path("etc/passwd")
         if passwd.is_file() and re.search(rf"^{USER}:", passwd.read_text(), re.M):
-            plan.done(False, f"user {USER} exists in {passwd}")
+            plan.done(False, N_("user {user} exists in {path}"), user=USER, path=passwd)
         elif passwd.is_file():
             plan.run(add[:1] + ["--root", str(plan.root)] + add[1:], when_live_only=False)
         else:
-            plan.skip(f"{' '.join(add)} (no /etc/passwd under --root)")
+            plan.skip(N_("{command} (no /etc/passwd under --root)"), command=" ".join(add))
         return
     try:
         pwd.getpwnam(USER)
@@ -156,7 +168,8 @@ def ensure_user(plan: Plan) -> None:
     if missing:
         plan.run(["usermod", "--append", "--groups", ",".join(missing), USER])
     else:
-        plan.done(False, f"user {USER} in groups {','.join(groups)}")
+        plan.done(False, N_("user {user} in groups {groups}"), user=USER,
+                  groups=",".join(groups))
 
 
 def hand_secrets_to_user(plan: Plan, config_file: str) -> None:
@@ -165,7 +178,8 @@ def hand_secrets_to_user(plan: Plan, config_file: str) -> None:
 
     path = plan.path(config_file.lstrip("/"))
     if not path.is_file():
-        plan.skip(f"/{config_file.lstrip('/')} not found: run kiosk-setup init")
+        plan.skip(N_("{path} not found: run kiosk-setup init"),
+                  path="/" + config_file.lstrip("/"))
         return
     files = [path]
     try:
@@ -173,12 +187,13 @@ def hand_secrets_to_user(plan: Plan, config_file: str) -> None:
     except config.ConfigError:
         pass
     if not plan.live:
-        plan.skip(f"chown {USER} {' '.join(map(str, files))} (--root is not /)")
+        plan.skip(N_("{command} (--root is not /)"),
+                  command=f"chown {USER} {' '.join(map(str, files))}")
         return
     try:
         user = pwd.getpwnam(USER)
     except KeyError:
-        plan.skip(f"chown {USER}: no such user")
+        plan.skip(N_("chown {user}: no such user"), user=USER)
         return
     for f in files:
         if not f.exists():
@@ -188,7 +203,7 @@ def hand_secrets_to_user(plan: Plan, config_file: str) -> None:
         if changed:
             os.chown(f, user.pw_uid, user.pw_gid)
             os.chmod(f, 0o600)
-        plan.done(changed, f"{f} owned by {USER}, mode 0600")
+        plan.done(changed, N_("{path} owned by {user}, mode 0600"), path=f, user=USER)
 
 
 def set_blanking(plan: Plan, off: bool) -> None:
@@ -203,10 +218,12 @@ def set_blanking(plan: Plan, off: bool) -> None:
         elif not off:
             words = [w for w in words if w != "consoleblank=0"]
         plan.done(write_private(path, " ".join(words) + "\n", path.stat().st_mode & 0o777),
-                  f"/{rel} {'has' if off else 'without'} consoleblank=0")
+                  N_("{path} has consoleblank=0") if off else N_("{path} without consoleblank=0"),
+                  path=f"/{rel}")
         break
     else:
-        plan.skip("consoleblank=0: no /boot/firmware/cmdline.txt (not a Raspberry Pi image)")
+        plan.skip(N_("consoleblank=0: no /boot/firmware/cmdline.txt (not a Raspberry Pi "
+                     "image)"))
     if off and plan.path("etc/X11").is_dir():
         plan.put(XORG_DROPIN, XORG_TEXT)
     elif not off:
