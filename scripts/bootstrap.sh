@@ -39,15 +39,16 @@ if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv with $($PY --version)"
   "$PY" -m venv .venv
 fi
-# Reinstall only when setup.py changed since the last install.
+# Reinstall only when setup.py or constraints.txt (the tested versions) changed since the last
+# install.
 stamp=.venv/.installed-setup
-if [ ! -f "$stamp" ] || ! cmp -s setup.py "$stamp"; then
+if [ ! -f "$stamp" ] || ! cat setup.py constraints.txt | cmp -s - "$stamp"; then
   echo "bootstrap: installing Python packages into .venv (about a minute the first time; Kivy, FastAPI, ...)"
   echo "bootstrap:   upgrading pip"
   .venv/bin/python -m pip install -q --upgrade pip
-  echo "bootstrap:   pip install -e '.[kiosk,server,test]'"
-  .venv/bin/python -m pip install -q -e '.[kiosk,server,test]'
-  cp setup.py "$stamp"
+  echo "bootstrap:   pip install -c constraints.txt -e '.[kiosk,server,test]'"
+  .venv/bin/python -m pip install -q -c constraints.txt -e '.[kiosk,server,test]'
+  cat setup.py constraints.txt > "$stamp"
   echo "bootstrap:   Python packages installed"
 else
   echo "bootstrap: Python packages in .venv up to date"
