@@ -13,6 +13,8 @@ import sys
 
 import click
 
+from server.commands.speech import _, refusal
+
 DEFAULT_DB = "./kiosk-server.db"
 
 db_option = click.option(
@@ -29,7 +31,8 @@ def _open(db: str):
     try:
         return wiring.attach(open_store(db))
     except Exception as exc:  # noqa: BLE001 - a message, not a traceback, for the admin
-        raise click.ClickException(f"cannot open database: {type(exc).__name__}: {exc}")
+        raise click.ClickException(_("cannot open database: {error}").format(
+            error=f"{type(exc).__name__}: {exc}"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -74,16 +77,17 @@ def serve(host: str, port: int, db: str, ssl_certfile: str | None, ssl_keyfile: 
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_logs()
     if workers > 1 and "://" not in db:
-        raise click.BadParameter("SQLite is served by one process (its single writer); use "
-                                 "a postgresql:// database for several workers",
+        raise click.BadParameter(_("SQLite is served by one process (its single writer); "
+                                   "use a postgresql:// database for several workers"),
                                  param_hint="--workers")
     nofile = raise_nofile()
     store = _open(db)  # migrates once, before any worker starts
     scheme = "https" if ssl_certfile else "http"
-    click.echo(f"kiosk-server: {store!r}, listening on {scheme}://{host}:{port}, "
-               f"{workers} worker(s), {nofile} descriptors"
-               + ("" if os.environ.get(ADMIN_ENV) else f" (admin API off: {ADMIN_ENV} unset)"),
-               err=True)
+    click.echo(_("kiosk-server: {store}, listening on {url}, {workers} worker(s), {nofile} "
+                 "descriptors").format(store=repr(store), url=f"{scheme}://{host}:{port}",
+                                       workers=workers, nofile=nofile)
+               + ("" if os.environ.get(ADMIN_ENV) else _(" (admin API off: {env} unset)")
+                  .format(env=ADMIN_ENV)), err=True)
     common = dict(host=host, port=port, log_level=log_level, timeout_graceful_shutdown=5,
                   ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, http=GuardedH11Protocol,
                   backlog=2048)
@@ -116,14 +120,14 @@ def enrol_code(hall: str, window: int | None, ttl_hours: float, as_json: bool, d
     try:
         out = create_code(store, hall, window, ttl_hours)
     except ValueError as exc:
-        raise click.BadParameter(str(exc))
+        raise click.BadParameter(refusal(exc))
     finally:
         store.close()
     if as_json:
         click.echo(json.dumps(out.model_dump()))
     else:
-        where = f"hall {hall}" + (f" window {window}" if window else "")
-        click.echo(f"{out.code}  ({where}, valid until {out.expires_at})")
+        click.echo(f"{out.code}  " + _("(hall {hall}, valid until {until})").format(
+            hall=_where(hall, window), until=out.expires_at))
 
 
 @main.command()
@@ -139,8 +143,9 @@ def revoke(device_id: str, db: str) -> None:
     finally:
         store.close()
     if not done:
-        raise click.ClickException(f"no device {device_id!r}, or it is already revoked")
-    click.echo(f"revoked {device_id}")
+        raise click.ClickException(_("no device {device}, or it is already revoked")
+                                   .format(device=repr(device_id)))
+    click.echo(_("revoked {device}").format(device=device_id))
 
 
 @main.command("set-config")
@@ -159,16 +164,21 @@ def set_config_cmd(hall: str, window: int | None, file, db: str) -> None:
     try:
         config = json.load(file)
     except ValueError as exc:
-        raise click.BadParameter(f"not JSON: {exc}", param_hint="FILE")
+        raise click.BadParameter(_("not JSON: {error}").format(error=exc), param_hint="FILE")
     store = _open(db)
     try:
         digest = set_config(store, hall, window, config)
     except ValidationError as exc:
-        raise click.BadParameter(str(exc), param_hint="FILE")
+        raise click.BadParameter(str(exc), param_hint="FILE")  # pydantic's own, by field
     finally:
         store.close()
-    click.echo(f"config for hall {hall}" + (f" window {window}" if window else "")
-               + f" set ({digest[:12]})")
+    click.echo(_("config for hall {hall} set ({digest})").format(hall=_where(hall, window),
+                                                                digest=digest[:12]))
+
+
+def _where(hall: str, window: int | None) -> str:
+    """"hall01" or "hall01 window 3", inside a sentence that says "hall" itself."""
+    return hall + (_(" window {window}").format(window=window) if window else "")
 
 
 @main.command()
@@ -188,7 +198,8 @@ def devices(db: str) -> None:
 def migrate(db: str) -> None:
     """Create or upgrade the database schema, then exit."""
     store = _open(db)
-    click.echo(f"{store!r}: schema version {store.schema_version}", err=True)
+    click.echo(_("{store}: schema version {version}").format(
+        store=repr(store), version=store.schema_version), err=True)
     store.close()
 
 

@@ -13,6 +13,7 @@ import secrets
 import click
 
 from server.cli import _open, db_option
+from server.commands.speech import OUTBOX_WORDS, _, label, refusal
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,10 @@ def read_secret(path: str | None) -> str | None:
         with click.open_file(path, "r", encoding="utf-8") as stream:
             value = stream.readline().strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--secret-file")
+        raise click.BadParameter(_("cannot read {path}: {error}").format(path=path, error=exc),
+                                 param_hint="--secret-file")
     if not value:
-        raise click.BadParameter("the file is empty", param_hint="--secret-file")
+        raise click.BadParameter(_("the file is empty"), param_hint="--secret-file")
     return value
 
 
@@ -84,12 +86,14 @@ def set_cmd(hall, channel, url, to, smtp_host, smtp_port, starttls, smtp_user, s
             audit.append(tx, cli_actor(), "alerts.set", f"alerts:{hall}/{channel}",
                          {**stored, "enabled": not disabled, "secret_changed": bool(secret)})
     except AlertConfigError as exc:
-        raise click.BadParameter(str(exc))
+        raise click.BadParameter(refusal(exc))
     finally:
         store.close()
-    click.echo(f"{channel} alerts for hall {hall} {'stored (disabled)' if disabled else 'on'}")
+    click.echo((_("{channel} alerts for hall {hall} stored (disabled)") if disabled else
+                _("{channel} alerts for hall {hall} on")).format(channel=channel, hall=hall))
     if made:
-        click.echo(f"signing key (shown once; give it to the receiver): {secret}")
+        click.echo(_("signing key (shown once; give it to the receiver): {secret}").format(
+            secret=secret))
 
 
 @alerts_group.command("off")
@@ -111,8 +115,9 @@ def off_cmd(hall, channel, db) -> None:
     finally:
         store.close()
     if not done:
-        raise click.ClickException(f"hall {hall} has no {channel} channel")
-    click.echo(f"{channel} alerts for hall {hall} removed")
+        raise click.ClickException(_("hall {hall} has no {channel} channel").format(
+            hall=hall, channel=channel))
+    click.echo(_("{channel} alerts for hall {hall} removed").format(channel=channel, hall=hall))
 
 
 @alerts_group.command("list")
@@ -135,12 +140,13 @@ def list_cmd(hall, as_json, db) -> None:
     for r in rows:
         shown = ", ".join(f"{k}={v}" for k, v in r["config"].items() if v not in ("", None))
         click.echo(f"{r['hall']}  {r['channel']:<8} {'on ' if r['enabled'] else 'off'}  "
-                   f"{shown}  secret {'set' if r['secret_set'] else 'none'}")
+                   f"{shown}  " + (_("secret set") if r["secret_set"] else _("secret none")))
     if not rows:
-        click.echo("no alert channels (kiosk-server alerts set --hall H webhook --url URL)")
+        click.echo(_("no alert channels (kiosk-server alerts set --hall H webhook --url URL)"))
     for p in stuck:
-        click.echo(f"not delivered: {p['target']}  {p['state']}  attempts {p['attempts']}  "
-                   f"next {p['next_at']}  {p['last_error']}")
+        click.echo(_("not delivered: {target}  {state}  attempts {attempts}  next {next_at}  "
+                     "{error}").format(error=p["last_error"], **{k: p[k] for k in (
+                         "target", "state", "attempts", "next_at")}))
 
 
 @alerts_group.command("test")
@@ -156,10 +162,12 @@ def test_cmd(hall, channel, db) -> None:
     try:
         alert = send_test(store, hall, channel)
     except (AlertConfigError, DeliveryError) as exc:
-        raise click.ClickException(f"test alert not delivered: {exc}")
+        raise click.ClickException(_("test alert not delivered: {error}").format(
+            error=refusal(exc)))
     finally:
         store.close()
-    click.echo(f"test alert {alert['alert_id']} delivered through {channel}")
+    click.echo(_("test alert {id} delivered through {channel}").format(
+        id=alert["alert_id"], channel=channel))
 
 
 @click.command("deliver")
@@ -179,11 +187,11 @@ def deliver_cmd(once, as_json, db) -> None:
         if once:
             result = deliverer.run_once()
             click.echo(json.dumps(result) if as_json else "  ".join(
-                f"{k}: " + ", ".join(f"{n} {s}" for s, n in v.items())
+                f"{k}: " + ", ".join(f"{n} {label(OUTBOX_WORDS, s)}" for s, n in v.items())
                 for k, v in result.items()))
             return
         deliverer.start()
-        click.echo("delivering; Ctrl-C stops", err=True)
+        click.echo(_("delivering; Ctrl-C stops"), err=True)
         try:
             deliverer.wait()
         except KeyboardInterrupt:

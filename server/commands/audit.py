@@ -8,6 +8,7 @@ import sys
 import click
 
 from server.cli import _open, db_option
+from server.commands.speech import _
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,10 @@ def verify(as_json: bool, db: str) -> None:
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
     elif problem is None:
-        click.echo(f"audit log intact: {seq} entries, head {last}")
+        click.echo(_("audit log intact: {n} entries, head {head}").format(n=seq, head=last))
     else:
-        click.echo(f"audit log BROKEN at entry {problem[0]}: {problem[1]}", err=True)
+        click.echo(_("audit log BROKEN at entry {id}: {why}").format(id=problem[0],
+                                                                     why=problem[1]), err=True)
     if problem is not None:
         sys.exit(1)
 
@@ -74,4 +76,4 @@ def list_entries(limit: int, offset: int, target: str | None, actor: str | None,
             click.echo(f"{row['id']:>6}  {row['at']}  {row['actor']:<20} {row['action']:<20} "
                        f"{row['target']}  {json.dumps(row['detail'], ensure_ascii=False)}")
     if not as_json:
-        click.echo(f"({len(rows)} of {total})", err=True)
+        click.echo(_("({shown} of {total})").format(shown=len(rows), total=total), err=True)

@@ -14,6 +14,7 @@ import click
 
 from server.cli import _open, db_option
 from server.commands.alerts import json_option, read_secret
+from server.commands.speech import OUTBOX_WORDS, _, label, refusal
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +52,11 @@ def set_target_cmd(name, mapping, url, region, secret_file, disabled, db) -> Non
             audit.append(tx, cli_actor(), "export.target", f"export:{name}",
                          {**out, "secret_changed": secret is not None})
     except (TargetError, MappingError) as exc:
-        raise click.BadParameter(str(exc))
+        raise click.BadParameter(refusal(exc))
     finally:
         store.close()
-    click.echo(f"export target {name} ({mapping}) {'disabled' if disabled else 'on'}")
+    click.echo((_("export target {name} ({mapping}) disabled") if disabled else
+                _("export target {name} ({mapping}) on")).format(name=name, mapping=mapping))
 
 
 @export_group.command("remove-target")
@@ -75,8 +77,8 @@ def remove_target_cmd(name, db) -> None:
     finally:
         store.close()
     if not done:
-        raise click.ClickException(f"no export target {name!r}")
-    click.echo(f"export target {name} removed")
+        raise click.ClickException(_("no export target {name}").format(name=repr(name)))
+    click.echo(_("export target {name} removed").format(name=name))
 
 
 @export_group.command("targets")
@@ -97,9 +99,9 @@ def targets_cmd(as_json, db) -> None:
         return
     for r in rows:
         click.echo(f"{r['name']}  {'on ' if r['enabled'] else 'off'}  {r['mapping']}  "
-                   f"{r['url']}  region {r['region'] or '-'}  "
-                   f"secret {'set' if r['secret_set'] else 'none'}")
-    click.echo(f"mappings: {', '.join(mapping.available())}")
+                   f"{r['url']}  " + _("region {region}").format(region=r["region"] or "-")
+                   + "  " + (_("secret set") if r["secret_set"] else _("secret none")))
+    click.echo(_("mappings: {names}").format(names=", ".join(mapping.available())))
 
 
 @export_group.command("status")
@@ -120,14 +122,17 @@ def status_cmd(target, as_json, db) -> None:
         click.echo(json.dumps(out, ensure_ascii=False))
     else:
         for name, counts in sorted(out["targets"].items()):
-            click.echo(f"{name}: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-                                      or "nothing queued"))
+            click.echo(f"{name}: " + (", ".join(f"{n} {label(OUTBOX_WORDS, s)}"
+                                                for s, n in sorted(counts.items()))
+                                      or _("nothing queued")))
         for f in out["failures"]:
-            click.echo(f"  {f['state']:<7} {f['target']} rating {f['rating']} attempts "
-                       f"{f['attempts']} next {f['next_at']}: {f['error']}")
+            click.echo(f"  {label(OUTBOX_WORDS, f['state']):<7} " + _(
+                "{target} rating {rating} attempts {attempts} next {next_at}: {error}").format(
+                    **{k: f[k] for k in ("target", "rating", "attempts", "next_at", "error")}))
         for w in out["excluded_after_sending"]:
-            click.echo(f"  excluded after sending: {w['target']} rating {w['rating']} (sent "
-                       f"{w['sent_at']}): ask the platform to withdraw it")
+            click.echo(_("  excluded after sending: {target} rating {rating} (sent {sent_at}): "
+                         "ask the platform to withdraw it").format(
+                             **{k: w[k] for k in ("target", "rating", "sent_at")}))
     if any(f["state"] == "failed" for f in out["failures"]):
         sys.exit(1)
 
@@ -144,7 +149,7 @@ def retry_cmd(target, db) -> None:
         n = outbox.retry_failed(store, "export", target)
     finally:
         store.close()
-    click.echo(f"{n} records queued again")
+    click.echo(_("{n} records queued again").format(n=n))
 
 
 @export_group.command("backfill")
@@ -161,15 +166,16 @@ def backfill_cmd(target, month, db) -> None:
     try:
         start, end = month_bounds(month)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--month")
+        raise click.BadParameter(refusal(exc), param_hint="--month")
     store = _open(db)
     try:
         n = backfill(store, target, start, end)
     except TargetError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(refusal(exc))
     finally:
         store.close()
-    click.echo(f"{n} ratings of {month} queued for {target}")
+    click.echo(_("{n} ratings of {month} queued for {target}").format(n=n, month=month,
+                                                                      target=target))
 
 
 @export_group.command("file")
@@ -191,15 +197,16 @@ def file_cmd(fmt, target, month, region, output, db) -> None:
     try:
         headers, data = files.rows(store, target, month, region)
     except MappingError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(refusal(exc))
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--month")
+        raise click.BadParameter(refusal(exc), param_hint="--month")
     finally:
         store.close()
     text = files.render(headers, data, fmt)
     if output:
         with open(output, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        click.echo(f"{len(data)} records written to {output}", err=True)
+        click.echo(_("{n} records written to {file}").format(n=len(data), file=output),
+                   err=True)
     else:
         click.echo(text, nl=False)

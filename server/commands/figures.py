@@ -7,6 +7,7 @@ import logging
 import click
 
 from server.cli import _open, db_option
+from server.commands.speech import _, refusal
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,8 @@ def rebuild(as_json: bool, db: str) -> None:
     finally:
         store.close()
     click.echo(json.dumps(counts) if as_json else
-               "roll-ups rebuilt: " + ", ".join(f"{t} {n} rows" for t, n in counts.items()))
+               _("roll-ups rebuilt: {tables}").format(tables=", ".join(
+                   _("{table} {n} rows").format(table=t, n=n) for t, n in counts.items())))
 
 
 KIND = click.option("--kind", type=click.Choice(["windows", "staff", "halls"]),
@@ -60,7 +62,7 @@ def show(kind: str, scope: str, month: str, as_json: bool, db: str) -> None:
     try:
         shown = ranking.view(store, kind, scope, month)
     except ValueError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(refusal(exc))
     finally:
         store.close()
     if as_json:
@@ -68,9 +70,11 @@ def show(kind: str, scope: str, month: str, as_json: bool, db: str) -> None:
         return
     for r in shown["rows"]:
         flag = {"red": "红旗", "black": "黑旗"}.get(r["flag"], "")
-        click.echo(f"{r['rank'] or '-':>3} {flag:4} {r['label']:<24} rated {r['rated']:>5}  "
-                   f"满意率 {r['satisfaction'] or '-':>6}  参评率 {r['participation'] or '-':>6}"
-                   + (f"  late {r['late']}" if shown["closed"] else ""))
+        click.echo(f"{r['rank'] or '-':>3} {flag:4} {r['label']:<24} "
+                   + _("rated {n}").format(n=f"{r['rated']:>5}")
+                   + f"  满意率 {r['satisfaction'] or '-':>6}"
+                   + f"  参评率 {r['participation'] or '-':>6}"
+                   + (_("  late {n}").format(n=r["late"]) if shown["closed"] else ""))
 
 
 @ranking_group.command("close")
@@ -87,10 +91,11 @@ def close_cmd(kind: str, scope: str, month: str, by: str, db: str) -> None:
     try:
         ranking.close(store, kind, scope, month, f"user:{by}")
     except ValueError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(refusal(exc))
     finally:
         store.close()
-    click.echo(f"closed the {kind} ranking of {scope} for {month}")
+    click.echo(_("closed the {kind} ranking of {scope} for {month}").format(
+        kind=kind, scope=scope, month=month))
 
 
 @ranking_group.command("set")
@@ -121,8 +126,9 @@ def set_cmd(scope: str, min_rated: int, red: int, black: int, score: str, by: st
                          {"min_rated": min_rated, "red": red, "black": black, "score": score})
     finally:
         store.close()
-    click.echo(f"ranking settings for {scope}: min {min_rated} rated, {red} red, {black} black, "
-               f"by {score}")
+    click.echo(_("ranking settings for {scope}: min {min_rated} rated, {red} red, {black} "
+                 "black, by {score}").format(scope=scope, min_rated=min_rated, red=red,
+                                             black=black, score=score))
 
 
 @click.command("demo-seed")
@@ -142,7 +148,9 @@ def demo_seed(seed: int, as_json: bool, db: str) -> None:
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
         return
-    click.echo(f"seeded hall {out['hall']} with {out['ratings']} ratings")
-    click.echo(f"console: kiosk-server serve --db {db}, then open "
-               f"http://127.0.0.1:8080/console/ (login {out['login']}, "
-               f"password {out['password']})")
+    click.echo(_("seeded hall {hall} with {n} ratings").format(hall=out["hall"],
+                                                                n=out["ratings"]))
+    click.echo(_("console: {command}, then open {url} (login {login}, password {password})")
+               .format(command=f"kiosk-server serve --db {db}",
+                       url="http://127.0.0.1:8080/console/", login=out["login"],
+                       password=out["password"]))

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from server.cli import _open, db_option
+from server.commands.speech import _, refusal
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ def import_org(file: Path, fmt: str | None, dry_run: bool, as_json: bool, db: st
             parse = org_io.parse_json if fmt == "json" else org_io.parse_csv
             doc = parse(text, org_io.load(store))
         except OrgError as exc:
-            raise click.ClickException(f"{file.name}: {exc} (nothing imported)")
+            raise click.ClickException(_("{file}: {error} (nothing imported)").format(
+                file=file.name, error=refusal(exc)))
         counts = doc.counts()
         if not dry_run:
             with store.transaction() as tx:
@@ -77,13 +79,15 @@ def import_org(file: Path, fmt: str | None, dry_run: bool, as_json: bool, db: st
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
         return
-    verb = "would import" if dry_run else "imported"
-    click.echo(f"{verb} {counts['regions']} regions, {counts['halls']} halls, "
-               f"{counts['windows']} windows, {counts['staff']} staff from {file.name}")
+    said = (_("would import {regions} regions, {halls} halls, {windows} windows, {staff} "
+              "staff from {file}") if dry_run else
+            _("imported {regions} regions, {halls} halls, {windows} windows, {staff} staff "
+              "from {file}"))
+    click.echo(said.format(file=file.name, **counts))
     for d in strays:
-        click.echo(f"warning: device {d['device_id']} is enrolled in hall {d['hall']!r}, which "
-                   "the org model does not have (its kiosk keeps its set-config roster)",
-                   err=True)
+        click.echo(_("warning: device {device} is enrolled in hall {hall}, which the org model "
+                     "does not have (its kiosk keeps its set-config roster)").format(
+                         device=d["device_id"], hall=repr(d["hall"])), err=True)
 
 
 @org_group.command("export")
@@ -107,5 +111,5 @@ def export_org(fmt: str, output: Path | None, db: str) -> None:
         sys.stdout.write(text.lstrip("\ufeff"))
     else:
         output.write_text(text, encoding="utf-8", newline="")
-        click.echo(f"wrote {output} ({', '.join(f'{v} {k}' for k, v in doc.counts().items())})",
-                   err=True)
+        click.echo(_("wrote {file} ({regions} regions, {halls} halls, {windows} windows, "
+                     "{staff} staff)").format(file=output, **doc.counts()), err=True)

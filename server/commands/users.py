@@ -8,6 +8,7 @@ import sys
 import click
 
 from server.cli import _open, db_option
+from server.commands.speech import _, refusal
 from server.commands.org import cli_actor
 
 log = logging.getLogger(__name__)
@@ -20,12 +21,12 @@ def read_password(from_stdin: bool, username: str) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = click.prompt(f"Password for {username}", hide_input=True,
-                                confirmation_prompt=True)
+        password = click.prompt(_("Password for {user}").format(user=username),
+                                hide_input=True, confirmation_prompt=True)
     try:
         return check_password(password, username)
     except ValueError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(refusal(exc))
 
 
 def check_scope(store, role: str, scope: str) -> str:
@@ -35,13 +36,15 @@ def check_scope(store, role: str, scope: str) -> str:
 
     kind = ROLES[role]
     if kind == "region" and scope not in org.regions(store):
-        raise click.BadParameter(f"no region {scope!r} in the org model (kiosk-server org "
-                                 "import first)", param_hint="--scope")
-    if kind == "hall" and org.hall(store, scope) is None:
-        raise click.BadParameter(f"no hall {scope!r} in the org model", param_hint="--scope")
-    if kind == "staff" and not org.staff(store, staff_id=scope):
-        raise click.BadParameter(f"no staff member with 工号 {scope!r} in the org model",
+        raise click.BadParameter(_("no region {scope} in the org model (kiosk-server org "
+                                   "import first)").format(scope=repr(scope)),
                                  param_hint="--scope")
+    if kind == "hall" and org.hall(store, scope) is None:
+        raise click.BadParameter(_("no hall {scope} in the org model").format(
+            scope=repr(scope)), param_hint="--scope")
+    if kind == "staff" and not org.staff(store, staff_id=scope):
+        raise click.BadParameter(_("no staff member with 工号 {scope} in the org model")
+                                 .format(scope=repr(scope)), param_hint="--scope")
     return scope
 
 
@@ -72,7 +75,7 @@ def add_user(username: str, role: str, scope: str, display_name: str | None,
     try:
         username = users.check_username(username)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="USERNAME")
+        raise click.BadParameter(refusal(exc), param_hint="USERNAME")
     store = _open(db)
     try:
         check_scope(store, role, scope)
@@ -83,10 +86,11 @@ def add_user(username: str, role: str, scope: str, display_name: str | None,
                 audit.append(tx, cli_actor(), "user.add", f"user:{username}",
                              {"role": role, "scope": scope})
         except ValueError as exc:
-            raise click.ClickException(f"{username}: {exc}")
+            raise click.ClickException(f"{username}: {refusal(exc)}")
     finally:
         store.close()
-    click.echo(f"added {username} ({role} of {scope})")
+    click.echo(_("added {user} ({role} of {scope})").format(user=username, role=role,
+                                                             scope=scope))
 
 
 def _switch(username: str, disabled: bool, db: str) -> None:
@@ -96,12 +100,13 @@ def _switch(username: str, disabled: bool, db: str) -> None:
     try:
         with store.transaction() as tx:
             if not users.set_disabled(tx, username, disabled):
-                raise click.ClickException(f"no user {username!r}")
+                raise click.ClickException(_("no user {user}").format(user=repr(username)))
             audit.append(tx, cli_actor(), "user.disable" if disabled else "user.enable",
                          f"user:{username}", {})
     finally:
         store.close()
-    click.echo(f"{'disabled' if disabled else 'enabled'} {username}")
+    click.echo((_("disabled {user}") if disabled else _("enabled {user}")).format(
+        user=username))
 
 
 @user_group.command("disable")
@@ -133,7 +138,7 @@ def reset_password(username: str, password_stdin: bool, db: str) -> None:
     store = _open(db)
     try:
         if users.get(store, username) is None:
-            raise click.ClickException(f"no user {username!r}")
+            raise click.ClickException(_("no user {user}").format(user=repr(username)))
         password = read_password(password_stdin, username)
         with store.transaction() as tx:
             users.set_password(tx, username, password, must_change=True)
@@ -141,7 +146,8 @@ def reset_password(username: str, password_stdin: bool, db: str) -> None:
             audit.append(tx, cli_actor(), "user.reset_password", f"user:{username}", {})
     finally:
         store.close()
-    click.echo(f"password of {username} reset; it must be changed at next login")
+    click.echo(_("password of {user} reset; it must be changed at next login").format(
+        user=username))
 
 
 @user_group.command("list")
@@ -162,5 +168,6 @@ def list_users(as_json: bool, db: str) -> None:
         if as_json:
             click.echo(json.dumps(asdict(a), ensure_ascii=False))
         else:
-            state = f"disabled {a.disabled_at}" if a.disabled_at else "active"
+            state = (_("disabled {at}").format(at=a.disabled_at) if a.disabled_at
+                     else _("active"))
             click.echo(f"{a.username:<20} {a.role:<16} {a.scope:<12} {state}  {a.display_name}")

@@ -13,6 +13,7 @@ import logging
 import click
 
 from server.cli import _open, db_option
+from server.commands.speech import _, chinese, label, refusal
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ by_option = click.option("--by", "by", required=True, metavar="USERNAME",
 
 
 def _fail(exc: Exception):
-    raise click.ClickException(str(exc))
+    raise click.ClickException(refusal(exc))
 
 
 def _host_actor():
@@ -39,8 +40,8 @@ def _account_actor(store, username: str):
 
     account = users.get(store, username)
     if account is None or not account.active:
-        raise click.ClickException(f"no active console account {username!r} "
-                                   f"(kiosk-server user list)")
+        raise click.ClickException(_("no active console account {user} (kiosk-server user "
+                                     "list)").format(user=repr(username)))
     return from_account(store, account)
 
 
@@ -70,11 +71,17 @@ def cases_group() -> None:
 
 
 def _case_line(c: dict) -> str:
-    flag = "逾期 OVERDUE" if c["overdue"] else ""
-    return (f"{c['id']}  {c['hall']:<10} 窗口{c['window']:<4} level {c['level']}  "
-            f"{c['state']:<8} due {c['due_day'] or '-':<10} {flag}"
+    from server.workflow.cases import STATE_LABELS
+
+    flag = _("逾期 OVERDUE") if c["overdue"] else ""
+    # The English line is the one scripts grep; a Chinese one pads by display width no
+    # better than this, so the columns stay as they were.
+    return (f"{c['id']}  {c['hall']:<10} 窗口{c['window']:<4} " + _("level {level}").format(
+                level=c["level"])
+            + f"  {label(STATE_LABELS, c['state']):<8} "
+            + _("due {day}").format(day=f"{c['due_day'] or '-':<10}") + f" {flag}"
             + (f" → {c['escalated_to']}" if c["escalated_to"] else "")
-            + (f" ({c['due_error']})" if c["due_error"] else ""))
+            + (f" ({refusal(ValueError(c['due_error']))})" if c["due_error"] else ""))
 
 
 @cases_group.command("list")
@@ -96,7 +103,7 @@ def cases_list(show_all: bool, hall: str | None, sort: str, by: str | None, as_j
         return case_views.list_cases(store, actor, open_only=not show_all, sort=sort,
                                      hall=hall)
     rows = _run(db, work)
-    _echo(rows, as_json, "\n".join(map(_case_line, rows)) or "no cases")
+    _echo(rows, as_json, "\n".join(map(_case_line, rows)) or _("no cases"))
 
 
 @cases_group.command("show")
@@ -107,16 +114,22 @@ def cases_show(case_id: str, as_json: bool, db: str) -> None:
     """Show one case: its rating (level, reasons, ticket), due dates and every step."""
     from server.workflow import case_views
 
+    from server.workflow.cases import STEP_LABELS
+
     case = _run(db, lambda store: case_views.detail(store, _host_actor(), case_id))
     lines = [_case_line(case),
-             f"  verify due {case['verify_due']}, rectify due {case['rectify_due']}, "
-             f"answer due {case['answer_due']}"]
+             _("  verify due {verify}, rectify due {rectify}, answer due {answer}").format(
+                 verify=case["verify_due"], rectify=case["rectify_due"],
+                 answer=case["answer_due"])]
     if case.get("rating"):
         r = case["rating"]
-        lines.append(f"  rating: ticket {r['ticket']} 办件 {r['case_no'] or '-'} at "
-                     f"{r['rated_at']} reasons {', '.join(r['reasons']) or '-'} ({r['source']})")
-    lines += [f"  {s['seq']}. {s['step']} by {s['done_by']} at {s['done_at']}: {s['note']}"
-              for s in case["steps"]]
+        lines.append(_("  rating: ticket {ticket} 办件 {case_no} at {at} reasons {reasons} "
+                       "({source})").format(ticket=r["ticket"], case_no=r["case_no"] or "-",
+                                            at=r["rated_at"], source=r["source"],
+                                            reasons=", ".join(r["reasons"]) or "-"))
+    lines += [_("  {seq}. {step} by {by} at {at}: {note}").format(
+        seq=s["seq"], step=label(STEP_LABELS, s["step"]), by=s["done_by"], at=s["done_at"],
+        note=s["note"]) for s in case["steps"]]
     _echo(case, as_json, "\n".join(lines))
 
 
@@ -134,7 +147,10 @@ def cases_advance(case_id: str, by: str, note: str, as_json: bool, db: str) -> N
 
     case = _run(db, lambda store: cases.advance(store, case_id, _account_actor(store, by),
                                                 note))
-    _echo(case, as_json, f"{case_id}: now {case['state']}")
+    from server.workflow.cases import STATE_LABELS
+
+    _echo(case, as_json, _("{case}: now {state}").format(
+        case=case_id, state=label(STATE_LABELS, case["state"])))
 
 
 @cases_group.command("digest")
@@ -152,4 +168,26 @@ def cases_digest(no_escalate: bool, as_json: bool, db: str) -> None:
         d["escalated_now"] = [c["id"] for c in escalated]
         return d
     d = _run(db, work)
-    _echo(d, as_json, case_views.digest_text(d))
+    _echo(d, as_json, _digest_zh(d) if chinese() else case_views.digest_text(d))
+
+
+def _digest_zh(d: dict) -> str:
+    """case_views.digest_text (Chinese first, English words after, as e-mails carry it)
+    without its English: for a Chinese terminal."""
+    from server.workflow.cases import STATE_LABELS
+
+    lines = [f"差评工单日报 {d['date']}: 未办结 {d['open']}, 逾期 {len(d['overdue'])}, "
+             f"今日到期 {len(d['due_today'])}"]
+    for title, key in ((_("逾期 overdue"), "overdue"), (_("今日到期 due today"), "due_today"),
+                       (_("无期限 no due date"), "undated")):
+        if d[key]:
+            lines.append(f"{title}：")
+            lines += [f"  {c['id']}  {c['hall']} 窗口{c['window']}  "
+                      f"{label(STATE_LABELS, c['state'])}  "
+                      + _("due {day}").format(day=c["due_day"] or "-")
+                      + (f"  → {c['escalated_to']}" if c["escalated_to"] else "")
+                      + (f"  ({refusal(ValueError(c['due_error']))})" if c["due_error"]
+                         else "") for c in d[key]]
+    lines += [_("{hall}: open {open}, overdue {overdue}, escalated {escalated}").format(
+        hall=hall, **h) for hall, h in sorted(d["halls"].items())]
+    return "\n".join(lines)

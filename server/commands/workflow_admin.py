@@ -6,7 +6,10 @@ from pathlib import Path
 
 import click
 
+from sync.wire.labels import N_
+
 from server.cli import db_option
+from server.commands.speech import _, label
 from server.commands.workflow import (_account_actor, _echo, _fail, _host_actor, _run,
                                       by_option, json_option)
 
@@ -44,10 +47,10 @@ def policy_set(scope: str, verify_days, rectify_days, answer_days, default_mode,
         store, scope, _host_actor(), verify_days=verify_days, rectify_days=rectify_days,
         answer_days=answer_days, default_mode=default_mode, default_days=default_days))
     d = result.as_dict()
-    _echo(d, as_json, f"{scope}: verify {d['verify_days']}, rectify {d['rectify_days']}, "
-                      f"answer {d['answer_days']} working days; default rating "
-                      f"{d['default_mode']}" + (f" after {d['default_days']} days"
-                                                if d["default_mode"] != "off" else ""))
+    _echo(d, as_json, _("{scope}: verify {verify_days}, rectify {rectify_days}, answer "
+                        "{answer_days} working days; default rating {default_mode}").format(
+        **{**d, "scope": scope}) + (_(" after {days} days").format(days=d["default_days"])
+                             if d["default_mode"] != "off" else ""))
 
 
 @policy_group.command("list")
@@ -59,9 +62,10 @@ def policy_list(as_json: bool, db: str) -> None:
 
     rows = _run(db, policy.listing)
     _echo(rows, as_json, "\n".join(
-        f"{r['scope']:<20} {r['verify_days']}/{r['rectify_days']}/{r['answer_days']}  default "
-        f"{r['default_mode']} {r['default_days'] or ''}  ({r['updated_by']} {r['updated_at']})"
-        for r in rows) or "no policies set: 2 / 5 / 15 working days, no default rating")
+        f"{r['scope']:<20} {r['verify_days']}/{r['rectify_days']}/{r['answer_days']}  "
+        + _("default {mode} {days}").format(mode=r["default_mode"], days=r["default_days"] or "")
+        + f"  ({r['updated_by']} {r['updated_at']})"
+        for r in rows) or _("no policies set: 2 / 5 / 15 working days, no default rating"))
 
 
 # -- holidays --------------------------------------------------------------------------------
@@ -86,9 +90,10 @@ def holidays_load(file: Path, as_json: bool, db: str) -> None:
     except (UnicodeDecodeError, holidays.HolidayFileError) as exc:
         _fail(exc)
     summary = _run(db, lambda store: holidays.load(store, rows, _host_actor()))
-    _echo(summary, as_json, f"loaded {', '.join(map(str, summary['years']))}: "
-                            f"{summary['holidays']} holidays, {summary['workdays']} make-up "
-                            f"working days; {summary['cases_dated']} cases dated")
+    _echo(summary, as_json, _("loaded {years}: {holidays} holidays, {workdays} make-up working "
+                              "days; {cases_dated} cases dated").format(
+        years=", ".join(map(str, summary["years"])), holidays=summary["holidays"],
+        workdays=summary["workdays"], cases_dated=summary["cases_dated"]))
 
 
 @holidays_group.command("list")
@@ -100,9 +105,8 @@ def holidays_list(year: int | None, as_json: bool, db: str) -> None:
     from server.workflow import holidays
 
     rows = _run(db, lambda store: holidays.listing(store, year))
-    _echo(rows, as_json, "\n".join(f"{r['day']} {r['kind']:<8} {r['note']}" for r in rows)
-          or "the holiday table is empty")
-
+    _echo(rows, as_json, "\n".join(f"{r['day']} {label(KINDS, r['kind']):<8} {r['note']}"
+                                   for r in rows) or _("the holiday table is empty"))
 
 
 @holidays_group.command("status")
@@ -131,23 +135,32 @@ def holidays_status(today, as_json: bool, db: str) -> None:
     _echo(s, as_json, "\n".join(_status_lines(s)))
 
 
+# A table row's kind as the Chinese schedule says it; the stored word in English.
+KINDS = {"holiday": N_("holiday"), "workday": N_("make-up workday")}
+
+
 def _status_lines(s: dict) -> list[str]:
     first, last = s["package_years"]
-    table = ", ".join(f"{y} ({n['holiday']} holidays, {n['workday']} workdays)"
-                      for y, n in s["table_years"].items()) or "empty"
-    when = (f"in {s['days_left']} days" if s["days_left"] > 0 else "already")
-    lines = [f"today {s['today']}; longest deadline {s['longest_days']} working days",
-             f"known years: chinesecalendar {first}-{last}; holiday table {table}",
-             f"first year nobody knows: {s['year']}",
-             f"cases opened up to {s['last_safe']} get due dates; from {s['starts']} "
-             f"({when}) they get none",
-             f"open cases without due dates: {s['cases_without_due']}"]
-    lines += [f"note: the table lists only {s['table_years'][y]['holiday']} holidays for {y}; "
-              f"its other days count Monday to Friday: load the whole schedule"
-              for y in s["partial_years"]]
+    table = ", ".join(_("{year} ({holidays} holidays, {workdays} workdays)").format(
+        year=y, holidays=n["holiday"], workdays=n["workday"])
+        for y, n in s["table_years"].items()) or _("empty")
+    when = (_("in {days} days").format(days=s["days_left"]) if s["days_left"] > 0
+            else _("already"))
+    lines = [_("today {today}; longest deadline {days} working days").format(
+                 today=s["today"], days=s["longest_days"]),
+             _("known years: chinesecalendar {first}-{last}; holiday table {table}").format(
+                 first=first, last=last, table=table),
+             _("first year nobody knows: {year}").format(year=s["year"]),
+             _("cases opened up to {last_safe} get due dates; from {starts} ({when}) they get "
+               "none").format(last_safe=s["last_safe"], starts=s["starts"], when=when),
+             _("open cases without due dates: {n}").format(n=s["cases_without_due"])]
+    lines += [_("note: the table lists only {n} holidays for {year}; its other days count "
+                "Monday to Friday: load the whole schedule").format(
+                    n=s["table_years"][y]["holiday"], year=y) for y in s["partial_years"]]
     if s["warn"]:
-        lines.append(f"WARNING: load the State Council's {s['year']} schedule with "
-                     f"`kiosk-server holidays load FILE` (date,kind[,note] lines)")
+        lines.append(_("WARNING: load the State Council's {year} schedule with "
+                       "`kiosk-server holidays load FILE` (date,kind[,note] lines)").format(
+                           year=s["year"]))
     return lines
 
 # -- appeals ---------------------------------------------------------------------------------
@@ -175,7 +188,7 @@ def appeals_file(rating_uuid: str, by: str, kind: str, reason: str, evidence: st
 
     out = _run(db, lambda store: appeals.file(store, _account_actor(store, by), rating_uuid,
                                               kind, reason, evidence, device_id=device))
-    _echo(out, as_json, f"appeal {out['id']} filed, waiting for a decision")
+    _echo(out, as_json, _("appeal {id} filed, waiting for a decision").format(id=out["id"]))
 
 
 @appeals_group.command("decide")
@@ -192,7 +205,10 @@ def appeals_decide(appeal_id: str, by: str, approve: bool, note: str, as_json: b
 
     out = _run(db, lambda store: appeals.decide(store, _account_actor(store, by), appeal_id,
                                                 approve, note))
-    _echo(out, as_json, f"appeal {appeal_id} {out['state']}")
+    from server.workflow.appeals import STATE_LABELS
+
+    _echo(out, as_json, _("appeal {id} {state}").format(
+        id=appeal_id, state=label(STATE_LABELS, out["state"])))
 
 
 @appeals_group.command("list")
@@ -207,8 +223,12 @@ def appeals_list(state: str, as_json: bool, db: str) -> None:
     rows = _run(db, lambda store: appeals.listing(store, _host_actor(),
                                                   None if state == "all" else state))
     _echo(rows, as_json, "\n".join(
-        f"{a['id']}  {a['state']:<8} {a['kind']:<9} {a['hall']} 窗口{a['window']} level "
-        f"{a['level']}  by {a['filed_by']}: {a['reason']}" for a in rows) or "no appeals")
+        f"{a['id']}  {label(appeals.STATE_LABELS, a['state']):<8} "
+        f"{label(appeals.KINDS, a['kind']):<9} {a['hall']} 窗口{a['window']} "
+        + _("level {level}  by {by}: {reason}").format(level=a["level"], by=a["filed_by"],
+                                                       reason=a["reason"])
+        for a in rows) or _("no appeals"))
+
 
 
 # -- defaults --------------------------------------------------------------------------------
@@ -225,4 +245,5 @@ def defaults_run(as_json: bool, db: str) -> None:
     from server.workflow import defaults
 
     made = _run(db, defaults.run)
-    _echo([m["uuid"] for m in made], as_json, f"{len(made)} default ratings made")
+    _echo([m["uuid"] for m in made], as_json,
+          _("{n} default ratings made").format(n=len(made)))

@@ -22,6 +22,13 @@ from sync.wire import MAX_BATCH, RatingWire
 OPTIONAL = ("staff_id", "case_id", "item_code")
 
 
+def _(message: str) -> str:
+    """The CLI's `_`, imported late: server.commands imports server.cli, which imports us."""
+    from server.commands.speech import _ as say
+
+    return say(message)
+
+
 def _from_csv(path: Path) -> list[tuple[int, dict]]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         rows = []
@@ -48,7 +55,8 @@ def _from_json(path: Path) -> list[tuple[int, dict]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     items = data.get("ratings") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise Unreadable(f"{path}: expected a list of ratings or {{\"ratings\": [...]}}")
+        raise Unreadable(_("{file}: expected a list of ratings or {shape}").format(
+            file=path, shape='{"ratings": [...]}'))
     return [(n, {k: v for k, v in item.items() if k in RatingWire.model_fields}
              if isinstance(item, dict) else item) for n, item in enumerate(items, start=1)]
 
@@ -65,7 +73,8 @@ def read_file(path: Path, fmt: str | None) -> list[tuple[int, dict]]:
     try:
         return _from_json(path) if fmt == "json" else _from_csv(path)
     except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
-        raise Unreadable(f"cannot read {path}: {exc}") from None
+        raise Unreadable(_("cannot read {file}: {error}").format(file=path, error=exc)) \
+            from None
 
 
 @click.command("import")
@@ -101,13 +110,17 @@ def import_ratings(file: Path, db_path: str, fmt: str | None, as_json: bool) -> 
             why = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             invalid.append({"at": where, "reason": why[:300]})
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
-    store = open_store(db_path)
+    try:
+        store = open_store(db_path)
+    except Exception as exc:  # noqa: BLE001 - a message, not a traceback, as server.cli._open
+        raise click.ClickException(_("cannot open database: {error}").format(
+            error=f"{type(exc).__name__}: {exc}"))
     # Tag imported rows when the store keeps a source (kiosk upload, phone, import).
     extra = {"source": "import"} if "source" in inspect.signature(store.ingest).parameters \
         else {}
     try:
-        with click.progressbar(length=len(valid), label=f"importing {len(valid)} rating(s)",
-                               file=sys.stderr) as bar:
+        label = _("importing {n} rating(s)").format(n=len(valid))
+        with click.progressbar(length=len(valid), label=label, file=sys.stderr) as bar:
             for start in range(0, len(valid), MAX_BATCH):
                 chunk = valid[start:start + MAX_BATCH]
                 for result in store.ingest(chunk, **extra):
@@ -119,9 +132,12 @@ def import_ratings(file: Path, db_path: str, fmt: str | None, as_json: bool) -> 
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        click.echo(f"{file}: {len(rows)} read, {counts['accepted']} stored, "
-                   f"{counts['duplicate']} already there, {len(invalid)} invalid")
+        click.echo(_("{file}: {read} read, {accepted} stored, {duplicate} already there, "
+                     "{invalid} invalid").format(file=file, read=len(rows),
+                                                 accepted=counts["accepted"],
+                                                 duplicate=counts["duplicate"],
+                                                 invalid=len(invalid)))
+        where = _("line {n}") if file.suffix.lower() != ".json" else _("item {n}")
         for item in invalid[:50]:
-            click.echo(f"  {'line' if file.suffix.lower() != '.json' else 'item'} "
-                       f"{item['at']}: {item['reason']}")
+            click.echo(f"  {where.format(n=item['at'])}: {item['reason']}")
     raise SystemExit(1 if invalid else 0)
