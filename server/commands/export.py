@@ -128,7 +128,8 @@ def status_cmd(target, as_json, db) -> None:
         for f in out["failures"]:
             click.echo(f"  {label(OUTBOX_WORDS, f['state']):<7} " + _(
                 "{target} rating {rating} attempts {attempts} next {next_at}: {error}").format(
-                    **{k: f[k] for k in ("target", "rating", "attempts", "next_at", "error")}))
+                    error=refusal(ValueError(f["error"])),
+                    **{k: f[k] for k in ("target", "rating", "attempts", "next_at")}))
         for w in out["excluded_after_sending"]:
             click.echo(_("  excluded after sending: {target} rating {rating} (sent {sent_at}): "
                          "ask the platform to withdraw it").format(

@@ -35,17 +35,21 @@ def _(message: str) -> str:
 
 def refusal(exc: BaseException) -> str:
     """An error raised below the CLI, for a person. English: its message, byte for byte as
-    before. Chinese: its msgid when it carries one (the console's sentence), else its
-    message when that is itself a msgid of the catalog (e.g. the password rules), else
-    the message as it is: better an English reason than none."""
+    before. Chinese: its lines as refusals.py reads them, with their values, or as the
+    catalog has them (e.g. the password rules); failing that its msgid (the console's
+    sentence); failing that the English: better a reason in English than none."""
     text = str(exc)
     if not chinese():
         return text
-    msgid = getattr(exc, "msgid", None)
-    if msgid:
-        params = getattr(exc, "params", None) or {}
-        return _(msgid).format(**params)
-    return _(text)
+    from server.commands.refusals import in_chinese, org_error
+    from server.db.org import OrgError
+
+    if isinstance(exc, OrgError):
+        return org_error(exc, _)
+    translated = in_chinese(text, _)
+    if translated == text and getattr(exc, "msgid", None):
+        return _(exc.msgid)   # the console's sentence, without the values it leaves out
+    return translated
 
 
 def label(labels: dict, key: str) -> str:
