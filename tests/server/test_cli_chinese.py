@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 # Values a line keeps verbatim in any language, taken out before the line is judged.
 VERBATIM = [
-    r"`[^`]*`", r"\w+://[^\s，。；：（）]+", r"(?<![\w.])/[^\s，。；：（）,;()]*",   # code, URLs, paths
+    r"`[^`]*`", r"\w+://[^\s，。；：（）]+",                   # code, URLs
+    r"(?<![\w.])/[^\s，。；：（）,;()]*",                          # paths
     r"kiosk-server [a-z-]+(?: (?:--?[\w-]+(?:=\S+)?|[A-Z]+|[a-z]+))*",  # commands
     r"--[a-z][\w-]*(?:=\S+)?", r"\b\w+=\S*",                # options, key=value pairs
     r"\b[A-Z][A-Z0-9_]+\b",                                 # acronyms, environment variables
