@@ -20,6 +20,7 @@ from kiosk.setup.common import (
     WARN,
     Check,
     echo_json,
+    use_language,
     open_store,
 )
 from kiosk.setup.devconfig import check_device_config, check_window
@@ -225,4 +226,5 @@ def doctor(config_path, as_json, listen_s, skip) -> None:
     Each check prints PASS, WARN or FAIL and, when not PASS, the fix. Exits 1 when any
     check fails (a broken config included), 0 otherwise.
     """
+    use_language(config_path)  # the checked kiosk's language, as status and init speak it
     raise SystemExit(report(run_checks(config_path, listen_s, skip), as_json))

@@ -119,3 +119,16 @@ def test_every_line_is_in_the_kiosks_language(tmp_path, lang, language):
             line for line in out.splitlines() if CJK.search(line)]
         report += [f"kiosk-setup {' '.join(map(str, args))}:\n    {line}" for line in wrong]
     assert not report, "\n".join(report)
+
+
+@pytest.mark.parametrize("lang, language", [("C", "zh_CN"), ("zh_CN.UTF-8", "en")])
+def test_doctor_speaks_the_language_of_the_kiosk_it_checks(tmp_path, lang, language):
+    """The config given with --config wins over the technician's LANG, as for status."""
+    out = _run(("doctor", "--config", _kiosk_files(tmp_path, language)["bare"], "--listen", "0",
+                "--skip", "display"), lang)
+    lines = [line for line in out.splitlines() if line.strip()]
+    if language == "en":
+        assert not [line for line in lines if CJK.search(line)], out
+    else:
+        assert not english_left(out), out
+        assert all(CJK.search(line) for line in lines), out

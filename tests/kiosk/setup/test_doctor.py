@@ -16,7 +16,7 @@ def _good_kiosk(tmp_path, server, enrol_code, queue_sim):
     path = tmp_path / "kiosk.toml"
     run("init", "--config", path, "--yes", "--server-url", server.url, "--code", enrol_code(),
         "--window", 5, "--port", queue_sim.port_path, "--pin", "2580",
-        "--data-dir", tmp_path / "data", "--no-doctor")
+        "--data-dir", tmp_path / "data", "--language", "en", "--no-doctor")
     return path
 
 

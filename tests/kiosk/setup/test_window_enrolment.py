@@ -12,7 +12,8 @@ from tests.kiosk.setup.conftest import doctor_json, run, write_config
 def _init(tmp_path, server, code, *extra):
     path = tmp_path / "kiosk.toml"
     result = run("init", "--config", path, "--yes", "--server-url", server.url, "--code", code,
-                 "--pin", "2580", "--data-dir", tmp_path / "data", "--no-doctor", *extra)
+                 "--pin", "2580", "--data-dir", tmp_path / "data", "--language", "en",
+                 "--no-doctor", *extra)
     return path, result
 
 
