@@ -222,12 +222,10 @@ class RatingsMixin:
         settled = self.write_grouped(write)
         if settled is None and not refused:  # the usual upload: every rating is new
             log.info("ingested %d ratings: all accepted", len(rows))
-            if self.kind == "postgresql":  # back to the order they came in
-                uuids: list = [None] * len(rows)
-                for i, row in zip(where, rows):
-                    uuids[i] = row[0]
-                return Accepted(uuids)
-            return Accepted([row[0] for row in rows])
+            uuids: list = [None] * len(rows)
+            for i, row in zip(where, rows):  # in the order they came (PostgreSQL sorted them)
+                uuids[i] = row[0]
+            return Accepted(uuids)
         if settled is None:
             for i, row in zip(where, rows):
                 results[i] = _result(row[0], "accepted")
