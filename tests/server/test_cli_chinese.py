@@ -64,17 +64,12 @@ def test_the_check_catches_english_left_in_a_chinese_line():
 
 def _world(tmp: Path) -> dict:
     """A database with 廊坊's hall01, one account per role, a device and one 差评 case."""
-    from server import wiring
-    from server.api.enrol import create_code, redeem
     from server.db.store import open_store
-    from tests.server.workflow.conftest import HALL, add_org_and_accounts, at, rating
+    from tests.server.workflow.conftest import db_with_one_case
 
     db = str(tmp / "server.db")
-    store = wiring.attach(open_store(db))
-    add_org_and_accounts(store)
-    device = redeem(store, create_code(store, HALL, 3).code).device_id
-    bad = rating(device, level=1)
-    store.ingest([bad], now=at(2025, 9, 26, 8))
+    device, bad = db_with_one_case(db)
+    store = open_store(db)
     with store.transaction(write=False) as tx:
         case = tx.q("SELECT id FROM cases").fetchone()[0]
     store.close()

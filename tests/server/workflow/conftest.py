@@ -76,3 +76,20 @@ def add_org_and_accounts(store):
         org.put_staff(tx, org.Staff("S-018", "李强", HALL, windows=(3,)))
         for name, (role, scope) in ACCOUNTS.items():
             users.add(tx, name, name.title(), PASSWORD, role, scope)
+
+
+def db_with_one_case(db: str) -> tuple[str, RatingWire]:
+    """A SQLite file at `db` with add_org_and_accounts, hall01 window 3's device enrolled and
+    one 差评 stored through the real ingest (so one case is open): (device id, that rating).
+    For tests that drive `kiosk-server` on the file."""
+    from server.api.enrol import redeem
+
+    store = wiring.attach(open_store(db))
+    try:
+        add_org_and_accounts(store)
+        device = redeem(store, create_code(store, HALL, 3).code).device_id
+        bad = rating(device, level=1)
+        store.ingest([bad], now=at(2025, 9, 26, 8))
+    finally:
+        store.close()
+    return device, bad

@@ -4,11 +4,8 @@ import json
 
 from click.testing import CliRunner
 
-from server import wiring
 from server.cli import main
-from server.api.enrol import create_code, redeem
-from server.db.store import open_store
-from tests.server.workflow.conftest import HALL, add_org_and_accounts, at, rating
+from tests.server.workflow.conftest import db_with_one_case
 
 
 def run(db, *args):
@@ -18,12 +15,7 @@ def run(db, *args):
 
 def test_the_workflow_from_the_terminal(tmp_path):
     db = str(tmp_path / "server.db")
-    store = wiring.attach(open_store(db))
-    add_org_and_accounts(store)
-    device = redeem(store, create_code(store, HALL, 3).code).device_id
-    bad = rating(device, level=1)
-    store.ingest([bad], now=at(2025, 9, 26, 8))
-    store.close()
+    device, bad = db_with_one_case(db)
 
     code, out = run(db, "policy", "set", "region:131000", "--rectify-days", "5")
     assert code == 0 and "rectify 5" in out
