@@ -113,3 +113,56 @@ def test_the_cli_refuses_a_step_the_case_has_left(console_both, case_id):  # noq
                                        "已电话回访", "--step", "answer", "--db", db])
     assert result.exit_code == 0, result.output
     assert steps_of(server.store, case_id)[0] == "closed"
+
+
+def blocked_on_a_lock(url: str, timeout: float = 30.0) -> bool:
+    """True once some PostgreSQL backend waits on a lock for an UPDATE of cases."""
+    import time
+
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            if conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                            "'Lock' AND query LIKE 'UPDATE cases SET state%'").fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False
+
+
+def test_the_move_is_a_compare_and_set_in_the_store(wired, people, db):
+    """The second submission read 待核实 before the first committed: on PostgreSQL its UPDATE
+    waits on the row and then finds the state changed; on SQLite it waits for the writer.
+    Either way it is refused with who moved the case, and only the first step is stored."""
+    from server.db.base import utc_iso
+    from server.workflow import cases
+    from tests.server.workflow.conftest import at
+    from tests.server.workflow.conftest import rating as wire_rating
+
+    wired.ingest([wire_rating(wired.device_id, level=1)], now=at(2025, 9, 26, 8))
+    with wired.transaction(write=False) as tx:
+        cid = tx.one("SELECT id FROM cases")[0]
+    outcome = {}
+
+    def second():
+        try:
+            cases.advance(wired, cid, people["sup2"], "核实：第二份", expected="verify")
+            outcome["saved"] = True
+        except cases.StaleStep as exc:
+            outcome["refused"] = exc
+
+    thread = threading.Thread(target=second)
+    with wired.transaction() as tx:   # the first submission, holding the row until commit
+        assert tx.q("UPDATE cases SET state = 'rectify' WHERE id = ? AND state = 'verify'",
+                    [cid]).rowcount == 1
+        cases._add_step(tx, cid, "verify", people["sup"], "核实：第一份", utc_iso())
+        thread.start()
+        if db[1]:
+            assert blocked_on_a_lock(db[0]), "the second UPDATE never waited on the row"
+    thread.join(timeout=60)
+    refused = outcome.get("refused")
+    assert refused is not None and "saved" not in outcome
+    assert (refused.by, refused.state) == ("user:zhao", "rectify")
+    state, steps = steps_of(wired, cid)
+    assert state == "rectify" and [(s[0], s[2]) for s in steps] == [("verify", "核实：第一份")]
