@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from server.cli import main
 from server.db import org
-from tests.server.console.conftest import console_both, login, post_form  # noqa: F401
+from tests.server.console.conftest import console_both, csrf_in, login, post_form  # noqa: F401
 from tests.server.figures.helpers import add_device, rating
 
 HOSTILE = '=HYPERLINK("http://evil.example/x","详情")'
@@ -114,8 +114,6 @@ def test_a_hostile_staff_name_opens_as_text_everywhere(console_both, tmp_path):
     # same names (the quote was ours, so the importer takes it off), and exports the same.
     sheet_bytes = sup.get(f"{server.url}/console/org/export.csv").content
     page = admin.get(f"{server.url}/console/org")
-    from tests.server.console.conftest import csrf_in
-
     r = admin.post(f"{server.url}/console/org/import", data={"csrf_token": csrf_in(page.text)},
                    files={"file": ("org.csv", sheet_bytes, "text/csv")})
     assert r.status_code == 200, r.text[:500]
