@@ -24,6 +24,7 @@ from kiosk.setup.common import (
     open_store,
     write_private,
 )
+from sync.wire import cells
 
 FORMAT_TAG = "kiosk-ratings/1"
 EXTRA = ("sync_state", "synced_at")
@@ -65,14 +66,15 @@ def format_of(output: str, given: str | None) -> str:
 
 
 def xlsx_bytes(columns: list[str], rows: list[list]) -> bytes:
-    """A real Excel workbook (one sheet, a header row), for a supervisor's spreadsheet."""
+    """A real Excel workbook (one sheet, a header row), for a supervisor's spreadsheet: numbers
+    as numbers, text as string cells (never a formula, see sync.wire.cells)."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("ratings")
-    sheet.append(columns)
+    sheet.append(cells.xlsx_row(sheet, columns))
     for row in rows:
-        sheet.append(row)
+        sheet.append(cells.xlsx_row(sheet, row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -156,13 +158,13 @@ def export(config_path, output, fmt, since, until, pending_only) -> None:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n") if fmt == "csv" else None
         if writer:
-            writer.writerow(columns)
+            writer.writerow(cells.row(columns))
         items, table = [], []
         with click.progressbar(rows, length=total, label=_("exporting {count} rating(s)")
                                .format(count=total), file=sys.stderr) as bar:
             for row in bar:
                 if writer:
-                    writer.writerow(csv_row(row, columns))
+                    writer.writerow(cells.row(csv_row(row, columns)))
                 elif fmt == "xlsx":
                     table.append(csv_row(row, columns))
                 else:

@@ -44,6 +44,10 @@ PATTERNS = [(re.compile(pattern), msgid) for pattern, msgid in [
     (r"only a region admin sets policies", N_("only a region admin sets policies")),
     # server/workflow/cases.py, case_views.py, appeals.py
     (r"no case (?P<case>.*)", N_("no case {case}")),
+    (r"case (?P<case>\S+) is no longer at step (?P<step>\w+) but (?P<state>\w+): (?P<by>\S+) "
+     r"moved it at (?P<at>\S+); nothing was saved",
+     N_("case {case} is no longer at step {step} but {state}: {by} moved it at {at}; "
+        "nothing was saved")),
     (r"the note is longer than (?P<n>\d+) characters",
      N_("the note is longer than {n} characters")),
     (r"window staff see only their own window's cases \(staff view\)",

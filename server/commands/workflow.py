@@ -138,15 +138,19 @@ def cases_show(case_id: str, as_json: bool, db: str) -> None:
 @by_option
 @click.option("--note", required=True, help="What was done (verified what, rectified how, "
                                             "what the citizen was told).")
+@click.option("--step", type=click.Choice(["verify", "rectify", "answer"]),
+              help="The step the note is for (the state `cases show` printed): refused, and "
+                   "nothing saved, if the case has moved on since.")
 @json_option
 @db_option
-def cases_advance(case_id: str, by: str, note: str, as_json: bool, db: str) -> None:
+def cases_advance(case_id: str, by: str, note: str, step: str | None, as_json: bool,
+                  db: str) -> None:
     """Record the case's current step as done (by a supervisor of its hall or a region
     admin); it moves to the next state, 已办结 after the citizen was answered."""
     from server.workflow import cases
 
     case = _run(db, lambda store: cases.advance(store, case_id, _account_actor(store, by),
-                                                note))
+                                                note, expected=step))
     from server.workflow.cases import STATE_LABELS
 
     _echo(case, as_json, _("{case}: now {state}").format(

@@ -100,12 +100,28 @@ def case_detail(request: Request, case_id: str, user: User = Depends(page_user))
 @router.post("/cases/{case_id}/advance", include_in_schema=False)
 def case_advance(request: Request, case_id: str, user: User = Depends(page_user),
                  form=Depends(posted_form)):
+    """Record the step the form was opened at (hidden field `step`): if the case has moved
+    on since, nothing is saved and the page says who moved it and when (409)."""
     require_edit(user)
     note = str(form.get("note") or "")
+    step = str(form.get("step") or "")
+    store = request.app.state.store
     try:
-        cases.advance(request.app.state.store, case_id, actor_of(user), note)
+        if not step:   # a form from before the field existed: it cannot say its step
+            raise cases.CaseError("the form does not say its step",
+                                  N_("Someone else just changed this; reload the page."))
+        cases.advance(store, case_id, actor_of(user), note, expected=step)
     except Forbidden:
         raise forbidden()
+    except cases.StaleStep as exc:
+        names = labels(store)
+        who = tr(request, N_("System")) if exc.by in (None, "system") else names["who"](exc.by)
+        message = tr(request, N_("Not saved: {who} moved this case on at {time}; it is now "
+                                 "\u201c{state}\u201d. Your note is kept below: submit it "
+                                 "again only if it belongs to the step shown now."),
+                     who=who, time=local_time(exc.at) or "?",
+                     state=tr(request, cases.STATE_LABELS.get(exc.state, exc.state)))
+        return detail_page(request, user, case_id, 409, step_error=message, note=note)
     except cases.CaseError as exc:
         return detail_page(request, user, case_id, 400, step_error=refusal(request, exc),
                            note=note)

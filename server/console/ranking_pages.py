@@ -20,6 +20,7 @@ from server.console.templating import add_nav, csv_response, render, tr
 from server.db import org, stats
 from server.db.base import parse_iso
 from server.workflow import ranking
+from sync.wire import cells
 from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
@@ -124,10 +125,11 @@ def as_xlsx(request: Request, kind: str = "", scope: str = "", month: str = "",
     book = Workbook()
     sheet = book.active
     sheet.title = month
-    sheet.append([f"{title} {month} {tr(request, ranking.KINDS[kind])}"])
-    sheet.append(HEADERS)
+    # Text as string cells, never formulas (a unit or staff name may start with "=").
+    sheet.append(cells.xlsx_row(sheet, [f"{title} {month} {tr(request, ranking.KINDS[kind])}"]))
+    sheet.append(cells.xlsx_row(sheet, HEADERS))
     for r in rows:
-        sheet.append([r[h] if r[h] is not None else "" for h in HEADERS])
+        sheet.append(cells.xlsx_row(sheet, [r[h] for h in HEADERS]))
     for column, width in zip("ABCDEFGHIJK", (6, 8, 10, 28, 8, 12, 12, 8, 8, 8, 40)):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, Response
 
 from server.i18n import ALIASES, DEFAULT_LANGUAGE, LANGUAGES, level_label, reason_label, \
     translations
+from sync.wire import cells
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +100,14 @@ def tr(request: Request, message: str, **params) -> str:
 
 def csv_response(rows, headers: list[str], filename: str) -> Response:
     """rows (lists or dicts keyed by headers) as a CSV download: UTF-8 with a BOM so Excel
-    shows Chinese right, CRLF line ends, the file name in ASCII and RFC 5987 forms."""
+    shows Chinese right, CRLF line ends, the file name in ASCII and RFC 5987 forms. Every
+    cell goes through sync.wire.cells.cell(): no text from the data opens as a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers)
+    writer.writerow(cells.row(headers))
     for row in rows:
-        writer.writerow([row.get(h, "") for h in headers] if isinstance(row, dict) else row)
+        writer.writerow(cells.row([row.get(h, "") for h in headers] if isinstance(row, dict)
+                                  else row))
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from sync.wire import MAX_BATCH, RatingWire
+from sync.wire import MAX_BATCH, RatingWire, cells
 
 OPTIONAL = ("staff_id", "case_id", "item_code")
 
@@ -33,7 +33,8 @@ def _from_csv(path: Path) -> list[tuple[int, dict]]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         rows = []
         for line, row in enumerate(csv.DictReader(f), start=2):
-            row = {k: v for k, v in row.items() if k in RatingWire.model_fields}
+            # read_cell: take off the quote `kiosk-setup export` put before a formula-like text
+            row = {k: cells.read_cell(v) for k, v in row.items() if k in RatingWire.model_fields}
             for key in OPTIONAL:
                 if row.get(key) == "":
                     row[key] = None

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 
 from server.db import org
 from server.db.org import Hall, OrgError, Region, Staff, Window
+from sync.wire import cells
 from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
@@ -93,10 +94,11 @@ def parse_csv(text: str, existing: OrgDoc | None = None) -> OrgDoc:
         raise OrgError("region_code", N_("column missing"), "line 1")
     doc = OrgDoc()
     staff_rows: dict[str, tuple[dict, list[int], str]] = {}
-    for line, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
+    for line, fields in enumerate(reader, start=2):
+        if not any(c.strip() for c in fields):
             continue
-        row = {n: (cells[i].strip() if i < len(cells) else "") for i, n in enumerate(names) if n}
+        row = {n: (cells.read_cell(fields[i].strip()) if i < len(fields) else "")
+               for i, n in enumerate(names) if n}
         where = f"line {line}"
         try:
             _row(doc, row, where, existing, staff_rows)
@@ -306,9 +308,10 @@ def to_rows(doc: OrgDoc) -> list[list]:
 
 
 def to_csv(doc: OrgDoc) -> str:
-    """Chinese headers, UTF-8 with a BOM so Excel opens it right."""
+    """Chinese headers, UTF-8 with a BOM so Excel opens it right; formula-safe cells
+    (sync.wire.cells), which parse_csv reads back to the same values."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CHINESE)
-    writer.writerows(to_rows(doc))
+    writer.writerows(cells.row(r) for r in to_rows(doc))
     return "\ufeff" + out.getvalue()

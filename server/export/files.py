@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from server.db.base import utc_iso
 from server.export import records, targets
 from server.export.mapping import Mapping, load
+from sync.wire import cells
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,13 @@ def rows(store, name: str, month: str, region: str | None = None) -> tuple[list[
 
 
 def render(headers: list[str], data: list[dict], fmt: str) -> str:
-    """CSV (UTF-8 with BOM, so Excel opens the Chinese headers) or a JSON array."""
+    """CSV (UTF-8 with BOM, so Excel opens the Chinese headers; formula-safe cells, see
+    sync.wire.cells) or a JSON array (values as they are)."""
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     buf = io.StringIO()
     buf.write("\ufeff")
-    writer = csv.DictWriter(buf, fieldnames=headers, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(data)
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(cells.row(headers))
+    writer.writerows(cells.row(record.get(h, "") for h in headers) for record in data)
     return buf.getvalue()

@@ -146,17 +146,50 @@ def get_row(tx, case_id: str) -> dict:
     return dict(zip(COLUMNS, row))
 
 
+class StaleStep(CaseError):
+    """The form was opened at a step the case has since left (someone else recorded it, or
+    the case was withdrawn): nothing is saved. by/at: who moved it from that step and when
+    (audit-style actor, UTC text; None if the case's steps do not say)."""
+
+    def __init__(self, case_id: str, expected: str, state: str, by: str | None,
+                 at: str | None) -> None:
+        super().__init__(f"case {case_id} is no longer at step {expected} but {state}: "
+                         f"{by or 'someone'} moved it at {at or '?'}; nothing was saved",
+                         N_("Someone else just changed this; reload the page."))
+        self.case_id, self.expected, self.state, self.by, self.at = \
+            case_id, expected, state, by, at
+
+
+def _stale(tx, case_id: str, expected: str) -> StaleStep:
+    """Why a step for `expected` cannot be saved: the case's state now, and the step that
+    moved it on (the one recording `expected`, else the last change: a withdrawal)."""
+    state = get_row(tx, case_id)["state"]
+    row = tx.one("SELECT done_by, done_at FROM case_steps WHERE case_id = ? AND step = ? "
+                 "ORDER BY seq DESC LIMIT 1", [case_id, expected]) or \
+        tx.one("SELECT done_by, done_at FROM case_steps WHERE case_id = ? AND step <> "
+               "'escalate' ORDER BY seq DESC LIMIT 1", [case_id])
+    return StaleStep(case_id, expected, state, *(row or (None, None)))
+
+
 def advance(store, case_id: str, actor: Actor, note: str,
-            now: datetime | None = None) -> dict:
+            now: datetime | None = None, expected: str | None = None) -> dict:
     """Record the current step as done by `actor` with `note`; the case moves to the next
     state (已办结 after answering). Refused unless the actor is a hall supervisor of the
-    case's hall or a region admin over it."""
+    case's hall or a region admin over it.
+
+    expected: the step the actor was looking at (the console form's hidden field, the CLI's
+    --step). If the case is no longer there, StaleStep and nothing is saved. The move itself
+    is a compare-and-set on the state (states only go forward), so of two submissions for
+    the same step, on either store, exactly one is recorded."""
     note = (note or "").strip()
     if not note:
         raise CaseError("write what was done (the note is required)",
                         N_("Write what was done."))
     if len(note) > MAX_NOTE:
         raise CaseError(f"the note is longer than {MAX_NOTE} characters")
+    if expected is not None and expected not in NEXT:
+        raise CaseError(f"step {expected!r} is not one of {', '.join(OPEN_STATES)}",
+                        N_("Someone else just changed this; reload the page."))
     at = utc_iso(now)
     with store.transaction() as tx:
         case = get_row(tx, case_id)
@@ -165,6 +198,8 @@ def advance(store, case_id: str, actor: Actor, note: str,
                             N_("Only a hall supervisor or a region administrator handles cases."))
         actor.require_hall(case["hall"])
         state = case["state"]
+        if expected is not None and state != expected:
+            raise _stale(tx, case_id, expected)
         if state not in NEXT:
             raise CaseError(f"case {case_id} is {state}: nothing left to do",
                             N_("This case is finished: nothing left to do."))
@@ -173,8 +208,9 @@ def advance(store, case_id: str, actor: Actor, note: str,
                      "escalated_to = NULL, escalated_at = NULL WHERE id = ? AND state = ?",
                      [new, at, at if new == "closed" else None, case_id, state]).rowcount
         if moved != 1:
-            raise CaseError(f"case {case_id} was just changed by someone else; reload it",
-                            N_("Someone else just changed this; reload the page."))
+            # Another submission moved it between our read and our write (PostgreSQL: its
+            # UPDATE held the row, ours found the state changed): theirs stands, not ours.
+            raise _stale(tx, case_id, state)
         _add_step(tx, case_id, state, actor, note, at)
         audit.append(tx, actor.audit_name, f"case.{state}", f"case:{case_id}",
                      {"note": note, "state": new})

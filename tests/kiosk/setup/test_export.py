@@ -59,3 +59,60 @@ def test_import_of_an_unreadable_file_exits_2(tmp_path):
     garbage.write_bytes(b"\xff\xfe not json")
     result = CliRunner().invoke(import_ratings, [str(garbage), "--db", str(tmp_path / "s.db")])
     assert result.exit_code == 2 and "cannot read" in result.output
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_like(value) -> bool:
+    """Text a spreadsheet would run as a formula (a plain number such as -3 is a number)."""
+    import re
+
+    return isinstance(value, str) and value.startswith(FORMULA_START) \
+        and not re.fullmatch(r"[+-]?\d+(\.\d+)?", value)
+
+
+def test_export_cells_are_formula_safe_and_import_reads_them_back(tmp_path):
+    """Wire fields may start with '-' (a ticket -2-3 opens as =-2-3 = -5 in Excel): the CSV
+    and XLSX write such text with a leading quote, XLSX as string cells, numbers as numbers;
+    `kiosk-server import` of the CSV stores the values as the kiosk had them."""
+    import csv
+
+    from openpyxl import load_workbook
+
+    from server.db.store import open_store
+    from sync.outbox import NewRating, Store
+
+    path, cfg = _kiosk(tmp_path)
+    store = Store(cfg.db_path)
+    try:
+        store.record(NewRating(level=1, window=5, ticket="-2-3", case_key="k1",
+                               device_id=cfg.device.id, staff_id="-S017",
+                               case_id="-A.1", item_code="-RES", reasons=["attitude"],
+                               rated_at="2026-01-10T08:00:00.000Z", mono_s=12.5))
+    finally:
+        store.close()
+    run("export", "--config", path, "-o", tmp_path / "w05.csv")
+    run("export", "--config", path, "-o", tmp_path / "w05.xlsx")
+    with (tmp_path / "w05.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [k for k, v in rows[0].items() if formula_like(v)] == []
+    assert rows[0]["ticket"] == "'-2-3" and rows[0]["mono_s"] == "12.5"
+    sheet = load_workbook(tmp_path / "w05.xlsx").active
+    header, values = [c for c in sheet.iter_rows(min_row=1, max_row=1, values_only=True)][0], \
+        list(sheet.iter_rows(min_row=2, max_row=2))[0]
+    by_name = dict(zip(header, values))
+    assert all(c.data_type != "f" and not formula_like(c.value) for c in values)
+    assert by_name["ticket"].data_type == "s" and by_name["ticket"].value == "'-2-3"
+    assert by_name["level"].data_type == "n" and by_name["mono_s"].value == 12.5
+
+    db = tmp_path / "server.db"
+    result = CliRunner().invoke(import_ratings, [str(tmp_path / "w05.csv"), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    server = open_store(str(db))
+    try:
+        with server.transaction(write=False) as tx:
+            stored = tx.one("SELECT ticket, staff_id, case_id, item_code FROM ratings")
+    finally:
+        server.close()
+    assert tuple(stored) == ("-2-3", "-S017", "-A.1", "-RES")

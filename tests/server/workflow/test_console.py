@@ -89,9 +89,10 @@ def test_step_form_needs_csrf_and_a_note(console, cases):  # noqa: F811
     url = f"{console.url}{path}/advance"
     assert sup.post(url, data={"note": "x"}, allow_redirects=False).status_code == 403
     token = csrf_in(page(sup, console, path)[1])
-    r = sup.post(url, data={"csrf_token": token, "note": "  "}, allow_redirects=False)
+    r = sup.post(url, data={"csrf_token": token, "step": "verify", "note": "  "},
+                 allow_redirects=False)
     assert r.status_code == 400 and "请写明办理情况" in r.text
-    r = sup.post(url, data={"csrf_token": token, "note": "已核实：态度生硬"},
+    r = sup.post(url, data={"csrf_token": token, "step": "verify", "note": "已核实：态度生硬"},
                  allow_redirects=False)
     assert r.status_code == 303
     _, html = page(sup, console, path)
