@@ -40,7 +40,7 @@ def appeals_page(request: Request, user: User, state: str = "pending", status: i
         store, actor_of(user), f["state"], f["hall"], f["window"], f["after"], f["size"]))
     for row in page["rows"]:
         row["may_decide"] = may_decide(user, row)
-    here = {"hall": f["hall"], "window": f["window"], "state": f["state"]}
+    here = listing.keep(f)
     return render(request, "appeals.html", user, status_code=status, rows=page["rows"],
                   page=page, state=f["state"], f=f, here=here, query=listing.query,
                   halls=sorted(user.halls), filters=STATES, appeal_states=appeals.STATE_LABELS,

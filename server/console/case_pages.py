@@ -73,7 +73,7 @@ def case_list(request: Request, sort: str = "due", all: str = "",
     page = listing.page_or_400(request, lambda: case_list_sql.case_page(
         store, actor_of(user), f["hall"], f["window"], f["state"], sort, f["after"],
         f["size"]))
-    here = {"hall": f["hall"], "window": f["window"], "state": f["state"], "sort": sort}
+    here = listing.keep(f, sort=sort)
     return render(request, "cases.html", user, rows=page["rows"], page=page, sort=sort,
                   f=f, here=here, query=listing.query, states_filter=case_list_sql.STATES,
                   show_all=f["state"] == "all", overdue=page["overdue"],
@@ -115,7 +115,8 @@ def staff_page(request: Request, user: User, status: int = 200, **extra):
         request.app.state.store, actor_of(user), f["window"], f["after"], f["size"]))
     # labels() without the store: no names, staff see no one's steps
     return render(request, "cases_staff.html", user, status_code=status, rows=page["rows"],
-                  page=page, f=f, query=listing.query, last_day=user.last_day,
+                  page=page, f=f, here=listing.keep(f, state=None), query=listing.query,
+                  last_day=user.last_day,
                   holiday_notice=holiday_notice(request, user), **labels(), **extra)
 
 

@@ -43,6 +43,14 @@ def filters(request: Request, user: User, states: tuple, default_state: str) -> 
             "size": keyset.page_size(p.get("n"))}
 
 
+def keep(f: dict, **more) -> dict:
+    """The filters a list's links carry on (page size only when not the default)."""
+    out = {"hall": f["hall"], "window": f["window"], "state": f["state"], **more}
+    if f["size"] != keyset.PAGE_SIZE:
+        out["n"] = f["size"]
+    return out
+
+
 def query(values: dict, **changes) -> str:
     """The query string of a list URL: the filters (empty ones left out) with changes."""
     merged = {**values, **changes}
