@@ -15,16 +15,17 @@ import logging
 from datetime import datetime, timezone
 
 from server.db.base import parse_iso, utc_iso
+from server.db.workflow_tables import CASE_DUE_KEY
 from server.workflow import keyset
 from server.workflow.actors import Actor, Forbidden
 from server.workflow.appeals import APPEAL_COLUMNS
 from server.workflow.case_views import annotate, staff_ref
-from server.workflow.cases import COLUMN_SQL, COLUMNS, DUE_SQL, OPEN_STATES, STATE_LABELS
+from server.workflow.cases import COLUMN_SQL, COLUMNS, OPEN_STATES, STATE_LABELS
 from server.workflow.workdays import HALL_TZ
 
 log = logging.getLogger(__name__)
 
-SORTS = {"due": keyset.Sort((f"coalesce({DUE_SQL}, '~')", "opened_at", "id")),
+SORTS = {"due": keyset.Sort((CASE_DUE_KEY, "opened_at", "id")),   # indexed (LIST_INDEXES)
          "opened": keyset.Sort(("opened_at", "id"), descending=True),
          "hall": keyset.Sort(("hall", '"window"', "opened_at", "id"))}
 STATES = ("open", *STATE_LABELS, "all")   # "open": verify, rectify or answer
@@ -69,9 +70,13 @@ def case_page(store, actor: Actor, hall: str | None = None, window: int | None =
         rows = tx.all(f"SELECT {COLUMN_SQL}, {order.select()} FROM cases WHERE 1 = 1"
                       f"{where}{more} ORDER BY {order.order_by()} LIMIT ?",
                       params + extra + [size + 1])
-        total, overdue = tx.one(f"SELECT count(*), coalesce(sum(CASE WHEN {DUE_SQL} < ? "
-                                f"THEN 1 ELSE 0 END), 0) FROM cases WHERE 1 = 1{where}",
-                                [utc_iso(now), *params])
+        # Two counts, each an index range (the due key is '~' once a case is finished, so
+        # "key < now" is "open and overdue"): no read of 40,000 rows for two numbers.
+        total = tx.one(f"SELECT count(*) FROM cases WHERE 1 = 1{where}", params)[0]
+        late, late_params = (case_where(actor, hall, window, "all")
+                             if state in ("open", "all") else (where, params))
+        overdue = tx.one(f"SELECT count(*) FROM cases WHERE 1 = 1{late} AND "
+                         f"{CASE_DUE_KEY} < ?", [*late_params, utc_iso(now)])[0]
     rows, cursor = keyset.split(rows, size, len(order.keys))
     return {"rows": [annotate(dict(zip(COLUMNS, r)), now) for r in rows], "next": cursor,
             "total": int(total), "overdue": int(overdue)}
