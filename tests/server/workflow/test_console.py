@@ -76,7 +76,7 @@ def test_other_halls_and_unknown_cases_are_refused(console, cases):  # noqa: F81
 def test_window_staff_see_state_and_due_day_only(console, cases):  # noqa: F811
     staff = login(console, "staff1")
     status, html = page(staff, console, "/console/cases")
-    assert status == 200 and "我的窗口的差评工单" in html
+    assert status == 200 and "关于我的差评工单" in html
     for secret in (cases["old"], cases["new"], "A901", "A902", "非常不满意"):
         assert secret not in html
     assert "逾期" in html
