@@ -1,6 +1,7 @@
-"""申诉 pages: the appeals in the user's halls with approve/reject for those who may decide
-(a different person with a higher role than the filer; the server checks, the page only
-hides buttons that would be refused)."""
+"""申诉 pages: the appeals in the user's halls (keyset-paged, filtered by state, hall and
+window, CSV streamed) with approve/reject for those who may decide (a different person with
+a higher role than the filer; the server checks, the page only hides buttons that would be
+refused). Window staff see only their own appeals, never the rating's level."""
 from __future__ import annotations
 
 import logging

@@ -1,6 +1,8 @@
-"""差评 case pages: the open-case list (sortable by due date, overdue marked in words and
-colour), one case with its step form, and the window staff's view of their own windows
-(that a case exists and when it is due; no id, ticket, time or level)."""
+"""差评 case pages: the case list (keyset-paged, filtered by hall, window and state, sortable
+by due date, overdue marked in words and colour, CSV of the whole filtered list streamed),
+one case with its step form, and the window staff's view of the cases naming them, opened
+before their view's cut-off (window, opened date, state, due day; no id, ticket, time or
+level: server/workflow/case_list.py)."""
 from __future__ import annotations
 
 import logging
