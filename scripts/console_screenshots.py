@@ -101,6 +101,11 @@ PAGES += [
     ("appeals", "nanshan", "/console/appeals?state=all", None),
     ("appeals-filer", "sup1", "/console/appeals", None),
     ("cases-en", "sup1", "/console/cases?lang=en", None),
+    # Paged lists with filters (issue 24): one row a page, so "next page" shows.
+    ("cases-paged", "sup1", "/console/cases?window=1&state=all&n=1", None),
+    ("cases-staff-paged", "staff1", "/console/cases?n=1", None),
+    ("appeals-staff", "staff1", "/console/appeals?state=all", None),
+    ("figures-staff", "staff1", "/console/figures", None),
 ]
 
 
@@ -174,8 +179,9 @@ def seed_cases(store) -> None:
     cases.advance(store, mid, sup, "已调取监控核实：群众因材料不全往返两次，情况属实。")
     appeals.file(store, sup, made[3], "mistaken", "群众误触“不满意”，当场口头说明。",
                  "窗口录像 14:05-14:07")
-    staff = Actor("staff1", "window_staff", frozenset({"H01"}), frozenset({1, 2}))
-    decided = appeals.file(store, staff, made[2], "malicious", "同一人当天第三次差评，"
+    staff = Actor("staff1", "window_staff", frozenset({"H01"}), frozenset({1, 2}),
+                  staff_id="S001")          # staff appeal only ratings naming them
+    decided = appeals.file(store, staff, made[0], "malicious", "同一人当天第三次差评，"
                            "与办理无关。", "叫号记录")
     appeals.decide(store, sup, decided["id"], False, "证据不足，维持评价。")
 

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
-from server.console.scope import ConsoleError, LoginRequired, User, build_user
+from server.console.scope import ConsoleError, LoginRequired, User, build_user, console_now
 from server.console.templating import render, tr
 from server.db import audit, users
 from sync.wire.labels import N_
@@ -74,7 +74,8 @@ async def session_user(request: Request) -> User | None:
 
     def load():
         account = users.session_account(store, token)
-        return build_user(store, account, csrf_for(token)) if account else None
+        return build_user(store, account, csrf_for(token), console_now(request)) \
+            if account else None
     return await run_in_threadpool(load)
 
 

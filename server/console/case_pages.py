@@ -1,6 +1,8 @@
-"""差评 case pages: the open-case list (sortable by due date, overdue marked in words and
-colour), one case with its step form, and the window staff's view of their own windows
-(that a case exists and when it is due; no id, ticket, time or level)."""
+"""差评 case pages: the case list (keyset-paged, filtered by hall, window and state, sortable
+by due date, overdue marked in words and colour, CSV of the whole filtered list streamed),
+one case with its step form, and the window staff's view of the cases naming them, opened
+before their view's cut-off (window, opened date, state, due day; no id, ticket, time or
+level: server/workflow/case_list.py)."""
 from __future__ import annotations
 
 import logging
@@ -8,13 +10,14 @@ import logging
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
+from server.console import listing
 from server.console.auth import page_user, posted_form
 from server.console.notices import holiday_notice
 from server.console.scope import ALL_ROLES, User, forbidden, not_found, require_edit
 from server.console.templating import add_nav, render, tr
 from server.db import org, users
 from server.db.base import parse_iso
-from server.workflow import appeals, case_views, cases
+from server.workflow import appeals, case_list as case_list_sql, case_views, cases
 from server.workflow.actors import Actor, Forbidden, WorkflowError
 from server.workflow.workdays import HALL_TZ
 from sync.wire.labels import N_
@@ -22,13 +25,16 @@ from sync.wire.labels import N_
 log = logging.getLogger(__name__)
 
 router = APIRouter()
+NO_SUCH_CASE = N_("No such case about you.")
 add_nav("/console/cases", N_("Bad-review cases"), ALL_ROLES, 40)
 
 
 def actor_of(user: User) -> Actor:
-    """The workflow's view of a console user: role, halls, and a staff member's windows."""
+    """The workflow's view of a console user: role, halls, and a staff member's windows,
+    工号 and view cut-off (scope.User.visible_until)."""
     return Actor(user.username, user.role, frozenset(user.halls),
-                 frozenset(number for _hall, number in user.windows))
+                 frozenset(number for _hall, number in user.windows),
+                 staff_id=user.staff_id, visible_until=user.visible_until_text)
 
 
 def local_time(text: str | None) -> str:
@@ -58,24 +64,61 @@ def labels(store=None) -> dict:
 @router.get("/cases", include_in_schema=False)
 def case_list(request: Request, sort: str = "due", all: str = "",
               user: User = Depends(page_user)):
+    """One page of the filtered cases (hall, window, state; keyset paged, "next page")."""
     store = request.app.state.store
-    actor = actor_of(user)
     if user.role == "window_staff":
         return staff_page(request, user)
-    if sort not in case_views.SORTS:
+    if sort not in case_list_sql.SORTS:
         sort = "due"
-    show_all = all == "1"   # a hand-typed ?all=yes shows the open cases, never an error
-    rows = case_views.list_cases(store, actor, open_only=not show_all, sort=sort)
-    overdue = sum(r["overdue"] for r in rows)
-    return render(request, "cases.html", user, rows=rows, sort=sort, show_all=show_all,
-                  overdue=overdue, holiday_notice=holiday_notice(request, user),
+    f = listing.filters(request, user, case_list_sql.STATES,
+                        "all" if all == "1" else "open")  # a hand-typed ?all=yes: open
+    page = listing.page_or_400(request, lambda: case_list_sql.case_page(
+        store, actor_of(user), f["hall"], f["window"], f["state"], sort, f["after"],
+        f["size"]))
+    here = listing.keep(f, sort=sort)
+    return render(request, "cases.html", user, rows=page["rows"], page=page, sort=sort,
+                  f=f, here=here, query=listing.query, states_filter=case_list_sql.STATES,
+                  show_all=f["state"] == "all", overdue=page["overdue"],
+                  halls=sorted(user.halls), holiday_notice=holiday_notice(request, user),
                   **labels(store))
 
 
+CASE_CSV = ["case", "hall", "window", "staff_id", "level", "state", "opened", "due_day",
+            "overdue", "escalated_to"]
+STAFF_CSV = ["window", "opened_day", "state", "due_day", "overdue"]
+
+
+@router.get("/cases.csv", include_in_schema=False)
+def case_csv(request: Request, sort: str = "due", user: User = Depends(page_user)):
+    """The whole filtered list as CSV, streamed page by page (staff: their own view's rows)."""
+    store, actor = request.app.state.store, actor_of(user)
+    if user.role == "window_staff":
+        window = listing.filters(request, user, ("open",), "open")["window"]
+        return listing.csv_stream(
+            lambda after: case_list_sql.staff_page(store, actor, window, after,
+                                                   listing.CSV_BATCH),
+            STAFF_CSV, lambda r: [r["window"], r["opened_day"], r["state"], r["due_day"],
+                                  int(r["overdue"])], "my-cases.csv")
+    sort = sort if sort in case_list_sql.SORTS else "due"
+    f = listing.filters(request, user, case_list_sql.STATES, "open")
+    return listing.csv_stream(
+        lambda after: case_list_sql.case_page(store, actor, f["hall"], f["window"],
+                                              f["state"], sort, after, listing.CSV_BATCH),
+        CASE_CSV, lambda c: [c["id"], c["hall"], c["window"], c["staff_id"], c["level"],
+                             c["state"], local_time(c["opened_at"]), c["due_day"],
+                             int(c["overdue"]), c["escalated_to"]], "cases.csv")
+
+
 def staff_page(request: Request, user: User, status: int = 200, **extra):
-    rows = case_views.staff_view(request.app.state.store, actor_of(user))
+    """A window staff member's cases: only those naming them, as they stood at the end of
+    yesterday (scope.User.visible_until), one page at a time."""
+    f = listing.filters(request, user, ("open",), "open")
+    page = listing.page_or_400(request, lambda: case_list_sql.staff_page(
+        request.app.state.store, actor_of(user), f["window"], f["after"], f["size"]))
     # labels() without the store: no names, staff see no one's steps
-    return render(request, "cases_staff.html", user, status_code=status, rows=rows,
+    return render(request, "cases_staff.html", user, status_code=status, rows=page["rows"],
+                  page=page, f=f, here=listing.keep(f, state=None), query=listing.query,
+                  last_day=user.last_day,
                   holiday_notice=holiday_notice(request, user), **labels(), **extra)
 
 
@@ -153,14 +196,17 @@ def case_appeal(request: Request, case_id: str, user: User = Depends(page_user),
 @router.post("/cases/staff-appeal", include_in_schema=False)
 def staff_appeal(request: Request, user: User = Depends(page_user),
                  form=Depends(posted_form)):
-    """Window staff appeal a case of their window by its opaque reference."""
+    """Window staff appeal a case about them (their 工号) by its opaque reference."""
     if user.role != "window_staff":
         raise forbidden()
     store = request.app.state.store
     actor = actor_of(user)
     values = {k: str(form.get(k) or "") for k in ("ref", "kind", "reason", "evidence")}
     try:
-        case = case_views.case_by_ref(store, actor, values["ref"])
+        case = case_list_sql.staff_case_by_ref(store, actor, values["ref"])
+        if case is None:   # a colleague's case, a closed one, or no case at all: one answer
+            return staff_page(request, user, 404, appeal_error=tr(request, NO_SUCH_CASE),
+                              appeal=values)
         appeals.file(store, actor, case["rating_uuid"], values["kind"], values["reason"],
                      values["evidence"], device_id=case["device_id"])
     except WorkflowError as exc:

@@ -10,7 +10,8 @@ from datetime import date
 
 from starlette.requests import Request
 
-from server.console.scope import ConsoleError, User, require_hall, require_region, staff_filter
+from server.console.scope import (ConsoleError, User, clamp_period, require_hall,
+                                  require_region, staff_filter)
 from server.console.templating import tr
 from server.db import org, stats
 from server.db.stats import Figures
@@ -30,17 +31,21 @@ def bad_request(request: Request, message: str) -> ConsoleError:
     return ConsoleError(400, tr(request, message))
 
 
-def period(request: Request, default: tuple[date, date]) -> tuple[date, date]:
-    """The page's ?from=&to= (inclusive local dates); 400 with a clear message when wrong."""
+def period(request: Request, user: User) -> tuple[date, date]:
+    """The page's ?from=&to= (inclusive local dates; this month by default), cut at the
+    user's last visible day (window staff: yesterday, scope.User.visible_until); 400 with a
+    clear message when wrong."""
     try:
-        return stats.parse_range(request.query_params.get("from"),
-                                 request.query_params.get("to"), default)
+        start, end = stats.parse_range(request.query_params.get("from"),
+                                       request.query_params.get("to"), this_month(user))
     except stats.RangeError as exc:
         raise bad_request(request, str(exc)) from None
+    return clamp_period(user, start, end)
 
 
-def this_month() -> tuple[date, date]:
-    today = stats.today()
+def this_month(user: User | None = None) -> tuple[date, date]:
+    """The month up to today (window staff: the month of yesterday, up to yesterday)."""
+    today = (user.last_day if user is not None else None) or stats.today()
     return today.replace(day=1), today
 
 
@@ -102,10 +107,15 @@ def reason_chart(rows: list[dict]) -> dict:
 
 
 def overview_cards(request: Request, store, halls, user: User) -> list[dict]:
-    """Today, this week, this month: ratings, 满意率, 差评, 参评率."""
+    """Today, this week, this month: ratings, 满意率, 差评, 参评率 (window staff: yesterday,
+    its week and its month, up to yesterday)."""
     names = {"today": N_("Today"), "week": N_("This week"), "month": N_("This month")}
+    if user.last_day is not None:
+        names = {"today": N_("Yesterday"), "week": N_("Week up to yesterday"),
+                 "month": N_("Month up to yesterday")}
     cards = []
-    for key, (a, b, f) in stats.overview(store, halls, staff=staff_filter(user)).items():
+    for key, (a, b, f) in stats.overview(store, halls, on=user.last_day,
+                                         staff=staff_filter(user)).items():
         cards.append({"title": tr(request, names[key]), "from": a.isoformat(),
                       "to": b.isoformat(), "rated": f.rated,
                       "satisfaction": stats.pct(f.satisfaction) or "—", "bad": f.bad,

@@ -34,7 +34,7 @@ def _query(request: Request, start, end, **extra) -> str:
 
 def _data(request: Request, user: User):
     store = request.app.state.store
-    start, end = fv.period(request, fv.this_month())
+    start, end = fv.period(request, user)
     halls, title = fv.scope(request, user, store)
     staff = staff_filter(user)
     lang = language(request)
@@ -61,7 +61,7 @@ def overview(request: Request, user: User = Depends(page_user)):
         day_chart=json.dumps(fv.day_chart(days, lang), ensure_ascii=False),
         reason_chart=json.dumps(fv.reason_chart(reasons), ensure_ascii=False),
         hall=request.query_params.get("hall", ""), region=request.query_params.get("region", ""),
-        staff_only=staff_filter(user) is not None)
+        staff_only=staff_filter(user) is not None, last_day=user.last_day)
 
 
 @router.get("/figures/days.csv", include_in_schema=False)
@@ -78,7 +78,7 @@ def reasons_csv(request: Request, user: User = Depends(page_user)):
 
 def _drill(request: Request, user: User):
     store = request.app.state.store
-    start, end = fv.period(request, fv.this_month())
+    start, end = fv.period(request, user)
     p = request.query_params
     level = fv.drill(request, user, store, start, end, hall=p.get("hall"),
                      window=p.get("window"), region=p.get("region"))

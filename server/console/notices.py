@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
 
-from server.console.scope import User
+from server.console.scope import User, console_now
 from server.console.templating import language
 from server.i18n import translations
 from server.workflow import holidays
@@ -32,8 +32,7 @@ WAIT = N_("Once the administrator loads the State Council's {year} schedule, the
 
 def now(request: Request) -> datetime:
     """The console's clock: app.state.clock when a test or a screenshot sets one."""
-    clock = getattr(request.app.state, "clock", None)
-    return clock() if clock is not None else datetime.now(timezone.utc)
+    return console_now(request)
 
 
 def holiday_notice(request: Request, user: User) -> dict | None:
@@ -41,13 +40,17 @@ def holiday_notice(request: Request, user: User) -> dict | None:
     have cases (when deadlines fail is no secret) within holidays.WARN_DAYS of the first
     opening day without due dates, or once open cases in their view lack them; the count is
     of the cases the user can see (window staff: their windows); the how-to-fix line with
-    the command goes to region administrators, who run the server."""
+    the command goes to region administrators, who run the server. Window staff: only the
+    cases about them opened before their view's cut-off count (hall-wide, a first case would
+    make the notice appear the moment a 差评 arrives)."""
     if not user.halls:
         return None
-    windows = [n for _hall, n in user.windows] if user.role == "window_staff" else None
+    staff = user.role == "window_staff"
     with request.app.state.store.transaction(write=False) as tx:
-        status = holidays.deadline_status(tx, local_date(now(request)), halls=user.halls,
-                                          windows=windows)
+        status = holidays.deadline_status(
+            tx, local_date(now(request)), halls=user.halls,
+            staff_id=(user.staff_id or "") if staff else None,
+            opened_before=user.visible_until_text if staff else None)
     if not (status["warn"] and status["has_cases"]):
         return None
     say = translations(language(request)).gettext

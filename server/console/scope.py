@@ -1,19 +1,28 @@
 """Who may see what: the session user, their scope, and the checks every page and API makes.
 
 A User is built per request from the session's account and the org model as it stands (so
-a hall moved to another region is seen at once). `user.halls` is the set of hall ids the
+a hall moved to another region is seen at once) and the console's clock. `user.halls` is the set of hall ids the
 user may see; queries filter by it, and a URL naming one hall goes through require_hall():
 404 when the org has no such hall, 403 when it is someone else's. Nothing is cached in the
 process, so several server processes agree.
+
+Rater protection (廊坊 第十三条: 严格规范信息查询权限, no 打击报复评价人): a window staff member's
+view ends at `user.visible_until`, the start of the hall's local today. Every page a staff
+account can open reads through it (figures end with yesterday, cases opened before it as
+they stood then, the holiday notice's counts), so nothing they can see moves in step with a
+rating about them: reloading between citizens tells nothing; it all appears the next day.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
 
 from starlette.exceptions import HTTPException
 
 from server.db import org
+from server.db.base import utc_iso
+from server.db.stats import HALL_TZ
 from sync.wire import BAD_LEVELS
 from sync.wire.labels import N_
 
@@ -59,6 +68,7 @@ class User:
     windows: frozenset = frozenset()      # window_staff: {(hall_id, number)}
     known_halls: frozenset = frozenset()  # every hall of the org (404 vs 403)
     sees_unassigned: bool = False         # devices in halls the org lacks (top-level scope)
+    visible_until: datetime | None = None  # window_staff: their view ends here (UTC)
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -76,9 +86,43 @@ class User:
         never see them for ratings about themselves; auditors read figures only."""
         return self.role in SUPERVISORS
 
+    @property
+    def last_day(self) -> date | None:
+        """The last local day this user's figures may show (None: no cut-off, up to now)."""
+        if self.visible_until is None:
+            return None
+        return self.visible_until.astimezone(HALL_TZ).date() - timedelta(days=1)
 
-def build_user(store, account, csrf: str) -> User:
-    """The User of an account: its scope resolved against the org model now."""
+    @property
+    def visible_until_text(self) -> str | None:
+        """visible_until as the store's UTC text, for SQL comparisons (opened_at < it)."""
+        return utc_iso(self.visible_until) if self.visible_until is not None else None
+
+
+def console_now(request) -> datetime:
+    """The console's clock: app.state.clock when a test or a screenshot sets one."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock is not None else datetime.now(timezone.utc)
+
+
+def start_of_local_day(now: datetime) -> datetime:
+    """The instant the hall's local day of `now` began, in UTC."""
+    local = now.astimezone(HALL_TZ).date()
+    return datetime.combine(local, time.min, HALL_TZ).astimezone(timezone.utc)
+
+
+def clamp_period(user: User, start: date, end: date) -> tuple[date, date]:
+    """A figures range cut at the user's last visible day (window staff: yesterday)."""
+    last = user.last_day
+    if last is None:
+        return start, end
+    end = min(end, last)
+    return min(start, end), end
+
+
+def build_user(store, account, csrf: str, now: datetime | None = None) -> User:
+    """The User of an account: its scope resolved against the org model now; window staff
+    get their view's cut-off from `now` (the console's clock; the real one when not given)."""
     regions = org.regions(store)
     all_halls = org.halls(store)
     known = frozenset(all_halls)
@@ -97,6 +141,7 @@ def build_user(store, account, csrf: str) -> User:
         if member is not None:
             kw.update(halls=frozenset({member.hall_id}) & known, staff_id=member.staff_id,
                       windows=frozenset((member.hall_id, n) for n in member.windows))
+        kw["visible_until"] = start_of_local_day(now or datetime.now(timezone.utc))
     return User(account.username, account.display_name, account.role, account.scope, csrf,
                 account.must_change, known_halls=known, **kw)
 

@@ -24,7 +24,7 @@ from server.db.rankings import RANKING_TABLES
 from server.db.ratings import PER_DEVICE_UUID_PG, RatingsMixin
 from server.db.rollups import ROLLUP_TABLES
 from server.db.users import USER_TABLES
-from server.db.workflow_tables import WORKFLOW_TABLES
+from server.db.workflow_tables import LIST_INDEXES, WORKFLOW_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ MIGRATIONS = [
     ROLLUP_TABLES + ";" + RANKING_TABLES,
     OUTBOX_TABLES,
     OUTBOX_CASE_KEY,
+    LIST_INDEXES,
 ]
 
 

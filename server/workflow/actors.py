@@ -40,6 +40,8 @@ class Actor:
     halls: frozenset[str] | None = None   # None: every hall (a region admin of the whole set)
     windows: frozenset[int] = frozenset()  # window staff: the windows they work at
     kind: str = "user"                     # "cli" for the server host's administrator
+    staff_id: str | None = None            # window staff: their 工号 (they act on ratings naming it)
+    visible_until: str | None = None       # window staff: UTC text their view ends at (today's start)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES and self.role != "system":
@@ -82,4 +84,4 @@ def from_account(store, account) -> Actor:
     if not members:
         return Actor(account.username, account.role, frozenset())
     return Actor(account.username, account.role, frozenset({members[0].hall_id}),
-                 frozenset(members[0].windows))
+                 frozenset(members[0].windows), staff_id=members[0].staff_id)

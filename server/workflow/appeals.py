@@ -57,7 +57,8 @@ def _hall_of(tx, device_id: str) -> str:
 
 def file(store, actor: Actor, rating_uuid: str, kind: str, reason: str, evidence: str,
          device_id: str | None = None, now: datetime | None = None) -> dict:
-    """File an appeal against a counted rating of the actor's hall (and window, for staff)."""
+    """File an appeal against a counted rating of the actor's hall (window staff: one that
+    names them)."""
     if actor.role not in FILERS:
         raise Forbidden("appeals are filed by window staff or a hall supervisor")
     if kind not in KINDS:
@@ -65,17 +66,18 @@ def file(store, actor: Actor, rating_uuid: str, kind: str, reason: str, evidence
     reason, evidence = _text(reason, "reason"), _text(evidence, "evidence", required=False)
     at = utc_iso(now)
     with store.transaction() as tx:
-        found = tx.all('SELECT device_id, "window", superseded, excluded FROM ratings '
+        found = tx.all('SELECT device_id, staff_id, superseded, excluded FROM ratings '
                        'WHERE uuid = ?' + (" AND device_id = ?" if device_id else ""),
                        [rating_uuid] + ([device_id] if device_id else []))
         if not found:
             raise AppealError(f"no rating {rating_uuid!r}")
         if len(found) > 1:
             raise AppealError(f"two devices sent rating {rating_uuid}: name the device too")
-        device_id, window, superseded, excluded = found[0]
+        device_id, staff_id, superseded, excluded = found[0]
         actor.require_hall(_hall_of(tx, device_id))
-        if actor.role == "window_staff" and window not in actor.windows:
-            raise Forbidden("window staff appeal ratings of their own window only")
+        # A window shared by two staff members: each appeals only the ratings naming them.
+        if actor.role == "window_staff" and (not actor.staff_id or staff_id != actor.staff_id):
+            raise Forbidden("window staff appeal only ratings that name them (their 工号)")
         if superseded or excluded:
             raise AppealError("this rating does not count; there is nothing to appeal",
                               N_("This rating does not count: there is nothing to appeal."))

@@ -1,6 +1,7 @@
-"""Reading 差评 cases: the supervisor's list, one case in full, the window staff's view, and
-the daily digest. Every reader is an Actor and sees only what its role and halls allow:
-window staff learn that a case exists about their window and when it is due, nothing else.
+"""Reading 差评 cases: the supervisor's list, one case in full, and the daily digest. Every
+reader is an Actor and sees only what its role and halls allow. The console's paged lists
+and the window staff's view (a case about them exists and when it is due, nothing else) are
+server/workflow/case_list.py.
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from server.workflow.actors import Actor, Forbidden
 from server.workflow.cases import (COLUMN_SQL, COLUMNS, DUE_SQL, OPEN_STATES, CaseError,
                                    get_row, reasons_of)
 from server.workflow.workdays import HALL_TZ
-from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
 
@@ -82,52 +82,10 @@ def detail(store, actor: Actor, case_id: str, now: datetime | None = None) -> di
     return out
 
 
-def staff_view(store, actor: Actor, now: datetime | None = None) -> list[dict]:
-    """For window staff: that a case is open about their window, its state and due day only
-    (no case id, ticket, rating time, level or reasons)."""
-    if actor.role != "window_staff":
-        raise Forbidden("the staff view is for window staff")
-    if not actor.windows or not actor.halls:
-        return []
-    now = now or datetime.now(timezone.utc)
-    halls = sorted(actor.halls)
-    with store.transaction(write=False) as tx:
-        windows = sorted(actor.windows)
-        rows = tx.all(f"SELECT {COLUMN_SQL} FROM cases WHERE \"window\" IN "
-                      f"({', '.join('?' * len(windows))}) AND hall IN "
-                      f"({', '.join('?' * len(halls))}) AND state IN "
-                      f"('verify', 'rectify', 'answer') ORDER BY {SORTS['due']}",
-                      [*windows, *halls])
-    out = []
-    for row in rows:
-        case = annotate(dict(zip(COLUMNS, row)), now)
-        out.append({"window": case["window"], "state": case["state"],
-                    "due_day": case["due_day"], "overdue": case["overdue"],
-                    "ref": staff_ref(case)})
-    return out
-
-
 def staff_ref(case: dict) -> str:
     """An opaque handle on a case for window staff (to appeal it): a hash over the rating's
     random uuid, so it tells nothing (no id, date or ticket) and cannot be guessed."""
     return hashlib.sha256(f"{case['id']}/{case['rating_uuid']}".encode()).hexdigest()[:20]
-
-
-def case_by_ref(store, actor: Actor, ref: str) -> dict:
-    """The open case of the staff member's windows with this staff_ref (else CaseError)."""
-    if actor.role != "window_staff":
-        raise Forbidden("staff references are for window staff")
-    halls, windows = sorted(actor.halls) or [""], sorted(actor.windows) or [0]
-    with store.transaction(write=False) as tx:
-        rows = tx.all(f"SELECT {COLUMN_SQL} FROM cases WHERE hall IN "
-                      f"({', '.join('?' * len(halls))}) AND \"window\" IN "
-                      f"({', '.join('?' * len(windows))}) AND state IN "
-                      f"('verify', 'rectify', 'answer')", [*halls, *windows])
-    for row in rows:
-        case = dict(zip(COLUMNS, row))
-        if staff_ref(case) == ref:
-            return case
-    raise CaseError("no such case of your windows", N_("No such case about your windows."))
 
 
 def digest(store, actor: Actor, now: datetime | None = None) -> dict:

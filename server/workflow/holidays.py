@@ -125,26 +125,34 @@ def _in(column: str, values) -> tuple[str, list]:
     return f" AND {column} IN ({', '.join('?' * len(values))})", values
 
 
-def deadline_status(tx, today: date, halls=None, windows=None) -> dict:
+def deadline_status(tx, today: date, halls=None, windows=None, staff_id: str | None = None,
+                    opened_before: str | None = None) -> dict:
     """Whether cases opened soon get due dates: the first year nobody knows, the last opening
     day whose longest deadline still fits (`last_safe`), the days until it fails, how many
     open cases already lack due dates, and `warn` (within WARN_DAYS, or cases lack them).
-    halls (None: all) and windows (window staff's) limit the case counts to what a user sees."""
+    halls (None: all), windows, staff_id (window staff: the cases naming them) and
+    opened_before (UTC text: their view's cut-off, which also bounds `has_cases`) limit the
+    case counts to what a user sees."""
     cal = calendar(tx)
     edge = horizon(today, cal, longest_deadline(tx))
     where, params = "", []
     if halls is not None:
         where, params = _in("hall", halls)
+    mine, mine_params = "", []   # window staff: their own cases, opened before the cut-off
+    if staff_id is not None:
+        mine, mine_params = " AND staff_id = ?", [staff_id]
+    if opened_before is not None:
+        mine, mine_params = mine + " AND opened_at < ?", mine_params + [opened_before]
     missing, has_cases = 0, halls is None or bool(halls)
     if has_cases and halls is not None:
-        has_cases = tx.one(f"SELECT 1 FROM cases WHERE state IN {ANY_STATE}{where} LIMIT 1",
-                           params) is not None
+        has_cases = tx.one(f"SELECT 1 FROM cases WHERE state IN {ANY_STATE}{where}{mine} "
+                           f"LIMIT 1", params + mine_params) is not None
     if has_cases and windows is not None:
         more, extra = _in('"window"', windows) if windows else (" AND 1 = 0", [])
         where, params = where + more, params + extra
     if has_cases:
         missing = tx.one(f"SELECT count(*) FROM cases WHERE state IN {OPEN} AND due_error "
-                         f"IS NOT NULL{where}", params)[0]
+                         f"IS NOT NULL{where}{mine}", params + mine_params)[0]
     days_left = (edge.starts - today).days
     table: dict[int, dict] = {}
     for day, kind in cal.overrides.items():

@@ -71,7 +71,11 @@ def test_the_warning_comes_30_days_ahead_and_stays_until_the_year_is_loaded(serv
     text = notice(sup, server, "/console/cases?lang=zh_CN")  # the cookie said English
     assert "自 2026-12-11 起受理的差评已无法计算期限" in text
     assert "已有 1 件未办结的工单缺少期限" in text
-    text = notice(login(server, "staff1"), server, "/console/cases")  # window 1 is theirs
+    staff = login(server, "staff1")                      # the 差评 names them (S001)
+    text = notice(staff, server, "/console/cases")
+    assert "缺少期限" not in text                        # today's case shows tomorrow
+    server.app.state.clock = lambda: at(2026, 12, 15)
+    text = notice(staff, server, "/console/cases")
     assert "已有 1 件" in text and COMMAND not in text
     text = notice(admin, server, "/console/?lang=en")
     assert "Open cases already without due dates: 1." in text

@@ -32,8 +32,10 @@ def _enrol(store, code):
 @pytest.fixture
 def people():
     return {
-        "staff": Actor("wang", "window_staff", frozenset({HALL}), windows=frozenset({3})),
-        "staff2": Actor("li", "window_staff", frozenset({HALL}), windows=frozenset({3})),
+        "staff": Actor("wang", "window_staff", frozenset({HALL}), windows=frozenset({3}),
+                       staff_id="S-017"),
+        "staff2": Actor("li", "window_staff", frozenset({HALL}), windows=frozenset({3}),
+                        staff_id="S-018"),
         "sup": Actor("zhao", "hall_supervisor", frozenset({HALL})),
         "sup2": Actor("qian", "hall_supervisor", frozenset({HALL})),
         "other_sup": Actor("sun", "hall_supervisor", frozenset({"hall02"})),

@@ -78,3 +78,13 @@ def test_who_may_file(wired, people):
     with pytest.raises(appeals.AppealError, match="no rating"):
         appeals.file(wired, people["sup"], "00000000-0000-4000-8000-000000000000", "mistaken",
                      "r", "")
+
+
+def test_staff_at_a_shared_window_appeal_only_ratings_naming_them(wired, people):
+    """S-017 and S-018 both work window 3: the rating names S-017, so only wang may appeal it
+    (the CLI and any other caller meet the same rule as the console)."""
+    uuid = bad_rating(wired)
+    with pytest.raises(Forbidden, match="name them"):
+        appeals.file(wired, people["staff2"], uuid, "mistaken", "不是我", "")
+    assert appeals.file(wired, people["staff"], uuid, "mistaken", "群众误触", "")["state"] \
+        == "pending"

@@ -6,7 +6,7 @@ import pytest
 
 from server.db import audit
 from server.db.base import utc_iso
-from server.workflow import case_views, cases, holidays, policy
+from server.workflow import case_list, case_views, cases, holidays, policy
 from server.workflow.actors import Forbidden
 from server.workflow.workdays import end_of_day
 from sync.wire import BATCH_PATH
@@ -96,11 +96,11 @@ def test_overdue_cases_turn_red_escalate_and_appear_in_the_digest(wired, people)
 
 def test_window_staff_see_that_a_case_exists_and_when_it_is_due_only(wired, people):
     wired.ingest([rating(wired.device_id, level=1)], now=at(2025, 9, 26, 8))
-    view = case_views.staff_view(wired, people["staff"], now=at(2025, 9, 26, 9))
+    view = case_list.staff_page(wired, people["staff"], now=at(2025, 9, 26, 9))["rows"]
     ref = view[0].pop("ref")
     assert len(ref) == 20 and ref not in str(open_cases(wired, people))
-    assert view == [{"window": 3, "state": "verify", "due_day": "2025-09-29",
-                     "overdue": False}]
+    assert view == [{"window": 3, "opened_day": "2025-09-26", "state": "verify",
+                     "due_day": "2025-09-29", "overdue": False}]
     with pytest.raises(Forbidden):
         case_views.list_cases(wired, people["staff"])
     case_id = open_cases(wired, people)[0]["id"]

@@ -76,7 +76,7 @@ def test_other_halls_and_unknown_cases_are_refused(console, cases):  # noqa: F81
 def test_window_staff_see_state_and_due_day_only(console, cases):  # noqa: F811
     staff = login(console, "staff1")
     status, html = page(staff, console, "/console/cases")
-    assert status == 200 and "我的窗口的差评工单" in html
+    assert status == 200 and "关于我的差评工单" in html
     for secret in (cases["old"], cases["new"], "A901", "A902", "非常不满意"):
         assert secret not in html
     assert "逾期" in html
@@ -130,6 +130,10 @@ def test_an_appeal_is_decided_by_someone_else_with_a_higher_role(console, cases)
 
 
 def test_window_staff_appeal_through_an_opaque_reference(console, cases):  # noqa: F811
+    store = console.store         # a case of two days ago: staff see up to yesterday
+    device = redeem(store, create_code(store, "H01", 1).code).device_id
+    rating, when = bad(device, 1, 2, "A903")
+    store.ingest([rating], now=when)
     staff = login(console, "staff1")
     _, html = page(staff, console, "/console/cases")
     refs = re.findall(r'name="ref" value="([0-9a-f]{20})"', html)
@@ -138,7 +142,7 @@ def test_window_staff_appeal_through_an_opaque_reference(console, cases):  # noq
     form = {"csrf_token": csrf_in(html), "kind": "mistaken", "reason": "群众点错了",
             "evidence": ""}
     r = staff.post(url, data={**form, "ref": "0" * 20}, allow_redirects=False)
-    assert r.status_code == 400 and "您的窗口没有这条工单" in r.text
+    assert r.status_code == 404 and "没有这条关于您的工单" in r.text
     r = staff.post(url, data={**form, "ref": refs[0]}, allow_redirects=False)
     assert r.status_code == 303
     _, html = page(staff, console, "/console/appeals")
