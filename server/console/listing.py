@@ -17,12 +17,12 @@ from starlette.responses import StreamingResponse
 from server.console.figure_views import bad_request
 from server.console.scope import User, require_hall
 from server.workflow import keyset
+from sync.wire import cells
 from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
 
 CSV_BATCH = keyset.MAX_PAGE_SIZE
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def filters(request: Request, user: User, states: tuple, default_state: str) -> dict:
@@ -67,12 +67,6 @@ def page_or_400(request: Request, read: Callable[[], dict]) -> dict:
         raise bad_request(request, tr(request, exc.msgid)) from None
 
 
-def cell(value) -> str:
-    """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def csv_stream(pages: Callable[[str | None], dict], headers: list[str],
                row: Callable[[dict], list], filename: str) -> StreamingResponse:
     """The rows of every page (pages(after) -> {"rows", "next"}) as a streamed CSV download:
@@ -88,7 +82,7 @@ def csv_stream(pages: Callable[[str | None], dict], headers: list[str],
             out.seek(0)
             out.truncate()
             for item in page["rows"]:
-                writer.writerow([cell(v) for v in row(item)])
+                writer.writerow(cells.row("" if v is None else v for v in row(item)))
             yield out.getvalue().encode()
             after = page["next"]
             if after is None:
