@@ -82,12 +82,11 @@ def main() -> None:
             for sock in socks:
                 sock.close()
     print(f"/healthz ms, {args.requests} requests each  p50 / p99 / max")
-    print(f"  floor (no half-open):   {pct(floor, 50):7.2f} {pct(floor, 99):7.2f} "
-          f"{max(floor):7.2f}")
-    print(f"  with {args.half_open:>5} half-open: {pct(loaded, 50):7.2f} "
-          f"{pct(loaded, 99):7.2f} {max(loaded):7.2f}")
-    print(f"half-open connections left open: {len(open_)} "
-          f"(all cut {cut_s:.1f} s after opening; header deadline {args.header_deadline} s)")
+    for label, times in (("floor (no half-open)", floor),
+                         (f"with {args.half_open} half-open", loaded)):
+        print(f"  {label:<24} {pct(times, 50):7.2f} {pct(times, 99):7.2f} {max(times):7.2f}")
+    print(f"half-open connections still open {cut_s:.1f} s after opening: {len(open_)} of "
+          f"{args.half_open} (header deadline {args.header_deadline} s)")
     print(f"p99 with half-open / floor p99 ratio: {pct(loaded, 99) / pct(floor, 99):.2f}")
     print(f"p99 with half-open / {GOAL_MS:.0f} ms goal ratio: {pct(loaded, 99) / GOAL_MS:.3f}")
 
