@@ -81,5 +81,6 @@ def test_a_blanked_display_is_its_own_message():
 
 
 def test_a_blank_between_digits_is_still_not_understood():
-    for cells in ("0A 0A 0A 01 0A 03", "0A 0A 0A 01 02 0A", "01 0A 03 0A 0A 0A", "0A 05 0A 0A 0A 0A"):
+    for cells in ("0A 0A 0A 01 0A 03", "0A 0A 0A 01 02 0A", "01 0A 03 0A 0A 0A",
+                  "0A 05 0A 0A 0A 0A"):
         assert isinstance(display(cells), cc.Dropped), cells

@@ -82,7 +82,8 @@ def test_the_same_digits_after_the_waiting_count_are_a_new_call(host, caller):
     """A001, the host shows the waiting count, then B001: two calls, so B001 can rate (issue 23)."""
     show(host, cc.display_ticket(1, "001"), cc.display_ticket(1, "001"),  # + a refresh
          cc.display_waiting(1, 5), cc.display_ticket(1, "001"))
-    assert link_events(caller, 3, timeout=10, settle_s=0.1) == [Call("001"), Waiting(5), Call("001")]
+    assert link_events(caller, 3, timeout=10, settle_s=0.1) == [
+        Call("001"), Waiting(5), Call("001")]
 
 
 def test_the_same_digits_after_the_call_next_key_are_a_new_call(host, caller):
