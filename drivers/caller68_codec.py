@@ -36,6 +36,11 @@ class Beep:
 
 
 @dataclass(frozen=True)
+class Blank:
+    """The host blanked the caller's display: no ticket is called to this window."""
+
+
+@dataclass(frozen=True)
 class KeyEcho:
     """The host echoed a key frame: that key press was received."""
 
@@ -79,28 +84,51 @@ class Caller68Decoder(HuntingDecoder):
         return total, Frame(addr, cmd, body)
 
 
+def _number(cells: bytes) -> str | None:
+    """Three cells as digits, leading blanks allowed (a host that suppresses leading zeros
+    shows ticket 7 as `0A 0A 07`); None when a blank follows a digit or all three are blank."""
+    text = bytes(cells).lstrip(b"\x0a")
+    if not text or BLANK in text:
+        return None
+    return "".join(str(c) for c in text)
+
+
 def to_message(frame: Frame):
-    """A host->caller frame as Call (ticket on display), Waiting, Beep, KeyEcho, or Dropped."""
+    """A host->caller frame as Call (ticket on display), Waiting, Blank (display cleared),
+    Beep, KeyEcho, or Dropped."""
     if frame.cmd == BEEP and not frame.data:
         return Beep()
     if frame.cmd == KEY and frame.data:
         return KeyEcho(frame.data)
     if frame.cmd == DISPLAY and len(frame.data) == 6 and all(c <= BLANK for c in frame.data):
-        cells = frame.data
-        if cells[:3] == b"\x0a\x0a\x0a" and BLANK not in cells[3:]:
-            return Call("".join(str(c) for c in cells[3:]))
-        if cells[3:] == b"\x0a\x0a\x0a" and BLANK not in cells[:3]:
-            return Waiting(int("".join(str(c) for c in cells[:3])))
+        left, right = frame.data[:3], frame.data[3:]
+        if frame.data == bytes([BLANK]) * 6:
+            return Blank()
+        if left == b"\x0a\x0a\x0a" and (ticket := _number(right)) is not None:
+            return Call(ticket.rjust(3, "0"))  # the same ticket whether shown 007 or __7
+        if right == b"\x0a\x0a\x0a" and (count := _number(left)) is not None:
+            return Waiting(int(count))
         return Dropped("display pattern not understood", frame.data)
     return Dropped(f"command 0x{frame.cmd:02x} with {len(frame.data)} data bytes", frame.data[:16])
 
 
-def display_ticket(addr: int, digits: str) -> Frame:
+def _cells(text: str, blanks: bool) -> bytes:
+    """Three display cells for a number; with `blanks`, leading zeros shown blank."""
+    digits = bytes(int(c) for c in text.rjust(3, "0")[-3:])
+    if blanks:
+        digits = (digits.lstrip(b"\x00") or b"\x00").rjust(3, b"\x0a")
+    return digits
+
+
+def display_ticket(addr: int, digits: str, blanks: bool = False) -> Frame:
     """Host side: show the called ticket's last three digits (used by the simulator)."""
-    last = digits[-3:].rjust(3, "0")
-    return Frame(addr, DISPLAY, b"\x0a\x0a\x0a" + bytes(int(c) for c in last))
+    return Frame(addr, DISPLAY, b"\x0a\x0a\x0a" + _cells(digits[-3:], blanks))
 
 
-def display_waiting(addr: int, count: int) -> Frame:
-    text = str(min(max(count, 0), 999)).rjust(3, "0")
-    return Frame(addr, DISPLAY, bytes(int(c) for c in text) + b"\x0a\x0a\x0a")
+def display_waiting(addr: int, count: int, blanks: bool = False) -> Frame:
+    return Frame(addr, DISPLAY, _cells(str(min(max(count, 0), 999)), blanks) + b"\x0a\x0a\x0a")
+
+
+def display_blank(addr: int) -> Frame:
+    """Host side: blank the whole display (no ticket called)."""
+    return Frame(addr, DISPLAY, bytes([BLANK]) * 6)

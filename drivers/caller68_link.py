@@ -6,7 +6,7 @@ import queue
 import threading
 
 from drivers import caller68_codec as cc
-from drivers.events import Call, StaffAction, Waiting
+from drivers.events import Call, CallEnded, StaffAction, Waiting
 from drivers.framing import silence_gap_s
 from drivers.link import LinkBase
 
@@ -14,6 +14,10 @@ log = logging.getLogger(__name__)
 
 ECHO_WAIT_S = 0.3   # spec: resend 300 ms apart
 RESENDS = 3         # spec: at most 3 times after the first send
+# After these keys the host no longer serves the called ticket: 评价 must not rate it.
+ENDS_CALL = frozenset({StaffAction.GIVE_UP, StaffAction.HOLD, StaffAction.TRANSFER})
+# After these the host shows a call: even the same three digits are a new call.
+NEW_CALL = frozenset({StaffAction.NEXT, StaffAction.CALL_BACK})
 
 
 class Caller68Link(LinkBase):
@@ -29,7 +33,8 @@ class Caller68Link(LinkBase):
         self._keys: queue.Queue = queue.Queue(maxsize=32)
         self._echo = threading.Event()
         self._awaiting: bytes | None = None
-        self._shown: str | None = None
+        self._shown = None  # the display's last Call, Waiting or Blank
+        self._lock = threading.Lock()
         self.unacknowledged = 0  # key presses the host never echoed, for the technician menu
         super().__init__(url, baudrate)
         self._sender = threading.Thread(target=self._send_keys, name="caller68-keys", daemon=True)
@@ -48,6 +53,13 @@ class Caller68Link(LinkBase):
             # The bus has no resume key: the host resumes at the next key the clerk presses.
             log.info("resume: the host resumes at the next key press")
             return
+        with self._lock:
+            if action in ENDS_CALL:
+                # The display may keep the ticket up (and refresh it): that is not a new call.
+                ticket = self._shown.ticket if isinstance(self._shown, Call) else None
+                self.events.put(CallEnded(ticket))
+            elif action in NEW_CALL:
+                self._shown = None
         try:
             self._keys.put_nowait(cc.key_frame(self.address, action))
         except queue.Full:
@@ -89,12 +101,18 @@ class Caller68Link(LinkBase):
         if isinstance(msg, cc.KeyEcho):
             if self._awaiting is not None and cc.encode(frame) == self._awaiting:
                 self._echo.set()
-        elif isinstance(msg, Call):
-            # Hosts refresh the display; only a change is a new call.
-            if msg.ticket != self._shown:
-                self._shown = msg.ticket
-                self.events.put(msg)
-        elif isinstance(msg, Waiting):
-            self.events.put(msg)
+        elif isinstance(msg, (Call, Waiting, cc.Blank)):
+            self._on_display(msg)
         elif isinstance(msg, cc.Dropped):
             log.warning("dropped caller frame: %s", msg.reason)
+
+    def _on_display(self, msg) -> None:
+        """Hosts refresh the display: a ticket is a new call only when the display showed
+        something else since (another ticket, the waiting count, blank) or the clerk asked
+        for a call; so A001, the waiting count, then B001 is two calls."""
+        with self._lock:  # one order for display frames and key presses
+            changed, self._shown = msg != self._shown, msg
+            if isinstance(msg, Waiting):
+                self.events.put(msg)
+            elif changed:
+                self.events.put(msg if isinstance(msg, Call) else CallEnded())

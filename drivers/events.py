@@ -29,6 +29,14 @@ class Recall:
 
 
 @dataclass(frozen=True)
+class CallEnded:
+    """The called ticket is no longer served here (given up, held, transferred, or the
+    caller's display blanked): nothing is being served, so 评价 has nothing to rate."""
+
+    ticket: str | None = None
+
+
+@dataclass(frozen=True)
 class Done:
     """The case is completed (办结): ask the citizen for a rating."""
 
@@ -66,9 +74,6 @@ class LinkChanged:
     state: LinkState
 
 
-
-
-
 @dataclass(frozen=True)
 class Waiting:
     """How many people wait in the queue (caller68 display frames)."""
@@ -90,7 +95,8 @@ class StaffAction(enum.Enum):
     CALL_BACK = "call_back"  # 回呼
 
 
-QueueEvent = Call | Recall | Done | Pause | Resume | Login | Logout | LinkChanged | Waiting
+QueueEvent = (Call | Recall | CallEnded | Done | Pause | Resume | Login | Logout | LinkChanged
+              | Waiting)
 
 
 @dataclass(frozen=True)

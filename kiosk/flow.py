@@ -10,6 +10,7 @@ from typing import Callable, Protocol
 
 from drivers.events import (
     Call,
+    CallEnded,
     Done,
     LinkChanged,
     LinkState,
@@ -142,6 +143,8 @@ class Flow:
                 self._set(calling=t, call_count=self.state.call_count + 1)
             case Recall(ticket=t):
                 self._set(calling=t, call_count=self.state.call_count + 1)
+            case CallEnded():  # given up, held, transferred: nobody left to rate
+                self._set(calling=None)
             case Done():
                 self._on_done(event)
             case Pause():

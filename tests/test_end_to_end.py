@@ -83,7 +83,7 @@ def test_done_rate_satisfied_reaches_queue_store_and_server(app, queue_side, ser
     button = app.root.get_screen("rating").ids.level_4
     assert button.text == "满意"
     tap(button)
-    assert pump_until(lambda: app.root.current == "thanks", 3), "thank-you screen"
+    assert pump_until(lambda: app.root.current == "thanks", 10), "thank-you screen"
     assert app.root.get_screen("thanks").ids.thanks_label.text == "感谢您的评价"
     app.root.export_to_png(str(shots / "e2e_thanks_800x480.png"))
 

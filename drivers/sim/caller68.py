@@ -27,6 +27,7 @@ class Caller68Host:
         self._pty = open_endpoint(url, self._on_bytes)
         self.port_path = self._pty.port_path
         self._last_key: bytes | None = None
+        self._display: bytes | None = None  # the last display frame, for refresh()
 
     @property
     def raw(self) -> bytearray:
@@ -39,11 +40,26 @@ class Caller68Host:
     def stop(self) -> None:
         self._pty.stop()
 
-    def show_ticket(self, number: int | str) -> None:
-        self._pty.send_bytes(cc.encode(cc.display_ticket(self.address, str(number))))
+    def show_ticket(self, number: int | str, blanks: bool = False) -> None:
+        """Show a called ticket's last three digits; `blanks`: leading zeros left blank, as
+        some hosts do (ticket 7 as 0A 0A 0A 0A 0A 07)."""
+        self._show(cc.display_ticket(self.address, str(number), blanks))
 
-    def show_waiting(self, count: int) -> None:
-        self._pty.send_bytes(cc.encode(cc.display_waiting(self.address, count)))
+    def show_waiting(self, count: int, blanks: bool = False) -> None:
+        self._show(cc.display_waiting(self.address, count, blanks))
+
+    def show_blank(self) -> None:
+        """Blank the display: no ticket is called (some hosts do so after 弃号 or at close)."""
+        self._show(cc.display_blank(self.address))
+
+    def refresh(self) -> None:
+        """Send the last display frame again, as hosts do every few seconds."""
+        if self._display is not None:
+            self._pty.send_bytes(self._display)
+
+    def _show(self, frame: cc.Frame) -> None:
+        self._display = cc.encode(frame)
+        self._pty.send_bytes(self._display)
 
     def beep(self) -> None:
         self._pty.send_bytes(cc.encode(cc.Frame(self.address, cc.BEEP)))

@@ -5,7 +5,7 @@ import logging
 import queue
 
 from drivers import frame_codec as fc
-from drivers.events import Call, Done, StaffAction
+from drivers.events import Call, CallEnded, Done, StaffAction, Waiting
 from drivers.sim.caller68 import Caller68Host
 from drivers.sim.frame import FrameMaster
 from drivers.sim.line import LineSimulator
@@ -69,7 +69,8 @@ class SimSession:
         return ticket
 
     def send(self, event, address: int | None = None) -> None:
-        """Send a queue event; the caller68 bus can only show a called ticket."""
+        """Send a queue event; the caller68 bus can only show a called ticket, the waiting
+        count, or a blank display (CallEnded)."""
         if self.dialect == "line":
             self.sim.send(event)
         elif self.dialect == "frame":
@@ -77,6 +78,10 @@ class SimSession:
         elif isinstance(event, Call):
             self.sim.show_ticket(event.ticket[-3:] if event.ticket[-3:].isdigit() else
                                  self.next_ticket)
+        elif isinstance(event, Waiting):
+            self.sim.show_waiting(event.count)
+        elif isinstance(event, CallEnded):
+            self.sim.show_blank()
         elif isinstance(event, Done):
             log.warning("caller68 has no DONE: the clerk presses 评价 (evaluate) on the kiosk")
         else:

@@ -55,3 +55,32 @@ def test_bad_checksum_mismatched_len_and_garbage_are_skipped():
 def test_display_with_digits_out_of_range_is_dropped():
     frame = cc.Frame(1, cc.DISPLAY, b"\x0a\x0a\x0a\x01\x0b\x03")
     assert isinstance(cc.to_message(frame), cc.Dropped)
+
+
+def display(cells_hex):
+    return cc.to_message(cc.Frame(1, cc.DISPLAY, bytes.fromhex(cells_hex)))
+
+
+def test_leading_blanks_of_a_ticket_are_decoded_as_zeros():
+    """Hosts that suppress leading zeros show ticket 7 as 0A 0A 0A 0A 0A 07 (issue 23)."""
+    assert display("0A 0A 0A 0A 0A 07") == Call("007")
+    assert display("0A 0A 0A 0A 04 02") == Call("042")
+    assert display("0A 0A 0A 00 00 07") == Call("007")  # the same ticket, shown with zeros
+    assert cc.encode(cc.display_ticket(1, "7", blanks=True))[7:13] == bytes.fromhex(
+        "0A 0A 0A 0A 0A 07")
+
+
+def test_leading_blanks_of_the_waiting_count_are_decoded():
+    assert display("0A 0A 05 0A 0A 0A") == Waiting(5)
+    assert display("0A 01 02 0A 0A 0A") == Waiting(12)
+
+
+def test_a_blanked_display_is_its_own_message():
+    assert display("0A 0A 0A 0A 0A 0A") == cc.Blank()
+    assert cc.to_message(cc.display_blank(1)) == cc.Blank()
+
+
+def test_a_blank_between_digits_is_still_not_understood():
+    for cells in ("0A 0A 0A 01 0A 03", "0A 0A 0A 01 02 0A", "01 0A 03 0A 0A 0A",
+                  "0A 05 0A 0A 0A 0A"):
+        assert isinstance(display(cells), cc.Dropped), cells

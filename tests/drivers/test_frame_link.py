@@ -22,7 +22,7 @@ class Master:
     def send(self, frame):
         self.pty.send_bytes(fc.encode(frame))
 
-    def ask(self, frame, timeout=2.0):
+    def ask(self, frame, timeout=10.0):
         """Send a frame and wait for exactly one answer frame."""
         seen = len(self.frames)
         self.send(frame)

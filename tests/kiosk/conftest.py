@@ -57,7 +57,7 @@ def kiosk_app(display, tmp_path):
         app = embedded(kiosk_config(tmp_path / "kiosk", language, ui, technician, **rating))
         app.ui_clock = FakeClock()
         KivyWindow.size = size
-        pump_until(lambda: tuple(KivyWindow.size) == size and app.root.current == "idle", 3)
+        pump_until(lambda: tuple(KivyWindow.size) == size and app.root.current == "idle", 10)
         pump_until(timeout=0.1)  # let the layout settle at the new size
         return app
 

@@ -13,6 +13,7 @@ from sync.outbox import Store
 from sync.wire.cases import call_of
 from tests.kiosk.test_flow import Clock, QueueSide
 from tests.kiosk.test_services import make_cfg, pump_until
+from tests.waiting import wait_for
 
 DAY = date(2026, 11, 22)
 
@@ -132,10 +133,15 @@ def test_caller68_on_a_pty_rates_a_repeated_number_and_the_1000th_ticket(caller6
     show_and_rate(sim, services, 123)
     keys = [r["case_key"] for r in services.store.all()]
     assert [call_of(k) for k in keys] == [1, 2, 3, 4, 5, 6, 7]
-    sim.poll_caller_keys()
     evaluations = []
-    while not sim.heard.empty():
-        evaluations.append(sim.heard.get())
+
+    def heard_seven():  # the last key may still be on its way to the host
+        sim.poll_caller_keys()
+        while not sim.heard.empty():
+            evaluations.append(sim.heard.get())
+        return evaluations.count("key evaluate") >= 7
+
+    wait_for(heard_seven, timeout=10)
     assert evaluations.count("key evaluate") == 7
 
 

@@ -43,7 +43,8 @@ def test_declared_oversized_body_is_413_before_a_byte_is_read(server, path):
             f"Content-Length: {100 * 1024 * 1024}\r\n\r\n").encode()
     answer = _raw(server, head)  # no body at all: the answer cannot depend on reading it
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-    assert b'"body too large"' in answer and time.monotonic() - started < 2
+    # Answered without the body: nowhere near the 30 s body deadline (a hang bound, not a goal).
+    assert b'"body too large"' in answer and time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize("path", [p for p in ENDPOINTS if not p.startswith("/console")])
@@ -110,7 +111,12 @@ def test_enrolment_slows_down_then_refuses_per_address(server, monkeypatch):
         times.append(time.monotonic() - started)
         codes.append(resp.status_code)
     assert codes == [403] * 6 + [429]
-    assert max(times[:3]) < 0.15 <= times[3] and times[5] >= 0.45
+    # Held back past the soft limit: lower bounds only, a busy machine cannot break them.
+    assert times[3] >= 0.15 and times[4] >= 0.30 and times[5] >= 0.45
+    assert max(times[:3]) < 5  # not hung; that the first three wait 0 s is checked below
+    limiter = edge.RateLimiter({"/api/v1/enrol": edge.Rate(soft=3, hard=6, step_s=0.15)})
+    waits = [limiter.check("/api/v1/enrol", "192.0.2.9", now=100.0) for _ in range(7)]
+    assert waits[:6] == pytest.approx([0, 0, 0, 0.15, 0.30, 0.45]) and waits[6] is None
     other = requests.post(server.url + "/api/v1/enrol", json={"code": "WRONG-CODE-1234"},
                           headers={"X-Forwarded-For": "192.0.2.7"}, timeout=10)
     assert other.status_code == 403  # another address is not held back

@@ -53,8 +53,8 @@ def test_wake_uploads_a_new_rating_without_waiting_for_the_idle_poll(
     started = time.monotonic()
     [row] = record(1)
     up.wake()
-    wait_for(lambda: all_synced(kiosk_store), timeout=5)
-    assert time.monotonic() - started < 5
+    wait_for(lambda: all_synced(kiosk_store), timeout=10)
+    assert time.monotonic() - started < 10  # woken at once: the idle poll is 600 s away
     assert server_uuids(server) == [row["uuid"]]
 
 
@@ -149,7 +149,7 @@ def test_stop_returns_promptly_even_during_a_long_back_off(
     started = time.monotonic()
     up.wake()  # does not cut the back-off short, and must not block
     up.stop()
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 10  # not hung in the 60 s back-off
 
 
 def test_status_is_answered_before_the_first_upload(kiosk_db, free_port):
@@ -267,7 +267,7 @@ def test_retry_after_is_capped_at_max_delay(kiosk_db, kiosk_store, record, uploa
     srv = ScriptedServer(answer)
     try:
         uploaders(kiosk_db, srv.url, max_delay_s=0.3)
-        wait_for(lambda: all_synced(kiosk_store), timeout=5)
+        wait_for(lambda: all_synced(kiosk_store), timeout=10)  # not 3600 s: capped
     finally:
         srv.stop()
 

@@ -56,7 +56,7 @@ def test_caller68_session_shows_tickets_and_hears_keys():
         link.staff_action(StaffAction.NEXT)
         assert link_events(link, 1) == [Call("001")]
         session.poll_caller_keys()
-        assert session.heard.get(timeout=2) == "key next"
+        assert session.heard.get(timeout=10) == "key next"
     finally:
         link.stop()
         session.stop()

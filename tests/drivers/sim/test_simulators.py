@@ -42,7 +42,7 @@ def test_bus_master_collects_rated_from_each_kiosk_once(bus):
     kiosks[0].report_rated("A1", 5)
     kiosks[2].report_rated("C3", 1)
     kiosks[2].staff_action(StaffAction.NEXT)
-    got = [master.received.get(timeout=3) for _ in range(3)]
+    got = [master.received.get(timeout=10) for _ in range(3)]
     summary = sorted((addr, f.cmd, tuple(f.fields[1:])) for addr, f in got)
     assert summary == [(1, fc.RATED, ("A1", "5")), (3, fc.RATED, ("C3", "1")), (3, fc.NEXT, ())]
     wait_for(lambda: all(len(k.outbox) == 0 for k in kiosks))
@@ -65,10 +65,10 @@ def test_caller68_next_key_makes_the_host_call_a_ticket():
     try:
         wait_for(lambda: link.state is LinkState.CONNECTED)
         link.staff_action(StaffAction.NEXT)
-        assert host.received.get(timeout=3) is StaffAction.NEXT
+        assert host.received.get(timeout=10) is StaffAction.NEXT
         assert next_event(link) == Call("123")
         link.staff_action(StaffAction.EVALUATE)
-        assert host.received.get(timeout=3) is StaffAction.EVALUATE
+        assert host.received.get(timeout=10) is StaffAction.EVALUATE
         assert link.unacknowledged == 0
     finally:
         link.stop()

@@ -79,15 +79,15 @@ def test_set_config_changes_the_running_screen_and_the_menu_says_from_where(
     assert idle.photo != str(PLACEHOLDER)
     screenshot(app, "new-config-live")
     app.flow.handle(Done("A001"))
-    pump_until(lambda: app.root.current == "rating", 2)
+    pump_until(lambda: app.root.current == "rating", 10)
     app.flow.tap_level(1)
-    assert pump_until(lambda: app.root.current == "reasons", 2)
+    assert pump_until(lambda: app.root.current == "reasons", 10)
     assert app.flow.state.mode is Mode.REASONS
     assert app.flow.state.reasons == ("multiple_trips", "other")
     screenshot(app, "new-reasons")
     app.flow.submit_reasons([])
     app.flow.clock = lambda: time.monotonic() + 3600  # let the thanks screen time out
-    pump_until(lambda: app.root.current == "idle", 3)
+    pump_until(lambda: app.root.current == "idle", 10)
     app.flow.clock = time.monotonic
 
     hold_corner(app, 3.2)

@@ -118,14 +118,14 @@ def test_every_screen_fits_with_the_longest_names(kiosk_app, tap, screenshot, pi
     app.flow.handle(Waiting(128))
     app.flow.timing.rating_s = 0.2  # a case nobody rated: its QR code stays on the idle screen
     app.flow.handle(Done("A122", "C122"))
-    assert pump_until(lambda: root.current == "idle" and idle.ids.qr.data, 3)
+    assert pump_until(lambda: root.current == "idle" and idle.ids.qr.data, 10)
     app.flow.timing.rating_s = 30
     app.flow.handle(Call("A123"))
     check(app, screenshot, root, dims, f"idle_calling_{tag}")
 
     # 6: 评价 with no ticket being served tells the clerk, in the call strip.
     app.flow.handle(Done("A123", "C123"))
-    assert pump_until(lambda: root.current == "rating", 3)
+    assert pump_until(lambda: root.current == "rating", 10)
     rating = root.get_screen("rating")
     settle(app)
     # 10: the staff card on the rating screen (the prompt says 我的服务).
@@ -134,20 +134,20 @@ def test_every_screen_fits_with_the_longest_names(kiosk_app, tap, screenshot, pi
     check(app, screenshot, root, dims, f"rating_{tag}")
 
     tap(rating.ids.level_1)
-    assert pump_until(lambda: root.current == "reasons", 3)
+    assert pump_until(lambda: root.current == "reasons", 10)
     reasons = root.get_screen("reasons")
     tap(reasons.toggles["notification"])
     tap(reasons.toggles["multiple_trips"])
     check(app, screenshot, root, dims, f"reasons_{tag}")
     tap(reasons.ids.submit)
-    assert pump_until(lambda: root.current == "thanks", 3)
+    assert pump_until(lambda: root.current == "thanks", 10)
     thanks = root.get_screen("thanks")
     assert thanks.ids.followup_label.text, "a 差评 is followed up: the thanks screen says so"
     check(app, screenshot, root, dims, f"thanks_bad_{tag}")
 
     clock = app.flow.clock
     app.flow.clock = lambda: clock() + 31  # the thanks screen's time is up
-    assert pump_until(lambda: root.current == "idle", 3)
+    assert pump_until(lambda: root.current == "idle", 10)
     app.flow.clock = clock
     # 7: the case ended: its call left the strip, and a rated case leaves no QR code.
     assert idle.ids.calling_label.text in ("欢迎光临", "Welcome") and idle.ids.qr.data == ""
@@ -185,7 +185,7 @@ def test_paused_screen_is_opaque_and_hides_call_photo_qr_and_next(kiosk_app, tap
     idle = app.root.get_screen("idle")
     app.flow.timing.rating_s = 0.2
     app.flow.handle(Done("A122", "C122"))
-    assert pump_until(lambda: app.root.current == "idle" and idle.ids.qr.data, 3)
+    assert pump_until(lambda: app.root.current == "idle" and idle.ids.qr.data, 10)
     app.flow.handle(Login("20481024"))
     app.flow.handle(Call("A123"))
     app.flow.handle(Pause())
@@ -210,7 +210,7 @@ def test_paused_screen_is_opaque_and_hides_call_photo_qr_and_next(kiosk_app, tap
 def test_face_cards_reach_wcag_aa_and_labels_read_at_one_metre(kiosk_app):
     app = kiosk_app()
     app.flow.handle(Done("A023", "C1"))
-    assert pump_until(lambda: app.root.current == "rating", 3)
+    assert pump_until(lambda: app.root.current == "rating", 10)
     settle(app)
     dpi = app.cfg.ui.dpi
     for button in app.root.get_screen("rating").buttons():
@@ -238,9 +238,9 @@ def test_face_cards_reach_wcag_aa_and_labels_read_at_one_metre(kiosk_app):
 def test_chosen_reason_shows_a_tick_and_skip_does_not_look_disabled(kiosk_app, tap):
     app = kiosk_app()
     app.flow.handle(Done("A023", "C1"))
-    assert pump_until(lambda: app.root.current == "rating", 3)
+    assert pump_until(lambda: app.root.current == "rating", 10)
     tap(app.root.get_screen("rating").ids.level_2)
-    assert pump_until(lambda: app.root.current == "reasons", 3)
+    assert pump_until(lambda: app.root.current == "reasons", 10)
     reasons = app.root.get_screen("reasons")
     up, down = reasons.toggles["attitude"], reasons.toggles["efficiency"]
     tap(down)

@@ -89,7 +89,7 @@ def test_menu_with_wrong_then_right_pin(kiosk_app, tap, screenshot, pin_hash):
     finally:
         del app.stop
     assert stopped == [True]
-    assert pump_until(lambda: app.tech_menu is None, 1)
+    assert pump_until(lambda: app.tech_menu is None, 10)
 
 
 def test_menu_in_english_without_a_pin_stays_locked(kiosk_app, tap, screenshot):
@@ -101,4 +101,4 @@ def test_menu_in_english_without_a_pin_stays_locked(kiosk_app, tap, screenshot):
     assert not menu.unlocked
     screenshot(app, "no_pin_en_1280x800")
     tap(menu.ids.close)
-    assert pump_until(lambda: app.tech_menu is None, 1)
+    assert pump_until(lambda: app.tech_menu is None, 10)

@@ -38,7 +38,7 @@ def test_same_boot_skew_of_a_year_is_corrected_from_the_monotonic_clock(
                  mono_s=1030.0)
     assert row["rated_at"] == rating["rated_at"]  # what the device said is kept as said
     error = parse(row["corrected_at"]) - (true_now - timedelta(seconds=30))
-    assert abs(error.total_seconds()) < 2
+    assert abs(error.total_seconds()) < 10  # the upload's own time, on a busy machine too
     assert row["time_trusted"] is True
 
 
@@ -51,7 +51,7 @@ def test_rating_from_an_earlier_boot_is_corrected_by_the_offset_but_flagged_untr
     row = upload(server, http, rating, device_now=iso(true_now + skew), boot_id="new-boot",
                  mono_s=20.0)
     error = parse(row["corrected_at"]) - (true_now - timedelta(hours=5))
-    assert abs(error.total_seconds()) < 2
+    assert abs(error.total_seconds()) < 10  # the upload's own time, on a busy machine too
     assert row["time_trusted"] is False
 
 

