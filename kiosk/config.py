@@ -200,6 +200,9 @@ class Config:
     voice: Voice = field(default_factory=Voice)
     ui: Ui = field(default_factory=Ui)
     path: Path | None = None
+    # (section, key) of every key the file itself sets: the rest are built-in defaults
+    # (kiosk/settings.py says which one is in force and from where).
+    given: frozenset = frozenset()
 
     @property
     def db_path(self) -> Path:
@@ -316,8 +319,10 @@ def parse(text: str, where: str = "<config>") -> Config:
     if unknown:
         raise ConfigError(ERRORS["section"], where=where, section=sorted(unknown)[0],
                           known=", ".join(_SECTIONS))
-    return Config(**{name: _section(where, name, cls, raw.get(name, {}))
-                     for name, cls in _SECTIONS.items()})
+    cfg = Config(**{name: _section(where, name, cls, raw.get(name, {}))
+                    for name, cls in _SECTIONS.items()})
+    cfg.given = frozenset((name, key) for name in _SECTIONS for key in raw.get(name, {}))
+    return cfg
 
 
 def resolve_path(cli_path: str | os.PathLike | None) -> Path:
