@@ -131,7 +131,8 @@ class Services:
             self.store = Store(cfg.db_path)
             r = cfg.rating
             flow = Flow(self.store, self.link, cfg.window.number, cfg.device.id,
-                        Timing(r.timeout_s, r.reasons_timeout_s, r.thanks_s), tuple(r.reasons))
+                        Timing(r.timeout_s, r.reasons_timeout_s, r.thanks_s,
+                               cfg.ui.qr_show_s, cfg.ui.qr_ttl_s), tuple(r.reasons))
         self.flow = flow
         self.uploader = uploader if uploader is not None else make_uploader(cfg)
         self.background = make_background(cfg, self.status) if uploader is None else []

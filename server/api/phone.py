@@ -48,7 +48,9 @@ MSG = {
                     "scan it again, or rate at the window."),
     "forged": N_("We cannot read this rating code; nothing was recorded. Please scan it "
                  "again, or rate at the window."),
-    "expired": N_("This rating code has expired; please rate at the window."),
+    "expired": N_("This rating code has expired: a code works only for a few minutes after "
+                  "the visit, so that nobody else can rate it. Nothing was recorded. If you "
+                  "were just served, please rate on the screen at the window."),
     "bad": N_("Please choose a rating."), "ticket": N_("Ticket"),
     "rated_kiosk": N_("This visit was already rated at the window. Thank you."),
     "rated_phone": N_("This visit was already rated by phone. Thank you."),
