@@ -68,8 +68,10 @@ def config_for(store, device: dict) -> tuple[bytes, str]:
 
 
 def _set_only(config: dict) -> dict:
-    """A stored body without its nulls (a field set to null is a field not set)."""
-    return {k: v for k, v in config.items() if v is not None}
+    """A stored body without its unset fields: nulls, and the empty names, URL and reasons
+    that bodies stored before only-set-values (every field, defaults included) carry."""
+    return {k: v for k, v in config.items()
+            if v is not None and not (v in ("", []) and k != "staff")}
 
 
 def etag_matches(header: str | None, etag: str) -> bool:

@@ -109,3 +109,13 @@ def test_heartbeat_payload_is_valid_without_a_server(tmp_path):
 
 def test_heartbeat_needs_a_device_token(server):
     assert requests.post(server.url + HEARTBEAT_PATH, json={}, timeout=5).status_code == 401
+
+
+def test_a_body_stored_with_empty_defaults_pushes_none_of_them(server, http):
+    """A config stored before only-set-values (every field, empty ones included)."""
+    body = json.dumps({"hall_name": "", "window_name": "综合受理", "staff": [], "reasons": [],
+                       "qr_base_url": ""}, ensure_ascii=False)
+    server.store.set_device_config("hall01", 3, body, '"old"', "2026-05-04T00:00:00.000Z")
+    pushed = http.get(server.url + CONFIG_PATH).json()
+    assert pushed["window_name"] == "综合受理" and pushed["staff"] == []
+    assert not {"hall_name", "reasons", "qr_base_url"} & set(pushed)
