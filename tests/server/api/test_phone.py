@@ -65,6 +65,10 @@ def test_expired_code_gets_a_clear_page_and_nothing_is_stored(server, device):
                           now=time.time() - 120)
     resp = requests.post(f"{server.url}/r/{token}", data={"level": "5"}, timeout=5)
     assert resp.status_code == 410 and "已过期" in resp.text
+    # Issue 23.3: it says why (nobody else may rate the visit), that nothing was recorded,
+    # and where to rate instead; Chinese first.
+    assert "防止他人代为评价" in resp.text and "未记录任何评价" in resp.text
+    assert "窗口的评价器" in resp.text
     assert ratings(server) == []
 
 
