@@ -178,7 +178,12 @@ class Ui:
     qr_url_pattern: str = _doc("Unsigned phone rating URL with {device}, {window}, {ticket}, "
                                "{case_id} and {day}, used when there is no signing key; empty: "
                                "none.", default="")
-    qr_ttl_s: float = _doc("Seconds a signed QR code stays valid, 60..86400.", default=1800.0)
+    qr_ttl_s: float = _doc("Seconds a signed QR code stays valid from the start of its case, "
+                           "60..86400; the phone page refuses it after that.", default=600.0)
+    qr_show_s: float = _doc("Seconds the QR code of a case that went unrated stays on the idle "
+                            "screen after the case ends, 10..3600 (never past its code's "
+                            "validity); it goes at once when the next number is called.",
+                            default=180.0)
     roster_file: str = _doc("Local staff roster JSON (see kiosk/roster.py); empty: "
                             "<data_dir>/roster.json. The server's device config wins.",
                             default="")
@@ -200,6 +205,9 @@ class Config:
     voice: Voice = field(default_factory=Voice)
     ui: Ui = field(default_factory=Ui)
     path: Path | None = None
+    # (section, key) of every key the file itself sets: the rest are built-in defaults
+    # (kiosk/settings.py says which one is in force and from where).
+    given: frozenset = frozenset()
 
     @property
     def db_path(self) -> Path:
@@ -262,6 +270,7 @@ _CHECKS = {
     ("ui", "qr_url_pattern"): (lambda v: v == "" or re.match(r"https?://[^\s/]+", v) is not None,
                                "an http:// or https:// URL with {ticket} etc., or empty"),
     ("ui", "qr_ttl_s"): (lambda v: 60 <= v <= 86400, "seconds, 60..86400"),
+    ("ui", "qr_show_s"): (lambda v: 10 <= v <= 3600, "seconds, 10..3600"),
     ("ui", "dpi"): (lambda v: 50 <= v <= 600, "pixels per inch, 50..600"),
 }
 _TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,),
@@ -316,8 +325,10 @@ def parse(text: str, where: str = "<config>") -> Config:
     if unknown:
         raise ConfigError(ERRORS["section"], where=where, section=sorted(unknown)[0],
                           known=", ".join(_SECTIONS))
-    return Config(**{name: _section(where, name, cls, raw.get(name, {}))
-                     for name, cls in _SECTIONS.items()})
+    cfg = Config(**{name: _section(where, name, cls, raw.get(name, {}))
+                    for name, cls in _SECTIONS.items()})
+    cfg.given = frozenset((name, key) for name in _SECTIONS for key in raw.get(name, {}))
+    return cfg
 
 
 def resolve_path(cli_path: str | os.PathLike | None) -> Path:

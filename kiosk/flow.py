@@ -63,6 +63,7 @@ class Case:
     key: str
     level: int | None = None  # chosen level while the reasons screen is up
     call: int | None = None   # the day's call number, when the case is keyed on its call
+    started: float = 0.0      # flow clock when the case came (its phone code's life starts)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,9 @@ class FlowState:
     waiting: int | None = None   # people waiting, when the queue system says
     notice: str | None = None    # a short message for the clerk (English msgid), for NOTICE_S
     notice_until: float | None = None
+    # Until when (flow clock) the phone QR code of last_rating, a case that went unrated, may
+    # stay on the idle screen; None: not at all. The next call ends it at once.
+    qr_until: float | None = None
 
 
 @dataclass
@@ -92,6 +96,8 @@ class Timing:
     rating_s: float = 30.0
     reasons_s: float = 30.0
     thanks_s: float = 3.0
+    qr_show_s: float = 180.0   # [ui] qr_show_s: an unrated case's QR code after the case ends
+    qr_valid_s: float = 600.0  # [ui] qr_ttl_s: its code's life from the case's start
 
 
 class Flow:
@@ -140,9 +146,13 @@ class Flow:
         match event:
             case Call(ticket=t):
                 self._note_call(t)
-                self._set(calling=t, call_count=self.state.call_count + 1)
+                # The next citizen is at the window: the last case's QR code goes, so that
+                # nobody rates a stranger's visit by phone.
+                self._set(calling=t, call_count=self.state.call_count + 1, qr_until=None)
             case Recall(ticket=t):
-                self._set(calling=t, call_count=self.state.call_count + 1)
+                mine = (self.state.last_rating or {}).get("ticket") == t
+                self._set(calling=t, call_count=self.state.call_count + 1,
+                          qr_until=self.state.qr_until if mine else None)
             case CallEnded():  # given up, held, transferred: nobody left to rate
                 self._set(calling=None)
             case Done():
@@ -200,7 +210,8 @@ class Flow:
         if current is not None:
             # A new case came before the citizen answered: the old one ends as it stands.
             self._finish(current.level or 0, [], thank=False)
-        case = Case(done.ticket, done.case_id, done.item_code, key, call=call)
+        case = Case(done.ticket, done.case_id, done.item_code, key, call=call,
+                    started=self.clock())
         self._set(mode=Mode.RATING, case=case, deadline=self.clock() + self.timing.rating_s)
 
     # -- citizen taps ---------------------------------------------------------
@@ -261,6 +272,8 @@ class Flow:
         st = self.state
         if st.notice is not None and self.clock() >= (st.notice_until or 0):
             self._set(notice=None, notice_until=None)
+        if st.qr_until is not None and self.clock() >= st.qr_until:
+            self._set(qr_until=None)
         if st.deadline is None or self.clock() < st.deadline:
             return
         if st.mode is Mode.RATING:
@@ -285,7 +298,14 @@ class Flow:
         # The case has ended: its call leaves the strip (a newer call stays).
         calling = None if self.state.calling == case.ticket else self.state.calling
         if level == 0 or not thank:
-            self._set(mode=Mode.IDLE, case=None, deadline=None, last_rating=row, calling=calling)
+            self._set(mode=Mode.IDLE, case=None, deadline=None, last_rating=row, calling=calling,
+                      qr_until=self._qr_until(case) if level == 0 else None)
         else:
             self._set(mode=Mode.THANKS, case=None, last_rating=row, calling=calling,
-                      deadline=self.clock() + self.timing.thanks_s)
+                      deadline=self.clock() + self.timing.thanks_s, qr_until=None)
+
+    def _qr_until(self, case: Case) -> float | None:
+        """An unrated case's QR code stays qr_show_s, never past its code's expiry."""
+        now = self.clock()
+        until = min(now + self.timing.qr_show_s, case.started + self.timing.qr_valid_s)
+        return until if until > now else None

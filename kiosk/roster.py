@@ -105,9 +105,11 @@ def site_from(cfg, server: dict | None) -> Site:
     data_dir = Path(cfg.device.data_dir)
     site = Site(cfg.window.hall_name, cfg.window.name, cfg.ui.qr_base_url)
     if isinstance(server, dict):
-        site.hall_name = server.get("hall_name") or site.hall_name
-        site.window_name = server.get("window_name") or site.window_name
-        site.qr_base_url = server.get("qr_base_url") or site.qr_base_url
+        from kiosk.settings import server_value
+
+        site.hall_name = server_value(server, "hall_name") or site.hall_name
+        site.window_name = server_value(server, "window_name") or site.window_name
+        site.qr_base_url = server_value(server, "qr_base_url") or site.qr_base_url
         site.staff = parse_staff(server.get("staff"), cfg.config_cache_path.parent, data_dir)
         site.source = "server"
     if not site.staff:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import re
 import time
 from pathlib import Path
 
@@ -132,7 +131,8 @@ class Services:
             self.store = Store(cfg.db_path)
             r = cfg.rating
             flow = Flow(self.store, self.link, cfg.window.number, cfg.device.id,
-                        Timing(r.timeout_s, r.reasons_timeout_s, r.thanks_s), tuple(r.reasons))
+                        Timing(r.timeout_s, r.reasons_timeout_s, r.thanks_s,
+                               cfg.ui.qr_show_s, cfg.ui.qr_ttl_s), tuple(r.reasons))
         self.flow = flow
         self.uploader = uploader if uploader is not None else make_uploader(cfg)
         self.background = make_background(cfg, self.status) if uploader is None else []
@@ -167,16 +167,19 @@ class Services:
             self.on_site(self.site)
 
     def _apply_rules(self, pushed: dict) -> None:
-        r = self.cfg.rating
-        reasons = pushed.get("reasons")
-        if not (isinstance(reasons, list) and 0 < len(reasons) <= 12 and all(
-                isinstance(c, str) and re.fullmatch(r"[a-z0-9_]{1,32}", c) for c in reasons)):
-            reasons = r.reasons
-        timeout = pushed.get("rating_timeout_s")
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not (
-                5 <= timeout <= 600):
-            timeout = r.timeout_s
-        self.flow.apply_settings(tuple(reasons), float(timeout))
+        """Reasons and rating timeout: the server's when it set them, else kiosk.toml's
+        (else the built-in default), as settings.in_force() reports them."""
+        from kiosk.settings import in_force
+
+        self.pushed = pushed
+        values = {s.key: s.value for s in in_force(self.cfg, pushed)}
+        self.flow.apply_settings(tuple(values["reasons"]), float(values["rating_timeout_s"]))
+
+    def settings(self) -> list[tuple[str, str]]:
+        """(label, "value  (origin)") of each setting the server may push, as in force now."""
+        from kiosk.settings import lines
+
+        return lines(self.cfg, self.pushed, self.site)
 
     def config_status(self) -> dict:
         """Where the running device config comes from and how old it is (any thread)."""

@@ -156,7 +156,8 @@ def revoke(device_id: str, db: str) -> None:
 @db_option
 def set_config_cmd(hall: str, window: int | None, file, db: str) -> None:
     """Set the configuration kiosks pull (FILE.json: hall_name, window_name, staff,
-    reasons, rating_timeout_s, qr_base_url; "-" reads standard input)."""
+    reasons, rating_timeout_s, qr_base_url; "-" reads standard input). A key left out (or
+    null) is not sent: the kiosk keeps its own setting for it."""
     from pydantic import ValidationError
 
     from server.api.device_config import set_config

@@ -13,6 +13,7 @@ from sync.wire.labels import N_
 WORDED_ERRORS = {N_("answer is not a JSON object")}
 
 log = logging.getLogger(__name__)
+INDENT = " " * 12  # under the message column of doctor's text output
 
 
 def enrolled_window(cfg) -> int | None:
@@ -63,3 +64,18 @@ def check_device_config(cfg) -> Check:
     return Check("devconfig", WARN, text + why,
                  _("the kiosk pulls the server's config every [server] config_pull_s seconds; "
                    "check the server and token checks above"))
+
+
+def check_settings(cfg) -> Check:
+    """Each setting the server may push, with the value in force and where it comes from
+    (server device config, kiosk.toml or the built-in default), as the kiosk would start with
+    it: the server's config as pulled by the devconfig check (or cached before)."""
+    from kiosk.roster import load_site
+    from kiosk.settings import lines
+    from sync.device_config import read_cache
+
+    pushed = read_cache(cfg.config_cache_path).config
+    rows = lines(cfg, pushed, load_site(cfg))
+    return Check("settings", PASS, _("in force:") + "".join(
+        "\n" + INDENT + _("{label}: {value}").format(label=label, value=value)
+        for label, value in rows))

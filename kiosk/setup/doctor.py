@@ -23,11 +23,11 @@ from kiosk.setup.common import (
     use_language,
     open_store,
 )
-from kiosk.setup.devconfig import check_device_config, check_window
+from kiosk.setup.devconfig import check_device_config, check_settings, check_window
 from kiosk.setup.netcheck import check_clock, check_server
 
-CHECKS = ("config", "queue", "keypad", "server", "token", "window", "devconfig", "clock", "disk",
-          "backlog", "fonts", "display")
+CHECKS = ("config", "queue", "keypad", "server", "token", "window", "devconfig", "settings",
+          "clock", "disk", "backlog", "fonts", "display")
 MIN_FREE_MB, LOW_FREE_MB = 100, 500
 
 
@@ -166,6 +166,7 @@ def run_checks(config_path: str | None, listen_s: float = 2.0, skip=()) -> list[
         checks += [server, token, check_window(cfg)]
         if "devconfig" not in skip:
             checks.append(check_device_config(cfg))
+        checks.append(check_settings(cfg))
         checks += [check_clock(clock), check_disk(cfg), check_backlog(cfg)]
     checks += [check_fonts(), check_display()]
     return [c for c in checks if c.name not in skip]
@@ -217,6 +218,9 @@ def doctor(config_path, as_json, listen_s, skip) -> None:
              server refuses ratings for any other window)
     devconfig  the device config is pulled now: from the server, a cached copy (and
              how old), or only the local config file
+    settings each setting the server may push (names, reasons, rating timeout, QR
+             URL, roster) with the value in force and where it comes from:
+             server device config, the config file, or the built-in default
     clock    within 2 minutes of the server's clock; NTP synchronised
     disk     free space for the rating store
     backlog  ratings waiting for upload

@@ -8,6 +8,7 @@ else no QR code.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date
 from urllib.parse import quote
 
@@ -18,11 +19,12 @@ MODULE_PX = 1  # one texel per module; the widget scales it up with nearest filt
 
 def case_of(state) -> tuple[str, str | None] | None:
     """(ticket, case_id) of the case being rated, else of the last case when it went unrated
-    (timed out: the citizen may still rate it by phone), else None. A case rated at the
-    counter has no QR code: the phone could only be told it was rated."""
+    (timed out: the citizen may still rate it by phone) until the next call or its
+    [ui] qr_show_s are up (state.qr_until), else None. A case rated at the counter has no QR
+    code: the phone could only be told it was rated."""
     if state.case is not None:
         return state.case.ticket, state.case.case_id
-    if state.last_rating and not state.last_rating.get("level"):
+    if state.last_rating and not state.last_rating.get("level") and state.qr_until is not None:
         return state.last_rating.get("ticket"), state.last_rating.get("case_id")
     return None
 
@@ -53,10 +55,11 @@ class QrLinks:
     """rating_url(state) -> the URL to encode, or None when none can be made."""
 
     def __init__(self, device_id: str, window: int, base_url: str = "", key: str | None = None,
-                 pattern: str = "", ttl_s: float = 1800.0, today=date.today) -> None:
+                 pattern: str = "", ttl_s: float = 600.0, today=date.today,
+                 wall_clock=time.time) -> None:
         self.device_id, self.window = device_id, window
         self.base_url, self.key, self.pattern, self.ttl_s = base_url, key, pattern, ttl_s
-        self.today = today
+        self.today, self.wall_clock = today, wall_clock
 
     def rating_url(self, state) -> str | None:
         case = case_of(state)
@@ -64,11 +67,13 @@ class QrLinks:
             return None
         ticket, case_id = case
         if self.base_url and self.key:
-            from sync.wire.qr_token import make_qr_url
+            from sync.wire.qr_token import make_qr_token
 
-            return make_qr_url(self.base_url, self.device_id, self.key, ticket, case_id,
-                               self.ttl_s, window=self.window, day=self.today(),
-                               call=call_of_state(state))
+            # Valid ttl_s from now (the case's start): the server refuses it after that.
+            token = make_qr_token(self.device_id, self.key, ticket, case_id, self.ttl_s,
+                                  window=self.window, day=self.today(), now=self.wall_clock(),
+                                  call=call_of_state(state))
+            return f"{self.base_url.rstrip('/')}/r/{token}"
         if self.pattern:
             values = {"device": self.device_id, "window": self.window, "ticket": ticket,
                       "case_id": case_id or "", "day": self.today().isoformat()}

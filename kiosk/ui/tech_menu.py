@@ -109,6 +109,7 @@ def status_lines(app) -> list[tuple[str, str]]:
         (_("Sync error"), up.get("last_error") or "-"),
         (_("Device config"), describe_config(app.services.config_status())
          if app.services is not None else "-"),
+        *(app.services.settings() if app.services is not None else []),
         (_("Backlog"), "-" if backlog is None else str(backlog)),
         (_("IP address"), ip_address()),
     ]

@@ -3,7 +3,10 @@
 The admin sets a DeviceConfig per hall (window omitted: every window of the hall) or per
 window (`kiosk-server set-config --hall H [--window N] FILE.json`, or PUT
 /api/v1/admin/device-config). A kiosk pulls GET /api/v1/device/config: its window's own
-config, else its hall's, else the defaults, with the device's id, hall and window added. The
+config, else its hall's, else nothing, with what the org model knows (hall and window names,
+roster) and the device's id, hall and window added. Only values someone set travel: a field
+nobody set is absent, and the kiosk keeps its own setting for it (kiosk.toml, else its
+built-in default); the server has no defaults of its own to push. The
 ETag is a hash of exactly the bytes sent, so If-None-Match answers 304 until anything the
 kiosk would see changes; no state is kept in the process.
 """
@@ -44,7 +47,7 @@ class ConfigIn(BaseModel):
 def set_config(store, hall: str, window: int | None, config: DeviceConfig | dict) -> str:
     """Validate and store a hall's or window's config; returns its content hash."""
     checked = DeviceConfig.model_validate(config)
-    body = BaseStore.dumps(checked.model_dump(mode="json"))
+    body = BaseStore.dumps(checked.set_values())
     etag = hashlib.sha256(body.encode()).hexdigest()[:32]
     store.set_device_config(hall, window, body, etag, utc_iso(datetime.now(timezone.utc)))
     return etag
@@ -53,7 +56,8 @@ def set_config(store, hall: str, window: int | None, config: DeviceConfig | dict
 def config_for(store, device: dict) -> tuple[bytes, str]:
     """(JSON bytes, ETag) of the config a device should run with."""
     stored = store.device_config(device["hall"], device["window"])
-    config = json.loads(stored) if stored else DeviceConfig().model_dump(mode="json")
+    # No config for the hall or window: nothing is pushed (never the model's empty values).
+    config = _set_only(json.loads(stored)) if stored else {}
     # The org model decides hall name, window name and roster wherever it knows the hall and
     # window, so the idle card and the console agree; set-config still sets the rest.
     config.update(org.kiosk_view(store, device["hall"], device["window"]))
@@ -61,6 +65,13 @@ def config_for(store, device: dict) -> tuple[bytes, str]:
            "window": device["window"]}
     body = BaseStore.dumps(doc).encode("utf-8")
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _set_only(config: dict) -> dict:
+    """A stored body without its unset fields: nulls, and the empty names, URL and reasons
+    that bodies stored before only-set-values (every field, defaults included) carry."""
+    return {k: v for k, v in config.items()
+            if v is not None and not (v in ("", []) and k != "staff")}
 
 
 def etag_matches(header: str | None, etag: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import html
 import json
+import logging
 import uuid as uuidlib
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
@@ -29,6 +30,7 @@ from sync.wire.cases import case_key
 from sync.wire.labels import LEVEL_LABELS, N_
 from sync.wire.qr_token import QrTokenError, read_qr_token, signature, verify_qr_token
 
+log = logging.getLogger(__name__)
 PHONE_NS = uuidlib.UUID("8f1d2c1e-5b7a-4c59-9a51-6f0e0c1b2a3d")
 DEFAULT_REASONS = ["attitude", "efficiency", "competence", "notification", "multiple_trips",
                    "other"]
@@ -46,7 +48,9 @@ MSG = {
                     "scan it again, or rate at the window."),
     "forged": N_("We cannot read this rating code; nothing was recorded. Please scan it "
                  "again, or rate at the window."),
-    "expired": N_("This rating code has expired; please rate at the window."),
+    "expired": N_("This rating code has expired: a code works only for a few minutes after "
+                  "the visit, so that nobody else can rate it. Nothing was recorded. If you "
+                  "were just served, please rate on the screen at the window."),
     "bad": N_("Please choose a rating."), "ticket": N_("Ticket"),
     "rated_kiosk": N_("This visit was already rated at the window. Thank you."),
     "rated_phone": N_("This visit was already rated by phone. Thank you."),
@@ -145,7 +149,15 @@ def _check(store, token: str) -> tuple[dict, dict]:
     device = store.device(payload["d"])
     if device is None or device["revoked_at"] is not None:
         raise QrTokenError("forged", "unknown or revoked device")
-    return verify_qr_token(token, device["qr_key"]), device
+    payload = verify_qr_token(token, device["qr_key"])
+    # Bound to the kiosk's enrolled window, as its uploads are (ingest.window_mismatch): a
+    # window-1 kiosk's key cannot make a code that rates window 999. Hall-wide devices may.
+    enrolled = device["window"]
+    if enrolled is not None and payload["w"] not in (0, enrolled):
+        log.warning("phone code of %s names window %d, enrolled for %d: refused",
+                    device["device_id"], payload["w"], enrolled)
+        raise QrTokenError("forged", "the code names another window than the device's")
+    return payload, device
 
 
 def _status(exc: QrTokenError) -> int:

@@ -127,16 +127,24 @@ class StaffMember(BaseModel):
 
 
 class DeviceConfig(BaseModel):
-    """What a kiosk pulls from GET /api/v1/device/config (the admin sets it per hall/window)."""
+    """What a kiosk pulls from GET /api/v1/device/config (the admin sets it per hall/window).
+
+    Every field is optional and has no default: a value the admin (or the org model) did not
+    set is not sent, and the kiosk keeps its own (kiosk.toml, else its built-in default). A
+    server default here would silently override what the technician set on the kiosk."""
 
     model_config = SERVER_SIDE
 
-    hall_name: Annotated[str, StringConstraints(max_length=100)] = ""
-    window_name: Annotated[str, StringConstraints(max_length=100)] = ""
-    staff: list[StaffMember] = Field(default_factory=list, max_length=200)
-    reasons: list[ReasonCode] = Field(default_factory=list, max_length=12)
-    rating_timeout_s: float = Field(default=30.0, ge=5, le=600)
-    qr_base_url: Annotated[str, StringConstraints(max_length=200)] = ""
+    hall_name: Annotated[str, StringConstraints(max_length=100)] | None = None
+    window_name: Annotated[str, StringConstraints(max_length=100)] | None = None
+    staff: list[StaffMember] | None = Field(default=None, max_length=200)
+    reasons: list[ReasonCode] | None = Field(default=None, min_length=1, max_length=12)
+    rating_timeout_s: float | None = Field(default=None, ge=5, le=600)
+    qr_base_url: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+    def set_values(self) -> dict:
+        """Only what was set (JSON-ready): the body stored and sent."""
+        return self.model_dump(mode="json", exclude_none=True)
 
 
 class HeartbeatIn(BaseModel):

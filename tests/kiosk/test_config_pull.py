@@ -148,3 +148,72 @@ def test_a_kiosk_configured_for_another_window_than_enrolled_says_so_at_start(
                    for r in caplog.records if r.levelname == "ERROR")
     finally:
         services.stop()
+
+
+@pytest.fixture
+def english():
+    from kiosk import i18n
+
+    before = i18n.language()
+    i18n.install("en")
+    yield
+    i18n.install(before)
+
+
+def _ten_second_kiosk(tmp_path, server):
+    """A kiosk whose kiosk.toml sets [rating] timeout_s = 10 and nothing about reasons."""
+    cfg = config.parse(
+        f'[device]\nid = "dev-5"\ndata_dir = "{tmp_path / "kiosk"}"\nlanguage = "en"\n'
+        f'[window]\nnumber = 5\nname = "本地窗口"\n'
+        f'[rating]\ntimeout_s = 10\n[server]\nurl = "{server.url}"\n')
+    enrol(server.url, create_code(server.store, "H01", 5).code, token_file=cfg.token_path)
+    return cfg
+
+
+def _pulled(services):
+    pump_until(services, lambda: services.config_status()["origin"] == "server")
+    services.pump()
+
+
+def test_a_hall_without_device_config_leaves_the_kiosk_timeout_alone(tmp_path, server,
+                                                                     english):
+    """Issue 23.2: no device config for the hall: the server pushes no timeout, and the
+    kiosk counts down from its own 10 s (it counted from 29: the server's default 30)."""
+    services = Services(_ten_second_kiosk(tmp_path, server))
+    try:
+        services.start()
+        _pulled(services)
+        cached = json.loads(services.cfg.config_cache_path.read_text(encoding="utf-8"))
+        assert "rating_timeout_s" not in cached["config"]
+        services.flow.handle(Call("A001"))
+        services.flow.handle(Done("A001"))
+        assert services.flow.remaining() == pytest.approx(10, abs=1)
+        rows = dict(services.settings())
+        assert rows["Rating timeout"] == "10 s  (kiosk.toml)"
+        assert rows["Window name"] == "本地窗口  (kiosk.toml)"
+        assert rows["Bad-review reasons"].endswith("(built-in default)")
+        assert rows["QR base URL"] == "(not set)  (built-in default)"
+    finally:
+        services.stop()
+
+
+def test_only_what_the_admin_set_overrides_the_kiosk(tmp_path, server, english):
+    """A config that sets the window name and reasons, not the timeout: those two come from
+    the server, the timeout stays the kiosk's; setting the timeout later takes it over."""
+    set_config(server.db_path, tmp_path, {"window_name": "不动产登记", "reasons": ["other"]})
+    services = Services(_ten_second_kiosk(tmp_path, server))
+    try:
+        services.start()
+        _pulled(services)
+        assert services.flow.timing.rating_s == 10
+        rows = dict(services.settings())
+        assert rows["Window name"] == "不动产登记  (server device config)"
+        assert rows["Bad-review reasons"] == "Other  (server device config)"
+        assert rows["Rating timeout"] == "10 s  (kiosk.toml)"
+        set_config(server.db_path, tmp_path, {"window_name": "不动产登记", "reasons": ["other"],
+                                              "rating_timeout_s": 45})
+        services.config_puller.wake()
+        pump_until(services, lambda: services.flow.timing.rating_s == 45)
+        assert dict(services.settings())["Rating timeout"] == "45 s  (server device config)"
+    finally:
+        services.stop()

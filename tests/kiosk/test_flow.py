@@ -286,3 +286,64 @@ def test_pause_and_resume_keys_show_and_tell(flow, queue_side):
 def test_waiting_count_is_shown(flow):
     flow.handle(Waiting(12))
     assert flow.state.waiting == 12
+
+
+# -- issue 23.3: an unrated case's phone QR code does not outlive its citizen ---------------
+def _walked_away(flow, clock, ticket="A7"):
+    from kiosk.ui.qr import case_of
+
+    flow.handle(Call(ticket))
+    flow.handle(Done(ticket, "C7"))
+    clock.advance(30.1)
+    flow.tick()  # the citizen walked away: not rated
+    assert flow.state.mode is Mode.IDLE and case_of(flow.state) == (ticket, "C7")
+
+
+def test_the_next_call_takes_the_last_cases_qr_code_off_the_screen(flow, clock):
+    from kiosk.ui.qr import case_of
+
+    _walked_away(flow, clock)
+    flow.handle(Recall("A7"))  # calling the same citizen back keeps it
+    assert case_of(flow.state) == ("A7", "C7")
+    flow.handle(Call("A8"))    # the next citizen is at the window: it goes
+    assert case_of(flow.state) is None
+    clock.advance(1)
+    flow.tick()
+    assert case_of(flow.state) is None
+
+
+def test_a_recall_of_another_ticket_also_takes_it_off(flow, clock):
+    from kiosk.ui.qr import case_of
+
+    _walked_away(flow, clock)
+    flow.handle(Recall("A6"))
+    assert case_of(flow.state) is None
+
+
+def test_with_no_next_call_the_qr_code_goes_after_qr_show_s(flow, clock):
+    from kiosk.ui.qr import case_of
+
+    _walked_away(flow, clock)
+    clock.advance(179)
+    flow.tick()
+    assert case_of(flow.state) == ("A7", "C7")
+    clock.advance(1.1)
+    flow.tick()
+    assert case_of(flow.state) is None
+
+
+def test_the_qr_code_never_stays_past_its_codes_validity(store, queue_side, clock):
+    from kiosk.ui.qr import case_of
+
+    flow = Flow(store, queue_side, window=5, device_id="dev-1", clock=clock,
+                timing=Timing(rating_s=100, qr_show_s=600, qr_valid_s=160))
+    flow.handle(Done("A9", "C9"))
+    clock.advance(100.1)
+    flow.tick()
+    assert case_of(flow.state) == ("A9", "C9")
+    clock.advance(59)  # 159.1 s after the case began: the code is still valid
+    flow.tick()
+    assert case_of(flow.state) == ("A9", "C9")
+    clock.advance(1)
+    flow.tick()
+    assert case_of(flow.state) is None

@@ -159,3 +159,30 @@ def test_keypad_check_finds_the_configured_device_or_fails(tmp_path, kiosk_env):
     fifo.unlink()
     keypad = doctor_json(path, "--skip", "queue", code=1)["by_name"]["keypad"]
     assert keypad["status"] == "fail" and "kiosk-setup keypads" in keypad["fix"]
+
+
+def test_doctor_shows_each_setting_in_force_and_where_it_comes_from(tmp_path, server,
+                                                                     enrol_code, kiosk_env):
+    """Issue 23.2: the server set only the window name; the timeout is kiosk.toml's, the
+    reasons the built-in default, and doctor says so for each."""
+    from server.api.device_config import set_config
+    from sync.enrol import enrol
+
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        f'[device]\nid = "k5"\nlanguage = "en"\ndata_dir = "{tmp_path / "data"}"\n'
+        f'[window]\nnumber = 5\n[rating]\ntimeout_s = 10\n'
+        f'[server]\nurl = "{server.url}"\n', encoding="utf-8")
+    enrol(server.url, enrol_code(), token_file=tmp_path / "data" / "device-token.json")
+    set_config(server.store, "hall01", 5, {"window_name": "不动产登记"})
+    skip = ("--skip", "queue", "--skip", "clock", "--skip", "display", "--skip", "fonts")
+    settings = doctor_json(path, *skip)["by_name"]["settings"]
+    assert settings["status"] == "pass"
+    lines = [line.strip() for line in settings["message"].splitlines()]
+    assert "Rating timeout: 10 s  (kiosk.toml)" in lines
+    assert "Window name: 不动产登记  (server device config)" in lines
+    assert "Bad-review reasons: Poor service attitude, Slow to get things done, Not familiar " \
+           "with the business, Not told everything at once, Had to come back several times, " \
+           "Other  (built-in default)" in lines
+    text = run("doctor", "--config", path, "--listen", "0.3", *skip, code=None).output
+    assert "settings in force:" in text and "Rating timeout: 10 s  (kiosk.toml)" in text

@@ -95,5 +95,9 @@ def test_set_config_changes_the_running_screen_and_the_menu_says_from_where(
     enter(menu, tap, PIN)
     assert menu.unlocked
     assert "设备配置:  来自服务器，" in menu.status_text and "前确认" in menu.status_text
+    # Issue 23.2: each setting in force, and where it comes from.
+    assert "评价超时:  45 秒（服务器设备配置）" in menu.status_text
+    assert "二维码基础网址:  （未设置）（内置默认值）" in menu.status_text
+    assert "工作人员名单:  名单上 1 人（服务器设备配置）" in menu.status_text
     screenshot(app, "tech-menu")
     menu.dismiss(animation=False)

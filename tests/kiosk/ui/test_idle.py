@@ -95,6 +95,23 @@ def test_roster_card_and_qr_of_the_last_case(kiosk_app, screenshot, tmp_path):
     screenshot(app, "idle_after_rating_800x480")
 
 
+def test_the_next_call_takes_the_unrated_cases_qr_code_off_the_idle_screen(kiosk_app, screenshot):
+    """Issue 23.3: the citizen of A024 walked away; when A025 is called, the stranger now at
+    the window must not find A024's QR code on the screen."""
+    app = kiosk_app(ui=Ui(qr_url_pattern=PATTERN), timeout_s=5)
+    idle = app.root.get_screen("idle")
+    app.flow.timing.rating_s = 0.3
+    app.flow.handle(Call("A024"))
+    app.flow.handle(Done("A024", "C2"))
+    assert pump_until(lambda: app.root.current == "rating", 3)
+    assert pump_until(lambda: app.root.current == "idle", 3)
+    assert idle.ids.qr.data.endswith("t=A024&c=C2") and idle.ids.qr_caption.text
+    app.flow.handle(Call("A025"))
+    assert pump_until(lambda: idle.ids.qr.data == "", 3), "A024's code is still shown"
+    assert idle.ids.qr_caption.text == ""
+    screenshot(app, "idle_next_call_no_qr_800x480")
+
+
 def test_signed_qr_from_server_config_decodes(kiosk_app, screenshot, tmp_path):
     from sync.wire.qr_token import verify_qr_token
 

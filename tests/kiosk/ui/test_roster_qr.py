@@ -69,8 +69,10 @@ def test_pattern_url_for_current_then_last_case():
     assert links.rating_url(FlowState()) is None
     assert links.rating_url(state_with_case()) == (
         "https://pj.example.gov.cn/rate?d=hall01-w05&w=5&t=A023&c=C1&day=2026-11-22")
-    last = FlowState(last_rating={"ticket": "B7", "case_id": None})
+    last = FlowState(last_rating={"ticket": "B7", "case_id": None}, qr_until=1.0)
     assert links.rating_url(last).endswith("t=B7&c=&day=2026-11-22")
+    # Its time on screen is up, or the next number was called (issue 23.3): no code.
+    assert links.rating_url(FlowState(last_rating={"ticket": "B7", "case_id": None})) is None
 
 
 def test_signed_url_verifies_with_the_key():

@@ -59,9 +59,21 @@ def test_kiosk_fetches_caches_and_uses_the_cache_offline(server, admin, device, 
     assert offline.source == "cache" and offline.config == got.config
 
 
-def test_default_config_before_the_admin_sets_one(server, http):
+def test_nothing_is_pushed_before_the_admin_sets_a_config(server, http):
+    """Issue 23.2: a hall with no device config pushes no value at all (the kiosk keeps its
+    own timeout, reasons, names and QR URL), only who the device is."""
     body = http.get(server.url + CONFIG_PATH).json()
-    assert body["staff"] == [] and body["rating_timeout_s"] == 30
+    assert set(body) == {"device_id", "hall", "window"}
+
+
+def test_only_the_keys_the_admin_set_are_pushed(server, http, admin):
+    resp = admin.put(server.url + "/api/v1/admin/device-config", json={
+        "hall": "hall01", "config": {"window_name": "综合受理", "qr_base_url": None}})
+    assert resp.status_code == 200, resp.text
+    body = http.get(server.url + CONFIG_PATH).json()
+    assert body["window_name"] == "综合受理"
+    for unset in ("rating_timeout_s", "reasons", "qr_base_url", "hall_name"):
+        assert unset not in body
 
 
 def test_heartbeat_is_kept_per_device_and_listed_for_the_admin(server, admin, device, tmp_path):
@@ -97,3 +109,13 @@ def test_heartbeat_payload_is_valid_without_a_server(tmp_path):
 
 def test_heartbeat_needs_a_device_token(server):
     assert requests.post(server.url + HEARTBEAT_PATH, json={}, timeout=5).status_code == 401
+
+
+def test_a_body_stored_with_empty_defaults_pushes_none_of_them(server, http):
+    """A config stored before only-set-values (every field, empty ones included)."""
+    body = json.dumps({"hall_name": "", "window_name": "综合受理", "staff": [], "reasons": [],
+                       "qr_base_url": ""}, ensure_ascii=False)
+    server.store.set_device_config("hall01", 3, body, '"old"', "2026-05-04T00:00:00.000Z")
+    pushed = http.get(server.url + CONFIG_PATH).json()
+    assert pushed["window_name"] == "综合受理" and pushed["staff"] == []
+    assert not {"hall_name", "reasons", "qr_base_url"} & set(pushed)

@@ -65,6 +65,10 @@ def test_expired_code_gets_a_clear_page_and_nothing_is_stored(server, device):
                           now=time.time() - 120)
     resp = requests.post(f"{server.url}/r/{token}", data={"level": "5"}, timeout=5)
     assert resp.status_code == 410 and "已过期" in resp.text
+    # Issue 23.3: it says why (nobody else may rate the visit), that nothing was recorded,
+    # and where to rate instead; Chinese first.
+    assert "防止他人代为评价" in resp.text and "未记录任何评价" in resp.text
+    assert "窗口的评价器" in resp.text
     assert ratings(server) == []
 
 
@@ -117,3 +121,16 @@ def test_revoked_device_codes_no_longer_work(server, device):
     server.store.revoke_device(device.device_id, "2026-01-01T00:00:00.000Z")
     assert requests.get(url, timeout=5).status_code == 403
     assert re.search(r"/r/v1\.", url)
+
+
+def test_a_code_naming_another_window_than_the_kiosks_is_refused(server, device):
+    """Issue 24.8: a window-3 kiosk's key signs a code for window 999: nothing is stored or
+    counted, as an upload for another window is refused (ingest.window_mismatch)."""
+    wrong = make_qr_url(server.url, device.device_id, device.qr_key, "A023", "C1", 600,
+                        window=999, day=DAY)
+    assert requests.get(wrong, timeout=5).status_code == 403
+    resp = requests.post(wrong, data={"level": "1"}, timeout=5)
+    assert resp.status_code == 403 and "未记录任何评价" in resp.text
+    assert ratings(server) == []
+    right = requests.post(url_for(server, device), data={"level": "4"}, timeout=5)
+    assert right.status_code == 200 and [r["window"] for r in ratings(server)] == [3]
