@@ -11,6 +11,7 @@ from typing import Iterator
 
 from server.db.base import BaseStore, Tx
 from server.db.audit import AUDIT_TABLES
+from server.db.audit_scope import SCOPE_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.group_commit import GroupCommit
 from server.db.org import ORG_TABLES
@@ -65,6 +66,7 @@ MIGRATIONS = [
     ROLLUP_TABLES + ";" + RANKING_TABLES,
     OUTBOX_TABLES,
     OUTBOX_CASE_KEY,
+    SCOPE_TABLES,  # audit entries scoped to halls/regions; login failure notice
 ]
 
 
