@@ -266,6 +266,13 @@ def authenticate(store, username: str, password: str, address: str,
     return _account(row), None
 
 
+def clear_locks(tx, username: str) -> None:
+    """After a password reset: the account's wait and its locks at every address end."""
+    prefix = f"pair:{username}|"
+    tx.q("DELETE FROM login_throttle WHERE key = ? OR substr(key, 1, ?) = ?",
+         [f"user:{username}", len(prefix), prefix])
+
+
 def take_failure_notice(store, username: str) -> tuple[int, str | None]:
     """(failed attempts since the last successful login, UTC time of the last one), cleared
     as it is read: shown to the owner right after they log in."""
