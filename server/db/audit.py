@@ -175,7 +175,7 @@ def entries(store, limit: int = 100, before: int | None = None, after: int | Non
     if after is not None:
         where.append("a.id > ?")
         params.append(int(after))
-    elif before is not None:
+    elif before:  # 0 or None: from the newest
         where.append("a.id < ?")
         params.append(int(before))
     clause = f" WHERE {' AND '.join(where)}" if where else ""

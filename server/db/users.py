@@ -247,8 +247,9 @@ def authenticate(store, username: str, password: str, address: str,
     "invalid". Never says whether the user exists."""
     now = now or datetime.now(timezone.utc)
     username = (username or "").strip().lower()[:64]
-    if check(store, username, address, now)[0]:
-        return None, check(store, username, address, now)[0]
+    refused, _ = check(store, username, address, now)
+    if refused:
+        return None, refused
     with store.transaction(write=False) as tx:
         row = tx.one(f"SELECT {COLS}, password_hash FROM users WHERE username = ?", [username])
     stored = row[7] if row else _DUMMY
