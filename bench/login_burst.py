@@ -1,7 +1,8 @@
 """Console logins under a burst: N parallel failed logins against `kiosk-server serve` as its
 own process (SQLite, or --db postgresql://...), its VmRSS from /proc before, at the peak and
 a few seconds after, and how long the burst took. The floor is the same server's RSS before
-the burst; the last line is the ratios (goal: peak <= 1.8 x floor: one 19 MiB hash per core, after <= 1.2 x floor).
+the burst; the last line is the ratios (goals: peak <= 1.8 x floor, one 19 MiB hash per
+core at a time; after <= 1.2 x floor).
 
     .venv/bin/python bench/login_burst.py [--n 60] [--rounds 3] [--db postgresql://...]
 """

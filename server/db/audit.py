@@ -160,8 +160,9 @@ def count(store, target: str | None = None, actor: str | None = None,
 def entries(store, limit: int = 100, before: int | None = None, after: int | None = None,
             target: str | None = None, actor: str | None = None, action: str | None = None,
             scopes: list[str] | None = None) -> tuple[list[dict], bool]:
-    """(a page of entries newest first, whether there are more beyond it), by keyset: those with ids below `before` (older
-    pages) or, with `after`, the `limit` entries just above it (the newer page). Filters are
+    """(a page of entries newest first, whether there are more beyond it), by keyset: those
+    with ids below `before` (older pages) or, with `after`, the `limit` entries just above it
+    (the newer page). Filters are
     exact; action may end in '.' to match a family, e.g. 'org.'. scopes: only entries with
     one of these scope rows (server/db/audit_scope.py); None reads every entry."""
     audit_scope.backfill(store)
