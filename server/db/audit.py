@@ -162,9 +162,8 @@ def entries(store, limit: int = 100, before: int | None = None, after: int | Non
             scopes: list[str] | None = None) -> tuple[list[dict], bool]:
     """(a page of entries newest first, whether there are more beyond it), by keyset: those
     with ids below `before` (older pages) or, with `after`, the `limit` entries just above it
-    (the newer page). Filters are
-    exact; action may end in '.' to match a family, e.g. 'org.'. scopes: only entries with
-    one of these scope rows (server/db/audit_scope.py); None reads every entry."""
+    (the newer page). Filters are exact; action may end in '.' to match a family, e.g.
+    'org.'. scopes: only entries with one of these scope rows (server/db/audit_scope.py); None reads every entry."""
     audit_scope.backfill(store)
     where, params = _where(target, actor, action)
     if scopes is not None:
