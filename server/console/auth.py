@@ -40,7 +40,7 @@ SESSION_COOKIE = "console_session"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-QUEUE = 16 * password_hash.SLOTS  # logins waiting for a hashing slot before 503
+QUEUE = 64 * password_hash.SLOTS  # logins waiting for a hashing slot before 503
 
 router = APIRouter()
 
