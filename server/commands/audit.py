@@ -50,23 +50,24 @@ def verify(as_json: bool, db: str) -> None:
 @audit.command("list")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000),
               help="How many entries, newest first.")
-@click.option("--offset", default=0, show_default=True, type=click.IntRange(0),
-              help="Skip this many newest entries first.")
+@click.option("--before", type=click.IntRange(1),
+              help="Only entries older than this id (the next page: the last id shown).")
 @click.option("--target", help="Only entries about this target, e.g. user:alice or hall:H01.")
 @click.option("--actor", help="Only entries by this actor, e.g. user:alice or cli.")
 @click.option("--action", help="Only this action (org.import), or a family ending in a dot "
                                 "(org.).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of text.")
 @db_option
-def list_entries(limit: int, offset: int, target: str | None, actor: str | None,
+def list_entries(limit: int, before: int | None, target: str | None, actor: str | None,
                  action: str | None, as_json: bool, db: str) -> None:
     """List audit entries, newest first."""
     from server.db import audit as audit_log
 
     store = _open(db)
     try:
-        rows, total = audit_log.entries(store, limit, offset, target=target, actor=actor,
-                                        action=action)
+        rows, _ = audit_log.entries(store, limit, before, target=target, actor=actor,
+                                    action=action)
+        total = audit_log.count(store, target=target, actor=actor, action=action)
     finally:
         store.close()
     for row in rows:

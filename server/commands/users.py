@@ -142,7 +142,7 @@ def reset_password(username: str, password_stdin: bool, db: str) -> None:
         password = read_password(password_stdin, username)
         with store.transaction() as tx:
             users.set_password(tx, username, password, must_change=True)
-            tx.q("DELETE FROM login_throttle WHERE key = ?", [f"user:{username}"])
+            users.clear_locks(tx, username)
             audit.append(tx, cli_actor(), "user.reset_password", f"user:{username}", {})
     finally:
         store.close()

@@ -5,16 +5,24 @@
 * CSRF: each session's token is HMAC-SHA256(session token, "csrf"), so nothing more is
   stored; every POST must carry it (form field `csrf_token` or header X-CSRF-Token) or gets
   403. The login form, before any session, uses a double-submit cookie instead.
-* Throttle and lock-out numbers live in server/db/users.py (10 per account, 20 per address,
-  15 minutes). The client address is the TCP peer (uvicorn resolves X-Forwarded-For only
-  from a trusted proxy).
+* Throttle and lock-out rules live in server/db/users.py (10 per account and address, 20 per
+  address, 15 minutes; a growing wait per account for addresses that already failed on it).
+  The current password on the password page is throttled the same way. The client address
+  is the TCP peer; uvicorn replaces it by X-Forwarded-For only when the peer is a trusted
+  proxy (FORWARDED_ALLOW_IPS, default 127.0.0.1: nginx on the same host, which sets the
+  header itself), so a client cannot pick its own address.
+* Password hashing runs at most one per core at a time (server/db/password_hash.py); logins
+  wait for a slot in the event loop, not in the thread pool, and past QUEUE waiting (or
+  10 s) the answer is 503 with Retry-After, so a burst of logins cannot take the memory.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import secrets
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
@@ -23,7 +31,7 @@ from starlette.responses import RedirectResponse
 
 from server.console.scope import ConsoleError, LoginRequired, User, build_user, console_now
 from server.console.templating import render, tr
-from server.db import audit, users
+from server.db import audit, password_hash, users
 from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
@@ -32,7 +40,46 @@ SESSION_COOKIE = "console_session"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+QUEUE = 64 * password_hash.SLOTS  # logins waiting for a hashing slot before 503
+
 router = APIRouter()
+
+
+class HashGate:
+    """Per app: at most password_hash.SLOTS hashes at once, QUEUE more waiting."""
+
+    def __init__(self) -> None:
+        self.slots = asyncio.Semaphore(password_hash.SLOTS)
+        self.waiting = 0
+
+    async def run(self, fn, *args):
+        if self.waiting >= QUEUE:
+            raise password_hash.Busy("too many logins waiting")
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(self.slots.acquire(), password_hash.WAIT_S)
+        except asyncio.TimeoutError:
+            raise password_hash.Busy("no hashing slot") from None
+        finally:
+            self.waiting -= 1
+        try:
+            return await run_in_threadpool(fn, *args)
+        finally:
+            self.slots.release()
+
+
+def hashing(request: Request) -> HashGate:
+    gate = getattr(request.app.state, "hash_gate", None)
+    if gate is None:
+        gate = request.app.state.hash_gate = HashGate()
+    return gate
+
+
+def busy_page(request: Request, user=None):
+    """503 with Retry-After: every hashing slot is taken (a burst of logins)."""
+    return render(request, "error.html", user, status_code=503, headers={"Retry-After": "2"},
+                  status=503, message=tr(request, N_("The server is busy; try again in a "
+                                                     "moment.")))
 
 
 def csrf_for(token: str) -> str:
@@ -127,22 +174,60 @@ async def login(request: Request):
     password = str(form.get("password") or "")
     target = safe_next(str(form.get("next") or ""))
     store, address = request.app.state.store, client_address(request)
-    account, why = await run_in_threadpool(users.authenticate, store, username, password,
-                                           address)
+    try:
+        account, why = await hashing(request).run(users.authenticate, store, username,
+                                                  password, address)
+    except password_hash.Busy:
+        return busy_page(request)
     if account is None:
-        message = (N_("Too many failed attempts: this account or address is locked for 15 "
-                      "minutes.") if why == "locked" else N_("Wrong user name or password."))
-        response = render(request, "login.html", None, status_code=429 if why == "locked"
-                          else 401, login_csrf=cookie, next=target, username=username,
-                          error=tr(request, message))
-        return response
+        return render(request, "login.html", None, status_code=401 if why == "invalid"
+                      else 429, headers=_retry_after(store, username, address, why),
+                      login_csrf=cookie, next=target, username=username,
+                      error=refusal(request, why, store, username, address))
     token = await run_in_threadpool(users.new_session, store, account.username, address)
+    failed, last_at = await run_in_threadpool(users.take_failure_notice, store,
+                                              account.username)
     await run_in_threadpool(audit.record, store, f"user:{account.username}", "session.login",
-                            f"user:{account.username}", {"address": address})
-    response = RedirectResponse("/console/password" if account.must_change else target, 303)
+                            f"user:{account.username}", {"address": address,
+                                                         "failed_before": failed})
+    goes_to = "/console/password" if account.must_change else target
+    if failed:  # the owner is told of the failed attempts before anything else
+        response = render(request, "login_notice.html", None, failed=failed,
+                          last_at=local_time(last_at), next=goes_to)
+    else:
+        response = RedirectResponse(goes_to, 303)
     set_cookie(request, response, SESSION_COOKIE, token, int(users.MAX_AGE.total_seconds()))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
     return response
+
+
+def local_time(text: str | None) -> str:
+    """UTC text from the store in hall time (UTC+8), to the second."""
+    if not text:
+        return ""
+    return (datetime.fromisoformat(text.replace("Z", "+00:00")) + timedelta(hours=8)) \
+        .strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _wait(store, username: str, address: str) -> int:
+    return users.check(store, username, address, datetime.now(timezone.utc))[1]
+
+
+def _retry_after(store, username: str, address: str, why: str | None) -> dict | None:
+    if why not in ("locked", "slow"):
+        return None
+    return {"Retry-After": str(max(1, _wait(store, username, address)))}
+
+
+def refusal(request: Request, why: str | None, store, username: str, address: str) -> str:
+    if why == "locked":
+        return tr(request, N_("Too many failed attempts: this account or address is locked "
+                              "for 15 minutes."))
+    if why == "slow":
+        return tr(request, N_("Too many failed attempts at this account: wait {seconds} "
+                              "seconds before the next try."),
+                  seconds=max(1, _wait(store, username, address)))
+    return tr(request, N_("Wrong user name or password."))
 
 
 @router.post("/logout", include_in_schema=False)
@@ -163,26 +248,38 @@ async def password_form(request: Request, done: int = 0, user: User = Depends(pa
 async def change_password(request: Request, user: User = Depends(page_user)):
     form = await request.form()
     current, new, again = (str(form.get(k) or "") for k in ("current", "new", "again"))
-    store = request.app.state.store
+    store, address = request.app.state.store, client_address(request)
     errors = {}
-    if not await run_in_threadpool(users.verify_password, store, user.username, current):
-        errors["current"] = tr(request, N_("The current password is wrong."))
+    try:
+        why = await hashing(request).run(users.check_password_guess, store, user.username,
+                                         current, address)
+    except password_hash.Busy:
+        return busy_page(request, user)
+    if why:
+        errors["current"] = refusal(request, why, store, user.username, address) \
+            if why != "invalid" else tr(request, N_("The current password is wrong."))
     try:
         users.check_password(new, user.username)
     except ValueError as exc:
         errors["new"] = tr(request, str(exc))
     if new != again:
         errors["again"] = tr(request, N_("The two new passwords differ."))
+    if not errors and new == current:
+        # Above all after a reset: the administrator knows the temporary password.
+        errors["new"] = tr(request, N_("The new password must differ from the current one."))
     if errors:
-        return render(request, "password.html", user, status_code=400, errors=errors,
-                      done=False)
+        return render(request, "password.html", user, status_code=429 if why in
+                      ("locked", "slow") else 400, errors=errors, done=False)
 
     def save():
         with store.transaction() as tx:
             users.set_password(tx, user.username, new)
             audit.append(tx, user.actor, "user.password", f"user:{user.username}", {})
         return users.new_session(store, user.username, client_address(request))
-    token = await run_in_threadpool(save)
+    try:
+        token = await hashing(request).run(save)
+    except password_hash.Busy:
+        return busy_page(request, user)
     # A new session (the old one ended with the old password), so a new CSRF token: reload.
     response = RedirectResponse("/console/password?done=1", 303)
     set_cookie(request, response, SESSION_COOKIE, token, int(users.MAX_AGE.total_seconds()))

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from server.console.auth import page_user
 from server.console.scope import User, forbidden, require_role
 from server.console.templating import add_nav, csv_response, render
-from server.db import audit, outbox
+from server.db import audit, audit_scope, outbox
 from server.db.base import parse_iso
 from server.export import views
 from sync.wire.labels import N_
@@ -66,11 +66,16 @@ def export_failures_csv(request: Request, user: User = Depends(page_user)):
 
 @router.post("/export/retry", include_in_schema=False)
 def export_retry(request: Request, user: User = Depends(page_user)):
-    """Queue the given-up records again (every target: a target is province-wide)."""
+    """Queue the given-up records of the admin's halls again (every target: a target is
+    province-wide; another region's records are theirs to retry)."""
     if user.role != "region_admin":
         raise forbidden("only a region admin queues export records again")
     store = request.app.state.store
-    n = outbox.retry_failed(store, "export")
+    everything = user.sees_unassigned and user.halls >= user.known_halls
+    halls = None if everything else sorted(user.halls)
+    others = sorted(user.known_halls) if user.sees_unassigned and not everything else None
+    n = outbox.retry_failed(store, "export", halls=halls, other_halls_than=others)
     with store.transaction() as tx:
-        audit.append(tx, user.actor, "export.retry", "export:*", {"records": n})
+        audit.append(tx, user.actor, "export.retry", "export:*", {"records": n},
+                     scopes=None if everything else set(audit_scope.visible_scopes(user)))
     return RedirectResponse("/console/export", status_code=303)

@@ -140,7 +140,7 @@ def hall_page(request: Request, user: User, hall_id: str, status: int = 200, **e
     windows = org.windows(store, hall_id)
     staff = org.staff(store, hall_id=hall_id)
     at_window = {w.number: [s for s in staff if w.number in s.windows] for w in windows}
-    devices = [d for d in fleet_rows(store, user) if d["hall"] == hall_id]
+    devices = fleet_rows(store, user, hall=hall_id)
     context = {"hall": hall, "windows": windows, "staff": staff, "at_window": at_window,
                "devices": devices, "departments": org.departments(store, hall_id),
                "region": org.regions(store).get(hall.region), "errors": {}, "values": {},

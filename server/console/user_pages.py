@@ -121,7 +121,7 @@ def reset(request: Request, username: str, user: User = Depends(page_user),
     store = request.app.state.store
     with store.transaction() as tx:
         users.set_password(tx, account.username, password, must_change=True)
-        tx.q("DELETE FROM login_throttle WHERE key = ?", [f"user:{account.username}"])
+        users.clear_locks(tx, account.username)
         audit.append(tx, user.actor, "user.reset_password", f"user:{account.username}", {})
     return users_page(request, user, notice=tr(request, N_(
         "Password of {user} reset; they must change it when they log in."),

@@ -19,6 +19,7 @@ import json
 import logging
 from typing import Iterator
 
+from server.db import audit_scope
 from server.db.base import BaseStore, Tx, utc_iso
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def entry_hash(prev_hash: str, entry: dict) -> str:
 
 
 def append(tx: Tx, actor: str, action: str, target: str, detail: dict | None = None,
-           at: str | None = None) -> int:
+           at: str | None = None, scopes: set[str] | None = None) -> int:
     """Add one entry inside the caller's transaction (so it commits or rolls back with the
     change it records); returns its id.
 
@@ -64,6 +65,8 @@ def append(tx: Tx, actor: str, action: str, target: str, detail: dict | None = N
     action: what, dotted ("user.add", "org.import", "case.close").
     target: what it was done to ("user:bob", "hall:H01", "case:42").
     detail: JSON-able facts (never a password, token or anything identifying a citizen).
+    scopes: the halls/regions it belongs to ("hall:H01", "region:440305"); by default derived
+    from the target (server/db/audit_scope.py), so readers see only their own.
     """
     detail = json.loads(BaseStore.dumps(detail or {}))  # canonical and JSON-clean now
     tx.q("UPDATE audit_head SET seq = seq + 1 WHERE k = 1")
@@ -76,6 +79,8 @@ def append(tx: Tx, actor: str, action: str, target: str, detail: dict | None = N
          [entry["id"], entry["at"], entry["actor"], entry["action"], entry["target"],
           BaseStore.dumps(detail), prev, digest])
     tx.q("UPDATE audit_head SET last_hash = ? WHERE k = 1", [digest])
+    audit_scope.store_scope(tx, entry["id"], scopes or audit_scope.derive(
+        tx, entry["actor"], entry["target"], detail))
     log.info("audit %d: %s %s %s", entry["id"], actor, action, target)
     return entry["id"]
 
@@ -131,24 +136,56 @@ def verify(store) -> tuple[int, str] | None:
     return None
 
 
-def entries(store, limit: int = 100, offset: int = 0, target: str | None = None,
-            actor: str | None = None, action: str | None = None) -> tuple[list[dict], int]:
-    """A page of entries, newest first, and how many match (filters are exact; action may
-    end in '.' to match a family, e.g. 'org.')."""
+def _where(target, actor, action) -> tuple[list[str], list]:
     where, params = [], []
     for column, value in (("target", target), ("actor", actor)):
         if value:
-            where.append(f"{column} = ?")
+            where.append(f"a.{column} = ?")
             params.append(value)
     if action:
-        where.append("action LIKE ?" if action.endswith(".") else "action = ?")
+        where.append("a.action LIKE ?" if action.endswith(".") else "a.action = ?")
         params.append(action + "%" if action.endswith(".") else action)
+    return where, params
+
+
+def count(store, target: str | None = None, actor: str | None = None,
+          action: str | None = None) -> int:
+    """How many entries match (the whole log: for the CLI, not for a scoped reader)."""
+    where, params = _where(target, actor, action)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     with store.transaction(write=False) as tx:
-        total = tx.one(f"SELECT count(*) FROM audit_log{clause}", params)[0]
-        rows = tx.all(f"SELECT {', '.join(COLUMNS)} FROM audit_log{clause} "
-                      "ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, offset])
-    return [_row(r) for r in rows], int(total)
+        return int(tx.one(f"SELECT count(*) FROM audit_log a{clause}", params)[0])
+
+
+def entries(store, limit: int = 100, before: int | None = None, after: int | None = None,
+            target: str | None = None, actor: str | None = None, action: str | None = None,
+            scopes: list[str] | None = None) -> tuple[list[dict], bool]:
+    """(a page of entries newest first, whether there are more beyond it), by keyset: those
+    with ids below `before` (older pages) or, with `after`, the `limit` entries just above it
+    (the newer page). Filters are exact; action may end in '.' to match a family, e.g.
+    'org.'. scopes: only entries with one of these scope rows (server/db/audit_scope.py); None reads every entry."""
+    audit_scope.backfill(store)
+    where, params = _where(target, actor, action)
+    if scopes is not None:
+        if not scopes:
+            return [], False
+        where.append("EXISTS (SELECT 1 FROM audit_scope s WHERE s.entry_id = a.id AND "
+                     f"s.scope IN ({', '.join('?' * len(scopes))}))")
+        params.extend(scopes)
+    if after is not None:
+        where.append("a.id > ?")
+        params.append(int(after))
+    elif before:  # 0 or None: from the newest
+        where.append("a.id < ?")
+        params.append(int(before))
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    order = "ASC" if after is not None else "DESC"
+    cols = ", ".join("a." + c for c in COLUMNS)
+    with store.transaction(write=False) as tx:
+        rows = tx.all(f"SELECT {cols} FROM audit_log a{clause} ORDER BY a.id {order} LIMIT ?",
+                      [*params, limit + 1])
+    found = [_row(r) for r in rows[:limit]]
+    return (found[::-1] if after is not None else found), len(rows) > limit
 
 
 def record(store, actor: str, action: str, target: str, detail: dict | None = None) -> int:

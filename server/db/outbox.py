@@ -200,12 +200,31 @@ def mark_failed(store, item: dict, worker: str, error: str, backoff: Backoff,
     return state
 
 
-def retry_failed(store, kind: str, target: str | None = None) -> int:
-    """Make failed items pending again, due now; how many."""
+def retry_failed(store, kind: str, target: str | None = None,
+                 halls: list[str] | None = None, other_halls_than: list[str] | None = None
+                 ) -> int:
+    """Make failed items pending again, due now; how many. halls: only items of devices in
+    these halls (a console user's scope), plus, with other_halls_than, of devices in any hall
+    not in that list (a top-level scope also owns devices of halls the org lacks)."""
+    where, params = ["kind = ?", "state = 'failed'"], [kind]
+    if target:
+        where.append("target = ?")
+        params.append(target)
+    if halls is not None:
+        ors = []
+        if halls:
+            ors.append(f"hall IN ({', '.join('?' * len(halls))})")
+            params.extend(halls)
+        if other_halls_than is not None:
+            ors.append(f"hall NOT IN ({', '.join('?' * len(other_halls_than))})"
+                       if other_halls_than else "1 = 1")
+            params.extend(other_halls_than)
+        if not ors:
+            return 0
+        where.append(f"device_id IN (SELECT device_id FROM devices WHERE {' OR '.join(ors)})")
     with store.transaction() as tx:
-        return tx.q("UPDATE outbox SET state = 'pending', attempts = 0, next_at = ? WHERE "
-                    "kind = ? AND state = 'failed'" + (" AND target = ?" if target else ""),
-                    [utc_iso(), kind] + ([target] if target else [])).rowcount
+        return tx.q(f"UPDATE outbox SET state = 'pending', attempts = 0, next_at = ? WHERE "
+                    f"{' AND '.join(where)}", [utc_iso(), *params]).rowcount
 
 
 def summary(store, kind: str) -> dict[str, dict[str, int]]:

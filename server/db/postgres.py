@@ -17,6 +17,7 @@ from typing import Iterator
 
 from server.db.base import BaseStore, Tx
 from server.db.audit import AUDIT_TABLES
+from server.db.audit_scope import SCOPE_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.org import ORG_TABLES
 from server.db.outbox import OUTBOX_CASE_KEY, OUTBOX_TABLES
@@ -68,6 +69,7 @@ MIGRATIONS = [
     OUTBOX_TABLES,
     OUTBOX_CASE_KEY,
     LIST_INDEXES,
+    SCOPE_TABLES,  # audit entries scoped to halls/regions; login failure notice
 ]
 
 

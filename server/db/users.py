@@ -1,15 +1,19 @@
 """Console accounts, roles, sessions and login throttling (queries for both stores).
 
-* Passwords: argon2id through argon2-cffi's PasswordHasher with OWASP's recommended
-  parameters (19 MiB, 2 passes, 1 lane): memory-hard, yet a burst of login attempts cannot
-  take the server's memory (the library default, 64 MiB x 4 lanes, took over a second per
-  attempt on a busy 2-core host). Hashes are re-made on login when the parameters change.
+* Passwords: argon2id (server/db/password_hash.py: OWASP's parameters, at most one hash per
+  core at a time). Hashes are re-made on login when the parameters change.
 * Sessions: the cookie carries a 256-bit random token; the table keeps only its sha256, so a
   leaked database opens no session. Idle 60 min, at most 12 h.
-* Throttle: failures counted per account name (known or not, so lock-outs reveal nothing) and
-  per client address, in the database so every server process sees them. 10 failures of one
-  account within 15 min lock that account for 15 min; 20 from one address lock the address.
-  While locked even the right password is refused. Success clears the account's count only.
+* Throttle (in the database, so every server process sees it), ASVS 2.2.1: nobody elsewhere
+  can lock the real user out, yet guessing at one account stays slow.
+  - 10 failures of one account from one address within 15 min lock that (account, address)
+    pair for 15 min; 20 failures from one address (any accounts) lock the address.
+  - Per account (known or not, so nothing is revealed), from the 5th failure within 15 min
+    an address that already failed on it must wait 1, 2, 4 ... 60 s between guesses (429
+    "slow"); an address that has not failed on it is never held back.
+  - Failures since the last successful login (count, last time) are shown to the owner
+    when they next log in. Success clears the account's and the pair's counts, not the
+    address's.
 """
 from __future__ import annotations
 
@@ -20,10 +24,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from server.db.base import utc_iso
+from server.db.password_hash import DUMMY as _DUMMY, hash_password, needs_rehash
+from server.db.password_hash import verify as _verify
 from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
@@ -65,12 +68,11 @@ ROLE_LABELS = {"region_admin": N_("Region administrator"),
                "window_staff": N_("Window staff"), "auditor": N_("Auditor")}
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 MIN_PASSWORD = 10
-ACCOUNT_LIMIT, ADDRESS_LIMIT = 10, 20
+PAIR_LIMIT, ADDRESS_LIMIT = 10, 20
+SLOW_AFTER, MAX_DELAY_S = 5, 60
 WINDOW = LOCK = timedelta(minutes=15)
 IDLE, MAX_AGE = timedelta(minutes=60), timedelta(hours=12)
 
-_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-_DUMMY = _hasher.hash("not a password " + secrets.token_hex(8))  # same cost for unknown users
 
 
 @dataclass(frozen=True)
@@ -108,10 +110,6 @@ def check_password(password: str, username: str = "") -> str:
     if username and username.lower() in password.lower():
         raise ValueError(N_("a password must not contain the user name"))
     return password
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 def token_hash(token: str) -> str:
@@ -172,63 +170,140 @@ def set_role(tx, username: str, role: str, scope: str, display_name: str) -> boo
 
 
 # -- login ------------------------------------------------------------------------------------
-def locked_until(store, username: str, address: str, now: datetime) -> str | None:
-    """The later lock-out end of the account and the address, when either is locked now."""
+def _rows(tx, keys: list[str]) -> dict[str, tuple]:
+    marks = ", ".join("?" * len(keys))
+    rows = tx.all(f"SELECT key, failures, first_at, locked_until FROM login_throttle "
+                  f"WHERE key IN ({marks})", keys)
+    return {r[0]: r[1:] for r in rows}
+
+
+def delay_after(failures: int) -> int:
+    """Seconds an address that already failed on an account waits before its next guess at
+    it, once the account has `failures` failures in the window (from anywhere)."""
+    return 0 if failures < SLOW_AFTER else min(MAX_DELAY_S, 2 ** (failures - SLOW_AFTER))
+
+
+def check(store, username: str, address: str, now: datetime) -> tuple[str | None, int]:
+    """Before any hashing: ("locked", seconds) when the (account, address) pair or the address
+    is locked, ("slow", seconds) when this address already failed on an account that is
+    being guessed at and its next slot has not come, else (None, 0). A clean address is
+    never held back by failures elsewhere."""
+    keys = [f"addr:{address}", f"pair:{username}|{address}", f"user:{username}"]
     with store.transaction(write=False) as tx:
-        rows = tx.all("SELECT locked_until FROM login_throttle WHERE key IN (?, ?) "
-                      "AND locked_until > ?", [f"user:{username}", f"addr:{address}",
-                                               utc_iso(now)])
-    return max((r[0] for r in rows), default=None)
+        rows = _rows(tx, keys)
+    stamp = utc_iso(now)
+    waits = [r[2] for k, r in rows.items() if k != keys[2] and r[2] and r[2] > stamp]
+    if waits:
+        return "locked", _seconds(max(waits), now)
+    pair, account = rows.get(keys[1]), rows.get(keys[2])
+    if pair and pair[0] > 0 and account and account[2] and account[2] > stamp:
+        return "slow", _seconds(account[2], now)
+    return None, 0
 
 
-def _fail(tx, key: str, limit: int, now: datetime) -> None:
+def _seconds(until: str, now: datetime) -> int:
+    return max(1, int((datetime.fromisoformat(until.replace("Z", "+00:00")) - now)
+                      .total_seconds() + 0.999))
+
+
+def _bump(tx, key: str, now: datetime) -> int:
+    """One more failure of `key` in the window; the count now."""
     stale = utc_iso(now - WINDOW)
-    tx.q("INSERT INTO login_throttle (key, failures, first_at) VALUES (?, 1, ?) "
+    tx.q("INSERT INTO login_throttle (key, failures, first_at, last_at) VALUES (?, 1, ?, ?) "
          "ON CONFLICT (key) DO UPDATE SET "
          "failures = CASE WHEN login_throttle.first_at < ? THEN 1 "
          "ELSE login_throttle.failures + 1 END, "
          "first_at = CASE WHEN login_throttle.first_at < ? THEN excluded.first_at "
-         "ELSE login_throttle.first_at END", [key, utc_iso(now), stale, stale])
-    tx.q("UPDATE login_throttle SET locked_until = ?, failures = 0, first_at = ? "
-         "WHERE key = ? AND failures >= ?", [utc_iso(now + LOCK), utc_iso(now), key, limit])
-    if tx.cursor.rowcount:
-        log.warning("login locked for %s until %s", key.split(":", 1)[0], utc_iso(now + LOCK))
+         "ELSE login_throttle.first_at END, last_at = excluded.last_at",
+         [key, utc_iso(now), utc_iso(now), stale, stale])
+    return int(tx.one("SELECT failures FROM login_throttle WHERE key = ?", [key])[0])
+
+
+def _lock(tx, key: str, until: datetime, reset: bool) -> None:
+    tx.q("UPDATE login_throttle SET locked_until = ?" + (", failures = 0" if reset else "")
+         + " WHERE key = ?", [utc_iso(until), key])
+
+
+def _record_failure(tx, username: str, address: str, now: datetime) -> None:
+    if _bump(tx, f"pair:{username}|{address}", now) >= PAIR_LIMIT:
+        _lock(tx, f"pair:{username}|{address}", now + LOCK, True)
+        log.warning("login locked for one account from one address until %s",
+                    utc_iso(now + LOCK))
+    if _bump(tx, f"addr:{address}", now) >= ADDRESS_LIMIT:
+        _lock(tx, f"addr:{address}", now + LOCK, True)
+        log.warning("login locked for an address until %s", utc_iso(now + LOCK))
+    failures = _bump(tx, f"user:{username}", now)
+    if delay_after(failures):  # the slot of the next guess from an address that failed here
+        _lock(tx, f"user:{username}", now + timedelta(seconds=delay_after(failures)), False)
+    # Failures since the last successful login (no window): told at the next login.
+    tx.q("INSERT INTO login_throttle (key, failures, first_at, last_at) VALUES (?, 1, ?, ?) "
+         "ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1, "
+         "last_at = excluded.last_at", [f"notice:{username}", utc_iso(now), utc_iso(now)])
 
 
 def authenticate(store, username: str, password: str, address: str,
                  now: datetime | None = None) -> tuple[Account | None, str | None]:
-    """(account, None) on success; (None, why) otherwise, why being "locked" or "invalid".
-    Never says whether the user exists."""
+    """(account, None) on success; (None, why) otherwise, why being "locked", "slow" or
+    "invalid". Never says whether the user exists."""
     now = now or datetime.now(timezone.utc)
     username = (username or "").strip().lower()[:64]
-    if locked_until(store, username, address, now):
-        return None, "locked"
+    refused, _ = check(store, username, address, now)
+    if refused:
+        return None, refused
     with store.transaction(write=False) as tx:
         row = tx.one(f"SELECT {COLS}, password_hash FROM users WHERE username = ?", [username])
     stored = row[7] if row else _DUMMY
-    try:
-        ok = _hasher.verify(stored, password or "") and row is not None and row[6] is None
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = _verify(stored, password) and row is not None and row[6] is None
     with store.transaction() as tx:
         if not ok:
-            _fail(tx, f"user:{username}", ACCOUNT_LIMIT, now)
-            _fail(tx, f"addr:{address}", ADDRESS_LIMIT, now)
+            _record_failure(tx, username, address, now)
             return None, "invalid"
-        tx.q("DELETE FROM login_throttle WHERE key = ?", [f"user:{username}"])
-        if _hasher.check_needs_rehash(stored):
+        tx.q("DELETE FROM login_throttle WHERE key IN (?, ?)",
+             [f"user:{username}", f"pair:{username}|{address}"])
+    if needs_rehash(stored):
+        with store.transaction() as tx:
             tx.q("UPDATE users SET password_hash = ? WHERE username = ?",
                  [hash_password(password), username])
     return _account(row), None
 
 
+def clear_locks(tx, username: str) -> None:
+    """After a password reset: the account's wait and its locks at every address end."""
+    prefix = f"pair:{username}|"
+    tx.q("DELETE FROM login_throttle WHERE key = ? OR substr(key, 1, ?) = ?",
+         [f"user:{username}", len(prefix), prefix])
+
+
+def take_failure_notice(store, username: str) -> tuple[int, str | None]:
+    """(failed attempts since the last successful login, UTC time of the last one), cleared
+    as it is read: shown to the owner right after they log in."""
+    with store.transaction() as tx:
+        row = tx.one("SELECT failures, last_at FROM login_throttle WHERE key = ?",
+                     [f"notice:{username}"])
+        if row:
+            tx.q("DELETE FROM login_throttle WHERE key = ?", [f"notice:{username}"])
+    return (int(row[0]), row[1]) if row else (0, None)
+
+
+def check_password_guess(store, username: str, password: str, address: str,
+                         now: datetime | None = None) -> str | None:
+    """The current password on the password-change page, throttled like a login: None when
+    right, else "locked", "slow" or "invalid" (a wrong guess counts as a failed login)."""
+    now = now or datetime.now(timezone.utc)
+    why, _ = check(store, username, address, now)
+    if why:
+        return why
+    if verify_password(store, username, password):
+        return None
+    with store.transaction() as tx:
+        _record_failure(tx, username, address, now)
+    return "invalid"
+
+
 def verify_password(store, username: str, password: str) -> bool:
     with store.transaction(write=False) as tx:
         row = tx.one("SELECT password_hash FROM users WHERE username = ?", [username])
-    try:
-        return bool(row) and _hasher.verify(row[0], password or "")
-    except (VerificationError, InvalidHashError):
-        return False
+    return bool(row) and _verify(row[0], password)
 
 
 # -- sessions -----------------------------------------------------------------------------------

@@ -61,6 +61,9 @@ def login(server, username, password=PASSWORD, session=None,
     r = session.post(f"{server.url}/console/login",
                      data={"csrf_token": csrf_in(page.text), "username": username,
                            "password": password, "next": "/console/"})
+    notice = re.search(r'id="login-notice".*?href="([^"]+)"', r.text, re.S)
+    if notice:  # failed attempts since the last login are shown first; then on
+        r = session.get(f"{server.url}{notice.group(1)}")
     assert r.status_code == 200 and r.url.endswith(lands), (r.status_code, r.text[:300])
     return session
 

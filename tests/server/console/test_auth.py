@@ -64,7 +64,9 @@ def test_a_post_without_its_csrf_token_is_refused(console):
     assert r.status_code == 403
 
 
-def test_ten_wrong_passwords_lock_the_account_and_twenty_lock_the_address(tmp_path):
+def test_ten_wrong_passwords_lock_the_account_and_twenty_lock_the_address(tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.setattr(users, "SLOW_AFTER", 100)  # the lock alone (test_login_throttle)
     with ServerThread(tmp_path / "lock.db") as srv:
         seed(srv.store, PASSWORD)
         session = requests.Session()
@@ -86,7 +88,7 @@ def test_ten_wrong_passwords_lock_the_account_and_twenty_lock_the_address(tmp_pa
         with srv.store.transaction(write=False) as tx:
             keys = {row[0] for row in tx.all("SELECT key FROM login_throttle WHERE "
                                              "locked_until IS NOT NULL")}
-        assert keys == {"user:sup1", "addr:127.0.0.1"}
+        assert keys == {"pair:sup1|127.0.0.1", "addr:127.0.0.1"}
 
 
 def test_password_change_and_reset(console):

@@ -28,16 +28,33 @@ def test_the_hash_is_argon2id_and_never_the_password(store):
     assert users.authenticate(store, "ALICE ", PASSWORD, "10.0.0.1", T0)[0] is not None
 
 
-def test_a_lock_out_ends_after_15_minutes_and_success_clears_the_count(store):
+def test_a_lock_out_ends_after_15_minutes_and_success_clears_the_count(store, monkeypatch):
+    monkeypatch.setattr(users, "SLOW_AFTER", 100)  # the lock alone (the slow-down: below)
     make(store)
     for i in range(9):
         assert users.authenticate(store, "alice", "wrong", "10.0.0.1", T0) == (None, "invalid")
     assert users.authenticate(store, "alice", PASSWORD, "10.0.0.1", T0)[0] is not None
-    for i in range(10):  # the success above reset the account's count: ten more to lock
+    for i in range(10):  # the success above reset the pair's count: ten more to lock
         users.authenticate(store, "alice", "wrong", "10.0.0.2", T0 + timedelta(seconds=i))
-    assert users.authenticate(store, "alice", PASSWORD, "10.0.0.3", T0) == (None, "locked")
+    assert users.authenticate(store, "alice", PASSWORD, "10.0.0.2", T0) == (None, "locked")
+    # Another address is not locked out by the guesser (ASVS 2.2.1).
+    assert users.authenticate(store, "alice", PASSWORD, "10.0.0.3", T0)[0] is not None
     later = T0 + timedelta(minutes=16)
-    assert users.authenticate(store, "alice", PASSWORD, "10.0.0.3", later)[0] is not None
+    assert users.authenticate(store, "alice", PASSWORD, "10.0.0.2", later)[0] is not None
+
+
+def test_guesses_at_one_account_slow_down_but_a_clean_address_gets_in(store):
+    make(store)
+    for i in range(5):
+        assert users.authenticate(store, "alice", "wrong", f"10.1.0.{i}", T0)[1] == "invalid"
+    # The 5th failure: an address that already failed here waits 1 s, then 2, 4 ...
+    assert users.authenticate(store, "alice", "wrong", "10.1.0.1", T0) == (None, "slow")
+    t = T0 + timedelta(seconds=1)
+    assert users.authenticate(store, "alice", "wrong", "10.1.0.1", t) == (None, "invalid")
+    assert users.check(store, "alice", "10.1.0.1", t)[1] == 2
+    assert users.authenticate(store, "alice", PASSWORD, "10.2.0.1", t)[0] is not None
+    assert users.take_failure_notice(store, "alice")[0] == 6
+    assert users.take_failure_notice(store, "alice") == (0, None)
 
 
 def test_unknown_and_disabled_accounts_fail_like_a_wrong_password(store):
