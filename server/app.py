@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from server.api import device_config, enrol, heartbeat, phone
 from server.api import ingest as api_ingest
 from server.api.ingest import MAX_BODY_BYTES, error
-from server import console, wiring
+from server import console, outage, wiring
 from server.auth import AuthSettings
 from server.edge import EdgeMiddleware, redact_path
 from server.workflow.jobs import Jobs
@@ -95,6 +95,8 @@ def create_app(store, max_body_bytes: int = MAX_BODY_BYTES,
         log.exception("unhandled error on %s %s", request.method,
                       redact_path(request.url.path))
         return error(500, "internal error")
+
+    outage.install(app)  # the database away: 503 with Retry-After, never a 500
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict:

@@ -25,6 +25,12 @@ PATTERNS = [(re.compile(pattern), msgid) for pattern, msgid in [
      N_("line {n}: kind {kind} is not holiday or workday")),
     (r"line (?P<n>\d+): (?P<day>\S+) is listed twice with different kinds",
      N_("line {n}: {day} is listed twice with different kinds")),
+    (r"loading this file as the (?P<year>\d+) schedule would remove (?P<lost>\d+) of the "
+     r"(?P<had>\d+) holidays the table has for \d+; check the file \(or --year\), or load "
+     r"it with --replace",
+     N_("loading this file as the {year} schedule would remove {lost} of the {had} holidays "
+        "the table has for {year}; check the file (or --year), or load it with --replace")),
+    (r"the file has no dates in (?P<year>\d+)", N_("the file has no dates in {year}")),
     (r"no holiday schedule for (?P<year>\d+): chinesecalendar (?P<version>\S*) covers "
      r"(?P<covers>\S+), the holiday table covers (?P<loaded>.*); load the State Council's "
      r"\d+ schedule with `kiosk-server holidays load FILE`",

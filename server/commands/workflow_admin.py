@@ -77,23 +77,38 @@ def holidays_group() -> None:
 
 @holidays_group.command("load")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--year", type=click.IntRange(1900, 2999),
+              help="The year FILE is the schedule of (default: the year most of its dates "
+                   "fall in).")
+@click.option("--replace", is_flag=True,
+              help="Load even if it removes most of the year's holidays from the table.")
 @json_option
 @db_option
-def holidays_load(file: Path, as_json: bool, db: str) -> None:
+def holidays_load(file: Path, year: int | None, replace: bool, as_json: bool, db: str) -> None:
     """Load FILE (CSV: date,kind[,note], kind holiday or workday, e.g. 2027-01-01,holiday,元旦
-    and 2027-02-07,workday,春节调休). It replaces the table's rows for every year it names;
-    cases that had no due date (unknown year) get theirs."""
+    and 2027-02-07,workday,春节调休), the schedule of one year. It replaces the table's rows
+    of that year; its dates in other years (元旦 from the December before) are added one by
+    one, the rest of those years is kept. Says per year what it added, changed and removed;
+    refuses to remove most of a year's holidays without --replace. Cases that had no due
+    date (unknown year) get theirs."""
     from server.workflow import holidays
 
     try:
         rows = holidays.parse_csv(file.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, holidays.HolidayFileError) as exc:
         _fail(exc)
-    summary = _run(db, lambda store: holidays.load(store, rows, _host_actor()))
-    _echo(summary, as_json, _("loaded {years}: {holidays} holidays, {workdays} make-up working "
-                              "days; {cases_dated} cases dated").format(
-        years=", ".join(map(str, summary["years"])), holidays=summary["holidays"],
-        workdays=summary["workdays"], cases_dated=summary["cases_dated"]))
+    summary = _run(db, lambda store: holidays.load(store, rows, _host_actor(), year, replace))
+    lines = [_("loaded {years}: {holidays} holidays, {workdays} make-up working days; "
+               "{cases_dated} cases dated").format(
+        years=summary["year"], holidays=summary["holidays"], workdays=summary["workdays"],
+        cases_dated=summary["cases_dated"])]
+    for y, n in sorted(summary["per_year"].items(), key=lambda kv: kv[0] != summary["year"]):
+        line = _("  {year}: {added} added, {changed} changed, {removed} removed").format(
+            year=y, **n)
+        if y != summary["year"]:
+            line += _(" (only the dates listed; the rest of {year} is kept)").format(year=y)
+        lines.append(line)
+    _echo(summary, as_json, "\n".join(lines))
 
 
 @holidays_group.command("list")

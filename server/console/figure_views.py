@@ -132,8 +132,8 @@ def drill(request: Request, user: User, store, start: date, end: date,
         require_hall(user, hall)
         names = {s.staff_id: s.name for s in org.staff(store, hall_id=hall)}
         if window:
-            if not window.isdigit():
-                raise bad_request(request, N_("A window is a number."))
+            if not (window.isascii() and window.isdigit() and 1 <= int(window) <= 999):
+                raise bad_request(request, N_("A window is a number from 1 to 999."))
             got = stats.breakdown(store, {hall}, start, end, "window_staff", staff,
                                   int(window))
             rows = [figure_row(f"{names.get(k[2], k[2] or '—')} ({k[2] or '—'})", f)

@@ -31,6 +31,31 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+# SQLite's words for a database that is there but cannot be used just now (another process
+# holds it, the disk or the file failed): the same statement works once that is over.
+SQLITE_AWAY = ("database is locked", "database table is locked", "unable to open database",
+               "disk i/o error", "file is not a database", "database disk image is malformed",
+               "attempt to write a readonly database")
+
+
+def unavailable(exc: BaseException) -> bool:
+    """True when `exc` means the database is away or busy (PostgreSQL down, restarting or
+    refusing connections; a SQLite file locked or unreadable) rather than a bug: the server
+    answers 503 with Retry-After then, and the same request works once it is back."""
+    import sqlite3
+
+    cause = exc.__cause__
+    if isinstance(exc, RuntimeError) and cause is not None and cause is not exc:
+        return unavailable(cause)  # group commit: "the write transaction failed: <why>"
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and \
+            not isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+        return any(words in str(exc).lower() for words in SQLITE_AWAY)
+    names = {f"{c.__module__}.{c.__name__}" for c in type(exc).__mro__}
+    # psycopg's OperationalError: no connection, connection lost, server shutting down or
+    # starting up (psycopg is imported only by the PostgreSQL store).
+    return "psycopg.OperationalError" in names or "psycopg_pool.PoolTimeout" in names
+
+
 class Tx:
     """One open transaction: q() runs a statement (placeholders `?`) and returns the cursor."""
 

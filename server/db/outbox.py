@@ -2,10 +2,12 @@
 
 Rows are inserted by ingest hooks INSIDE the rating's transaction (so a rating and the
 promise to tell someone about it commit together), and sent by a worker that claims each
-row with a conditional UPDATE: two server processes on one PostgreSQL never claim the same
-row, and a row marked sent is never claimed again, across restarts. A row whose sender died
-mid-send (claimed, never marked) is claimed again once its lease runs out; the receiver
-sees the same idempotency key (the row id) both times, so that retry is not a second alert.
+row with a conditional UPDATE, a few rows at a time (no more than one lease can send): two
+server processes on one PostgreSQL never claim the same row, and a row marked sent is never claimed
+again, across restarts. Every send ends (signing.Deadline cuts it) lease_margin() before
+its lease runs out, so no worker takes a row over while its first send may still be on the
+wire. A row whose sender died mid-send (claimed, never marked) is claimed again once its
+lease runs out; the receiver sees the same idempotency key (the row id) both times.
 
 States: pending → sending (claimed, lease running) → sent | pending again with back-off |
 failed (gave up after max attempts; `retry` makes it pending) | cancelled (the rating
@@ -83,6 +85,8 @@ BACKOFF_ENV = "KIOSK_SERVER_DELIVERY_BACKOFF_S"   # first retry delay (doubles e
 MAX_BACKOFF_S = 3600.0
 MAX_ATTEMPTS = 48          # at the 1 h cap that is about two days of trying, then `failed`
 LEASE_S = 120.0            # a claim older than this was a sender that died: claim again
+LEASE_ENV = "KIOSK_SERVER_DELIVERY_LEASE_S"
+TIMEOUT_ENV = "KIOSK_SERVER_DELIVERY_TIMEOUT_S"   # one send, all of it (default 10 s)
 
 
 class DeliveryError(Exception):
@@ -145,30 +149,40 @@ class Backoff:
         return raw * random.uniform(0.8, 1.0)  # jitter: a fleet of retries does not march
 
 
-def claim(store, kind: str, worker: str, limit: int = 50, now: datetime | None = None,
+def lease_margin(lease_s: float) -> float:
+    """How long before its lease runs out a send must have ended: covers marking it sent and
+    the clocks of two server hosts disagreeing (a quarter of the lease, at most 30 s)."""
+    return min(30.0, lease_s / 4)
+
+
+def claim(store, kind: str, worker: str, limit: int = 1, now: datetime | None = None,
           lease_s: float = LEASE_S) -> list[dict]:
-    """Claim up to `limit` due items of one kind for `worker`. Each claim is a conditional
-    UPDATE that only succeeds while the row is still due, so concurrent workers split the
-    rows between them and never share one."""
+    """Claim up to `limit` due items of one kind for `worker`, in one statement, oldest first.
+    The caller must have sent and marked every one before the lease runs out, so it asks for
+    no more than it can send in the lease (server/delivery.py: one, or as many sends of the
+    full timeout as fit); 50 rows on one 120 s lease to a target answering in 5 s let a
+    second worker take back the last 26 while the first was still sending them. On
+    PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so concurrent workers each get
+    other rows without waiting on each other; SQLite has one writer at a time. The UPDATE
+    re-checks that each row is still due."""
     now = now or datetime.now(timezone.utc)
     at, until = utc_iso(now), utc_iso(now + timedelta(seconds=lease_s))
-    due = ("(state = 'pending' AND next_at <= ?) OR (state = 'sending' AND claimed_until < ?)")
-    with store.transaction(write=False) as tx:
-        ids = [r[0] for r in tx.all(f"SELECT id FROM outbox WHERE kind = ? AND ({due}) "
-                                    f"ORDER BY next_at, id LIMIT ?", [kind, at, at, limit])]
-    claimed = []
-    if not ids:
-        return claimed
-    # One transaction (one fsync) for the batch; each UPDATE still re-checks that its row is
-    # due, so a row another worker took in between is simply not ours.
+    due = "((state = 'pending' AND next_at <= ?) OR (state = 'sending' AND claimed_until < ?))"
     with store.transaction() as tx:
-        for item in ids:
-            rows = tx.all(f"UPDATE outbox SET state = 'sending', claimed_by = ?, "
-                          f"claimed_until = ? WHERE id = ? AND ({due}) RETURNING {COLUMN_SQL}",
-                          [worker, until, item, at, at])
-            if rows:
-                claimed.append(dict(zip(COLUMNS, rows[0])))
-    return claimed
+        lock = " FOR UPDATE SKIP LOCKED" if getattr(tx, "_pg", False) else ""
+        rows = tx.all(f"UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_until = ? "
+                      f"WHERE id IN (SELECT id FROM outbox WHERE kind = ? AND {due} "
+                      f"ORDER BY next_at, id LIMIT ?{lock}) AND {due} RETURNING {COLUMN_SQL}",
+                      [worker, until, kind, at, at, limit, at, at])
+    return sorted((dict(zip(COLUMNS, r)) for r in rows), key=lambda i: (i["next_at"], i["id"]))
+
+
+def release(store, item: dict, worker: str) -> None:
+    """Give back a claimed item untried (no attempt counted, due again at once): there was
+    not enough of its lease left to send it."""
+    with store.transaction() as tx:
+        tx.q("UPDATE outbox SET state = 'pending', claimed_until = NULL WHERE id = ? AND "
+             "state = 'sending' AND claimed_by = ?", [item["id"], worker])
 
 
 def mark_sent(store, item: dict, worker: str, now: datetime | None = None) -> bool:

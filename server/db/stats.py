@@ -88,15 +88,27 @@ def today() -> date:
     return datetime.now(HALL_TZ).date()
 
 
+# The dates a page may ask about. Outside them a day's neighbour (the day after, the UTC
+# instant of its local midnight) can fall off the calendar: ?month=9999-12 was a 500.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+OUT_OF_SPAN = N_("Dates and months lie between 2000 and 2999.")
+
+
+def _in_span(*days: date) -> None:
+    if any(not FIRST_DAY <= d <= LAST_DAY for d in days):
+        raise RangeError(OUT_OF_SPAN)
+
+
 def parse_range(start: str | None, end: str | None,
                 default: tuple[date, date]) -> tuple[date, date]:
-    """?from=&to= of a page: ISO dates, inclusive; RangeError when malformed, the wrong way
-    round, or longer than three years."""
+    """?from=&to= of a page: ISO dates, inclusive; RangeError when malformed, outside
+    2000-2999, the wrong way round, or longer than three years."""
     try:
         a = date.fromisoformat(start) if start else default[0]
         b = date.fromisoformat(end) if end else default[1]
     except ValueError:
         raise RangeError(N_("Dates are written YYYY-MM-DD.")) from None
+    _in_span(a, b)
     if a > b:
         raise RangeError(N_("The range ends before it starts: the first date must not be "
                             "after the second."))
@@ -106,11 +118,12 @@ def parse_range(start: str | None, end: str | None,
 
 
 def month_range(month: str) -> tuple[date, date]:
-    """'2026-11' -> first and last day; RangeError when malformed."""
+    """'2026-11' -> first and last day; RangeError when malformed or outside 2000-2999."""
     try:
         first = datetime.strptime(month, "%Y-%m").date()
     except ValueError:
         raise RangeError(N_("A month is written YYYY-MM.")) from None
+    _in_span(first)
     nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return first, nxt - timedelta(days=1)
 

@@ -18,7 +18,7 @@ from server.db.base import utc_iso
 from server.export import records, targets
 from server.export.mapping import MappingError, load
 from server.signing import (IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
-                            post_json, sign)
+                            TIMEOUT_S, post_json, sign)
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,8 @@ def render(tx, target: dict, device_id: str, rating_uuid: str) -> dict | None:
     return load(target["mapping"]).apply(record)
 
 
-def deliver(store, item: dict) -> None:
-    """The outbox sender for exports."""
+def deliver(store, item: dict, deadline: float | None = None) -> None:
+    """The outbox sender for exports; the POST is cut at `deadline` (time.monotonic())."""
     with store.transaction(write=False) as tx:
         target = targets.get(tx, item["target"])
         if target is None or not target["enabled"]:
@@ -68,7 +68,8 @@ def deliver(store, item: dict) -> None:
         stamp = str(int(time.time()))
         headers.update({TIMESTAMP_HEADER: stamp,
                         SIGNATURE_HEADER: sign(target["secret"], stamp, body)})
-    post_json(target["url"], body, headers)
+    timeout = TIMEOUT_S if deadline is None else deadline - time.monotonic()
+    post_json(target["url"], body, headers, timeout)
 
 
 def backfill(store, target: str, since: str, until: str | None = None) -> int:

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import time
 from datetime import timedelta
 
 from server.db import outbox
@@ -161,16 +162,18 @@ def ingest_hook(tx, changes) -> int:
     return queued
 
 
-def deliver(store, item: dict) -> None:
-    """The outbox sender for alerts: the channel as configured NOW (a fixed URL helps)."""
+def deliver(store, item: dict, deadline: float | None = None) -> None:
+    """The outbox sender for alerts: the channel as configured NOW (a fixed URL helps). The
+    send is cut at `deadline` (time.monotonic()), which the outbox puts inside the lease."""
     hall, channel = item["target"].rsplit("/", 1)
     with store.transaction(write=False) as tx:
         row = tx.one("SELECT config, secret, enabled FROM alert_channels WHERE hall = ? AND "
                      "channel = ?", [hall, channel])
     if row is None or not row[2]:
         raise outbox.Cancelled(f"channel {item['target']} was removed or switched off")
-    channels.build(channel, json.loads(row[0]), row[1]).send(json.loads(item["payload"]),
-                                                             item["id"])
+    timeout = channels.TIMEOUT_S if deadline is None else deadline - time.monotonic()
+    channels.build(channel, json.loads(row[0]), row[1], timeout).send(
+        json.loads(item["payload"]), item["id"])
 
 
 def send_test(store, hall: str, channel: str) -> dict:

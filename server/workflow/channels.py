@@ -17,7 +17,7 @@ from email.utils import formatdate
 
 from server.db.outbox import DeliveryError
 from server.i18n import gettext_for
-from server.signing import (IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+from server.signing import (IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, Deadline,
                             post_json, sign)
 from sync.wire.labels import N_
 
@@ -95,8 +95,11 @@ class EmailChannel(Channel):
         return msg
 
     def send(self, alert: dict, key: str) -> None:
+        if self.timeout <= 0:
+            raise DeliveryError(f"SMTP {self.host}:{self.port}: no time left to send")
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            with Deadline(self.timeout) as deadline, \
+                    _BoundedSMTP(deadline, self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
                     smtp.starttls(context=ssl.create_default_context())
                 if self.user:
@@ -105,6 +108,24 @@ class EmailChannel(Channel):
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP {self.host}:{self.port}: "
                                 f"{type(exc).__name__}: {str(exc)[:200]}") from None
+
+
+class _BoundedSMTP(smtplib.SMTP):
+    """SMTP whose whole conversation ends by the deadline (signing.Deadline cuts it)."""
+
+    def __init__(self, deadline: Deadline, *args, **kwargs) -> None:
+        self._deadline = deadline
+        super().__init__(*args, **kwargs)
+
+    def _get_socket(self, host, port, timeout):
+        sock = super()._get_socket(host, port, min(timeout, max(0.001, self._deadline.left())))
+        self._deadline.register(sock)
+        return sock
+
+    def starttls(self, *args, **kwargs):
+        answer = super().starttls(*args, **kwargs)
+        self._deadline.register(self.sock)  # the TLS socket replaced the plain one
+        return answer
 
 
 class SmsChannel(Channel):
@@ -146,17 +167,18 @@ class HttpSmsGateway(SmsChannel):
         post_json(self.url, body, headers, self.timeout)
 
 
-def build(channel: str, config: dict, secret: str) -> Channel:
-    """The Channel for a stored config (alerts.set_channel checked it when it was set)."""
+def build(channel: str, config: dict, secret: str, timeout: float = TIMEOUT_S) -> Channel:
+    """The Channel for a stored config (alerts.set_channel checked it when it was set);
+    `timeout` bounds a whole send (the outbox gives what is left of its lease)."""
     lang = config.get("lang", "zh_CN")
     if channel == "webhook":
-        return WebhookChannel(config["url"], secret)
+        return WebhookChannel(config["url"], secret, timeout)
     if channel == "email":
         return EmailChannel(config["smtp_host"], int(config.get("smtp_port", 25)),
                             config["from"], list(config["to"]), bool(config.get("starttls")),
-                            config.get("smtp_user", ""), secret, lang)
+                            config.get("smtp_user", ""), secret, lang, timeout)
     if channel == "sms":
-        return HttpSmsGateway(config["gateway_url"], list(config["to"]), secret, lang)
+        return HttpSmsGateway(config["gateway_url"], list(config["to"]), secret, lang, timeout)
     raise DeliveryError(f"unknown channel {channel!r}")
 
 

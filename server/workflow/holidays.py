@@ -2,8 +2,13 @@
 
 The State Council publishes next year's 放假安排 each winter, usually before chinesecalendar
 ships it; `kiosk-server holidays load FILE` puts it in the database, where it wins over the
-package. A file replaces every row of the years it contains (so a corrected file leaves no
-stale day behind) and leaves other years alone.
+package. A file is the schedule of ONE year: the year most of its dates fall in (a tie goes
+to the later year), or the one the admin names (--year). It replaces every row of that year
+(so a corrected file leaves no stale day behind); its dates in other years (a notice's 元旦
+that starts on 31 December of the year before, as the 2023 notice's 2022-12-31) are added or
+changed one by one, and the rest of those years is kept: loading 2028 never erases 2027's
+春节. A load that would remove most of a year's holidays (all of them, or more than half) is
+refused unless the admin says replace=True.
 
 CSV: one date per line, `date,kind[,note]`, date YYYY-MM-DD, kind holiday or workday (休/班
 are accepted too); a header line and blank lines are skipped.
@@ -71,21 +76,73 @@ def parse_csv(text: str) -> dict[date, tuple[str, str]]:
     return rows
 
 
-def load(store, rows: dict[date, tuple[str, str]], actor: Actor) -> dict:
-    """Replace the table's rows for every year in `rows`; one audit entry. Returns a summary."""
-    years = sorted({d.year for d in rows})
+class WouldErase(ValueError):
+    """A load that would remove most of a year's holidays, refused without replace=True."""
+
+
+def schedule_year(rows: dict[date, tuple[str, str]]) -> int:
+    """The year a file is the schedule of: the one most of its dates fall in, the later of a
+    tie (a notice reaches back into the previous December, never forward)."""
+    counts: dict[int, int] = {}
+    for day in rows:
+        counts[day.year] = counts.get(day.year, 0) + 1
+    return max(counts, key=lambda y: (counts[y], y))
+
+
+def _plan(tx, rows: dict[date, tuple[str, str]], year: int) -> dict[int, dict]:
+    """Per year the file touches: the dates to add, to change, to remove, and the holidays
+    the table has for it now."""
+    years = sorted({d.year for d in rows} | {year})
+    plan = {}
+    for y in years:
+        old = {date.fromisoformat(d): (k, n) for d, k, n in tx.all(
+            "SELECT day, kind, note FROM holidays WHERE day >= ? AND day <= ?",
+            [f"{y}-01-01", f"{y}-12-31"])}
+        new = {d: v for d, v in rows.items() if d.year == y}
+        plan[y] = {"added": sorted(set(new) - set(old)),
+                   "changed": sorted(d for d in set(new) & set(old) if new[d] != old[d]),
+                   "removed": sorted(set(old) - set(new)) if y == year else [],
+                   "had_holidays": sum(k == HOLIDAY for k, _ in old.values()),
+                   "lost_holidays": sum(old[d][0] == HOLIDAY for d in old if y == year
+                                        and (d not in new or new[d][0] != HOLIDAY))}
+    return plan
+
+
+def load(store, rows: dict[date, tuple[str, str]], actor: Actor, year: int | None = None,
+         replace: bool = False) -> dict:
+    """Load one year's schedule (see the module docstring); one audit entry. Returns a
+    summary with, per year, how many dates were added, changed and removed. WouldErase
+    (nothing loaded) when it would remove most of the year's holidays and not replace."""
+    year = year or schedule_year(rows)
+    if not any(d.year == year for d in rows):
+        raise HolidayFileError(f"the file has no dates in {year}")
     now = utc_iso()
     with store.transaction() as tx:
-        for year in years:
-            tx.q("DELETE FROM holidays WHERE day >= ? AND day <= ?",
-                 [f"{year}-01-01", f"{year}-12-31"])
-        for day, (kind, note) in sorted(rows.items()):
-            tx.q("INSERT INTO holidays (day, kind, note, loaded_at) VALUES (?, ?, ?, ?)",
-                 [day.isoformat(), kind, note, now])
-        summary = {"years": years, "holidays": sum(k == HOLIDAY for k, _ in rows.values()),
-                   "workdays": sum(k == WORKDAY for k, _ in rows.values())}
-        audit.append(tx, actor.audit_name, "holidays.load", "holidays:" +
-                     ",".join(map(str, years)), summary)
+        plan = _plan(tx, rows, year)
+        mine = plan[year]
+        if not replace and mine["lost_holidays"] and \
+                mine["lost_holidays"] * 2 > mine["had_holidays"]:
+            raise WouldErase(f"loading this file as the {year} schedule would remove "
+                             f"{mine['lost_holidays']} of the {mine['had_holidays']} holidays "
+                             f"the table has for {year}; check the file (or --year), or load "
+                             f"it with --replace")
+        for day in mine["removed"]:
+            tx.q("DELETE FROM holidays WHERE day = ?", [day.isoformat()])
+        for y, step in plan.items():
+            for day in step["changed"]:
+                tx.q("UPDATE holidays SET kind = ?, note = ?, loaded_at = ? WHERE day = ?",
+                     [rows[day][0], rows[day][1], now, day.isoformat()])
+            for day in step["added"]:
+                tx.q("INSERT INTO holidays (day, kind, note, loaded_at) VALUES (?, ?, ?, ?)",
+                     [day.isoformat(), rows[day][0], rows[day][1], now])
+        summary = {"year": year, "years": sorted(plan),
+                   "holidays": sum(k == HOLIDAY for k, _ in rows.values()),
+                   "workdays": sum(k == WORKDAY for k, _ in rows.values()),
+                   "per_year": {y: {"added": len(p["added"]), "changed": len(p["changed"]),
+                                    "removed": len(p["removed"])} for y, p in plan.items()}}
+        audit.append(tx, actor.audit_name, "holidays.load", f"holidays:{year}",
+                     {**summary, "per_year": {str(y): v for y, v in
+                                              summary["per_year"].items()}})
         # Cases opened while a year was unknown get their due dates now.
         from server.workflow.cases import recompute_missing_dues
 
