@@ -19,6 +19,7 @@ from server.db.base import BaseStore, Tx
 from server.db.audit import AUDIT_TABLES
 from server.db.audit_scope import SCOPE_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
+from server.db.event_tables import EVENT_TABLES
 from server.db.org import ORG_TABLES
 from server.db.outbox import OUTBOX_CASE_KEY, OUTBOX_TABLES
 from server.db.rankings import RANKING_TABLES
@@ -70,6 +71,7 @@ MIGRATIONS = [
     OUTBOX_CASE_KEY,
     LIST_INDEXES,
     SCOPE_TABLES,  # audit entries scoped to halls/regions; login failure notice
+    EVENT_TABLES,  # service events (issue 27)
 ]
 
 
