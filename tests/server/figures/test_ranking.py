@@ -9,6 +9,7 @@ from server.db import org, rankings, stats
 from server.db.stats import Figures
 from server.workflow import ranking
 from server.workflow.ranking import RankingError, Unit
+from tests.helpers.databases import run_cli
 from tests.server.figures.helpers import add_device, rating
 
 
@@ -141,18 +142,8 @@ def test_few_qualified_units_never_get_both_flags():
     assert ranking.rank([Unit("a", "", f({5: 29}))])[0]["qualified"] is False
 
 
-def cli_db(db) -> str:
-    """The --db a CLI is given for the test database (a PG schema through search_path)."""
-    return db[0] if db[1] is None else f"{db[0]}?options=-csearch_path%3D{db[1]}"
-
-
 def cli(db, *args) -> str:
-    from click.testing import CliRunner
-
-    from server.cli import main
-    result = CliRunner().invoke(main, [*args, "--db", cli_db(db)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
+    return run_cli(db, *args)
 
 
 def test_defaults_turned_on_after_the_close_never_make_late_negative(fixture, db):
