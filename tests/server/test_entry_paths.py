@@ -130,3 +130,18 @@ def test_a_store_nobody_wired_refuses_to_store_ratings(tmp_path):
         store.ingest([rating])
     assert store.count() == 0
     store.close()
+
+
+def test_ratings_an_older_server_imported_export_as_kiosk_ratings(server, device, db):
+    """An older `kiosk-server import` stored its ratings under source 'import', which no
+    mapping has a code for: `export file` failed for the whole month. They were all given at
+    a kiosk, and export so."""
+    from sync.wire import RatingWire
+
+    now = datetime.now(timezone.utc)
+    rating = RatingWire(uuid=uuid.uuid4(), level=4, window=3, ticket="L001", case_id="CL1",
+                        device_id=device.device_id, rated_at=now)
+    [result] = server.store.ingest([rating], source="import")  # as the old importer did
+    assert result.status == "accepted"
+    records = _export(db, {now.astimezone(HALL_TZ).strftime("%Y-%m")})
+    assert records["CL1"]["pjqd"] == PJQD["kiosk"]
