@@ -5,7 +5,9 @@
 staff, one kiosk per window (the demo kiosk's own for window 5 when it is enrolled already),
 a hall supervisor account, and ratings from the first day of last month to now, uploaded
 through the real ingest so roll-ups, 差评 cases and every other hook fill as in production.
-Windows differ in quality on purpose, so the ranking has clear red and black flags.
+Windows differ in quality on purpose, so the ranking has clear red and black flags. The 差评
+cases come in every state: the oldest handled (closed, or partly), older ones overdue and
+escalated, one due today (on a working day) and one new.
 """
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ from datetime import datetime, timedelta, timezone
 from server import wiring
 from server.api.enrol import create_code, redeem
 from server.db import audit, org, users
+from server.workflow import cases, holidays, policy
+from server.workflow.actors import Actor
+from server.workflow.workdays import UnknownYear
 from sync.wire import RatingWire
 
 log = logging.getLogger(__name__)
@@ -90,6 +95,56 @@ def _ratings(devices: dict[int, str], now: datetime, rnd: random.Random) -> list
     return out
 
 
+def _bad(device: str, window: int, at: datetime, code: str, rnd: random.Random) -> RatingWire:
+    return RatingWire(uuid=uuid.UUID(int=rnd.getrandbits(128)), level=1, window=window,
+                      staff_id=[s for s, _n, w in STAFF if w == window][0], ticket=code,
+                      device_id=device, rated_at=at.astimezone(timezone.utc),
+                      reasons=["efficiency"],
+                      case_key=f"{at.astimezone(HALL_TZ).date().isoformat()}/{window}/{code}/")
+
+
+def _fresh_cases(store, devices: dict[int, str], now: datetime,
+                 rnd: random.Random) -> list[RatingWire]:
+    """Two 差评 at chosen times, so the case list always has a new case (rated minutes ago)
+    and, on a working day, one due today (rated the verify deadline's working days ago)."""
+    out = [_bad(devices[3], 3, now - timedelta(minutes=20), "C901", rnd)]
+    with store.transaction(write=False) as tx:
+        rule, cal = policy.for_hall(tx, HALL), holidays.calendar(tx)
+    today = now.astimezone(HALL_TZ).replace(hour=10, minute=0, second=0, microsecond=0)
+    try:
+        for back in range(1, 15):  # the day whose verify deadline ends today
+            day = today - timedelta(days=back)
+            if cal.add_working_days(day, rule.verify_days).date() == today.date():
+                out.append(_bad(devices[8], 8, day, "H901", rnd))
+                break
+    except UnknownYear:  # no holiday schedule for these days: no deadline to aim at
+        pass
+    return out
+
+
+# The oldest cases a demo supervisor has handled: how far each got (the rest wait or are
+# overdue, escalated to the region admin the moment they were stored).
+HANDLED = ("closed",) * 6 + ("rectify", "answer")
+NOTES = {"verify": "已调取录像核实，情况属实。", "rectify": "已约谈当事人并组织业务培训。",
+         "answer": "已电话回访群众，说明整改情况。"}
+
+
+def _handle_cases(store, now: datetime) -> None:
+    """Take the oldest cases through their steps as the demo supervisor would have (safe to
+    repeat: a case already at its state is left alone)."""
+    actor = Actor(LOGIN, "hall_supervisor", frozenset({HALL}))
+    with store.transaction(write=False) as tx:
+        rows = tx.all("SELECT id, state, opened_at FROM cases WHERE hall = ? ORDER BY "
+                      "opened_at, id LIMIT ?", [HALL, len(HANDLED)])
+    order = ("verify", "rectify", "answer", "closed")
+    for (case_id, state, opened_at), target in zip(rows, HANDLED):
+        at = datetime.fromisoformat(opened_at.replace("Z", "+00:00"))
+        while state in NOTES and order.index(state) < order.index(target):
+            at = min(at + timedelta(days=1), now)
+            state = cases.advance(store, case_id, actor, NOTES[state], now=at)["state"]
+    cases.escalate_overdue(store, now)  # a step done long ago may leave the next one overdue
+
+
 def seed_demo(store, seed: int = 10, now: datetime | None = None) -> dict:
     """Seed the demo hall (safe to call again: ratings are keyed by a seeded uuid, so a second
     call stores nothing twice); returns {"login", "password", "hall", "path", "ratings"}.
@@ -108,9 +163,13 @@ def seed_demo(store, seed: int = 10, now: datetime | None = None) -> dict:
             users.set_password(tx, LOGIN, password)
         audit.append(tx, "demo", "user.add", f"user:{LOGIN}",
                      {"role": "hall_supervisor", "scope": HALL})
-    ratings = _ratings(_devices(store), now, random.Random(seed))
+    rnd = random.Random(seed)
+    devices = _devices(store)
+    ratings = _ratings(devices, now, rnd)
+    ratings += _fresh_cases(store, devices, now, rnd)
     for i in range(0, len(ratings), 500):
         store.ingest(ratings[i:i + 500], now=now)
+    _handle_cases(store, now)
     log.info("demo hall %s seeded: %d ratings, login %s", HALL, len(ratings), LOGIN)
     return {"login": LOGIN, "password": password, "hall": HALL, "path": "/console/",
             "ratings": len(ratings)}

@@ -72,6 +72,27 @@ def put_settings(tx, scope: str, min_rated: int, red: int, black: int, score: st
          [scope, min_rated, red, black, score, utc_iso(), by])
 
 
+# A late rating's unit in each kind of ranking (as ranking.units() keys it).
+LATE_UNIT = {"windows": 'r."window"', "staff": "r.staff_id", "halls": "d.hall"}
+
+
+def late_counts(store, kind: str, halls, start: str, end: str, after: str) -> dict[str, int]:
+    """Ratings of the month [start, end) (corrected_at, UTC text) in these halls that were
+    stored after `after` (the close) and count now, per unit of the ranking kind: a count of
+    rows, so never below zero ('' for a rating with no 工号 in a staff ranking)."""
+    halls = sorted(halls)
+    if not halls:
+        return {}
+    unit = LATE_UNIT[kind]
+    with store.transaction(write=False) as tx:
+        rows = tx.all(f"SELECT {unit}, count(*) FROM ratings r JOIN devices d ON "
+                      f"d.device_id = r.device_id WHERE d.hall IN "
+                      f"({', '.join('?' * len(halls))}) AND r.superseded = 0 AND "
+                      f"r.excluded = 0 AND r.received_at > ? AND r.corrected_at >= ? AND "
+                      f"r.corrected_at < ? GROUP BY {unit}", [*halls, after, start, end])
+    return {"" if key is None else str(key): int(n) for key, n in rows}
+
+
 def all_settings(store) -> dict[str, dict]:
     with store.transaction(write=False) as tx:
         rows = tx.all("SELECT scope, min_rated, red, black, score FROM ranking_settings")

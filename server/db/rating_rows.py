@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 HALL_OFFSET = timedelta(hours=8)
 _UUIDS = TypeAdapter(list[UUID])
 _TIMES = TypeAdapter(list[datetime])
+# The last moment a rating may have (UTC text): the server adds hours (the hall's local day),
+# days (the next day of a roll-up, a default rating's 90 days) and working days (a case's
+# deadlines) to it, and exports it in hall time. A time in the calendar's last year (a kiosk
+# clock set to 9999, its offset too big to correct) leaves the calendar there: refused alone.
+LATEST = "9999-01-01T00:00:00.000Z"
 
 
 def case_key_for(rating: RatingWire, corrected_at: datetime) -> str:
@@ -93,6 +98,10 @@ def build(ratings: list[RatingWire], clock: DeviceClock, source: str, now: datet
             keys[i] = keys[i] or case_key_for(r, aware)
         except (OverflowError, ValueError) as exc:
             corrected[i] = exc
+    for i in range(n):
+        if corrected[i].__class__ is str and corrected[i] >= LATEST:
+            corrected[i] = ValueError(f"{corrected[i]} is in the calendar's last year; the "
+                                      f"kiosk's clock is wrong (set its time or NTP)")
     where = [i for i in range(n) if rated[i].__class__ is str and corrected[i].__class__ is str]
     refused = []
     if len(where) < n:  # a time off the calendar: that rating only is refused

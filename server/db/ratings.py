@@ -163,6 +163,10 @@ class IngestChanges:
 IngestHook = Callable[[Any, IngestChanges], None]
 
 
+class NotWired(RuntimeError):
+    """A store without the product's ingest hooks was asked to store ratings."""
+
+
 class RatingsMixin:
     """Needs self.transaction() from the concrete store.
 
@@ -170,7 +174,7 @@ class RatingsMixin:
     server/wiring.py attaches the product's hooks to every store the server opens.
     """
 
-    ingest_hooks: list[IngestHook]
+    ingest_hooks: list[IngestHook] | None = None  # None: not wired, ingest refuses
 
     def ingest(self, ratings: list[RatingWire], clock: DeviceClock | None = None,
                source: str = "kiosk", now: datetime | None = None) -> list[ItemResult]:
@@ -187,6 +191,7 @@ class RatingsMixin:
         The batch goes in as one set (executemany on SQLite, one JSON-array INSERT on
         PostgreSQL, in (device, uuid) order there); only the rows that did not land are looked
         at one by one (duplicate, superseded, or taking over a level-0 record)."""
+        self._hooks()  # refused before anything is written
         now = now or datetime.now(timezone.utc)
         clock = clock or DeviceClock(None, None, None)
         results: list[dict | None] = [None] * len(ratings)
@@ -198,24 +203,7 @@ class RatingsMixin:
             rows, where = [p[0] for p in pairs], [p[1] for p in pairs]
 
         def write(tx) -> list | None:
-            """The batch's writes and hooks; None when every row landed (the usual upload),
-            else the result of each row."""
-            landed = self._insert_set(tx, rows) if rows else set()
-            settled = None
-            if landed is None:  # every row landed: no row to look at again
-                changes = IngestChanges(rows=rows)
-            else:
-                changes, settled = IngestChanges(), []
-                for row in rows:
-                    if (row[8], row[0]) in landed:
-                        landed.discard((row[8], row[0]))  # a second copy in the batch: duplicate
-                        changes.counted.append(dict(zip(COLUMNS, row)))
-                        settled.append(_result(row[0], "accepted"))
-                    else:
-                        settled.append(self._settle(tx, row, changes))
-            for hook in getattr(self, "ingest_hooks", ()):
-                hook(tx, changes)
-            return settled
+            return self.ingest_rows(tx, rows)
 
         # Batches arriving together may share one commit (SQLite's group commit); each is
         # still all or nothing, and answered only once its rows are durable.
@@ -238,6 +226,41 @@ class RatingsMixin:
                  len(results) - accepted)
         return results
 
+    def ingest_rows(self, tx, rows: list[list], take_only: bool = False) -> list | None:
+        """THE way a rating enters the ratings table, inside the caller's transaction: write
+        the rows (lists in COLUMNS order), then run every ingest hook on what now counts
+        (roll-ups, 差评 case, alert, export queue). Kiosk upload, phone, `kiosk-server import`
+        and the demo seed come through ingest(); a 系统默认评价 (server/workflow/defaults.py)
+        comes here directly. None when every row landed as new, else each row's result.
+
+        take_only: a row may only take its case from a not-rated or default record; when a
+        real rating holds the case it is not stored at all (a default rating made late).
+        A store nobody wired (server/wiring.py attach) refuses: a rating stored without
+        its hooks is a 差评 with no case, figures without it, and no export."""
+        hooks = self._hooks()
+        landed = self._insert_set(tx, rows) if rows else set()
+        settled = None
+        if landed is None:  # every row landed: no row to look at again
+            changes = IngestChanges(rows=rows)
+        else:
+            changes, settled = IngestChanges(), []
+            for row in rows:
+                if (row[8], row[0]) in landed:
+                    landed.discard((row[8], row[0]))  # a second copy in the batch: duplicate
+                    changes.counted.append(dict(zip(COLUMNS, row)))
+                    settled.append(_result(row[0], "accepted"))
+                else:
+                    settled.append(self._settle(tx, row, changes, take_only))
+        for hook in hooks:
+            hook(tx, changes)
+        return settled
+
+    def _hooks(self) -> list[IngestHook]:
+        if self.ingest_hooks is None:
+            raise NotWired("ratings stored without the ingest hooks: open the store through "
+                           "server.wiring.attach (or set ingest_hooks = [] for a bare load)")
+        return self.ingest_hooks
+
     def _insert_set(self, tx, rows: list[list]) -> set[tuple[str, str]] | None:
         """Insert every row that conflicts with nothing; the (device_id, uuid) that landed,
         or None when every row did (nothing to look at again)."""
@@ -254,7 +277,7 @@ class RatingsMixin:
             return None
         return set(tx.all("SELECT device_id, uuid FROM ratings WHERE rowid > ?", [before]))
 
-    def _settle(self, tx, row: list, changes: IngestChanges) -> dict:
+    def _settle(self, tx, row: list, changes: IngestChanges, take_only: bool = False) -> dict:
         """A row the set insert left out: stored before, or its case is already rated."""
         uuid, device_id, key = row[0], row[8], row[15]
         if tx.one("SELECT 1 FROM ratings WHERE device_id = ? AND uuid = ?",
@@ -274,6 +297,8 @@ class RatingsMixin:
                 changes.counted.append(dict(zip(COLUMNS, row)))
                 return _result(uuid, "accepted",
                                "took the case from a not-rated (level 0) record")
+        if take_only:
+            return _result(uuid, "duplicate", "the case already has a real rating")
         first = tx.one("SELECT source FROM ratings WHERE device_id = ? AND case_key = ? "
                        "AND superseded = 0", [device_id, key])
         row = [*row[:-1], 1]  # a copy: the batch's rows must stay as they were for a rerun

@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 COUNTED = "r.superseded = 0 AND r.excluded = 0 AND r.level BETWEEN 1 AND 5"
 FIELDS = ("uuid", "device_id", "level", "reasons", "window", "staff_id", "case_id",
           "case_key", "item_code", "corrected_at", "source")
+# Older servers stored imported kiosk files under source 'import'; every rating of a kiosk
+# export file was given at the kiosk, which is the channel the province wants to see.
+LEGACY_CHANNELS = {"import": "kiosk"}
 SELECT = (", ".join(f'r."{c}"' for c in FIELDS)
           + ", d.hall, h.region FROM ratings r LEFT JOIN devices d ON d.device_id = r.device_id "
           "LEFT JOIN halls h ON h.hall_id = d.hall")
@@ -35,7 +38,7 @@ def _record(row: tuple, region_fallback: str = "") -> dict:
             "reasons": reasons, "window": r["window"], "staff_id": r["staff_id"] or "",
             "case_no": r["case_id"] or r["case_key"], "case_key": r["case_key"],
             "item_code": r["item_code"] or "", "time": parse_iso(r["corrected_at"]),
-            "channel": r["source"], "hall": r["hall"] or "",
+            "channel": LEGACY_CHANNELS.get(r["source"], r["source"]), "hall": r["hall"] or "",
             "region": r["region"] or region_fallback, "count": 1}
 
 

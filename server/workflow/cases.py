@@ -4,9 +4,11 @@ Opened inside the ingest transaction (ingest_hook, listed in server/wiring.py), 
 rating and its case commit together whichever way the rating came (kiosk, phone, import).
 A rating that stops counting (a later real rating took its case, or an appeal excluded it)
 voids its open case. A step is done by a hall supervisor of the case's hall or a region
-admin, who writes what was done; every change is an audit entry. Overdue cases (the current
-step's due date passed) are escalated to the region admin by escalate_overdue(), which the
-server's background job and `kiosk-server cases digest` run.
+admin, who writes what was done; every change is an audit entry. The deadlines count from
+the rating's clock-corrected time, not its arrival: a case that arrives already overdue (a
+kiosk offline for a week) is escalated in the ingest transaction itself. Cases that become
+overdue later are escalated to the region admin by escalate_overdue(), which the server's
+background job and `kiosk-server cases digest` run.
 
 A case row holds the hall, window, staff id and level only: nothing about the citizen.
 """
@@ -63,14 +65,23 @@ def bad_rows(changes) -> list[dict]:
 
 def ingest_hook(tx, changes) -> list[dict]:
     """The ingest hook: open a case per counted bad rating, void the cases of ratings that
-    stopped counting. Returns the cases it opened (for a caller that wants them)."""
+    stopped counting, and escalate at once a case that arrives already overdue (a kiosk
+    offline for a week). Returns the cases it opened (for a caller that wants them)."""
     cache: dict = {}  # one calendar, one policy per hall and one hall per device per batch
     opened = [case for row in bad_rows(changes) if is_bad(row)
               for case in [open_case(tx, row, cache)] if case]
+    if opened:  # as of the moment they were stored (received_at: the ingest's now)
+        escalate(tx, max(case["updated_at"] for case in opened), [c["id"] for c in opened])
     for row in changes.uncounted:
         void_for_rating(tx, row["device_id"], row["uuid"], "the rating no longer counts",
                         SYSTEM)
     return opened
+
+
+def started(row: dict) -> datetime:
+    """When a case's deadlines start: the rating's clock-corrected time (a 差评 given last
+    Monday and uploaded today is due as from last Monday), never after it reached us."""
+    return min(parse_iso(row["corrected_at"]), parse_iso(row["received_at"]))
 
 
 def due_dates(tx, hall: str, opened: datetime,
@@ -97,13 +108,19 @@ def open_case(tx, row: dict, cache: dict | None = None) -> dict | None:
         found = tx.one("SELECT hall FROM devices WHERE device_id = ?", [row["device_id"]])
         cache[("hall", row["device_id"])] = found[0] if found else "?"
     hall = cache[("hall", row["device_id"])]
-    opened = parse_iso(row["received_at"])
+    opened = started(row)
     dues, error = due_dates(tx, hall, opened, cache)
+    if error is not None and utc_iso(opened) != row["received_at"]:
+        # The rating's year has no holiday schedule (a kiosk clock at 1970, untrusted):
+        # count from its arrival rather than leave the case without deadlines.
+        arrived = parse_iso(row["received_at"])
+        dues, error = due_dates(tx, hall, arrived, cache)
+        opened = arrived if error is None else opened
     # Short enough to read out on the phone, derived from the rating so a retry is the same.
     digest = hashlib.sha256(f"{row['device_id']}/{row['uuid']}".encode()).hexdigest()[:10]
     case_id = opened.astimezone(HALL_TZ).strftime("%Y%m%d-") + digest
     values = [case_id, row["device_id"], row["uuid"], hall, row["window"], row["staff_id"],
-              row["level"], "verify", row["received_at"], *dues, error, None, None, None,
+              row["level"], "verify", utc_iso(opened), *dues, error, None, None, None,
               row["received_at"]]
     inserted = tx.q(f"INSERT INTO cases ({COLUMN_SQL}) VALUES "
                     f"({', '.join('?' * len(COLUMNS))}) ON CONFLICT DO NOTHING", values).rowcount
@@ -214,6 +231,7 @@ def advance(store, case_id: str, actor: Actor, note: str,
         _add_step(tx, case_id, state, actor, note, at)
         audit.append(tx, actor.audit_name, f"case.{state}", f"case:{case_id}",
                      {"note": note, "state": new})
+        escalate(tx, at, [case_id])  # a step done late may leave the next one overdue
         case = get_row(tx, case_id)
     log.info("case %s: %s done by %s, now %s", case_id, state, actor.name, new)
     return case
@@ -221,28 +239,37 @@ def advance(store, case_id: str, actor: Actor, note: str,
 
 def escalate_overdue(store, now: datetime | None = None) -> list[dict]:
     """Hand every open case past its current due date to the next role up (once per step)."""
-    at = utc_iso(now or datetime.now(timezone.utc))
-    escalated = []
     with store.transaction() as tx:
-        rows = tx.all(f"UPDATE cases SET escalated_to = ?, escalated_at = ?, updated_at = ? "
-                      f"WHERE state IN ('verify', 'rectify', 'answer') AND escalated_to IS NULL "
-                      f"AND {DUE_SQL} < ? RETURNING {COLUMN_SQL}",
-                      [NEXT_UP["hall_supervisor"], at, at, at])
-        for row in sorted(rows):
-            case = dict(zip(COLUMNS, row))
-            due = case[f"{case['state']}_due"]
-            _add_step(tx, case["id"], "escalate", SYSTEM, f"{case['state']} due {due}", at)
-            audit.append(tx, SYSTEM.audit_name, "case.escalate", f"case:{case['id']}",
-                         {"state": case["state"], "due": due, "to": case["escalated_to"]})
-            escalated.append(case)
+        escalated = escalate(tx, utc_iso(now or datetime.now(timezone.utc)))
     if escalated:
         log.warning("%d overdue 差评 cases escalated", len(escalated))
     return escalated
 
 
+def escalate(tx, at: str, ids: list[str] | None = None) -> list[dict]:
+    """Escalate the open cases past their current due date at `at` (UTC text), only those
+    of `ids` when given: the escalated cases, each with a step and an audit entry."""
+    where, params = "", [NEXT_UP["hall_supervisor"], at, at, at]
+    if ids is not None:
+        where = f" AND id IN ({', '.join('?' * len(ids))})"
+        params += ids
+    rows = tx.all(f"UPDATE cases SET escalated_to = ?, escalated_at = ?, updated_at = ? "
+                  f"WHERE state IN ('verify', 'rectify', 'answer') AND escalated_to IS NULL "
+                  f"AND {DUE_SQL} < ?{where} RETURNING {COLUMN_SQL}", params)
+    escalated = []
+    for row in sorted(rows):
+        case = dict(zip(COLUMNS, row))
+        due = case[f"{case['state']}_due"]
+        _add_step(tx, case["id"], "escalate", SYSTEM, f"{case['state']} due {due}", at)
+        audit.append(tx, SYSTEM.audit_name, "case.escalate", f"case:{case['id']}",
+                     {"state": case["state"], "due": due, "to": case["escalated_to"]})
+        escalated.append(case)
+    return escalated
+
+
 def recompute_missing_dues(tx) -> int:
     """Give due dates to open cases that got none (their year was unknown); how many did."""
-    done = 0
+    done = []
     for case_id, hall, opened_at in tx.all(
             "SELECT id, hall, opened_at FROM cases WHERE due_error IS NOT NULL "
             "AND state IN ('verify', 'rectify', 'answer')"):
@@ -250,8 +277,10 @@ def recompute_missing_dues(tx) -> int:
         if error is None:
             tx.q("UPDATE cases SET verify_due = ?, rectify_due = ?, answer_due = ?, "
                  "due_error = NULL WHERE id = ?", [*dues, case_id])
-            done += 1
-    return done
+            done.append(case_id)
+    if done:  # an old 差评 whose year just got its schedule may be overdue already
+        escalate(tx, utc_iso(), done)
+    return len(done)
 
 
 def reasons_of(text: str) -> list[str]:

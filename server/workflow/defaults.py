@@ -7,8 +7,9 @@ source 'default', level 3 and a uuid derived from the level-0 row's (so two runs
 server processes, make it once); the level-0 row becomes superseded, exactly as when a phone
 rating takes over a not-rated case. A real rating arriving later takes the case from the
 default the same way (server/db/ratings.py), and the default becomes superseded in turn.
-The ingest hooks run on each change (counted default, uncounted level-0) in the same
-transaction, so roll-ups and exports see it like any other rating.
+It is stored through the store's one ingest path (ratings.py ingest_rows), in the same
+transaction, so the hooks (roll-ups, export queue, audit of the run) see the change
+(counted default, uncounted level-0) like any other rating.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 from server.db import audit
 from server.db.base import parse_iso, utc_iso
-from server.db.ratings import COLUMN_SQL, COLUMNS, INSERT_SQL, IngestChanges
+from server.db.ratings import COLUMN_SQL, COLUMNS
 from server.workflow import holidays, policy
 from server.workflow.actors import SYSTEM
 from server.workflow.workdays import UnknownYear, add_natural_days
@@ -86,23 +87,20 @@ def run(store, now: datetime | None = None) -> list[dict]:
 
 
 def _make(tx, store, device_id: str, level0_uuid: str, due: datetime) -> dict | None:
-    """Supersede one level-0 row and insert its default; run the ingest hooks on the change."""
-    taken = tx.all(f"UPDATE ratings SET superseded = 1 WHERE device_id = ? AND uuid = ? AND "
-                   f"superseded = 0 AND level = 0 RETURNING {COLUMN_SQL}",
-                   [device_id, level0_uuid])
-    if not taken:
+    """The default of one level-0 row, stored through the store's one ingest path (it takes
+    the case from the level-0 row, and every ingest hook runs on the change)."""
+    found = tx.one(f"SELECT {COLUMN_SQL} FROM ratings WHERE device_id = ? AND uuid = ? AND "
+                   f"superseded = 0 AND level = 0", [device_id, level0_uuid])
+    if found is None:
         return None  # a real rating took the case meanwhile
-    old = dict(zip(COLUMNS, taken[0]))
+    old = dict(zip(COLUMNS, found))
     at = utc_iso(due)
     new = {**old, "uuid": default_uuid(device_id, level0_uuid), "level": LEVEL, "reasons": "[]",
            "rated_at": at, "boot_id": SOURCE, "mono_s": 0.0, "received_at": utc_iso(),
            "corrected_at": at, "time_trusted": 1, "source": SOURCE, "superseded": 0}
-    if tx.q(INSERT_SQL, [new[c] for c in COLUMNS]).rowcount != 1:
-        raise RuntimeError(f"default rating for {level0_uuid} exists but its level-0 row "
-                           f"still counted")  # rolls the whole run back; never half-done
-    changes = IngestChanges(counted=[new], uncounted=[old])
-    for hook in getattr(store, "ingest_hooks", ()):
-        hook(tx, changes)
+    settled = store.ingest_rows(tx, [[new[c] for c in COLUMNS]], take_only=True)
+    if settled is not None and settled[0]["status"] != "accepted":
+        return None  # a real rating holds the case: no default
     return new
 
 

@@ -4,9 +4,10 @@ Scopes, most specific first: `hall:<id>`, `region:<id>`, `*` (every hall); with 
 national practice applies (2 / 5 / 15 working days, no default rating). Each policy row is
 complete (every field), so the first matching scope decides alone.
 
-The three deadlines all count from the moment the case opened (the 差评 reached the server):
-verify within 2, rectified within 5, the citizen answered within 15 working days; so a case
-shows its three due dates the moment it opens and an early step never moves a later one.
+The three deadlines all count from the moment the 差评 was given (its clock-corrected time,
+so a kiosk that uploads a week late does not give its cases a week more): verify within 2,
+rectified within 5, the citizen answered within 15 working days; so a case shows its three
+due dates the moment it opens and an early step never moves a later one.
 """
 from __future__ import annotations
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from server.db import audit, org, rankings, stats
+from server.db.base import utc_iso
 from server.db.stats import Figures, RangeError
 from sync.wire.labels import N_
 
@@ -149,16 +150,28 @@ def view(store, kind: str, scope: str, month: str) -> dict:
     snap = rankings.get_snapshot(store, month, kind, scope)
     if snap is None:
         return {"rows": live, "settings": cfg, "closed": None, "late": 0}
-    now = {r["key"]: r for r in live}
-    rows = []
-    for r in snap["rows"]:
-        current = now.get(r["key"], {"rated": r["rated"], "unrated": r["unrated"]})
-        late = (current["rated"] + current["unrated"]) - (r["rated"] + r["unrated"])
-        rows.append({**r, "late": late})
+    late = late_counts(store, kind, scope, month, snap["closed_at"])
+    rows = [{**r, "late": late.get(r["key"], 0)} for r in snap["rows"]]
     # The total also counts units the frozen ranking does not list (a window added later).
-    late = sum(r["rated"] + r["unrated"] for r in live) - \
-        sum(r["rated"] + r["unrated"] for r in snap["rows"])
+    late = sum(late.values())
     return {"rows": rows, "settings": snap["settings"], "closed": snap, "late": late}
+
+
+def _halls(store, kind: str, scope: str) -> set[str]:
+    if kind == "halls":
+        return set(org.halls(store, org.below(org.regions(store), scope)))
+    return {scope}
+
+
+def late_counts(store, kind: str, scope: str, month: str, closed_at: str) -> dict[str, int]:
+    """Per unit, the ratings of the month (hall-local, UTC+8) stored after the close that
+    count now: rows counted, so a default rating or a rating moved out of the month never
+    makes the figure negative."""
+    first, last = stats.month_range(month)
+    start = datetime.combine(first, time(), stats.HALL_TZ)
+    end = datetime.combine(last + timedelta(days=1), time(), stats.HALL_TZ)
+    return rankings.late_counts(store, kind, _halls(store, kind, scope), utc_iso(start),
+                                utc_iso(end), closed_at)
 
 
 def close(store, kind: str, scope: str, month: str, by: str, on: date | None = None) -> dict:

@@ -52,3 +52,21 @@ class PgSchema:
 
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE')
+
+
+def cli_db(db: tuple[str, str | None]) -> str:
+    """The --db a CLI is given for a test database (db, schema): the SQLite file, or the
+    PostgreSQL URL with the schema as its search_path."""
+    url, schema = db
+    return url if schema is None else f"{url}?options=-csearch_path%3D{schema}"
+
+
+def run_cli(db: tuple[str, str | None], *args: str) -> str:
+    """`kiosk-server ARGS --db ...` through click's runner; its standard output (exit 0
+    asserted; a progress bar on standard error stays out of it)."""
+    from click.testing import CliRunner
+
+    from server.cli import main
+    result = CliRunner().invoke(main, [*args, "--db", cli_db(db)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout

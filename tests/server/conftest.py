@@ -11,6 +11,7 @@ import uuid
 import pytest
 import requests
 
+from server import wiring
 from server.api.enrol import create_code
 from server.db.store import open_store
 from server.runner import ServerThread
@@ -38,8 +39,9 @@ def db(request, tmp_path):
 
 @pytest.fixture
 def store(db):
-    """The store alone (no HTTP), on the same database kinds."""
-    st = open_store(db[0], schema=db[1])
+    """The store alone (no HTTP), on the same database kinds, with the product's ingest
+    hooks as every store the server opens."""
+    st = wiring.attach(open_store(db[0], schema=db[1]))
     yield st
     st.close()
 

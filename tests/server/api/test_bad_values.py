@@ -2,6 +2,8 @@
 correction, absurd device clocks, infinite or huge monotonic times, NUL in the free-text
 field, NUL in admin paths and filters, offsets past 64 bits. Each is a per-item rejection or
 a 4xx with a reason; the good ratings around it are stored."""
+from datetime import datetime, timezone
+
 import pytest
 import requests
 
@@ -106,3 +108,37 @@ def test_bad_values_do_not_block_the_next_good_batch(server, http, make_rating):
     _send(http, server, _batch([make_rating(rated_at="9999-12-31T23:59:59Z")]))
     resp = _send(http, server, _batch([make_rating()]))
     assert resp.json()["results"][0]["status"] == "accepted"
+
+
+CALENDAR_END = {
+    # the offset to the server clock is too big to add: the kiosk's 9999 is all there is
+    "9999 with the kiosk's case key": {"rated_at": "9999-12-31T20:00:00Z", "boot_id": "old",
+                                       "case_key": "2024-05-01/3/A012/C-1"},
+    "9999 差评 with the kiosk's case key": {"rated_at": "9999-12-31T20:00:00Z",
+                                           "boot_id": "old", "level": 1,
+                                           "reasons": ["attitude"],
+                                           "case_key": "2024-05-01/3/A013/C-2"},
+    "9999 差评 in the day": {"rated_at": "9999-12-31T10:00:00Z", "boot_id": "old", "level": 2,
+                            "reasons": ["efficiency"]},
+    "9999 in the morning": {"rated_at": "9999-01-01T00:00:00Z", "boot_id": "old"},
+}
+
+
+@pytest.mark.parametrize("change", CALENDAR_END.values(), ids=CALENDAR_END.keys())
+@pytest.mark.parametrize("clock", ["behind", "right"])
+def test_year_9999_with_the_kiosk_clock_envelope_is_rejected_alone(server, http, make_rating,
+                                                                   change, clock):
+    """Issue 23 item 4: a rating in the calendar's last year, sent with the kiosk's clocks,
+    was stored and then broke the roll-ups (500, the whole batch lost)."""
+    device_now = ("2024-05-01T08:00:10Z" if clock == "behind"  # the offset overflows
+                  else datetime.now(timezone.utc).isoformat())  # no offset to correct by
+    good, bad = make_rating(), make_rating(**change)
+    after = make_rating(ticket="B001", level=1, reasons=["attitude"])
+    resp = _send(http, server, _batch([good, bad, after], device_now=device_now,
+                                      boot_id="b0", mono_s=20.0))
+    assert resp.status_code == 200, resp.text
+    results = resp.json()["results"]
+    assert [r["status"] for r in results] == ["accepted", "rejected", "accepted"]
+    assert results[1]["uuid"] == bad["uuid"]
+    assert "kiosk's clock is wrong" in results[1]["reason"]
+    assert stored_uuids(server) == sorted([good["uuid"], after["uuid"]])

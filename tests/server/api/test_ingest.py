@@ -5,6 +5,7 @@ import uuid
 import pytest
 import requests
 
+from server import wiring
 from server.db.store import MIGRATIONS, SQLiteStore
 from sync.wire import BATCH_PATH, RatingWire
 from tests.server.conftest import ADMIN_TOKEN, session_with
@@ -243,7 +244,7 @@ def test_health_and_unknown_paths_answer_json(server, http):
 
 def test_store_migrates_once_and_keeps_data_across_reopen(tmp_path, make_rating):
     path = tmp_path / "s.db"
-    store = SQLiteStore(path)
+    store = wiring.attach(SQLiteStore(path))
     assert store.schema_version == len(MIGRATIONS)
     store.ingest([RatingWire.model_validate(make_rating())])
     store.close()

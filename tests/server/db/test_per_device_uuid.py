@@ -7,6 +7,7 @@ from datetime import date
 
 import requests
 
+from server import wiring
 from server.api.phone import PHONE_NS
 from server.db.sqlite import MIGRATIONS, SQLiteStore
 from sync.wire import BATCH_PATH, RatingWire
@@ -84,7 +85,7 @@ def test_sqlite_migration_keeps_rows_columns_and_indexes(tmp_path):
                  f"({', '.join('?' * len(values))})", list(values.values()))
     conn.execute(f"PRAGMA user_version = {step}")
     conn.close()
-    store = SQLiteStore(path)
+    store = wiring.attach(SQLiteStore(path))
     try:
         assert store.schema_version == len(MIGRATIONS) > before
         assert store.get_rating("u1")["case_key"] == "k1"

@@ -1,4 +1,5 @@
 """Monthly ranking on a small hand-computed fixture (both stores), and the pure rules."""
+import json
 from datetime import date
 
 import pytest
@@ -8,6 +9,7 @@ from server.db import org, rankings, stats
 from server.db.stats import Figures
 from server.workflow import ranking
 from server.workflow.ranking import RankingError, Unit
+from tests.helpers.databases import run_cli
 from tests.server.figures.helpers import add_device, rating
 
 
@@ -138,3 +140,38 @@ def test_few_qualified_units_never_get_both_flags():
     five = ranking.rank([Unit(str(i), "", f({5: 40 - i, 1: i})) for i in range(5)])
     assert [r["flag"] for r in five] == ["red", "red", "red", "black", "black"]
     assert ranking.rank([Unit("a", "", f({5: 29}))])[0]["qualified"] is False
+
+
+def cli(db, *args) -> str:
+    return run_cli(db, *args)
+
+
+def test_defaults_turned_on_after_the_close_never_make_late_negative(fixture, db):
+    """Issue 23 item 2: the close froze W2 with its level-0 case of 5 Nov; a default policy
+    turned on afterwards moves that case to a 基本满意 of 5 Dec (30 natural days), so
+    November's live figures lose one. Late counts ratings stored after the close, so W2 has
+    none (the old difference said -1) and W3's real late upload is the one late rating."""
+    store, dev = fixture
+    cli(db, "ranking", "close", "--scope", "HX", "--month", "2026-11", "--by", "sup")
+    cli(db, "policy", "set", "*", "--default-mode", "natural", "--default-days", "30")
+    assert cli(db, "defaults", "run").strip() == "1 default ratings made"
+    rate(store, dev, 3, 5, "2026-11-20T02:00:00Z", "C8")
+    shown = json.loads(cli(db, "ranking", "show", "--scope", "HX", "--month", "2026-11",
+                           "--json"))
+    assert {r["key"]: r["late"] for r in shown["rows"]} == \
+        {"1": 0, "2": 0, "3": 1, "4": 0, "5": 0}
+    assert shown["late"] == 1
+    text = cli(db, "ranking", "show", "--scope", "HX", "--month", "2026-11")
+    assert "late -" not in text and text.count("late 1") == 1
+
+
+def test_late_is_counted_per_unit_for_staff_and_halls(fixture):
+    store, dev = fixture
+    ranking.close(store, "staff", "HX", "2026-11", "user:sup", on=date(2026, 12, 1))
+    ranking.close(store, "halls", "440000", "2026-11", "user:sup", on=date(2026, 12, 1))
+    rate(store, dev, 1, 4, "2026-11-21T02:00:00Z", "A8")
+    rate(store, dev, 1, 4, "2026-12-21T02:00:00Z", "A9")  # December: not late for November
+    staff = ranking.view(store, "staff", "HX", "2026-11")
+    assert staff["late"] == 1 and [r["late"] for r in staff["rows"]] == [1]
+    halls = ranking.view(store, "halls", "440000", "2026-11")
+    assert halls["late"] == 1 and [(r["key"], r["late"]) for r in halls["rows"]] == [("HX", 1)]

@@ -54,9 +54,12 @@ def test_a_case_goes_through_its_steps_by_the_right_people(wired, people):
             cases.advance(wired, cid, people[who], "looked into it")
     with pytest.raises(cases.CaseError, match="note"):
         cases.advance(wired, cid, people["sup"], "   ")
-    assert cases.advance(wired, cid, people["sup"], "核实属实：等候过久")["state"] == "rectify"
-    assert cases.advance(wired, cid, people["admin"], "增开窗口")["state"] == "answer"
-    done = cases.advance(wired, cid, people["sup"], "已电话回访")
+    # Each step on time (a step done late escalates the next one at once: test_late_cases).
+    assert cases.advance(wired, cid, people["sup"], "核实属实：等候过久",
+                         now=at(2025, 9, 26, 9))["state"] == "rectify"
+    assert cases.advance(wired, cid, people["admin"], "增开窗口",
+                         now=at(2025, 9, 29, 9))["state"] == "answer"
+    done = cases.advance(wired, cid, people["sup"], "已电话回访", now=at(2025, 9, 30, 9))
     assert done["state"] == "closed" and done["closed_at"]
     with pytest.raises(cases.CaseError, match="nothing left"):
         cases.advance(wired, cid, people["sup"], "again")
