@@ -61,3 +61,22 @@ def test_the_extractor_sees_the_kv_files_and_the_shared_labels(tmp_path):
     assert "Thank you for your rating" in ids      # assets/kv/rating.kv
     assert "Very dissatisfied" in ids              # sync/wire/labels.py
     assert "No queue system" in ids                # kiosk/ui/widgets.py, marked N_
+
+
+PO_FILES = sorted(p for p in ROOT.glob("*/locale/*/LC_MESSAGES/*.po"))
+
+
+@pytest.mark.parametrize("po_path", PO_FILES, ids=lambda p: p.name)
+def test_each_catalog_defines_a_message_once(po_path):
+    """Two definitions of one msgid (two branches each adding "Next page") make GNU msgfmt
+    refuse the file, while babel silently keeps the last: say which ones, by line."""
+    seen, twice = {}, []
+    text = po_path.read_text(encoding="utf-8")
+    for match in re.finditer(r'^(?:msgctxt (".*")\n)?msgid ((?:".*"\n)+)', text, re.M):
+        key = (match.group(1), match.group(2))
+        line = text.count("\n", 0, match.start()) + 1
+        if key[1] != '""\n' and key in seen:
+            twice.append(f"line {line}: {key[1].strip()} (first at line {seen[key]})")
+        seen.setdefault(key, line)
+    assert len(seen) > 10
+    assert not twice, f"{po_path.relative_to(ROOT)} defines these again:\n  " + "\n  ".join(twice)
