@@ -78,8 +78,10 @@ LATE_UNIT = {"windows": 'r."window"', "staff": "r.staff_id", "halls": "d.hall"}
 
 def late_counts(store, kind: str, halls, start: str, end: str, after: str) -> dict[str, int]:
     """Ratings of the month [start, end) (corrected_at, UTC text) in these halls that were
-    stored after `after` (the close) and count now, per unit of the ranking kind: a count of
-    rows, so never below zero ('' for a rating with no 工号 in a staff ranking)."""
+    stored at or after `after` (the close's stamp, taken before its figures were read; the
+    server keeps milliseconds, so a rating stored in the close's millisecond is late, not lost)
+    and count now, per unit of the ranking kind: a count of rows, so never below zero ('' for
+    a rating with no 工号 in a staff ranking)."""
     halls = sorted(halls)
     if not halls:
         return {}
@@ -88,7 +90,7 @@ def late_counts(store, kind: str, halls, start: str, end: str, after: str) -> di
         rows = tx.all(f"SELECT {unit}, count(*) FROM ratings r JOIN devices d ON "
                       f"d.device_id = r.device_id WHERE d.hall IN "
                       f"({', '.join('?' * len(halls))}) AND r.superseded = 0 AND "
-                      f"r.excluded = 0 AND r.received_at > ? AND r.corrected_at >= ? AND "
+                      f"r.excluded = 0 AND r.received_at >= ? AND r.corrected_at >= ? AND "
                       f"r.corrected_at < ? GROUP BY {unit}", [*halls, after, start, end])
     return {"" if key is None else str(key): int(n) for key, n in rows}
 

@@ -164,8 +164,8 @@ def _halls(store, kind: str, scope: str) -> set[str]:
 
 
 def late_counts(store, kind: str, scope: str, month: str, closed_at: str) -> dict[str, int]:
-    """Per unit, the ratings of the month (hall-local, UTC+8) stored after the close that
-    count now: rows counted, so a default rating or a rating moved out of the month never
+    """Per unit, the ratings of the month (hall-local, UTC+8) stored from the close on (its
+    stamp, taken before the snapshot's figures were read) that count now: rows counted, so a default rating or a rating moved out of the month never
     makes the figure negative."""
     first, last = stats.month_range(month)
     start = datetime.combine(first, time(), stats.HALL_TZ)
@@ -180,9 +180,12 @@ def close(store, kind: str, scope: str, month: str, by: str, on: date | None = N
     start, end = stats.month_range(month)
     if end >= (on or stats.today()):
         raise RankingError(N_("A month can be closed once it has ended."))
+    # Stamped before the figures are read: a rating stored while they are read is then
+    # counted late (as well), never lost between the snapshot and the late count.
+    closed_at = utc_iso()
     rows, cfg = compute(store, kind, scope, month)
     with store.transaction() as tx:
-        if not rankings.put_snapshot(tx, month, kind, scope, by, cfg, rows):
+        if not rankings.put_snapshot(tx, month, kind, scope, by, cfg, rows, now=closed_at):
             raise RankingError(N_("This month's ranking is already closed."))
         audit.append(tx, by, "ranking.close", f"ranking:{kind}:{scope}:{month}",
                      {"units": len(rows), "red": [r["key"] for r in rows if r["flag"] == "red"],
