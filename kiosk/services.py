@@ -284,8 +284,8 @@ class Services:
             self.keypad_state = item.state
         elif self.signin.key(item):
             return
-        elif isinstance(item, KeyDigit):
-            if item.action is not None:
+        elif isinstance(item, KeyDigit):  # a digit key outside a 工号: its mapped action
+            if item.action is not None and not self.signin.key(item.action):
                 self.flow.staff_action(item.action)
         elif isinstance(item, StaffAction):
             self.flow.staff_action(item)
