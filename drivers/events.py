@@ -93,6 +93,22 @@ class StaffAction(enum.Enum):
     GIVE_UP = "give_up"      # 弃号
     HOLD = "hold"            # 挂起
     CALL_BACK = "call_back"  # 回呼
+    # Who is serving (kiosk/signin.py), never sent to the queue system: 签到 starts typing a
+    # 工号 on the keypad's digits (确认 ends it); 签退 signs the clerk out.
+    SIGN_IN = "sign_in"
+    SIGN_OUT = "sign_out"
+
+
+KIOSK_ONLY = (StaffAction.SIGN_IN, StaffAction.SIGN_OUT)
+
+
+@dataclass(frozen=True)
+class KeyDigit:
+    """A digit key of the staff keypad: a digit of a 工号 while one is typed after 签到,
+    else the staff action the key map gives it (None: none)."""
+
+    digit: str
+    action: StaffAction | None = None
 
 
 QueueEvent = (Call | Recall | CallEnded | Done | Pause | Resume | Login | Logout | LinkChanged

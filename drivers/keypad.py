@@ -135,5 +135,6 @@ class Keypad:
             for event in decoder.feed(data):
                 action = self.keymap.action(event)
                 if action is not None:
-                    log.info("keypad: %s", action.value)
+                    # A digit may be part of a 工号: logged as a digit key, never its value.
+                    log.info("keypad: %s", getattr(action, "value", "digit key"))
                     self.events.put(action)

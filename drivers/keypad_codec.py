@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from evdev import ecodes
 
-from drivers.events import StaffAction
+from drivers.events import KeyDigit, StaffAction
 
 # struct input_event: struct timeval (two longs), __u16 type, __u16 code, __s32 value.
 EVENT = struct.Struct("@llHHi")
@@ -23,7 +23,13 @@ DEFAULT_KEYS = {
     "KEY_KP7": "give_up",
     "KEY_KP8": "hold",
     "KEY_KP9": "call_back",
+    # 签到: then the 工号 on the digits, then 确认 (KEY_KPENTER); 签到 and 确认 with no digits,
+    # or 签退 (Backspace, which deletes a digit while a 工号 is typed), signs out.
+    "KEY_NUMLOCK": "sign_in",
+    "KEY_BACKSPACE": "sign_out",
 }
+# Keys that type a digit of a 工号 after 签到 (besides whatever action the map gives them).
+DIGIT_KEYS = {**{f"KEY_KP{d}": str(d) for d in range(10)}, **{f"KEY_{d}": str(d) for d in range(10)}}
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class KeyMap:
 
     def __init__(self, keys: dict[str, str] | None = None) -> None:
         self.by_code: dict[int, StaffAction] = {}
+        self.digits = {ecodes.ecodes[name]: d for name, d in DIGIT_KEYS.items()}
         for name, action in (keys if keys is not None else DEFAULT_KEYS).items():
             code = ecodes.ecodes.get(name)
             if code is None or not name.startswith(("KEY_", "BTN_")):
@@ -79,7 +86,10 @@ class KeyMap:
                 names = ", ".join(a.value for a in StaffAction)
                 raise ValueError(f"key {name}: unknown action {action!r} ({names})") from None
 
-    def action(self, event: InputEvent) -> StaffAction | None:
+    def action(self, event: InputEvent) -> StaffAction | KeyDigit | None:
+        """The key's action; a digit key comes as KeyDigit (with its action, if mapped)."""
         if event.type != EV_KEY or event.value != KEY_DOWN:
             return None
+        if event.code in self.digits:
+            return KeyDigit(self.digits[event.code], self.by_code.get(event.code))
         return self.by_code.get(event.code)

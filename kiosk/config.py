@@ -192,6 +192,15 @@ class Ui:
 
 
 @dataclass
+class SignInRules:
+    sign_out_on_pause: bool = _doc("Sign the staff member out when the window pauses (暂停), "
+                                   "if the hall wants it.", default=False)
+    day_end: str = _doc("Local time HH:MM at which whoever is still signed in is signed out "
+                        "(the end of the working day); empty: at local midnight only.",
+                        default="20:00")
+
+
+@dataclass
 class Config:
     device: Device = field(default_factory=Device)
     window: Window = field(default_factory=Window)
@@ -204,6 +213,7 @@ class Config:
     technician: Technician = field(default_factory=Technician)
     voice: Voice = field(default_factory=Voice)
     ui: Ui = field(default_factory=Ui)
+    signin: SignInRules = field(default_factory=SignInRules)
     path: Path | None = None
     # (section, key) of every key the file itself sets: the rest are built-in defaults
     # (kiosk/settings.py says which one is in force and from where).
@@ -226,9 +236,9 @@ class Config:
 
 _SECTIONS = {"device": Device, "window": Window, "queue": Queue, "rating": Rating,
              "server": Server, "display": Display, "keypad": Keypad, "panel": Panel,
-             "technician": Technician, "voice": Voice, "ui": Ui}
+             "technician": Technician, "voice": Voice, "ui": Ui, "signin": SignInRules}
 STAFF_ACTIONS = ("next", "recall", "evaluate", "pause", "resume", "transfer", "give_up", "hold",
-                 "call_back")
+                 "call_back", "sign_in", "sign_out")
 _CHECKS = {
     ("device", "language"): (lambda v: v in LANGUAGES, f"one of {', '.join(LANGUAGES)}"),
     ("window", "number"): (lambda v: 1 <= v <= 999, "a number 1..999"),
@@ -254,6 +264,8 @@ _CHECKS = {
     ("server", "max_store_mb"): (lambda v: 10 <= v <= 100000, "megabytes, 10..100000"),
     ("display", "width"): (lambda v: 320 <= v <= 7680, "pixels, 320..7680"),
     ("display", "height"): (lambda v: 240 <= v <= 4320, "pixels, 240..4320"),
+    ("signin", "day_end"): (lambda v: re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]|", v)
+                            is not None, "a local time HH:MM (e.g. 20:00), or empty"),
     ("keypad", "keys"): (lambda v: len(v) <= 64 and all(
         re.fullmatch(r"(KEY|BTN)_[A-Z0-9_]{1,32}", k) and v[k] in (*STAFF_ACTIONS, "none")
         for k in v),

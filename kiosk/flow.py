@@ -73,6 +73,7 @@ class FlowState:
     mode: Mode = Mode.IDLE
     window: int = 1
     staff_id: str | None = None
+    signed_by: str | None = None  # how staff_id signed in: pin, keypad or queue (kiosk/signin.py)
     paused: bool = False
     calling: str | None = None
     call_count: int = 0          # bumps on every CALL/RECALL so the screen can flash
@@ -84,6 +85,7 @@ class FlowState:
     waiting: int | None = None   # people waiting, when the queue system says
     notice: str | None = None    # a short message for the clerk (English msgid), for NOTICE_S
     notice_until: float | None = None
+    notice_args: tuple = ()      # (name, value) pairs the notice's {name} fields are filled with
     # Until when (flow clock) the phone QR code of last_rating, a case that went unrated, may
     # stay on the idle screen; None: not at all. The next call ends it at once.
     qr_until: float | None = None
@@ -118,6 +120,54 @@ class Flow:
         self._calls_day: str | None = None
         self._calls: dict[str, int] = {}         # ticket -> its latest call number today
         self._last_call: tuple[str, int] | None = None
+        self.sign_out_on_pause = False  # [signin] sign_out_on_pause: the hall's choice
+
+    def _event(self, kind: str, **fields) -> None:
+        """A service event into the store's outbox (sync/wire/events.py), when the store has
+        one; recorded before the flow acts on it."""
+        record = getattr(self.store, "record_event", None)
+        if record is not None:
+            record(kind, **fields)
+
+    def tell(self, notice: str, seconds: float = NOTICE_S, **args) -> None:
+        """A short message for the clerk (an English msgid with {name} fields)."""
+        self._set(notice=notice, notice_args=tuple(args.items()),
+                  notice_until=self.clock() + seconds)
+
+    # -- who is serving (kiosk/signin.py decides; these record and show it) -------------------
+    def sign_in(self, staff_id: str, cause: str) -> bool:
+        """staff_id serves from now (cause: pin, keypad or queue); whoever served before is
+        signed out as replaced. A queue-system login wins: while it holds, the kiosk's own
+        sign-in is refused (False)."""
+        st = self.state
+        if cause != "queue" and st.signed_by == "queue":
+            return False
+        if st.staff_id == staff_id:
+            if cause == "queue" and st.signed_by != "queue":
+                self._set(signed_by=cause)  # the same person, now held by the queue system
+            return True
+        if st.staff_id is not None:
+            self._event("staff_out", staff_id=st.staff_id, cause="replaced")
+        self._event("staff_in", staff_id=staff_id, cause=cause)
+        log.info("staff %s signed in (%s)", staff_id, cause)
+        self._set(staff_id=staff_id, signed_by=cause)
+        return True
+
+    def sign_out(self, cause: str) -> str | None:
+        """Whoever serves signs out (cause: key, pause, day_end, queue or app_stop); returns
+        their 工号, None when nobody was signed in or a queue login holds (key, pause)."""
+        st = self.state
+        if st.staff_id is None or (st.signed_by == "queue" and cause in ("key", "pause")):
+            return None
+        self._event("staff_out", staff_id=st.staff_id, cause=cause)
+        log.info("staff %s signed out (%s)", st.staff_id, cause)
+        self._set(staff_id=None, signed_by=None)
+        return st.staff_id
+
+    def _pause(self) -> None:
+        self._set(paused=True)
+        if self.sign_out_on_pause:
+            self.sign_out("pause")
 
     # -- plumbing ---------------------------------------------------------
     def subscribe(self, listener: Callable[[FlowState], None]) -> None:
@@ -158,13 +208,13 @@ class Flow:
             case Done():
                 self._on_done(event)
             case Pause():
-                self._set(paused=True)
+                self._pause()
             case Resume():
                 self._set(paused=False)
             case Login(staff_id=s):
-                self._set(staff_id=s)
+                self.sign_in(s, "queue")
             case Logout():
-                self._set(staff_id=None)
+                self.sign_out("queue")
             case LinkChanged(state=s):
                 self._set(link=s)
             case Waiting(count=n):
@@ -260,7 +310,7 @@ class Flow:
             self._on_done(Done(self.state.calling))
             return True
         if action is StaffAction.PAUSE:
-            self._set(paused=True)
+            self._pause()
         elif action is StaffAction.RESUME:
             self._set(paused=False)
         self.sender.staff_action(action)

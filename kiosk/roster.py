@@ -33,6 +33,10 @@ class Staff:
     name: str = ""
     photo: str = str(PLACEHOLDER)  # a readable image file, never a URL
     stars: int = 0
+    pin_hash: str = ""  # the kiosk sign-in PIN's salted hash from the server; "": none set
+
+    def __repr__(self) -> str:  # never a PIN hash in a log line
+        return f"Staff({self.staff_id!r}, {self.name!r}, pin={'set' if self.pin_hash else 'unset'})"
 
 
 @dataclass
@@ -78,8 +82,10 @@ def parse_staff(items, base: Path, data_dir: Path) -> dict[str, Staff]:
             log.warning("roster entry %r left out: needs staff_id and numeric stars", raw)
             continue
         if staff_id:
+            pin_hash = raw.get("pin_hash")
             out[staff_id] = Staff(staff_id, str(raw.get("name") or ""),
-                                  _photo(raw, base, data_dir, staff_id), stars)
+                                  _photo(raw, base, data_dir, staff_id), stars,
+                                  pin_hash if isinstance(pin_hash, str) else "")
     return out
 
 

@@ -7,7 +7,7 @@ import queue
 import time
 from pathlib import Path
 
-from drivers.events import KeypadChanged, LinkChanged, LinkState, StaffAction
+from drivers.events import KeyDigit, KeypadChanged, LinkChanged, LinkState, StaffAction
 from drivers.factory import make_link
 from drivers.framing import silence_gap_s
 from kiosk import watchdog
@@ -134,6 +134,7 @@ class Services:
                         Timing(r.timeout_s, r.reasons_timeout_s, r.thanks_s,
                                cfg.ui.qr_show_s, cfg.ui.qr_ttl_s), tuple(r.reasons))
         self.flow = flow
+        self._make_signin()
         self.uploader = uploader if uploader is not None else make_uploader(cfg)
         self.background = make_background(cfg, self.status) if uploader is None else []
         self.config_puller = make_config_puller(cfg) if uploader is None else None
@@ -142,6 +143,14 @@ class Services:
         self.keypad_state = LinkState.CLOSED
         self._watchdog_every = watchdog.interval_s()
         self._watchdog_next = 0.0
+
+    def _make_signin(self) -> None:
+        """Staff sign-in (kiosk/signin.py) over the roster in force now."""
+        from kiosk.signin import SignIn
+
+        rules = self.cfg.signin
+        self.flow.sign_out_on_pause = rules.sign_out_on_pause
+        self.signin = SignIn(self.flow, lambda: self.site.staff, rules.day_end)
 
     # -- the server's device config, applied live ------------------------------------------
     def _start_config(self) -> None:
@@ -242,6 +251,8 @@ class Services:
                 "last_rating_at": (state.last_rating or {}).get("rated_at")}
 
     def stop(self) -> None:
+        if self.store is not None:  # a clean stop: nobody stays signed in on a closed kiosk
+            self.flow.sign_out("app_stop")
         for part in (self.link, self.keypad, self.uploader, self.config_puller,
                      *self.background):
             if part is not None:
@@ -261,6 +272,7 @@ class Services:
         if self.config_puller is not None:
             self._drain(self.config_puller.updates, self.apply_config)
         self.flow.tick()
+        self.signin.tick()
         # Pinged from the UI loop itself, so systemd restarts a kiosk whose loop hangs.
         now = time.monotonic()
         if now >= self._watchdog_next:
@@ -270,6 +282,11 @@ class Services:
     def _on_key(self, item) -> None:
         if isinstance(item, KeypadChanged):
             self.keypad_state = item.state
+        elif self.signin.key(item):
+            return
+        elif isinstance(item, KeyDigit):  # a digit key outside a 工号: its mapped action
+            if item.action is not None and not self.signin.key(item.action):
+                self.flow.staff_action(item.action)
         elif isinstance(item, StaffAction):
             self.flow.staff_action(item)
 

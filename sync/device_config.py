@@ -54,8 +54,15 @@ def read_cache(path: str | Path) -> ConfigResult:
 def _write_cache(path: Path, config: dict, etag: str | None, fetched_at: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"etag": etag, "fetched_at": fetched_at, "config": config},
-                              ensure_ascii=False), encoding="utf-8")
+    body = json.dumps({"etag": etag, "fetched_at": fetched_at, "config": config},
+                      ensure_ascii=False).encode("utf-8")
+    # 0600 from the start: the config carries the staff's sign-in PIN hashes.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # a leftover tmp file of another mode is narrowed too
+        os.write(fd, body)
+    finally:
+        os.close(fd)
     os.replace(tmp, path)
 
 

@@ -70,6 +70,7 @@ class KioskApp(App):
         self.qr_links = None
         self.tech_gate = None
         self.tech_menu = None
+        self.signin_view = None
 
     # The parts live in Services; these keep the names tests and tools use.
     link = property(lambda self: self.services.link if self.services else None)
@@ -189,6 +190,19 @@ class KioskApp(App):
         self.tech_menu.bind(on_dismiss=lambda *_a: setattr(self, "tech_menu", None))
         self.tech_menu.open(animation=False)
 
+    def open_signin(self) -> None:
+        """The staff card's sign-in screen (roster, then PIN), on the idle screen only."""
+        from kiosk.ui.screens import SIGNIN_KV, load_kv
+        from kiosk.ui.signin_view import SignInView
+
+        if self.services is None or self.flow.state.mode is not Mode.IDLE or (
+                self.signin_view is not None and self.signin_view.parent is not None):
+            return
+        load_kv(SIGNIN_KV)  # its rules, on first use
+        self.signin_view = SignInView(self.services.signin)
+        self.signin_view.bind(on_dismiss=lambda *_a: setattr(self, "signin_view", None))
+        self.signin_view.open(animation=False)
+
     def on_start(self) -> None:
         from kivy.core.window import Window
 
@@ -210,8 +224,9 @@ class KioskApp(App):
     def reset(self, cfg: Config, link=None, flow: Flow | None = None, uploader=None) -> None:
         """Swap in a new config and fresh services, back on the idle screen (tests, reload)."""
         self.stop_services()
-        if self.tech_menu is not None:
-            self.tech_menu.dismiss(animation=False)
+        for view in (self.tech_menu, self.signin_view):
+            if view is not None:
+                view.dismiss(animation=False)
         self.cfg, self._given = cfg, (link, flow, uploader)
         heap.thaw()  # the old screens go; what is built now is frozen again once settled
         self._start_services()
@@ -239,6 +254,8 @@ class KioskApp(App):
         from kiosk.ui.voice import announcements
 
         prev, self._prev = self._prev or state, state
+        if state.mode is not Mode.IDLE and self.signin_view is not None:
+            self.signin_view.dismiss(animation=False)  # a citizen's case comes first
         if self.root is not None and self.root.flow is self.flow:
             self.root.render(state)
         for announcement in announcements(prev, state):

@@ -49,7 +49,7 @@ class IdleScreen(KioskScreen):
         ids.window_label.text = _("Window {number}").format(number=state.window)
         self._render_staff(state.staff_id)
         self.calling = bool(state.calling)
-        self.notice = _(state.notice) if state.notice else ""
+        self.notice = _(state.notice).format(**dict(state.notice_args)) if state.notice else ""
         ids.calling_label.text = self.notice or (
             _("Number {ticket}, please come to window {window}").format(
                 ticket=state.calling, window=state.window) if state.calling else _("Welcome"))
@@ -63,6 +63,14 @@ class IdleScreen(KioskScreen):
         ids.link_label.text = _(LINK_TEXT[state.link])
         ids.lang_button.text = "EN" if language() != "en" else "中文"
         self._render_qr(state)
+
+    def open_signin(self) -> None:
+        """The staff card was tapped: the sign-in screen (kiosk/ui/signin_view.py)."""
+        from kivy.app import App
+
+        app = App.get_running_app()
+        if app is not None and hasattr(app, "open_signin"):
+            app.open_signin()
 
     def _render_staff(self, staff_id: str | None) -> None:
         card = self.ids.staff_card

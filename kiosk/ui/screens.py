@@ -27,7 +27,7 @@ from kiosk.ui.widgets import (
 
 __all__ = ["KioskRoot", "KioskScreen", "IdleScreen", "RatingScreen", "ReasonsScreen",
            "ThanksScreen", "LevelButton", "FlatButton", "ReasonToggle", "LEVEL_COLORS",
-           "LINK_COLORS", "LINK_TEXT", "TECH_KV", "after_next_frame", "load_kv"]
+           "LINK_COLORS", "LINK_TEXT", "TECH_KV", "SIGNIN_KV", "after_next_frame", "load_kv"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ KV_FILES = ("common.kv", "idle.kv")  # common first: the others use it
 # case, if that comes sooner); the technician menu's when it first opens.
 RATING_KV = "rating.kv"
 TECH_KV = "tech.kv"
+SIGNIN_KV = "signin.kv"
 _loaded: set[str] = set()
 
 

@@ -196,8 +196,9 @@ class Photo(Image):
     fit_mode = StringProperty("contain")
 
 
-class StaffCard(ShowsStaff, BoxLayout):
-    """The person on duty, upright: photo, name, 工号 and stars (the idle screen)."""
+class StaffCard(ButtonBehavior, ShowsStaff, BoxLayout):
+    """The person on duty, upright: photo, name, 工号 and stars (the idle screen); tapped,
+    the staff sign-in screen opens."""
 
     photo = StringProperty("")
 

@@ -16,7 +16,7 @@ from server.console.auth import page_user, posted_form
 from server.console.fleet import fleet_rows
 from server.console.scope import User, forbidden, require_edit, require_hall, require_role
 from server.console.templating import add_nav, csv_response, render, tr
-from server.db import audit, org, org_io
+from server.db import audit, org, org_io, staff_pins
 from server.db.org import Hall, OrgError, Region, Staff, Window
 from sync.wire.labels import N_
 
@@ -142,6 +142,7 @@ def hall_page(request: Request, user: User, hall_id: str, status: int = 200, **e
     at_window = {w.number: [s for s in staff if w.number in s.windows] for w in windows}
     devices = fleet_rows(store, user, hall=hall_id)
     context = {"hall": hall, "windows": windows, "staff": staff, "at_window": at_window,
+               "pins": staff_pins.set_at(store, hall_id), "pin_shown": None,
                "devices": devices, "departments": org.departments(store, hall_id),
                "region": org.regions(store).get(hall.region), "errors": {}, "values": {},
                **extra}
@@ -234,5 +235,7 @@ def delete_staff(request: Request, hall_id: str, staff_id: str,
 
 # The sheet upload lives in its own module; its route joins this router (same page).
 from server.console.org_import import router as _import_router  # noqa: E402
+from server.console.staff_pin_pages import router as _pin_router  # noqa: E402
 
 router.include_router(_import_router)
+router.include_router(_pin_router)

@@ -301,6 +301,7 @@ def delete_window(tx, hall_id: str, number: int) -> None:
 
 
 def delete_staff(tx, staff_id: str) -> None:
+    tx.q("DELETE FROM staff_pins WHERE staff_id = ?", [staff_id])
     tx.q("DELETE FROM staff_windows WHERE staff_id = ?", [staff_id])
     tx.q("DELETE FROM staff WHERE staff_id = ?", [staff_id])
 
@@ -318,8 +319,14 @@ def kiosk_view(store, hall_id: str, number: int | None) -> dict:
         return out
     window = next((w for w in windows(store, hall_id) if w.number == number), None)
     if window is not None:
+        from server.db.staff_pins import hashes
+
         out["window_name"] = window.name
+        members = roster(store, hall_id, number)[:200]
+        pins = hashes(store, [s.staff_id for s in members])
+        # A PIN travels only when set: an unset PIN stays unset on the kiosk.
         out["staff"] = [{"staff_id": s.staff_id, "name": s.name,
-                         "photo_url": s.photo_url or None, "stars": s.stars}
-                        for s in roster(store, hall_id, number)][:200]
+                         "photo_url": s.photo_url or None, "stars": s.stars,
+                         **({"pin_hash": pins[s.staff_id]} if s.staff_id in pins else {})}
+                        for s in members]
     return out

@@ -21,6 +21,7 @@ from server.db.audit_scope import SCOPE_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.event_tables import EVENT_TABLES
 from server.db.org import ORG_TABLES
+from server.db.staff_pins import STAFF_PIN_TABLES
 from server.db.outbox import OUTBOX_CASE_KEY, OUTBOX_TABLES
 from server.db.rankings import RANKING_TABLES
 from server.db.ratings import PER_DEVICE_UUID_PG, RatingsMixin
@@ -72,6 +73,7 @@ MIGRATIONS = [
     LIST_INDEXES,
     SCOPE_TABLES,  # audit entries scoped to halls/regions; login failure notice
     EVENT_TABLES,  # service events (issue 27)
+    STAFF_PIN_TABLES,  # staff sign-in PIN hashes (issue 27 item 2)
 ]
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from sync.wire import API_PREFIX, BAD_LEVELS, LEVEL_NAMES, MAX_BATCH  # noqa: F401
+from sync.wire.pin_hash import HASH_PATTERN as PIN_HASH
 
 Ticket = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,16}$")]
 Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
@@ -124,6 +125,9 @@ class StaffMember(BaseModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     photo_url: Annotated[str, StringConstraints(max_length=500)] | None = None
     stars: int = Field(default=0, ge=0, le=5)  # 星级
+    # Salted scrypt hash of the member's kiosk sign-in PIN (sync/wire/pin_hash.py), set by
+    # the hall supervisor in the console; absent when none is set (never the PIN itself).
+    pin_hash: Annotated[str, StringConstraints(pattern=PIN_HASH, max_length=240)] | None = None
 
 
 class DeviceConfig(BaseModel):

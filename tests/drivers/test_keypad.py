@@ -6,7 +6,7 @@ import threading
 import pytest
 from evdev import ecodes
 
-from drivers.events import LinkState, StaffAction
+from drivers.events import KeyDigit, LinkState, StaffAction
 from drivers.keypad import Keypad, KeypadChanged
 from drivers.keypad_codec import (
     EV_KEY,
@@ -26,7 +26,11 @@ def actions_from(data: bytes, keymap=None):
 
 def test_default_keys_map_to_staff_actions():
     data = key_press("KEY_KPENTER") + key_press("KEY_KPMINUS") + key_press("KEY_KP7")
-    assert actions_from(data) == [StaffAction.NEXT, StaffAction.EVALUATE, StaffAction.GIVE_UP]
+    # A digit key comes with its digit too: it types a 工号 after 签到 (kiosk/signin.py).
+    assert actions_from(data) == [StaffAction.NEXT, StaffAction.EVALUATE,
+                                  KeyDigit("7", StaffAction.GIVE_UP)]
+    data = key_press("KEY_NUMLOCK") + key_press("KEY_KP1") + key_press("KEY_BACKSPACE")
+    assert actions_from(data) == [StaffAction.SIGN_IN, KeyDigit("1"), StaffAction.SIGN_OUT]
 
 
 def test_auto_repeat_release_and_unmapped_keys_do_nothing():

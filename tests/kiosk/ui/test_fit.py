@@ -178,6 +178,27 @@ def test_every_screen_fits_with_the_longest_names(kiosk_app, tap, screenshot, pi
     menu.dismiss(animation=False)
     settle(app)
 
+    # Issue 27 item 2: the keypad's 工号 prompt in the call strip, and the sign-in screen's
+    # two steps with its longest messages.
+    from kiosk.signin import LOCKED, QUEUE_HOLDS, TYPING
+    from kiosk.ui.signin_view import say
+
+    app.flow.tell(TYPING, 30, digits="2048102420481024")
+    check(app, screenshot, root, dims, f"idle_keypad_signin_{tag}")
+    app.open_signin()
+    view = app.signin_view
+    view.say(say(QUEUE_HOLDS, (("staff_id", "20481024"),)), "error")
+    check(app, screenshot, view, dims, f"signin_roster_{tag}")
+    assert view.ids.sign_out.text and view.ids.roster.children
+    view.pick("20481024", "欧阳慧敏")
+    view.pin = "123456"
+    view.say(say(LOCKED, (("seconds", 60),)), "error")
+    check(app, screenshot, view, dims, f"signin_pin_{tag}")
+    for key in view.ids.pin_pad.children:  # never slivers, whatever the orientation
+        assert 0.5 <= key.width / key.height <= 2.5, (key.text, key.size)
+    view.dismiss(animation=False)
+    settle(app)
+
 
 def test_paused_screen_is_opaque_and_hides_call_photo_qr_and_next(kiosk_app, tap):
     app = kiosk_app(ui=Ui(staff_strip=True, qr_url_pattern=PATTERN), files={
