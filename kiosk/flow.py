@@ -118,6 +118,7 @@ class Flow:
         self._calls_day: str | None = None
         self._calls: dict[str, int] = {}         # ticket -> its latest call number today
         self._last_call: tuple[str, int] | None = None
+        store.bind_device(device_id, window)  # whose service events record_event() writes
 
     # -- plumbing ---------------------------------------------------------
     def subscribe(self, listener: Callable[[FlowState], None]) -> None:
@@ -134,6 +135,33 @@ class Flow:
         self.timing.rating_s = rating_s
         if tuple(reasons) != self.state.reasons:
             self._set(reasons=tuple(reasons))
+
+    def event(self, kind: str, **fields) -> None:
+        """Commit a service event (sync/outbox_events.py) before the flow acts on it. A value
+        the wire would refuse (a queue system's odd ticket) is logged, not recorded, and the
+        flow goes on; a store that cannot write stops the action, as for a rating."""
+        try:
+            self.store.record_event(kind, **fields)
+        except ValueError as exc:
+            log.error("service event not recorded: %s", exc)
+
+    def set_staff(self, staff_id: str | None, cause: str) -> None:
+        """Who serves at the window now (None: nobody). The one leaving is signed out
+        (cause, or `replaced` when someone else takes over), the one coming signed in."""
+        current = self.state.staff_id
+        if staff_id == current:
+            return
+        if current is not None:
+            self.event("staff_out", staff_id=current,
+                       cause=cause if staff_id is None else "replaced")
+        if staff_id is not None:
+            self.event("staff_in", staff_id=staff_id, cause=cause)
+        self._set(staff_id=staff_id)
+
+    def _set_paused(self, paused: bool) -> None:
+        if paused != self.state.paused:
+            self.event("paused" if paused else "resumed")
+        self._set(paused=paused)
 
     def remaining(self) -> float | None:
         """Seconds until the current screen times out, for the countdown."""
@@ -158,14 +186,17 @@ class Flow:
             case Done():
                 self._on_done(event)
             case Pause():
-                self._set(paused=True)
+                self._set_paused(True)
             case Resume():
-                self._set(paused=False)
+                self._set_paused(False)
             case Login(staff_id=s):
-                self._set(staff_id=s)
+                self.set_staff(s, "queue")
             case Logout():
-                self._set(staff_id=None)
+                self.set_staff(None, "queue")
             case LinkChanged(state=s):
+                up, was = LinkState.CONNECTED, self.state.link
+                if (s is up) != (was is up):
+                    self.event("link_up" if s is up else "link_down")
                 self._set(link=s)
             case Waiting(count=n):
                 self._set(waiting=n)
@@ -190,6 +221,7 @@ class Flow:
         if last is not None and last[0] == ticket and not self.store.has_case(
                 case_key(day, self.state.window, ticket, None, last[1])):
             return
+        self.event("called", ticket=ticket)
         seq = self.store.add_call(day, ticket)
         self._calls[ticket], self._last_call = seq, (ticket, seq)
 
@@ -207,6 +239,7 @@ class Flow:
         if self.store.has_case(key):
             log.info("DONE for %s: case already rated (一次一评), ignored", done.ticket)
             return
+        self.event("completed", ticket=done.ticket, case_key=key, case_id=done.case_id)
         if current is not None:
             # A new case came before the citizen answered: the old one ends as it stands.
             self._finish(current.level or 0, [], thank=False)
@@ -260,9 +293,9 @@ class Flow:
             self._on_done(Done(self.state.calling))
             return True
         if action is StaffAction.PAUSE:
-            self._set(paused=True)
+            self._set_paused(True)
         elif action is StaffAction.RESUME:
-            self._set(paused=False)
+            self._set_paused(False)
         self.sender.staff_action(action)
         return True
 
