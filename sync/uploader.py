@@ -271,13 +271,14 @@ class Uploader:
 
     def _cycle(self, store: Store, session: Client) -> str:
         """One batch of the first queue with something pending: ratings before events."""
+        held = time.monotonic() < self._events_paused_until  # by a server without the route
         for queue in QUEUES:
-            if queue is EVENTS and time.monotonic() < self._events_paused_until:
+            if queue is EVENTS and held:
                 continue
             outcome = self._cycle_queue(queue, store, session)
             if outcome != _IDLE:
                 return outcome
-        self._set(backlog=0, events_backlog=0)
+        self._set(backlog=0, events_backlog=store.events_backlog() if held else 0)
         return _IDLE
 
     def _cycle_queue(self, queue: "_Queue", store: Store, session: Client) -> str:
