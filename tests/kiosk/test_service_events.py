@@ -114,6 +114,8 @@ def test_events_wait_out_a_server_outage_and_a_restart_and_arrive_once(tmp_path,
         pump_until(services, lambda: services.flow.state.mode is Mode.RATING)
         services.flow.tap_level(4)
         pump_until(services, lambda: services.store.events_backlog() >= 3)
+        # What the heartbeat and the technician menu report counts them (ratings apart).
+        pump_until(services, lambda: services.status()["events_backlog"] >= 3, timeout=10)
         services.stop()  # the kiosk restarts while the server is still away
         assert services.store is None
         server = ServerThread(tmp_path / "server.db", open_ingest=False,
