@@ -13,6 +13,7 @@ from server.api.enrol import create_code
 from server.db.events import list_events
 from server.runner import ServerThread
 from sync.enrol import enrol
+from sync.outbox import Store
 from tests.kiosk.test_services import make_cfg, pump_until
 
 
@@ -133,3 +134,37 @@ def test_events_wait_out_a_server_outage_and_a_restart_and_arrive_once(tmp_path,
         assert server.store.count() == 1  # the rating too, once
     finally:
         server.stop()
+
+
+def test_on_caller68_the_keypad_call_and_evaluate_keys_are_called_and_completed(
+        tmp_path):
+    import os
+
+    from drivers.keypad_codec import key_press
+
+    keypad = tmp_path / "keypad"
+    os.mkfifo(keypad)
+    sim = SimSession("caller68", addresses=[5]).start()
+    cfg = make_cfg(tmp_path, "caller68", sim.port_paths[0], str(keypad))
+    services = Services(cfg)
+    services.start()
+    try:
+        pump_until(services, lambda: services.flow.state.link.value == "connected")
+        writer = os.open(keypad, os.O_WRONLY)
+        os.write(writer, key_press("KEY_KPENTER"))  # 呼叫: the host calls and shows 001
+        pump_until(services, lambda: services.flow.state.calling == "001")
+        os.write(writer, key_press("KEY_KPMINUS"))  # 评价: the case is complete
+        pump_until(services, lambda: services.flow.state.mode is Mode.RATING)
+        os.close(writer)
+        events = [(e["kind"], e["ticket"]) for e in services.store.all_events()]
+        assert events == [("app_start", None), ("link_up", None), ("called", "001"),
+                          ("completed", "001")]
+        [completed] = [e for e in services.store.all_events() if e["kind"] == "completed"]
+        assert completed["case_key"] == services.flow.state.case.key
+        assert completed["window"] == 5 and completed["device_id"] == "dev-5"
+    finally:
+        services.stop()
+        sim.stop()
+    store = Store(cfg.db_path)
+    assert [e["kind"] for e in store.all_events()][-1] == "app_stop"
+    store.close()
