@@ -45,7 +45,9 @@ def pg_writer(url: str, schema: str, sql: str) -> Callable[[list[tuple]], None]:
     return write
 
 
-def app_for(write: Callable[[list[tuple]], None], to_row: Callable[[dict], tuple]):
+def app_for(write: Callable[[list[tuple]], None], to_row: Callable[[dict], tuple],
+            key: str = "ratings"):
+    """key: the batch's list (ratings; events for bench/events_ingest.py)."""
     async def app(scope, receive, send):
         if scope["type"] != "http":
             return
@@ -55,7 +57,7 @@ def app_for(write: Callable[[list[tuple]], None], to_row: Callable[[dict], tuple
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        ratings = json.loads(body)["ratings"]
+        ratings = json.loads(body)[key]
         await asyncio.to_thread(write, [to_row(r) for r in ratings])
         out = json.dumps({"results": [{"uuid": r["uuid"], "status": "accepted", "reason": None}
                                       for r in ratings]}).encode()

@@ -120,14 +120,8 @@ class Flow:
         self._calls_day: str | None = None
         self._calls: dict[str, int] = {}         # ticket -> its latest call number today
         self._last_call: tuple[str, int] | None = None
+        store.bind_device(device_id, window)  # whose service events record_event() writes
         self.sign_out_on_pause = False  # [signin] sign_out_on_pause: the hall's choice
-
-    def _event(self, kind: str, **fields) -> None:
-        """A service event into the store's outbox (sync/wire/events.py), when the store has
-        one; recorded before the flow acts on it."""
-        record = getattr(self.store, "record_event", None)
-        if record is not None:
-            record(kind, **fields)
 
     def tell(self, notice: str, seconds: float = NOTICE_S, **args) -> None:
         """A short message for the clerk (an English msgid with {name} fields)."""
@@ -147,8 +141,8 @@ class Flow:
                 self._set(signed_by=cause)  # the same person, now held by the queue system
             return True
         if st.staff_id is not None:
-            self._event("staff_out", staff_id=st.staff_id, cause="replaced")
-        self._event("staff_in", staff_id=staff_id, cause=cause)
+            self.event("staff_out", staff_id=st.staff_id, cause="replaced")
+        self.event("staff_in", staff_id=staff_id, cause=cause)
         log.info("staff %s signed in (%s)", staff_id, cause)
         self._set(staff_id=staff_id, signed_by=cause)
         return True
@@ -159,13 +153,13 @@ class Flow:
         st = self.state
         if st.staff_id is None or (st.signed_by == "queue" and cause in ("key", "pause")):
             return None
-        self._event("staff_out", staff_id=st.staff_id, cause=cause)
+        self.event("staff_out", staff_id=st.staff_id, cause=cause)
         log.info("staff %s signed out (%s)", st.staff_id, cause)
         self._set(staff_id=None, signed_by=None)
         return st.staff_id
 
     def _pause(self) -> None:
-        self._set(paused=True)
+        self._set_paused(True)
         if self.sign_out_on_pause:
             self.sign_out("pause")
 
@@ -184,6 +178,20 @@ class Flow:
         self.timing.rating_s = rating_s
         if tuple(reasons) != self.state.reasons:
             self._set(reasons=tuple(reasons))
+
+    def event(self, kind: str, **fields) -> None:
+        """Commit a service event (sync/outbox_events.py) before the flow acts on it. A value
+        the wire would refuse (a queue system's odd ticket) is logged, not recorded, and the
+        flow goes on; a store that cannot write stops the action, as for a rating."""
+        try:
+            self.store.record_event(kind, **fields)
+        except ValueError as exc:
+            log.error("service event not recorded: %s", exc)
+
+    def _set_paused(self, paused: bool) -> None:
+        if paused != self.state.paused:
+            self.event("paused" if paused else "resumed")
+        self._set(paused=paused)
 
     def remaining(self) -> float | None:
         """Seconds until the current screen times out, for the countdown."""
@@ -210,12 +218,15 @@ class Flow:
             case Pause():
                 self._pause()
             case Resume():
-                self._set(paused=False)
+                self._set_paused(False)
             case Login(staff_id=s):
                 self.sign_in(s, "queue")
             case Logout():
                 self.sign_out("queue")
             case LinkChanged(state=s):
+                up, was = LinkState.CONNECTED, self.state.link
+                if (s is up) != (was is up):
+                    self.event("link_up" if s is up else "link_down")
                 self._set(link=s)
             case Waiting(count=n):
                 self._set(waiting=n)
@@ -240,6 +251,7 @@ class Flow:
         if last is not None and last[0] == ticket and not self.store.has_case(
                 case_key(day, self.state.window, ticket, None, last[1])):
             return
+        self.event("called", ticket=ticket)
         seq = self.store.add_call(day, ticket)
         self._calls[ticket], self._last_call = seq, (ticket, seq)
 
@@ -257,6 +269,7 @@ class Flow:
         if self.store.has_case(key):
             log.info("DONE for %s: case already rated (一次一评), ignored", done.ticket)
             return
+        self.event("completed", ticket=done.ticket, case_key=key, case_id=done.case_id)
         if current is not None:
             # A new case came before the citizen answered: the old one ends as it stands.
             self._finish(current.level or 0, [], thank=False)
@@ -312,7 +325,7 @@ class Flow:
         if action is StaffAction.PAUSE:
             self._pause()
         elif action is StaffAction.RESUME:
-            self._set(paused=False)
+            self._set_paused(False)
         self.sender.staff_action(action)
         return True
 

@@ -143,6 +143,7 @@ class Services:
         self.keypad_state = LinkState.CLOSED
         self._watchdog_every = watchdog.interval_s()
         self._watchdog_next = 0.0
+        self._running = False  # between start() and stop(): app_start / app_stop recorded
 
     def _make_signin(self) -> None:
         """Staff sign-in (kiosk/signin.py) over the roster in force now."""
@@ -218,6 +219,8 @@ class Services:
         (the app says it itself once its first frame is drawn)."""
         if self.cfg.server.url:
             self._check_enrolled_window()
+        self._app_event("app_start")
+        self._running = True
         if self.cfg.queue.url:  # until the link reports, show it as connecting, not absent
             self.flow.handle(LinkChanged(LinkState.CONNECTING))
         for part in (self.link, self.keypad, self.uploader, self.config_puller,
@@ -246,13 +249,24 @@ class Services:
         state = self.flow.state
         up = self.uploader.status() if self.uploader is not None else {}
         return {"link_state": state.link.value, "keypad": self.keypad_state.value,
-                "backlog": up.get("backlog") or 0, "last_sync_at": up.get("last_sync_at"),
+                "backlog": up.get("backlog") or 0, "events_backlog": up.get("events_backlog") or 0,
+                "last_sync_at": up.get("last_sync_at"),
                 "last_error": up.get("last_error"),
                 "last_rating_at": (state.last_rating or {}).get("rated_at")}
 
+    def _app_event(self, kind: str) -> None:
+        """The app starting or stopping, as a service event (issue 27)."""
+        try:
+            if kind == "app_stop":  # whoever was serving leaves with the app
+                self.flow.sign_out("app_stop")
+            self.flow.event(kind)
+        except Exception:  # noqa: BLE001 - starting and stopping go on regardless
+            log.exception("recording %s failed", kind)
+
     def stop(self) -> None:
-        if self.store is not None:  # a clean stop: nobody stays signed in on a closed kiosk
-            self.flow.sign_out("app_stop")
+        if self._running:
+            self._running = False
+            self._app_event("app_stop")
         for part in (self.link, self.keypad, self.uploader, self.config_puller,
                      *self.background):
             if part is not None:

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.api import device_config, enrol, heartbeat, phone
+from server.api import events as api_events
 from server.api import ingest as api_ingest
 from server.api.ingest import MAX_BODY_BYTES, error
 from server import console, outage, wiring
@@ -23,6 +24,7 @@ from server.auth import AuthSettings
 from server.edge import EdgeMiddleware, redact_path
 from server.workflow.jobs import Jobs
 from sync.wire import BatchIn
+from sync.wire.events import EventBatchIn
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +47,11 @@ def _openapi(app: FastAPI):
         return app.openapi_schema
     doc = get_openapi(title=app.title, version=app.version, routes=app.routes,
                       description=app.description)
-    schema = BatchIn.model_json_schema(ref_template="#/components/schemas/{model}")
     components = doc.setdefault("components", {}).setdefault("schemas", {})
-    components.update(schema.pop("$defs", {}))
-    components["BatchIn"] = schema
+    for model in (BatchIn, EventBatchIn):  # the events batch is read the same way
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
     app.openapi_schema = doc
     return doc
 
@@ -103,7 +106,7 @@ def create_app(store, max_body_bytes: int = MAX_BODY_BYTES,
         """Liveness: the process answers (does not touch the database)."""
         return {"ok": True}
 
-    for module in (api_ingest, enrol, device_config, heartbeat, phone):
+    for module in (api_ingest, api_events, enrol, device_config, heartbeat, phone):
         app.include_router(module.router)
     console.mount(app)  # the supervisors' web console at /console
     # Outermost of the app's own layers: body limits, rate limits, /r/ headers (server/edge.py).

@@ -29,6 +29,7 @@ DEFAULT_LIMIT = 64 * KIB
 # (path prefix, method or None for any, max body bytes); the batch limit comes from the app.
 BODY_LIMITS: list[tuple[str, str | None, int]] = [
     ("/api/v1/ratings/batch", "POST", -1),  # -1: app.state.max_body_bytes
+    ("/api/v1/events/batch", "POST", -1),  # service events: the same ceiling
     ("/api/v1/enrol", "POST", 1 * KIB),
     ("/api/v1/device/heartbeat", "POST", 8 * KIB),
     ("/api/v1/admin/device-config", None, 512 * KIB),  # 200 staff with photo URLs

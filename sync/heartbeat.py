@@ -2,8 +2,9 @@
 free disk, clock offset) and send it every heartbeat_s from a small daemon thread.
 
 The app engineer wires it: HeartbeatSender(url, token_file, status_fn).start(), where
-status_fn() returns a dict with any of link_state, backlog, last_rating_at. Failures are
-logged and retried at the next beat; nothing is queued (only the last beat matters).
+status_fn() returns a dict with any of link_state, backlog (ratings), events_backlog (service
+events), last_rating_at. Failures are logged and retried at the next beat; nothing is queued
+(only the last beat matters).
 The body is HeartbeatIn (sync/wire/models.py) as a plain dict: the server validates it, the
 kiosk does not load pydantic for it.
 """
@@ -26,7 +27,7 @@ VERSION = "0.1.0"
 
 def build_payload(data_dir: str | Path, link_state: str = "", backlog: int = 0,
                   last_rating_at: str | None = None, clock_offset_s: float | None = None,
-                  version: str = VERSION) -> dict:
+                  version: str = VERSION, events_backlog: int = 0) -> dict:
     """A HeartbeatIn as JSON (every field of it); free disk is measured on data_dir's file
     system."""
     try:
@@ -34,7 +35,8 @@ def build_payload(data_dir: str | Path, link_state: str = "", backlog: int = 0,
     except OSError:
         free_mb = None
     return {"version": version, "uptime_s": round(since_boot(), 1), "link_state": link_state,
-            "backlog": backlog, "last_rating_at": last_rating_at,
+            "backlog": backlog, "events_backlog": events_backlog,
+            "last_rating_at": last_rating_at,
             "free_disk_mb": None if free_mb is None else round(free_mb, 1),
             "clock_offset_s": clock_offset_s, "device_now": utc_now()}
 
@@ -66,6 +68,7 @@ class HeartbeatSender:
             status = self.status_fn() or {}
             payload = build_payload(self.data_dir, clock_offset_s=self.clock_offset_s,
                                     **{k: status[k] for k in ("link_state", "backlog",
+                                                               "events_backlog",
                                                                "last_rating_at") if k in status})
             resp = self._http.post(self.url, json=payload,
                                    headers={"Authorization": f"Bearer {token}"})

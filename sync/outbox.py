@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sync.clocks import utc_now
+from sync.outbox_events import EVENTS_TABLE, EventsMixin
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ MIGRATIONS = [
         PRIMARY KEY (day, seq)
     );
     """,
+    # Service events (issue 27): what happens at the counter, uploaded like ratings, after them.
+    EVENTS_TABLE,
 ]
 CALLS_KEPT_DAYS = 40  # a call older than this can no longer be rated or be confused
 
@@ -92,8 +95,9 @@ class Db:
             yield dict(zip(names, row))
 
 
-class Store:
-    """One connection per thread: the UI thread records, the uploader thread syncs."""
+class Store(EventsMixin):
+    """One connection per thread: the UI thread records, the uploader thread syncs.
+    Service events (record_event, pending_events, ...) are sync/outbox_events.py's."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

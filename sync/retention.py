@@ -5,6 +5,8 @@ is still over max_store_mb, it deletes more synced ratings, oldest first, but ne
 the last keep_recent_s (default a day: the case keys of today's tickets stop a second rating
 of the same case, 一次一评). Pending and rejected ratings are never deleted, whatever the size:
 a kiosk that cannot reach the server keeps everything and the heartbeat shows the backlog.
+Service events (sync/outbox_events.py) are purged by the same rules: synced ones only, after
+retention_days, or sooner (never those of the last keep_recent_s) while the store is too big.
 """
 from __future__ import annotations
 
@@ -24,25 +26,30 @@ def _iso(value: datetime) -> str:
 
 def purge(store: Store, retention_days: int = 30, max_store_mb: float = 500,
           now: datetime | None = None, keep_recent_s: float = 86400) -> dict:
-    """Returns {"expired": n, "for_size": n, "used_mb": size after}."""
+    """Returns {"expired": n, "for_size": n, "events": n, "used_mb": size after} (expired and
+    for_size count ratings, events the service events purged either way)."""
     now = now or datetime.now(timezone.utc)
-    expired = 0
+    expired = events = 0
     cutoff = _iso(now - timedelta(days=retention_days))
     while (n := store.purge_synced(cutoff, CHUNK)) > 0:
         expired += n
+    while (n := store.purge_synced_events(cutoff, CHUNK)) > 0:
+        events += n
     for_size = 0
     cap = max_store_mb * 1e6
     recent = _iso(now - timedelta(seconds=keep_recent_s))
     while store.used_bytes() > cap:
         n = store.purge_synced(recent, CHUNK // 10)
-        if n == 0:
+        e = store.purge_synced_events(recent, CHUNK // 10)
+        if n + e == 0:
             break  # only unsynced or recent rows left: keep them
         for_size += n
+        events += e
     used_mb = store.used_bytes() / 1e6
-    if expired or for_size:
-        log.info("purged %d expired and %d more synced ratings for size; store %.1f MB",
-                 expired, for_size, used_mb)
-    return {"expired": expired, "for_size": for_size, "used_mb": used_mb}
+    if expired or for_size or events:
+        log.info("purged %d expired and %d more synced ratings for size, %d synced events; "
+                 "store %.1f MB", expired, for_size, events, used_mb)
+    return {"expired": expired, "for_size": for_size, "events": events, "used_mb": used_mb}
 
 
 class RetentionJob:

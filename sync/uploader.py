@@ -1,4 +1,9 @@
-"""The kiosk's outbox uploader: a daemon thread that drains pending ratings to the server.
+"""The kiosk's outbox uploader: a daemon thread that drains pending ratings to the server,
+then pending service events (issue 27) to EVENTS_PATH by the same rules.
+
+Ratings always go first: events are looked at only when no rating is pending, so a backlog of
+events never holds a rating up. A server without the events route (404/405, an older server)
+leaves the events pending on the kiosk and is asked again after EVENTS_RETRY_S; ratings go on.
 
 It never blocks the UI: the UI thread only calls wake() / status(), both non-blocking. The
 thread opens its own kiosk Store (SQLite connections are per thread) and loops:
@@ -45,8 +50,10 @@ import random
 import threading
 import time
 import uuid as uuidlib
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from sync import clocks
@@ -55,10 +62,12 @@ from sync.httpclient import Client, RequestError, Response
 from sync.outbox import Store
 from sync.wire import BATCH_PATH
 from sync.wire.check import read_batch_out, rating_errors, to_wire
+from sync.wire.event_check import EVENTS_PATH, event_errors, to_event_wire
 
 log = logging.getLogger(__name__)
 
 _IDLE, _MORE, _FAILED = "idle", "more", "failed"
+EVENTS_RETRY_S = 600.0  # a server without the events route is asked again after this
 
 
 def _redact(url: str) -> str:
@@ -127,14 +136,15 @@ class Uploader:
         self.token_file = Path(token_file) if token_file else None
         self.ca_bundle = str(ca_bundle) if ca_bundle else None
         self._clock = clock or (lambda: (utc_now(), clocks.boot_id(), clocks.since_boot()))
-        self._batch = batch_size  # shrinks on 413
+        self._batches = {"ratings": batch_size, "events": batch_size}  # each shrinks on 413
+        self._events_paused_until = 0.0  # a server without the events route: not before then
         self._cond = threading.Condition()
         self._stopping = False
         self._woken = False
         self._thread: threading.Thread | None = None
         self._status_lock = threading.Lock()
         self._status = {"last_sync_at": None, "last_error": None, "backlog": None,
-                        "consecutive_failures": 0}
+                        "events_backlog": None, "consecutive_failures": 0}
 
     # -- UI-side API (never blocks on I/O) ----------------------------------------------------
     def start(self) -> "Uploader":
@@ -166,8 +176,8 @@ class Uploader:
             self._cond.notify_all()
 
     def status(self) -> dict:
-        """last_sync_at (UTC ISO or None), last_error, backlog (None until first look),
-        consecutive_failures."""
+        """last_sync_at (UTC ISO or None), last_error, backlog (ratings pending; None until
+        first look), events_backlog (service events pending, likewise), consecutive_failures."""
         with self._status_lock:
             return dict(self._status)
 
@@ -260,53 +270,75 @@ class Uploader:
         log.warning("upload failed (%d in a row): %s", failures, message)
 
     def _cycle(self, store: Store, session: Client) -> str:
-        rows = store.pending(self._batch)
+        """One batch of the first queue with something pending: ratings before events."""
+        held = time.monotonic() < self._events_paused_until  # by a server without the route
+        for queue in QUEUES:
+            if queue is EVENTS and held:
+                continue
+            outcome = self._cycle_queue(queue, store, session)
+            if outcome != _IDLE:
+                return outcome
+        self._set(backlog=0, events_backlog=store.events_backlog() if held else 0)
+        return _IDLE
+
+    def _cycle_queue(self, queue: "_Queue", store: Store, session: Client) -> str:
+        rows = queue.pending(store, self._batches[queue.key])
         if not rows:
-            self._set(backlog=0)
             return _IDLE
         sendable: list[dict] = []
         for row in rows:
-            wire = to_wire(row)
-            errors = rating_errors(wire)
+            wire = queue.to_wire(row)
+            errors = queue.errors(wire)
             if errors:
                 reason = "local: " + "; ".join(errors)
-                log.error("rating %s is malformed, set aside: %s", row.get("uuid"), reason)
-                store.mark_rejected(row["uuid"], reason[:1000])
+                log.error("%s %s is malformed, set aside: %s", queue.one, row.get("uuid"),
+                          reason)
+                queue.mark_rejected(store, row["uuid"], reason[:1000])
                 continue
             sendable.append(wire)
         if not sendable:
             return _MORE
-        self._set(backlog=store.backlog())
-        outcome = self._post(store, session, sendable)
-        self._set(backlog=store.backlog())
+        self._backlogs(store)
+        outcome = self._post(queue, store, session, sendable)
+        self._backlogs(store)
         return outcome
 
-    def _post(self, store: Store, session: Client, batch: list[dict]) -> str:
+    def _backlogs(self, store: Store) -> None:
+        self._set(backlog=store.backlog(), events_backlog=store.events_backlog())
+
+    def _post(self, queue: "_Queue", store: Store, session: Client, batch: list[dict]) -> str:
         device_now, boot, mono = self._clock()
-        envelope = {"ratings": batch, "device_now": device_now, "boot_id": boot,
+        envelope = {queue.key: batch, "device_now": device_now, "boot_id": boot,
                     "mono_s": round(float(mono), 3)}
         try:
-            resp = session.post(self.url, json=envelope)
+            resp = session.post(self.base_url + queue.path, json=envelope)
         except RequestError as exc:  # the client has dropped the connection it used
             raise _Failure(str(exc)) from None
         # uuid as the server writes it (canonical) -> uuid as stored locally
         sent = {_canon(row["uuid"]): row["uuid"] for row in batch}
         if resp.status == 200:
-            return self._accepted(store, resp, sent)
+            return self._accepted(queue, store, resp, sent)
         if resp.status == 422:
-            return self._rejected(store, resp, batch, sent)
-        if resp.status == 413 and self._batch > 1:
-            self._batch = max(1, len(batch) // 2)
-            log.warning("server says batch too large; batch size now %d", self._batch)
+            return self._rejected(queue, store, resp, batch, sent)
+        if resp.status == 413 and self._batches[queue.key] > 1:
+            self._batches[queue.key] = max(1, len(batch) // 2)
+            log.warning("server says %s batch too large; batch size now %d", queue.one,
+                        self._batches[queue.key])
+            return _MORE
+        if queue is EVENTS and resp.status in (404, 405):
+            # A server older than service events: they wait on the kiosk, ratings go on.
+            self._events_paused_until = time.monotonic() + EVENTS_RETRY_S
+            log.warning("server has no %s (HTTP %d); events kept, asked again in %.0fs",
+                        queue.path, resp.status, EVENTS_RETRY_S)
             return _MORE
         if resp.status in (401, 403):
             raise _Failure(f"HTTP {resp.status}: device token refused (not enrolled or "
-                           f"revoked); ratings kept")
+                           f"revoked); {queue.key} kept")
         raise _Failure(f"HTTP {resp.status}: {resp.text[:200]}",
                        _retry_after(resp.headers.get("Retry-After"))
                        if resp.status in (429, 503) or resp.status >= 500 else None)
 
-    def _accepted(self, store: Store, resp: Response, sent: dict) -> str:
+    def _accepted(self, queue: "_Queue", store: Store, resp: Response, sent: dict) -> str:
         try:
             results = read_batch_out(resp.json())
         except ValueError as exc:  # CheckError is one too
@@ -320,16 +352,16 @@ class Uploader:
                 synced.append(local)
             elif status == "rejected":
                 refused.append((local, reason))
-        store.mark_synced(synced)
+        queue.mark_synced(store, synced)
         for local, reason in refused:
-            store.mark_rejected(local, f"server: {reason or 'rejected'}"[:1000])
+            queue.mark_rejected(store, local, f"server: {reason or 'rejected'}"[:1000])
         if not synced and not refused:
-            raise _Failure("acknowledgement names none of the ratings sent")
+            raise _Failure(f"acknowledgement names none of the {queue.key} sent")
         self._set(last_sync_at=utc_now(), last_error=None, consecutive_failures=0)
-        log.info("uploaded %d ratings (%d refused)", len(synced), len(refused))
+        log.info("uploaded %d %s (%d refused)", len(synced), queue.key, len(refused))
         return _MORE
 
-    def _rejected(self, store: Store, resp: Response, batch: list[dict],
+    def _rejected(self, queue: "_Queue", store: Store, resp: Response, batch: list[dict],
                   sent: dict) -> str:
         try:
             items = resp.json().get("rejected") or []
@@ -344,11 +376,35 @@ class Uploader:
             if uuid is None and isinstance(index, int) and 0 <= index < len(batch):
                 uuid = batch[index]["uuid"]
             if uuid is not None and uuid not in marked:
-                store.mark_rejected(uuid, f"server: {item.get('reason') or 'rejected'}"[:1000])
+                queue.mark_rejected(store, uuid,
+                                    f"server: {item.get('reason') or 'rejected'}"[:1000])
                 marked.add(uuid)
         if not marked:
-            raise _Failure(f"HTTP 422 naming no rating: {resp.text[:200]}")
-        log.warning("server refused %d of %d ratings; resending the rest", len(marked),
-                    len(batch))
-        self._set(last_error=f"server refused {len(marked)} rating(s)", consecutive_failures=0)
+            raise _Failure(f"HTTP 422 naming no {queue.one}: {resp.text[:200]}")
+        log.warning("server refused %d of %d %s; resending the rest", len(marked),
+                    len(batch), queue.key)
+        self._set(last_error=f"server refused {len(marked)} {queue.one}(s)",
+                  consecutive_failures=0)
         return _MORE
+
+
+@dataclass(frozen=True)
+class _Queue:
+    """One kind of outbox row: where it goes, its envelope key, and the store calls for it."""
+
+    key: str   # the envelope's list ("ratings" / "events"), in messages too
+    one: str   # one of them, for messages
+    path: str
+    pending: Callable
+    mark_synced: Callable
+    mark_rejected: Callable
+    to_wire: Callable
+    errors: Callable
+
+
+RATINGS = _Queue("ratings", "rating", BATCH_PATH, Store.pending, Store.mark_synced,
+                 Store.mark_rejected, to_wire, rating_errors)
+EVENTS = _Queue("events", "event", EVENTS_PATH, Store.pending_events,
+                Store.mark_events_synced, Store.mark_event_rejected, to_event_wire,
+                event_errors)
+QUEUES = (RATINGS, EVENTS)  # in this order: ratings are never held up by events

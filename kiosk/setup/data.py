@@ -48,7 +48,6 @@ def sync(config_path) -> None:
     import requests
 
     from kiosk.setup.answers import reach
-    from sync import uploader as up
 
     cfg = load_config(config_path)
     if not cfg.server.url:
@@ -68,36 +67,70 @@ def sync(config_path) -> None:
         session.verify = tls_verify(cfg)
     try:
         total = store.backlog()
-        if total == 0:
+        if total == 0 and store.events_backlog() == 0:
             click.echo(_("nothing to upload"))
             return
         why = reach(cfg.server.url, cfg.server.ca_bundle or None)
         if why is not None:
             fail(_("upload to {url} failed: {error}; the {count} rating(s) stay on the kiosk")
                  .format(url=cfg.server.url, error=why, count=total), FAILED)
-        stalled = 0
-        with click.progressbar(length=total, label=_("uploading {count} rating(s)").format(
-                count=total)) as bar:
-            while True:
-                before = store.backlog()
-                try:
-                    outcome = uploader._cycle(store, session)  # one batch, the service's rules
-                except up._Failure as exc:
-                    click.echo("")
-                    fail(_("upload to {url} failed: {error}").format(
-                        url=cfg.server.url, error=_upload_trouble(exc, cfg.server.url)), FAILED)
-                after = store.backlog()
-                bar.update(before - after)
-                stalled = 0 if after < before else stalled + 1
-                if outcome == up._IDLE or after == 0 or stalled > 10:
-                    break
-        left = store.backlog()
-        click.echo(_("uploaded {done}, {left} left pending").format(done=total - left, left=left))
-        if left:
+        left = _sync_ratings(cfg, store, uploader, session, total) if total else 0
+        if _sync_events(cfg, store, uploader, session) or left:
             raise SystemExit(FAILED)
     finally:
         session.close()
         store.close()
+
+
+def _sync_ratings(cfg, store, uploader, session, total: int) -> int:
+    """The pending ratings, batch by batch with the service's rules and a progress bar; how
+    many are left pending."""
+    from sync import uploader as up
+
+    stalled = 0
+    with click.progressbar(length=total, label=_("uploading {count} rating(s)").format(
+            count=total)) as bar:
+        while True:
+            before = store.backlog()
+            try:
+                outcome = uploader._cycle(store, session)  # one batch, the service's rules
+            except up._Failure as exc:
+                click.echo("")
+                fail(_("upload to {url} failed: {error}").format(
+                    url=cfg.server.url, error=_upload_trouble(exc, cfg.server.url)), FAILED)
+            after = store.backlog()
+            bar.update(before - after)
+            stalled = 0 if after < before else stalled + 1
+            if outcome == up._IDLE or after == 0 or stalled > 10:
+                break
+    left = store.backlog()
+    click.echo(_("uploaded {done}, {left} left pending").format(done=total - left, left=left))
+    return left
+
+
+def _sync_events(cfg, store, uploader, session) -> int:
+    """After the ratings, the service events (issue 27), batch by batch with the service's
+    rules; how many are left pending."""
+    from sync import uploader as up
+
+    total = store.events_backlog()
+    if not total:
+        return 0
+    stalled = 0
+    while True:
+        before = store.events_backlog()
+        try:
+            outcome = uploader._cycle(store, session)
+        except up._Failure as exc:
+            fail(_("upload to {url} failed: {error}").format(
+                url=cfg.server.url, error=_upload_trouble(exc, cfg.server.url)), FAILED)
+        after = store.events_backlog()
+        stalled = 0 if after < before else stalled + 1
+        if outcome == up._IDLE or after == 0 or stalled > 10:
+            break
+    click.echo(_("uploaded {done} service event(s), {left} left pending").format(
+        done=total - after, left=after))
+    return after
 
 
 def _upload_trouble(exc: Exception, url: str) -> str:

@@ -112,10 +112,13 @@ def check_backlog(cfg) -> Check:
     try:
         pending, rejected = store.backlog(), store.db.execute(
             "SELECT count(*) FROM ratings WHERE sync_state = 'rejected'").fetchone()[0]
+        events = store.events_backlog()
     finally:
         store.close()
     note = (_("; {count} refused by the server, kept locally").format(count=rejected)
             if rejected else "")
+    if events:  # service events (issue 27) wait in the same outbox, after the ratings
+        note += _("; {count} service event(s) wait too").format(count=events)
     if pending > 1000:
         return Check("backlog", WARN, _("{count} ratings wait for upload{note}").format(
             count=pending, note=note), _("fix the server check, then kiosk-setup sync"))

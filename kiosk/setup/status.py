@@ -51,7 +51,8 @@ def status(config_path, as_json) -> None:
     info = {"device_id": cfg.device.id, "version": __version__, "config": str(cfg.path),
             "window": cfg.window.number, "link": link, "server": cfg.server.url,
             "enrolled": read_token(cfg) is not None, "token": None, "last_sync": None,
-            "backlog": 0, "rejected": 0, "last_rating": None}
+            "backlog": 0, "rejected": 0, "events_backlog": 0, "events_rejected": 0,
+            "last_rating": None}
     if cfg.server.url and info["enrolled"]:
         from kiosk.setup.netcheck import check_server
 
@@ -66,6 +67,8 @@ def status(config_path, as_json) -> None:
             info["backlog"] = store.backlog()
             info["rejected"] = store.db.execute(
                 "SELECT count(*) FROM ratings WHERE sync_state = 'rejected'").fetchone()[0]
+            info["events_backlog"] = store.events_backlog()
+            info["events_rejected"] = store.events_rejected()
         finally:
             store.close()
     if as_json:
@@ -83,6 +86,8 @@ def status(config_path, as_json) -> None:
         (_("last sync"), local_time(info["last_sync"]) or _("never")),
         (_("backlog"), _("{pending} pending, {refused} refused").format(
             pending=info["backlog"], refused=info["rejected"])),
+        (_("events"), _("{pending} pending, {refused} refused").format(
+            pending=info["events_backlog"], refused=info["events_rejected"])),
         (_("last rating"), _("{time} level {level} ticket {ticket}").format(
             time=local_time(last["rated_at"]), level=last["level"], ticket=last["ticket"])
             if last else _("none")),

@@ -81,3 +81,11 @@ class EventBatchIn(BaseModel):
     device_now: datetime | None = None
     boot_id: BootId | None = None
     mono_s: MonoS | None = None
+
+    @field_validator("device_now")
+    @classmethod
+    def _aware_now(cls, value: datetime | None) -> datetime | None:
+        # As BatchIn's: a naive device_now cannot be compared with the server's clock.
+        if value is not None and value.tzinfo is None:
+            raise ValueError("device_now needs a time zone (UTC, ending in Z)")
+        return value

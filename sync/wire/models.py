@@ -160,6 +160,8 @@ class HeartbeatIn(BaseModel):
     uptime_s: float = Field(default=0.0, ge=0)
     link_state: Annotated[str, StringConstraints(max_length=40)] = ""
     backlog: int = Field(default=0, ge=0)
+    # Service events waiting for upload (issue 27); optional, so older kiosks still beat.
+    events_backlog: int = Field(default=0, ge=0)
     last_rating_at: datetime | None = None
     free_disk_mb: float | None = Field(default=None, ge=0)
     clock_offset_s: float | None = None

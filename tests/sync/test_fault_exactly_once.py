@@ -47,3 +47,35 @@ def test_every_rating_reaches_the_server_exactly_once_through_every_fault(
     finally:
         proxy.stop()
         srv.stop()
+
+
+def test_service_events_reach_the_server_exactly_once_through_every_fault_after_ratings(
+        tmp_path, kiosk_db, kiosk_store, record, uploaders):
+    from server.db.events import list_events
+
+    srv = ServerThread(tmp_path / "server.db", open_ingest=False, admin_token=ADMIN).start()
+    proxy = FaultProxy("127.0.0.1", srv.port).start()
+    try:
+        token_file = tmp_path / "kiosk" / "device-token.json"
+        dev = enrol(srv.url, create_code(srv.store, "hallF", 1).code, token_file=token_file)
+        kiosk_store.bind_device(dev.device_id, 1)
+        events = [kiosk_store.record_event("called", ticket=f"A{i:03d}") for i in range(600)]
+        rows = record(200, device_id=dev.device_id, window=1)
+        proxy.set_chaos({"pass": 4, "refuse": 1, "reset": 1, "delay": 1, "bad_gateway": 1,
+                         "drop_response": 1}, delay_s=0.6, seed=7)
+        uploaders(kiosk_db, proxy.url, batch_size=20, timeout_s=0.5, base_delay_s=0.01,
+                  max_delay_s=0.05, token_file=token_file)
+        wait_for(lambda: kiosk_store.backlog() == 0 and kiosk_store.events_backlog() == 0,
+                 timeout=60, step=0.1)
+        assert {e["sync_state"] for e in kiosk_store.all_events()} == {SYNCED}
+        stored = list_events(srv.store, dev.device_id, limit=10_000)
+        assert sorted(e["uuid"] for e in stored) == sorted(e["uuid"] for e in events)
+        assert srv.store.count() == len(rows)
+        # Ratings first: every rating was stored before the first event arrived.
+        last_rating = max(r["received_at"] for r in srv.store.list_ratings(1000, 0)[0])
+        assert min(e["received_at"] for e in stored) >= last_rating
+        for mode in ("refuse", "reset", "delay", "bad_gateway", "drop_response"):
+            assert proxy.faults[mode] >= 1, proxy.faults
+    finally:
+        proxy.stop()
+        srv.stop()

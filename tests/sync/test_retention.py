@@ -45,5 +45,17 @@ def test_size_cap_purges_oldest_synced_first_but_keeps_today_and_unsynced(kiosk_
 def test_a_cap_that_only_unsynced_rows_exceed_deletes_nothing(kiosk_store, record):
     record(200, rated_at=iso(50))
     out = purge(kiosk_store, retention_days=1, max_store_mb=0.001, now=NOW)
-    assert out == {"expired": 0, "for_size": 0, "used_mb": out["used_mb"]}
+    assert out == {"expired": 0, "for_size": 0, "events": 0, "used_mb": out["used_mb"]}
     assert kiosk_store.backlog() == 200
+
+
+def test_synced_events_expire_like_ratings_and_unsynced_events_never(kiosk_store):
+    kiosk_store.bind_device("kiosk-07", 3)
+    old = [kiosk_store.record_event("called", ticket=f"A{i:03d}", at=iso(40)) for i in range(4)]
+    recent = kiosk_store.record_event("paused", at=iso(2))
+    kiosk_store.mark_events_synced([e["uuid"] for e in old[:2]] + [recent["uuid"]])
+    kiosk_store.mark_event_rejected(old[2]["uuid"], "server: bad")
+    out = purge(kiosk_store, retention_days=30, max_store_mb=100, now=NOW)
+    assert out["events"] == 2
+    left = {e["uuid"]: e["sync_state"] for e in kiosk_store.all_events()}
+    assert left == {old[2]["uuid"]: REJECTED, old[3]["uuid"]: PENDING, recent["uuid"]: SYNCED}

@@ -155,7 +155,7 @@ def test_stop_returns_promptly_even_during_a_long_back_off(
 def test_status_is_answered_before_the_first_upload(kiosk_db, free_port):
     up = Uploader(kiosk_db, f"http://127.0.0.1:{free_port}")
     assert up.status() == {"last_sync_at": None, "last_error": None, "backlog": None,
-                           "consecutive_failures": 0}
+                           "events_backlog": None, "consecutive_failures": 0}
 
 
 class ScriptedServer:

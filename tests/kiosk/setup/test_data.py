@@ -44,6 +44,35 @@ def test_status_reports_link_backlog_and_last_rating(tmp_path, queue_sim):
     assert info["last_rating"]["ticket"] == "A002"
     text = run("status", "--config", path).output
     assert "backlog:     3 pending" in text and "opens" in text
+    assert "events:      0 pending, 0 refused" in text and info["events_backlog"] == 0
+
+
+def test_status_doctor_and_sync_count_and_upload_pending_service_events(tmp_path, server,
+                                                                        enrol_code):
+    path = tmp_path / "kiosk.toml"
+    run("init", "--config", path, "--yes", "--server-url", server.url, "--code", enrol_code(),
+        "--pin", "2580", "--data-dir", tmp_path / "data", "--language", "en", "--no-doctor")
+    cfg = config.load(path)
+    _ratings(cfg, 2)
+    store = Store(cfg.db_path)
+    store.bind_device(cfg.device.id, cfg.window.number)
+    for i in range(3):
+        store.record_event("called", ticket=f"A{i:03d}")
+    store.close()
+    info = json.loads(run("status", "--config", path, "--json").output)
+    assert (info["backlog"], info["events_backlog"]) == (2, 3)
+    assert "events:      3 pending, 0 refused" in run("status", "--config", path).output
+    doctor = run("doctor", "--config", path, "--listen", 0, code=None).output
+    assert "3 service event(s) wait too" in doctor
+    text = run("sync", "--config", path).output
+    assert "uploaded 2, 0 left pending" in text
+    assert "uploaded 3 service event(s), 0 left pending" in text
+    from server.db.events import list_events
+
+    assert sorted(e["ticket"] for e in list_events(server.store)) == ["A000", "A001", "A002"]
+    info = json.loads(run("status", "--config", path, "--json").output)
+    assert (info["backlog"], info["events_backlog"]) == (0, 0)
+    assert "nothing to upload" in run("sync", "--config", path).output
 
 
 def test_sync_uploads_the_backlog_with_the_device_token(tmp_path, server, enrol_code):
