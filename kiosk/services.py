@@ -257,13 +257,15 @@ class Services:
     def _app_event(self, kind: str) -> None:
         """The app starting or stopping, as a service event (issue 27)."""
         try:
-            if kind == "app_stop":  # whoever was serving leaves with the app
-                self.flow.sign_out("app_stop")
             self.flow.event(kind)
         except Exception:  # noqa: BLE001 - starting and stopping go on regardless
             log.exception("recording %s failed", kind)
 
     def stop(self) -> None:
+        try:  # a clean stop: nobody stays signed in on a closed kiosk
+            self.flow.sign_out("app_stop")
+        except Exception:  # noqa: BLE001 - stopping goes on regardless
+            log.exception("signing out at stop failed")
         if self._running:
             self._running = False
             self._app_event("app_stop")

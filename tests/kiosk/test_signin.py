@@ -36,13 +36,17 @@ def cfg_for(tmp_path, dialect, url, keypad="", signin=""):
 
 
 class Events:
-    """Stands in for the event outbox's Store.record_event (helper evpipe builds it)."""
+    """Watches the kiosk outbox's Store.record_event: the staff events it is asked to record
+    (each still recorded in the outbox as the kiosk would)."""
 
-    def __init__(self):
+    def __init__(self, record):
+        self.record = record
         self.seen = []
 
     def __call__(self, kind, **fields):
-        self.seen.append((kind, fields.get("staff_id"), fields.get("cause")))
+        if kind in ("staff_in", "staff_out"):
+            self.seen.append((kind, fields.get("staff_id"), fields.get("cause")))
+        return self.record(kind, **fields)
 
 
 @pytest.fixture
@@ -56,7 +60,7 @@ def kiosk(tmp_path, roster):
         os.mkfifo(keypad)
         sim = SimSession(dialect, addresses=[5], window=5).start()
         services = Services(cfg_for(tmp_path, dialect, sim.port_paths[0], str(keypad), signin))
-        events = Events()
+        events = Events(services.store.record_event)
         services.store.record_event = events
         services.start()
         running.append((sim, services))
@@ -243,7 +247,7 @@ def test_no_pin_or_worker_number_reaches_the_log(kiosk, caplog):
 def test_a_clean_stop_signs_out(tmp_path, roster):
     (tmp_path / "device-config.json").write_text(roster, encoding="utf-8")
     services = Services(cfg_for(tmp_path, "caller68", ""))
-    events = Events()
+    events = Events(services.store.record_event)
     services.store.record_event = events
     assert services.signin.try_pin("1024", PIN).ok
     services.stop()
