@@ -167,6 +167,10 @@ def set_hours(store, scope: str, actor: Actor, days: dict[int, list[Span]] | Non
              "updated_by) VALUES (?, ?, ?, ?, ?, ?)",
              [scope, text, hours.empty_minutes, hours.grace_minutes, utc_iso(),
               actor.audit_name])
+        # Facts computed with the old hours are recomputed when next read (server/facts).
+        where, params = ("hall = ?", [hall]) if hall is not None else ("1 = 1", [])
+        tx.q('INSERT INTO facts_dirty (hall, "window", day) SELECT hall, "window", day '
+             f"FROM window_facts WHERE {where} ON CONFLICT DO NOTHING", params)
         audit.append(tx, actor.audit_name, "hours.set", f"policy:{scope}", hours.as_dict())
     log.info("hall hours %s set by %s", scope, actor.name)
     return hours
