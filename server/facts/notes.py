@@ -9,6 +9,7 @@ import logging
 from server.db import audit
 from server.db.base import utc_iso
 from server.facts.refresh import local_day
+from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +26,11 @@ def annotate(store, actor_name: str, hall: str, window: int, start: str, excused
     the facts have it); NoteError when the facts have no such interval."""
     note = " ".join(note.split())[:MAX_NOTE]
     if excused and not note:
-        raise NoteError("Say why the interval is excused (e.g. 外出办事, approved by whom).")
+        raise NoteError(N_("Say why the interval is excused (e.g. 外出办事, approved by whom)."))
     try:
         day = local_day(start).isoformat()
     except ValueError:
-        raise NoteError("No such 空岗 interval.") from None
+        raise NoteError(N_("No such 空岗 interval.")) from None
     from json import loads
 
     with store.transaction() as tx:
@@ -38,7 +39,7 @@ def annotate(store, actor_name: str, hall: str, window: int, start: str, excused
         found = next((e for e in (loads(row[0])["empty"] if row else [])
                       if e["start"] == start), None)
         if found is None:
-            raise NoteError("No such 空岗 interval.")
+            raise NoteError(N_("No such 空岗 interval."))
         tx.q('DELETE FROM empty_notes WHERE hall = ? AND "window" = ? AND start = ?',
              [hall, window, start])
         tx.q('INSERT INTO empty_notes (hall, "window", start, staff_id, excused, note, '

@@ -42,6 +42,18 @@ def _blank() -> dict:
             "last_out": None}
 
 
+def _add(g: dict, part: dict) -> None:
+    g["days"] += 1
+    g["completed"] += part["completed"]
+    g["durations"] += part["durations"]
+    g["late"] += bool(part.get("late"))
+    g["early"] += bool(part.get("early"))
+    if part["first_in"] and (g["first_in"] is None or part["first_in"] < g["first_in"]):
+        g["first_in"] = part["first_in"]
+    if part["last_out"] and (g["last_out"] is None or part["last_out"] > g["last_out"]):
+        g["last_out"] = part["last_out"]
+
+
 def summarize(rows: list[Row], notes: dict, key, staff: str | None = None) -> list[dict]:
     """Rows summed by key(hall, window, day, staff_id) -> group (None skips); staff given:
     that person's share only. Groups in key order."""
@@ -56,17 +68,8 @@ def summarize(rows: list[Row], notes: dict, key, staff: str | None = None) -> li
                 continue
             g = groups.setdefault(k, _blank())
             part = facts if person is None else facts["staff"].get(person)
-            if part is None:
-                continue
-            g["days"] += 1
-            g["completed"] += part["completed"]
-            g["durations"] += part["durations"]
-            g["late"] += bool(part.get("late"))
-            g["early"] += bool(part.get("early"))
-            if part["first_in"] and (g["first_in"] is None or part["first_in"] < g["first_in"]):
-                g["first_in"] = part["first_in"]
-            if part["last_out"] and (g["last_out"] is None or part["last_out"] > g["last_out"]):
-                g["last_out"] = part["last_out"]
+            if part is not None:
+                _add(g, part)
             if person is None:
                 g["offline_min"] += facts["offline_min"]
             for e in facts["empty"]:

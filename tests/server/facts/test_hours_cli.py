@@ -50,7 +50,7 @@ def test_bad_hours_are_refused_cleanly(db):
 
 def test_hours_in_chinese(db):
     got = run(db, "hours", "show", "H9", lang="zh_CN.UTF-8")
-    assert got.exit_code == 0 and "分钟起算空岗" in got.output, got.output
+    assert got.exit_code == 0 and "分钟计空岗" in got.output, got.output
 
 
 def test_changed_hours_recompute_facts_already_computed(db):
