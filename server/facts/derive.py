@@ -140,6 +140,9 @@ def derive(events: list[Event], day_start: datetime, day_end: datetime,
                  "working_min": round(sum((b - a).total_seconds() for a, b in spans) / 60, 1),
                  "staff": {}}
     segments, final = _timeline(events, day_start, end, out)
+    # A day the kiosk neither ran into nor logged anything in has no facts (not a day of it).
+    out["seen"] = any(day_start <= e.at < end for e in events) or bool(
+        segments and segments[0][2].up)
     offline = sum(_overlap(t0, t1, a, b) for t0, t1, s in segments if not s.up
                   for a, b in spans)
     out["offline_min"] = round(offline / 60, 1)

@@ -110,7 +110,11 @@ def refresh(store, hall: str, first: date | None = None, last: date | None = Non
         rules, cal = hours.for_hall(tx, hall), load_calendar(tx)
         for window, day in sorted(todo):
             facts = compute(tx, hall, window, date.fromisoformat(day), now, rules, cal)
-            _store(tx, hall, window, day, facts, now)
+            if facts["seen"]:
+                _store(tx, hall, window, day, facts, now)
+            else:
+                tx.q('DELETE FROM window_facts WHERE hall = ? AND "window" = ? AND day = ?',
+                     [hall, window, day])
             tx.q('DELETE FROM facts_dirty WHERE hall = ? AND "window" = ? AND day = ?',
                  [hall, window, day])
     log.info("facts of hall %s: %d window-days recomputed", hall, len(todo))
