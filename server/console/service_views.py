@@ -187,7 +187,15 @@ def hours_line(request: Request, store, hall: str) -> str:
     d = rules.as_dict()
     names = [tr(request, n) for n in (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"),
                                       N_("Sat"), N_("Sun"))]
-    days = "; ".join(f"{names[hours.WEEKDAYS.index(k)]} {', '.join(v)}"
-                     for k, v in d["hours"].items())
+    runs: list[list] = []  # consecutive weekdays with the same spans: 周一至周五 ...
+    for k, v in d["hours"].items():
+        i = hours.WEEKDAYS.index(k)
+        if runs and runs[-1][1] == i - 1 and runs[-1][2] == v:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i, v])
+    days = "; ".join((names[a] if a == b else tr(request, N_("{first} to {last}"),
+                                                  first=names[a], last=names[b]))
+                     + " " + ", ".join(v) for a, b, v in runs)
     return tr(request, N_("Hours: {days}. 空岗 counts from {n} minutes; late or early beyond "
                           "{g} minutes."), days=days, n=d["empty_minutes"], g=d["grace_minutes"])
