@@ -1,9 +1,9 @@
 """Keeping window_facts in step with service_events, and reading them (issue 27.5).
 
 Recomputed on read (and by the server's periodic job, which calls refresh() for every hall):
-1. the events a hall received since its mark (facts_marks.through, minus a small overlap for
-   transactions that committed out of received_at order) mark their (window, local day) and
-   the day after (the look-back of derive.py) dirty: a set of pairs, not the rows;
+1. the events a hall received since its mark (facts_marks.through, which stays OVERLAP
+   behind now, for transactions that commit out of received_at order) mark their (window,
+   local day) and the day after (the look-back of derive.py) dirty: a set of pairs;
 2. the dirty days of the range asked for are recomputed from their events (one indexed
    range read per window-day) and upserted; days of other ranges wait for their reader or
    the job;
@@ -38,15 +38,17 @@ def local_day(text: str) -> date:
     return parse_iso(text).astimezone(HALL_TZ).date()
 
 
-def _mark_dirty(tx, hall: str) -> None:
+def _mark_dirty(tx, hall: str, now: datetime) -> None:
+    """Events received after the hall's mark dirty their (window, day) and the day after.
+    The mark never passes now - OVERLAP: an ingest transaction that took a received_at
+    earlier but committed later than this read is still seen by the next one."""
     row = tx.one("SELECT through FROM facts_marks WHERE hall = ?", [hall])
     mark = row[0] if row else ""
-    since = utc_iso(parse_iso(mark) - OVERLAP) if mark else ""
     pairs: set[tuple[int, str]] = set()
     newest = mark
     for window, corrected, received in tx.q(
             'SELECT "window", corrected_at, received_at FROM service_events '
-            "WHERE received_at > ? AND hall = ?", [since, hall]):
+            "WHERE received_at > ? AND hall = ?", [mark, hall]):
         day = local_day(corrected)
         pairs.add((int(window), day.isoformat()))
         pairs.add((int(window), (day + timedelta(days=1)).isoformat()))
@@ -54,7 +56,8 @@ def _mark_dirty(tx, hall: str) -> None:
     for window, day in sorted(pairs):
         tx.q('INSERT INTO facts_dirty (hall, "window", day) VALUES (?, ?, ?) '
              "ON CONFLICT DO NOTHING", [hall, window, day])
-    if newest != mark:
+    newest = min(newest, utc_iso(now - OVERLAP)) if newest else newest
+    if newest > mark:
         tx.q("DELETE FROM facts_marks WHERE hall = ?", [hall])
         tx.q("INSERT INTO facts_marks (hall, through) VALUES (?, ?)", [hall, newest])
 
@@ -95,7 +98,7 @@ def refresh(store, hall: str, first: date | None = None, last: date | None = Non
     lo = (first or date(2000, 1, 1)).isoformat()
     hi = min(last or today, today).isoformat()
     with store.transaction() as tx:
-        _mark_dirty(tx, hall)
+        _mark_dirty(tx, hall, now)
         todo = {(int(w), d) for w, d in tx.all(
             'SELECT "window", day FROM facts_dirty WHERE hall = ? AND day >= ? AND day <= ?',
             [hall, lo, hi])}
