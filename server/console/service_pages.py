@@ -100,10 +100,10 @@ def note(request: Request, user: User = Depends(page_user), form=Depends(posted_
     require_edit(user)
     hall = str(form.get("hall") or "")
     require_hall(user, hall)
-    try:
-        window = int(str(form.get("window") or ""))
-    except ValueError:
-        raise bad_request(request, N_("A window is a number.")) from None
+    text = str(form.get("window") or "")
+    window = int(text) if text.isascii() and text.isdigit() else 0
+    if not 1 <= window <= 999:
+        raise bad_request(request, N_("A window is a number from 1 to 999."))
     try:
         facts_notes.annotate(request.app.state.store, user.actor, hall, window,
                              str(form.get("start") or ""), form.get("excused") == "1",

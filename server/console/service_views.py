@@ -84,10 +84,9 @@ def target(request: Request, user: User, store) -> View:
             [member.hall_id]
         view.title = member.name
     elif window:
-        try:
-            number = int(window)
-        except ValueError:
-            raise bad_request(request, N_("A window is a number.")) from None
+        number = int(window) if window.isascii() and window.isdigit() else 0
+        if not 1 <= number <= 999:
+            raise bad_request(request, N_("A window is a number from 1 to 999."))
         require_window(user, hall, number)
         view.level, view.hall, view.window, view.halls = "window", hall, number, [hall]
         view.title = f"{org.hall(store, hall).name} · " + tr(request, N_("Window {n}"), n=number)

@@ -115,7 +115,8 @@ def test_an_annotation_excuses_the_interval_and_is_audited(hall):
     # Not theirs, read-only, or no such interval: refused.
     for user, data, status in (("sup2", form, 403), ("audit1", form, 403),
                                ("sup1", {**form, "start": "2026-12-01T03:00:00.000Z"}, 400),
-                               ("sup1", {**form, "window": "x"}, 400)):
+                               ("sup1", {**form, "window": "x"}, 400),
+                               ("sup1", {**form, "window": "9" * 20}, 400)):
         other = login(hall, user)
         token = csrf_in(other.get(f"{hall.url}/console/password").text)
         got = other.post(f"{hall.url}/console/service/note",
