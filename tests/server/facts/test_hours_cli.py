@@ -71,3 +71,20 @@ def test_changed_hours_recompute_facts_already_computed(db):
         assert [e["minutes"] for e in rows[0][3]["empty"]] == [25.0]  # 08:30 to 08:55
     finally:
         store.close()
+
+
+
+def test_bad_hours_are_refused_in_chinese(db):
+    """As an admin's shell runs it: the console script in a subprocess under a Chinese LANG."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "LANG": "zh_CN.UTF-8", "LC_ALL": "zh_CN.UTF-8"}
+    script = Path(sys.executable).with_name("kiosk-server")
+    for args, says in ((["--spans", "12:00-09:00"], "时段的结束须晚于开始"),
+                       (["--empty-minutes", "0"], "空岗阈值须为 1 到 240 分钟")):
+        got = subprocess.run([str(script), "hours", "set", "hall:H9", *args, "--db",
+                              cli_db(db)], env=env, capture_output=True, text=True, timeout=60)
+        assert got.returncode != 0 and says in got.stderr, got.stderr
