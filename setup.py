@@ -7,7 +7,8 @@ setup(
     description="Counter-side evaluator kiosk (政务服务好差评) and its central collection server",
     packages=find_packages(include=["kiosk*", "drivers*", "sync*", "server*", "cli_i18n*"]),
     package_data={"kiosk": ["locale/*/LC_MESSAGES/*.po"], "server": ["locale/*/LC_MESSAGES/*.po",
-                                                                    "export/mappings/*.json"],
+                                                                    "export/mappings/*.json",
+                                                                    "facts/*.json"],
                   "cli_i18n": ["locale/*/LC_MESSAGES/*.po"]},
     python_requires=">=3.11",
     install_requires=[

@@ -232,6 +232,33 @@ PAGES += [
 SEEDERS = [seed_fleet, seed_cases, seed_figures, seed_export]
 
 
+def seed_service(store) -> None:
+    """Service events (issue 27) at H01 windows 1-3 over the last week: calls, completions,
+    a 20-minute pause inside hours, a lunch pause, a late sign-in, a kiosk restart."""
+    from tests.helpers import service_events as se
+
+    today = datetime.now(timezone(timedelta(hours=8))).date()
+    for back in range(1, 8):
+        day = (today - timedelta(days=back)).isoformat()
+        se.insert(store, "H01", 1, se.day_script(day, "S001", cases=4,
+                                                 pause=("10:30", "10:50", "meeting")))
+        se.insert(store, "H01", 2, se.day_script(day, "S002", cases=3,
+                                                 pause=("12:00", "13:30")))
+        script = [s for s in se.day_script(day, "S003", cases=2) if s[1] != "staff_in"]
+        se.insert(store, "H01", 3, script + [(f"{day} 09:40", "staff_in",
+                                              {"staff_id": "S003"})])
+
+
+PAGES += [
+    ("service-hall", "sup1", "/console/service", None),
+    ("service-window", "sup1", "/console/service?hall=H01&window=3", None),
+    ("service-region", "admin", "/console/service", None),
+    ("service-staff", "staff1", "/console/service", None),
+    ("service-en", "sup1", "/console/service?lang=en", None),
+]
+SEEDERS.append(seed_service)
+
+
 # The holiday-table warning (server/console/notices.py) on a server of its own, whose table
 # is empty and whose clock is set around the first day without due dates: (name, account,
 # path, days from that day). Before it the warning looks ahead; after it, cases lack dates.

@@ -235,6 +235,10 @@ from server.commands.export import export_group  # noqa: E402
 for _command in (alerts_group, deliver_cmd, export_group):
     main.add_command(_command)
 
+from server.commands.hours import hours_group  # noqa: E402
+
+main.add_command(hours_group)
+
 from cli_i18n.catalog import env_language  # noqa: E402
 from cli_i18n.command import localize  # noqa: E402
 from server.i18n import LOCALE_DIR  # noqa: E402

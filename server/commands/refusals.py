@@ -86,6 +86,18 @@ PATTERNS = [(re.compile(pattern), msgid) for pattern, msgid in [
      N_("hall {hall} is not in the org model (kiosk-server org import)")),
     (r"hall (?P<hall>.*) has no window (?P<window>\d+) in the org model",
      N_("hall {hall} has no window {window} in the org model")),
+    # server/facts/hours.py, server/commands/hours.py (`hours set`)
+    (r"(?P<text>'[^']*') is not a time of day HH:MM", N_("{text} is not a time of day HH:MM")),
+    (r"(?P<part>'[^']*'): write a span as HH:MM-HH:MM",
+     N_("{part}: write a span as HH:MM-HH:MM")),
+    (r"(?P<span>\S+): a span must end after it starts", N_("{span}: a span must end after it starts")),
+    (r"(?P<span>\S+) overlaps the span before it", N_("{span} overlaps the span before it")),
+    (r"unknown day (?P<day>.*): use weekdays, weekend or mon,tue,wed,thu,fri,sat,sun",
+     N_("unknown day {day}: use weekdays, weekend or mon,tue,wed,thu,fri,sat,sun")),
+    (r"the 空岗 threshold must be 1 to 240 minutes",
+     N_("the 空岗 threshold must be 1 to 240 minutes")),
+    (r"the late/early grace must be 0 to 120 minutes",
+     N_("the late/early grace must be 0 to 120 minutes")),
 ]]
 
 

@@ -20,6 +20,7 @@ from server.db.audit import AUDIT_TABLES
 from server.db.audit_scope import SCOPE_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.event_tables import EVENT_TABLES
+from server.facts.tables import FACT_TABLES
 from server.db.org import ORG_TABLES
 from server.db.staff_pins import STAFF_PIN_TABLES
 from server.db.outbox import OUTBOX_CASE_KEY, OUTBOX_TABLES
@@ -74,6 +75,7 @@ MIGRATIONS = [
     SCOPE_TABLES,  # audit entries scoped to halls/regions; login failure notice
     EVENT_TABLES,  # service events (issue 27)
     STAFF_PIN_TABLES,  # staff sign-in PIN hashes (issue 27 item 2)
+    FACT_TABLES,  # hall hours, facts per window and day, 空岗 notes (issue 27)
 ]
 
 

@@ -14,6 +14,7 @@ from server.db.audit import AUDIT_TABLES
 from server.db.audit_scope import SCOPE_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.event_tables import EVENT_TABLES
+from server.facts.tables import FACT_TABLES
 from server.db.group_commit import GroupCommit
 from server.db.org import ORG_TABLES
 from server.db.staff_pins import STAFF_PIN_TABLES
@@ -72,6 +73,7 @@ MIGRATIONS = [
     SCOPE_TABLES,  # audit entries scoped to halls/regions; login failure notice
     EVENT_TABLES,  # service events (issue 27)
     STAFF_PIN_TABLES,  # staff sign-in PIN hashes (issue 27 item 2)
+    FACT_TABLES,  # hall hours, facts per window and day, 空岗 notes (issue 27)
 ]
 
 

@@ -1,4 +1,5 @@
-"""The workflow's periodic work inside the server process: default ratings and escalations.
+"""The workflow's periodic work inside the server process: default ratings, escalations, and
+the window facts of late service events (server/facts/refresh.py).
 
 Every server process runs it (several behind one PostgreSQL is fine: default ratings have
 derived uuids and escalation is a conditional UPDATE, so two processes do each thing once).
@@ -21,10 +22,14 @@ DEFAULT_PERIOD_S = 300.0
 
 def run_once(store) -> dict:
     """One round: make due default ratings, escalate overdue cases. Never raises."""
-    out = {"defaults": 0, "escalated": 0}
-    for name, job in (("defaults", defaults.run), ("escalated", cases.escalate_overdue)):
+    from server.facts.refresh import refresh_all
+
+    out = {"defaults": 0, "escalated": 0, "facts": 0}
+    for name, job in (("defaults", defaults.run), ("escalated", cases.escalate_overdue),
+                      ("facts", refresh_all)):
         try:
-            out[name] = len(job(store))
+            done = job(store)
+            out[name] = done if isinstance(done, int) else len(done)
         except Exception:  # noqa: BLE001 - a bad round is logged; the next one tries again
             log.exception("workflow job %s failed", name)
     return out

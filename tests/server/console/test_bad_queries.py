@@ -17,7 +17,9 @@ PAGES = {"/console/figures": ["from", "to", "hall", "region"],
          "/console/ranking.csv": ["kind", "scope", "month"],
          "/console/ranking.xlsx": ["kind", "scope", "month"],
          "/console/cases": ["sort", "all"],
-         "/console/appeals": ["state"]}
+         "/console/appeals": ["state"],
+         "/console/service": ["hall", "window", "staff", "month", "day"],
+         "/console/service.csv": ["hall", "window", "staff", "month", "day", "table"]}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,7 @@ def test_no_mangled_parameter_is_a_500(console_both, admin):  # noqa: F811
     failures = []
     for path, params in PAGES.items():
         queries = [{p: v} for p in params for v in BAD]
-        if path == "/console/figures/drill":
+        if path in ("/console/figures/drill", "/console/service", "/console/service.csv"):
             queries += [{"hall": "H01", "window": v} for v in BAD]
         if path.startswith("/console/ranking"):
             queries += [{"kind": k, "month": m}

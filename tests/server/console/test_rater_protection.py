@@ -29,7 +29,7 @@ STAFF_PAGES = ["/console/", "/console/login", "/console/password", "/console/fig
                "/console/figures/drill?hall=H01", "/console/figures/drill?hall=H01&window=1",
                "/console/figures/drill.csv?hall=H01&window=1", "/console/cases",
                "/console/cases.csv", "/console/appeals", "/console/appeals?state=all",
-               "/console/appeals.csv"]
+               "/console/appeals.csv", "/console/service", "/console/service.csv"]
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ def test_one_round_does_both_jobs(wired, people):
     policy.set_policy(wired, "*", SYSTEM, default_mode="natural", default_days=7)
     wired.ingest([rating(wired.device_id, level=0), rating(wired.device_id, level=1)],
                  now=at(2025, 9, 26, 8))
-    assert jobs.run_once(wired) == {"defaults": 1, "escalated": 1}
-    assert jobs.run_once(wired) == {"defaults": 0, "escalated": 0}
+    assert jobs.run_once(wired) == {"defaults": 1, "escalated": 1, "facts": 0}
+    assert jobs.run_once(wired) == {"defaults": 0, "escalated": 0, "facts": 0}
     [case] = case_views.list_cases(wired, people["admin"])
     assert case["escalated_to"] == "region_admin"
 

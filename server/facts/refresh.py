@@ -1,0 +1,159 @@
+"""Keeping window_facts in step with service_events, and reading them (issue 27.5).
+
+Recomputed on read (and by the server's periodic job, which calls refresh() for every hall):
+1. the events a hall received since its mark (facts_marks.through, which stays OVERLAP
+   behind now, for transactions that commit out of received_at order) mark their (window,
+   local day) and the day after (the look-back of derive.py) dirty: a set of pairs;
+2. the dirty days of the range asked for are recomputed from their events (one indexed
+   range read per window-day) and upserted; days of other ranges wait for their reader or
+   the job;
+3. today's rows are recomputed whenever read more than a minute after they were computed
+   (an open 空岗 grows with the clock, not with events).
+Queries are written once for both stores; recomputing is idempotent, so two server
+processes racing on one hall write the same row.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime, time, timedelta, timezone
+
+from server.db.base import BaseStore, parse_iso, utc_iso
+from server.facts import derive, hours
+from server.workflow.holidays import calendar as load_calendar
+from server.workflow.workdays import HALL_TZ
+
+log = logging.getLogger(__name__)
+
+OVERLAP = timedelta(seconds=30)
+LIVE_EVERY = timedelta(minutes=1)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), HALL_TZ).astimezone(timezone.utc)
+    return start, start + timedelta(days=1)
+
+
+def local_day(text: str) -> date:
+    return parse_iso(text).astimezone(HALL_TZ).date()
+
+
+def _mark_dirty(tx, hall: str, now: datetime) -> None:
+    """Events received after the hall's mark dirty their (window, day) and the day after.
+    The mark never passes now - OVERLAP: an ingest transaction that took a received_at
+    earlier but committed later than this read is still seen by the next one."""
+    row = tx.one("SELECT through FROM facts_marks WHERE hall = ?", [hall])
+    mark = row[0] if row else ""
+    pairs: set[tuple[int, str]] = set()
+    newest = mark
+    for window, corrected, received in tx.q(
+            'SELECT "window", corrected_at, received_at FROM service_events '
+            "WHERE received_at > ? AND hall = ?", [mark, hall]):
+        day = local_day(corrected)
+        pairs.add((int(window), day.isoformat()))
+        pairs.add((int(window), (day + timedelta(days=1)).isoformat()))
+        newest = max(newest, received)
+    for window, day in sorted(pairs):
+        tx.q('INSERT INTO facts_dirty (hall, "window", day) VALUES (?, ?, ?) '
+             "ON CONFLICT DO NOTHING", [hall, window, day])
+    newest = min(newest, utc_iso(now - OVERLAP)) if newest else newest
+    if newest > mark:
+        tx.q("DELETE FROM facts_marks WHERE hall = ?", [hall])
+        tx.q("INSERT INTO facts_marks (hall, through) VALUES (?, ?)", [hall, newest])
+
+
+def compute(tx, hall: str, window: int, day: date, now: datetime, rules=None,
+            cal=None) -> dict:
+    """One window-day's facts from its events (read in this transaction)."""
+    rules = rules or hours.for_hall(tx, hall)
+    cal = cal or load_calendar(tx)
+    start, end = day_bounds(day)
+    rows = tx.all('SELECT corrected_at, kind, staff_id, ticket, reason FROM service_events '
+                  'WHERE hall = ? AND "window" = ? AND corrected_at >= ? AND corrected_at < ? '
+                  "ORDER BY corrected_at, kind", [hall, window, utc_iso(start - derive.LOOKBACK),
+                                                  utc_iso(end)])
+    events = [derive.Event(parse_iso(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+    try:
+        spans = rules.windows_of(day, cal)
+    except LookupError:  # a year no holiday schedule covers: Monday to Friday
+        spans = [(hours.at(day, a), hours.at(day, b))
+                 for a, b in (rules.week.get(day.isoweekday()) or [])]
+    return derive.derive(events, start, end, spans, rules.empty_minutes, rules.grace_minutes,
+                         until=now)
+
+
+def _store(tx, hall: str, window: int, day: str, facts: dict, now: datetime) -> None:
+    tx.q('INSERT INTO window_facts (hall, "window", day, facts, computed_at) '
+         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (hall, \"window\", day) DO UPDATE SET "
+         "facts = excluded.facts, computed_at = excluded.computed_at",
+         [hall, window, day, BaseStore.dumps(facts), utc_iso(now)])
+
+
+def refresh(store, hall: str, first: date | None = None, last: date | None = None,
+            now: datetime | None = None) -> int:
+    """Bring the hall's facts of [first, last] (every dirty day when None) up to date;
+    returns how many window-days were recomputed."""
+    now = now or datetime.now(timezone.utc)
+    today = now.astimezone(HALL_TZ).date()
+    lo = (first or date(2000, 1, 1)).isoformat()
+    hi = min(last or today, today).isoformat()
+    with store.transaction() as tx:
+        _mark_dirty(tx, hall, now)
+        todo = {(int(w), d) for w, d in tx.all(
+            'SELECT "window", day FROM facts_dirty WHERE hall = ? AND day >= ? AND day <= ?',
+            [hall, lo, hi])}
+        if lo <= today.isoformat() <= hi:
+            stale = utc_iso(now - LIVE_EVERY)
+            todo |= {(int(w), today.isoformat()) for (w,) in tx.all(
+                'SELECT "window" FROM window_facts WHERE hall = ? AND day >= ? AND day <= ? '
+                "AND computed_at < ?", [hall, (today - timedelta(days=1)).isoformat(),
+                                        today.isoformat(), stale])}
+        if not todo:
+            return 0
+        rules, cal = hours.for_hall(tx, hall), load_calendar(tx)
+        for window, day in sorted(todo):
+            facts = compute(tx, hall, window, date.fromisoformat(day), now, rules, cal)
+            if facts["seen"]:
+                _store(tx, hall, window, day, facts, now)
+            else:
+                tx.q('DELETE FROM window_facts WHERE hall = ? AND "window" = ? AND day = ?',
+                     [hall, window, day])
+            tx.q('DELETE FROM facts_dirty WHERE hall = ? AND "window" = ? AND day = ?',
+                 [hall, window, day])
+    log.info("facts of hall %s: %d window-days recomputed", hall, len(todo))
+    return len(todo)
+
+
+def refresh_all(store, now: datetime | None = None) -> int:
+    """The periodic job's round: every hall with events."""
+    with store.transaction(write=False) as tx:
+        halls = [r[0] for r in tx.all("SELECT DISTINCT hall FROM service_events")]
+    return sum(refresh(store, h, now=now) for h in halls)
+
+
+def read(store, halls, first: date, last: date, window: int | None = None):
+    """[(hall, window, day, facts)] of [first, last], and the annotations {(hall, window,
+    start): note} of those days."""
+    halls = sorted(halls)
+    if not halls:
+        return [], {}
+    marks = ", ".join("?" * len(halls))
+    where = f"hall IN ({marks}) AND day >= ? AND day <= ?"
+    params: list = [*halls, first.isoformat(), last.isoformat()]
+    if window is not None:
+        where += ' AND "window" = ?'
+        params.append(window)
+    lo, _ = day_bounds(first)
+    _, hi = day_bounds(last)
+    note_where = f"hall IN ({marks}) AND start >= ? AND start < ?"
+    note_params: list = [*halls, utc_iso(lo), utc_iso(hi)]
+    with store.transaction(write=False) as tx:
+        rows = [(h, int(w), d, json.loads(f)) for h, w, d, f in tx.all(
+            f'SELECT hall, "window", day, facts FROM window_facts WHERE {where} '
+            'ORDER BY hall, day, "window"', params)]
+        notes = {(h, int(w), s): {"staff": st, "excused": bool(x), "note": n, "by": b,
+                                  "at": a}
+                 for h, w, s, st, x, n, b, a in tx.all(
+                     'SELECT hall, "window", start, staff_id, excused, note, noted_by, '
+                     f"noted_at FROM empty_notes WHERE {note_where}", note_params)}
+    return rows, notes
