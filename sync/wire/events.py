@@ -19,7 +19,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sync.wire import API_PREFIX, MAX_BATCH
-from sync.wire.models import SERVER_SIDE, BootId, CaseKey, Ident, MonoS, ReasonCode, Ticket
+from sync.wire.models import BootId, CaseKey, DeviceClocks, Ident, MonoS, ReasonCode, Ticket
 
 EVENTS_PATH = f"{API_PREFIX}/events/batch"
 
@@ -70,22 +70,9 @@ class EventWire(BaseModel):
         return value
 
 
-class EventBatchIn(BaseModel):
+class EventBatchIn(DeviceClocks):
     """A kiosk's event upload: up to MAX_BATCH events and the device's clocks at send time
     (as BatchIn). The answer is a BatchOut: per item accepted / duplicate / rejected; the
     kiosk marks sent only what is accepted or duplicate."""
 
-    model_config = SERVER_SIDE
-
     events: list[EventWire] = Field(min_length=1, max_length=MAX_BATCH)
-    device_now: datetime | None = None
-    boot_id: BootId | None = None
-    mono_s: MonoS | None = None
-
-    @field_validator("device_now")
-    @classmethod
-    def _aware_now(cls, value: datetime | None) -> datetime | None:
-        # As BatchIn's: a naive device_now cannot be compared with the server's clock.
-        if value is not None and value.tzinfo is None:
-            raise ValueError("device_now needs a time zone (UTC, ending in Z)")
-        return value

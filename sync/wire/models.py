@@ -65,16 +65,15 @@ class RatingWire(BaseModel):
 SERVER_SIDE = ConfigDict(extra="forbid", defer_build=True)
 
 
-class BatchIn(BaseModel):
-    """A kiosk's upload: up to MAX_BATCH ratings, and the device's clocks at send time.
+class DeviceClocks(BaseModel):
+    """The device's clocks at send time, beside every upload (ratings, service events).
 
-    device_now / boot_id / mono_s let the server correct rated_at on a Pi without an RTC
+    device_now / boot_id / mono_s let the server correct a time on a Pi without an RTC
     (server/clock_fix.py); they are optional so that an older kiosk still uploads.
     """
 
     model_config = SERVER_SIDE
 
-    ratings: list[RatingWire] = Field(min_length=1, max_length=MAX_BATCH)
     device_now: datetime | None = None
     boot_id: BootId | None = None
     mono_s: MonoS | None = None
@@ -85,6 +84,12 @@ class BatchIn(BaseModel):
         if value is not None and value.tzinfo is None:
             raise ValueError("device_now needs a time zone (UTC, ending in Z)")
         return value
+
+
+class BatchIn(DeviceClocks):
+    """A kiosk's upload: up to MAX_BATCH ratings, and the device's clocks at send time."""
+
+    ratings: list[RatingWire] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class ItemResult(BaseModel):
