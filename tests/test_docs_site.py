@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -27,6 +28,8 @@ README = ROOT / "README.md"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    if not shutil.which("chromium") or not shutil.which("chromedriver"):
+        pytest.skip("the console's screenshots need chromium and chromium-driver (bootstrap.sh)")
     out = tmp_path_factory.mktemp("site") / "manual"
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     env["KIOSK_DOCS_SITE_DIR"] = str(out)
