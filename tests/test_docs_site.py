@@ -130,3 +130,15 @@ def test_the_manual_renders_in_chromium_without_csp_errors(server):
         assert driver.execute_script("return typeof document$") == "object"
     finally:
         driver.quit()
+
+
+def test_every_console_nav_page_has_its_own_help_section():
+    import importlib
+
+    from server.console import PAGES
+    from server.console.templating import NAV
+
+    for name in PAGES:  # each page module adds its nav entry when imported
+        importlib.import_module(f"server.console.{name}")
+    missing = [item.url for item in NAV if item.url not in HELP_ANCHORS]
+    assert not missing, f"add these pages to HELP_ANCHORS (server/console/manual.py): {missing}"
