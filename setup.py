@@ -8,7 +8,10 @@ setup(
     packages=find_packages(include=["kiosk*", "drivers*", "sync*", "server*", "cli_i18n*"]),
     package_data={"kiosk": ["locale/*/LC_MESSAGES/*.po"], "server": ["locale/*/LC_MESSAGES/*.po",
                                                                     "export/mappings/*.json",
-                                                                    "facts/*.json"],
+                                                                    "facts/*.json",
+                                                                    # the manuals at /docs/,
+                                                                    # built by docs_build.sh
+                                                                    "console/manual/**/*"],
                   "cli_i18n": ["locale/*/LC_MESSAGES/*.po"]},
     python_requires=">=3.11",
     install_requires=[
@@ -42,7 +45,10 @@ setup(
             "pyzbar>=0.1.9",
             "selenium>=4.15",   # console pages in Debian's headless Chromium
             "aiosmtpd>=1.4",    # a real SMTP server on loopback for the alert tests
+            "mkdocs>=1.6", "mkdocs-material>=9.5",  # the manuals' site is built in the tests
         ],
+        # The manuals' site (docs/, mkdocs.yml): scripts/docs_build.sh.
+        "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5"],
     },
     entry_points={
         "console_scripts": [

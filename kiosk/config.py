@@ -301,7 +301,7 @@ def message_ids() -> list[str]:
 
 
 def field_docs() -> dict[str, dict[str, str]]:
-    """Every section and key with its doc string, for `--help` and the README."""
+    """Every section and key with its doc string, for `--help` and the manuals."""
     return {s: {f.name: f.metadata["doc"] for f in dataclasses.fields(cls)}
             for s, cls in _SECTIONS.items()}
 

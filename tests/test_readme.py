@@ -1,4 +1,5 @@
-"""Every command line in README.md is run, so the README cannot drift from the code.
+"""Every command line in README.md and the manuals (docs/**/*.md) is run, so neither can drift
+from the code.
 
 Shell code blocks (```sh / ```bash) are cut into command lines (continuations joined, comments
 dropped) and each one is run in a sandbox: a loopback server with real enrolment codes, a
@@ -32,6 +33,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+# The manuals' pages not read here, each with its reason (everything else under docs/ is).
+DOC_EXCLUDED = {
+    "docs/queue-link.md": "the queue-system vendors' wire contract, byte-identical to the shared "
+                          "copy (tests/test_spec_copy.py); it has no shell commands",
+    "docs/api/reference.md": "generated from the app's OpenAPI description by "
+                             "scripts/docs_assets.py (git-ignored); no shell commands",
+    "docs/api/mapping-files.md": "generated from server/export/mappings/*.json; no shell commands",
+}
+DOCS = [README] + sorted(p for p in (ROOT / "docs").rglob("*.md")
+                         if str(p.relative_to(ROOT)) not in DOC_EXCLUDED)
 VENV_BIN = Path(sys.executable).parent
 OUR_PROGRAMS = ("kiosk", "kiosk-setup", "kiosk-server")
 USAGE_ERRORS = ("No such option", "No such command", "Missing argument", "Missing option",
@@ -42,16 +53,22 @@ USAGE_ERRORS = ("No such option", "No such command", "Missing argument", "Missin
 class Command:
     line: int
     text: str
+    file: str = "README.md"
 
     @property
     def id(self) -> str:
-        return f"L{self.line}:{self.text[:50]}"
+        return f"{self.file}:L{self.line}:{self.text[:50]}"
+
+    @property
+    def where(self) -> str:
+        return f"{self.file} line {self.line}"
 
 
-def code_blocks() -> list[Command]:
-    """Command lines of README's sh/bash code blocks, continuations joined."""
+def code_blocks(path: Path = README) -> list[Command]:
+    """Command lines of a page's sh/bash code blocks, continuations joined."""
     out, block, lang, start = [], None, "", 0
-    lines = README.read_text(encoding="utf-8").splitlines()
+    name = str(path.relative_to(ROOT))
+    lines = path.read_text(encoding="utf-8").splitlines()
     pending, pending_line = "", 0
     for n, line in enumerate(lines, 1):
         fence = re.match(r"^```(\w*)\s*$", line)
@@ -71,9 +88,9 @@ def code_blocks() -> list[Command]:
         if text.endswith("\\"):
             pending += text[:-1].strip() + " "
             continue
-        out.append(Command(pending_line, (pending + text.strip()).strip()))
+        out.append(Command(pending_line, (pending + text.strip()).strip(), name))
         pending = ""
-    assert start, "README.md has no code blocks"
+    assert start or path != README, "README.md has no code blocks"
     return out
 
 
@@ -103,6 +120,10 @@ def _test_sh(cmd: str, box) -> str:
     return f"{cmd} --collect-only -q tests/test_layout.py"
 
 
+def _collect_only(cmd: str, box) -> str:
+    return f"{cmd} --collect-only"
+
+
 def _server_cmd(cmd: str, box) -> str:
     cmd = cmd.replace("--port 8080", f"--port {box.free_port()}")
     cmd = cmd.replace("var/demo/", f"{box.path}/demo/")
@@ -121,6 +142,10 @@ RULES = [
      "pytest's start-up are run (collecting one file)"),
     (r"^\./scripts/demo\.sh", _demo, "runs until stopped: without a display, for 8 s (the "
      "first line; the others' options through kiosk demo --help)"),
+    (r"^\.venv/bin/python -m pytest ", _collect_only, "runs tests inside the suite, which "
+     "runs those files itself: only collected here"),
+    (r"scripts/docs_build\.sh", "skip", "builds the site (a minute of screenshots): "
+     "tests/test_docs_site.py runs it"),
     (r"kiosk-setup (un)?install\b", _install, "changes this machine: run into --root <tmp>"),
     (r"kiosk-server holidays load ", "skip", "needs that year's holiday table (the State "
      "Council's schedule as a file); its options are checked as an inline command"),
@@ -195,18 +220,18 @@ def sandbox(tmp_path_factory):
     server.stop()
 
 
-COMMANDS = code_blocks()
+COMMANDS = [command for path in DOCS for command in code_blocks(path)]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[c.id for c in COMMANDS])
 def test_readme_command_runs(command, sandbox):
     action, reason = rule_for(command.text)
     if action == "skip":
-        pytest.skip(f"README.md line {command.line}: not run: {reason}")
+        pytest.skip(f"{command.where}: not run: {reason}")
     prog = program(command.text)
     ours = prog in OUR_PROGRAMS or command.text.startswith(("./scripts/", ".venv/bin/"))
     if action is None and not ours:
-        pytest.fail(f"README.md line {command.line}: `{command.text}` runs {prog!r}, which "
+        pytest.fail(f"{command.where}: `{command.text}` runs {prog!r}, which "
                     f"tests/test_readme.py does not know how to run: add a RULES entry "
                     f"(run it, adapt it, or skip it, each with its reason)")
     if ours and SYNOPSIS.search(command.text):
@@ -232,9 +257,9 @@ def test_readme_command_runs(command, sandbox):
             os.killpg(proc.pid, signal.SIGKILL)
             out, _ = proc.communicate()
         if action != "long":
-            pytest.fail(f"README.md line {command.line}: `{cmd}` did not finish:\n{out[-2000:]}")
+            pytest.fail(f"{command.where}: `{cmd}` did not finish:\n{out[-2000:]}")
         return
-    where = (f"README.md line {command.line}: `{cmd}` exited {proc.returncode} (if it cannot "
+    where = (f"{command.where}: `{cmd}` exited {proc.returncode} (if it cannot "
              f"run in the sandbox, e.g. it needs a file, a device or root, add a RULES entry "
              f"in tests/test_readme.py with the reason)")
     assert not any(err in out for err in USAGE_ERRORS), f"{where}:\n{out[-3000:]}"
@@ -252,9 +277,11 @@ def _groups() -> dict[str, click.Command]:
 
 def inline_commands() -> list[Command]:
     out = []
-    for n, line in enumerate(README.read_text(encoding="utf-8").splitlines(), 1):
-        for text in re.findall(r"`((?:sudo )?kiosk(?:-setup|-server)? [^`]+)`", line):
-            out.append(Command(n, text.removeprefix("sudo ")))
+    for path in DOCS:
+        name = str(path.relative_to(ROOT))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for text in re.findall(r"`((?:sudo )?kiosk(?:-setup|-server)? [^`]+)`", line):
+                out.append(Command(n, text.removeprefix("sudo "), name))
     return out
 
 
@@ -273,12 +300,12 @@ def check_options(command: Command) -> None:
     for word in words[1:]:
         if not isinstance(cmd, click.Group) or word.startswith("-"):
             break
-        assert word in cmd.commands, (f"README.md line {command.line}: `{command.text}`: "
+        assert word in cmd.commands, (f"{command.where}: `{command.text}`: "
                                       f"{words[0]} has no command {word!r}")
         cmd = cmd.commands[word]
     known = {opt for p in cmd.params for opt in p.opts + p.secondary_opts} | {"--help", "-h"}
     for word in words[1:]:
         opt = word.split("=", 1)[0]
         if opt.startswith("--"):
-            assert opt in known, (f"README.md line {command.line}: `{command.text}`: "
+            assert opt in known, (f"{command.where}: `{command.text}`: "
                                   f"{cmd.name} has no option {opt}")

@@ -176,8 +176,8 @@ def run_checks(config_path: str | None, listen_s: float = 2.0, skip=()) -> list[
 
 
 # The status column stays PASS/WARN/FAIL/skip in every language, like the check names: --help
-# (English and Chinese) and the README name these words, technicians and scripts grep for them,
-# and four ASCII letters keep the column aligned. The message and fix are in the language.
+# (English and Chinese) and docs/technician.md name these words, technicians and scripts grep
+# for them, and four ASCII letters keep the column aligned. The message and fix are in the language.
 MARKS = {PASS: "PASS", WARN: "WARN", FAIL: "FAIL", SKIP: "skip"}
 
 

@@ -65,6 +65,9 @@ def mount(app: FastAPI) -> None:
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")),
               name="console-static")
+    from server.console import manual
+
+    manual.mount(app)  # the manuals at /docs/, each console page's 帮助 link goes there
 
     @app.exception_handler(ConsoleError)
     async def _console_error(request: Request, exc: ConsoleError):

@@ -70,6 +70,12 @@ def language(request: Request) -> str:
     return asked if asked in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def help_url(path: str) -> str:
+    from server.console.manual import help_url as manual_help  # the manual imports this module
+
+    return manual_help(path)
+
+
 def page_context(request: Request, user, lang: str) -> dict:
     t = translations(lang)
     gettext = _make_new_gettext(t.gettext)
@@ -81,6 +87,7 @@ def page_context(request: Request, user, lang: str) -> dict:
         "nav": [item for item in NAV if user is not None and user.role in item.roles],
         "csrf": getattr(user, "csrf", None),
         "path": request.url.path,
+        "help_url": help_url(request.url.path),
     }
 
 
