@@ -258,6 +258,13 @@ def test_a_kiosk_day_offline_reaches_the_console_as_one_empty_interval(hall, db,
                                    f"&table=windows"))
     assert [r for r in csv_windows if r[0] == "1 号窗口"] == [w1]
 
+    # 27.7: the supervisor's pages show the events' times, never the ratings' (completions).
+    rated_times = [c[1] for c in cases]
+    for path in (page, f"{page}&window=1", f"{server.url}/console/service?hall=H01&day="
+                 f"{wednesday.isoformat()}", f"{page}&staff={CLERK}"):
+        text = sup.get(path).text
+        assert [t for t in rated_times if t in text] == [], path
+
     # The hall's hours as `kiosk-server hours show` reports them: the ones the day was cut by.
     shown = CliRunner().invoke(main, ["hours", "show", "H01", "--json", "--db", cli_db(db)],
                                env={"LANG": "C", "LC_ALL": "C"}, catch_exceptions=False)
@@ -270,9 +277,39 @@ def test_a_kiosk_day_offline_reaches_the_console_as_one_empty_interval(hall, db,
     shown = {datetime.fromisoformat(t.replace("Z", "+00:00")).astimezone(HALL_TZ)
              .strftime("%H:%M") for t in times}
     assert staff.get(f"{server.url}/console/cases").text.count('name="ref"') == 1  # the 差评
+    own = staff.get(f"{server.url}/console/service?month={month}").text
+    assert {r[0]: r for r in table(own, "days")}[wednesday.isoformat()][:3] == [
+        wednesday.isoformat(), "1", "5"]
+    assert [t for t in rated_times if t in own] == []
     for path in STAFF_PAGES:
         if path.startswith("/console/service") or path == "/console/login":
             continue
         text = staff.get(f"{server.url}{path}").text
         leaked = sorted(t for t in shown if t in text)
         assert leaked == [], f"{path} shows event times {leaked}"
+
+    if db[1] is None:  # once, on SQLite: what the supervisor's browser shows
+        in_chromium(server, month, wednesday)
+
+
+def in_chromium(server, month: str, wednesday: date) -> None:
+    from selenium.webdriver.common.by import By
+
+    from tests.helpers.browser import chromium
+    from tests.server.facts.test_service_browser import SIZES, log_in, overflow
+
+    browser = chromium("--window-size=1366,768", "--lang=zh-CN")
+    try:
+        browser.implicitly_wait(10)
+        log_in(browser, server, "sup1")
+        for width, height in SIZES.values():
+            browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": width, "height": height, "deviceScaleFactor": 1,
+                "mobile": width < 600})
+            browser.get(f"{server.url}/console/service?hall=H01&month={month}")
+            rows = browser.find_elements(By.CSS_SELECTOR, "#table-empty tbody tr")
+            assert len(rows) == 1 and wednesday.isoformat() in rows[0].text
+            assert "10:00" in rows[0].text and "10:20" in rows[0].text
+            assert overflow(browser) == []
+    finally:
+        browser.quit()
