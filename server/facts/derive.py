@@ -2,7 +2,8 @@
 
 derive() replays the events of one window in corrected-time order, from a look-back before
 the day (so a kiosk that ran overnight, or a sign-in before midnight, is known at the day's
-start) to the day's end (or `until`, now, for today), and returns the day's facts as JSON:
+start; refresh.py adds the older events the state still stands on, for a kiosk left running
+over a weekend) to the day's end (or `until`, now, for today), and returns the day's facts as JSON:
 
 - completed (办件量) and durations (办理时长, seconds, call → completed of the same ticket,
   else the window's last call); the median and 90th percentile are taken over a day's or a

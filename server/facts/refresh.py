@@ -73,6 +73,7 @@ def compute(tx, hall: str, window: int, day: date, now: datetime, rules=None,
                   "ORDER BY corrected_at, kind", [hall, window, utc_iso(start - derive.LOOKBACK),
                                                   utc_iso(end)])
     events = [derive.Event(parse_iso(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+    events = _carried(tx, hall, window, start, events) + events
     try:
         spans = rules.windows_of(day, cal)
     except LookupError:  # a year no holiday schedule covers: Monday to Friday
@@ -80,6 +81,32 @@ def compute(tx, hall: str, window: int, day: date, now: datetime, rules=None,
                  for a, b in (rules.week.get(day.isoweekday()) or [])]
     return derive.derive(events, start, end, spans, rules.empty_minutes, rules.grace_minutes,
                          until=now)
+
+
+# A window's state: is the kiosk up, who is signed in, is it paused. An app_start or app_stop
+# resets the other two; each pair's latest event before a day says where it stood.
+STATE_KINDS = (("app_start", "app_stop"), ("staff_in", "staff_out"), ("paused", "resumed"))
+
+
+def _carried(tx, hall: str, window: int, start: datetime, events: list) -> list:
+    """The events from before the look-back that the day's state still stands on: a kiosk
+    left running over a weekend or a holiday is up on the next working morning, whoever
+    signed out last is still out (the look-back alone would call it offline). Nothing when
+    the look-back itself saw the kiosk start or stop."""
+    before = [e.kind for e in events if e.at < start]
+    if "app_start" in before or "app_stop" in before:
+        return []
+    carried = []
+    for kinds in STATE_KINDS:
+        if any(k in before for k in kinds):
+            continue
+        row = tx.one('SELECT corrected_at, kind, staff_id, ticket, reason FROM service_events '
+                     'WHERE hall = ? AND "window" = ? AND corrected_at < ? AND kind IN (?, ?) '
+                     "ORDER BY corrected_at DESC LIMIT 1",
+                     [hall, window, utc_iso(start - derive.LOOKBACK), *kinds])
+        if row:
+            carried.append(derive.Event(parse_iso(row[0]), row[1], row[2], row[3], row[4]))
+    return sorted(carried, key=lambda e: e.at)
 
 
 def _store(tx, hall: str, window: int, day: str, facts: dict, now: datetime) -> None:
