@@ -46,13 +46,24 @@ def _mark_dirty(tx, hall: str, now: datetime) -> None:
     mark = row[0] if row else ""
     pairs: set[tuple[int, str]] = set()
     newest = mark
-    for window, corrected, received in tx.q(
-            'SELECT "window", corrected_at, received_at FROM service_events '
+    starts = []
+    for window, corrected, received, kind in tx.q(
+            'SELECT "window", corrected_at, received_at, kind FROM service_events '
             "WHERE received_at > ? AND hall = ?", [mark, hall]):
         day = local_day(corrected)
         pairs.add((int(window), day.isoformat()))
         pairs.add((int(window), (day + timedelta(days=1)).isoformat()))
         newest = max(newest, received)
+        if kind == "app_start":
+            starts.append((int(window), corrected))
+    for window, corrected in starts:  # with no app_stop before it: down since the last event
+        last = tx.one('SELECT max(corrected_at) FROM service_events WHERE hall = ? AND '
+                      '"window" = ? AND corrected_at < ?', [hall, window, corrected])
+        if last and last[0]:
+            day, end = local_day(last[0]), local_day(corrected)
+            while day < end:
+                pairs.add((window, day.isoformat()))
+                day += timedelta(days=1)
     for window, day in sorted(pairs):
         tx.q('INSERT INTO facts_dirty (hall, "window", day) VALUES (?, ?, ?) '
              "ON CONFLICT DO NOTHING", [hall, window, day])
@@ -80,7 +91,18 @@ def compute(tx, hall: str, window: int, day: date, now: datetime, rules=None,
         spans = [(hours.at(day, a), hours.at(day, b))
                  for a, b in (rules.week.get(day.isoweekday()) or [])]
     return derive.derive(events, start, end, spans, rules.empty_minutes, rules.grace_minutes,
-                         until=now)
+                         until=now, died=_died_after(tx, hall, window, end, now))
+
+
+def _died_after(tx, hall: str, window: int, end: datetime, now: datetime) -> bool:
+    """Whether the window's next event after a past day is an app_start (no app_stop came
+    first: the kiosk crashed or lost power, and was down from its last event on)."""
+    if end > now:
+        return False
+    row = tx.one('SELECT kind FROM service_events WHERE hall = ? AND "window" = ? AND '
+                 "corrected_at >= ? ORDER BY corrected_at, kind LIMIT 1",
+                 [hall, window, utc_iso(end)])
+    return bool(row) and row[0] == "app_start"
 
 
 # A window's state: is the kiosk up, who is signed in, is it paused. An app_start or app_stop
@@ -138,8 +160,20 @@ def refresh(store, hall: str, first: date | None = None, last: date | None = Non
         if not todo:
             return 0
         rules, cal = hours.for_hall(tx, hall), load_calendar(tx)
-        for window, day in sorted(todo):
+        work, done = sorted(todo, reverse=True), set()
+        while work:
+            window, day = work.pop()
+            if (window, day) in done:
+                continue
+            done.add((window, day))
             facts = compute(tx, hall, window, date.fromisoformat(day), now, rules, cal)
+            nxt = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+            if facts.pop("up_at_end") and (window, nxt) not in todo:
+                if nxt <= hi:  # a running kiosk: the next day stands on this one
+                    work.append((window, nxt))
+                elif nxt <= today.isoformat():  # beyond the range asked: for its reader
+                    tx.q('INSERT INTO facts_dirty (hall, "window", day) VALUES (?, ?, ?) '
+                         "ON CONFLICT DO NOTHING", [hall, window, nxt])
             if facts["seen"]:
                 _store(tx, hall, window, day, facts, now)
             else:
@@ -147,8 +181,8 @@ def refresh(store, hall: str, first: date | None = None, last: date | None = Non
                      [hall, window, day])
             tx.q('DELETE FROM facts_dirty WHERE hall = ? AND "window" = ? AND day = ?',
                  [hall, window, day])
-    log.info("facts of hall %s: %d window-days recomputed", hall, len(todo))
-    return len(todo)
+    log.info("facts of hall %s: %d window-days recomputed", hall, len(done))
+    return len(done)
 
 
 def refresh_all(store, now: datetime | None = None) -> int:
