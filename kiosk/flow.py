@@ -22,7 +22,6 @@ from drivers.events import (
     StaffAction,
     Waiting,
 )
-from sync.clocks import boot_id, since_boot, utc_now
 from sync.outbox import NewRating, Store
 from sync.wire import BAD_LEVELS
 from sync.wire.cases import case_key
@@ -352,11 +351,12 @@ class Flow:
         """Commit the rating, tell the queue system, then (only then) say thank you."""
         case = self.state.case
         assert case is not None
+        rated_at, boot, mono = self.store.stamp()  # the clocks the outbox stamps events with
         row = self.store.record(NewRating(
             level=level, window=self.state.window, ticket=case.ticket, case_key=case.key,
             device_id=self.device_id, staff_id=self.state.staff_id, case_id=case.case_id,
-            item_code=case.item_code, reasons=reasons, rated_at=utc_now(), boot_id=boot_id(),
-            mono_s=since_boot()))
+            item_code=case.item_code, reasons=reasons, rated_at=rated_at, boot_id=boot,
+            mono_s=mono))
         self.sender.report_rated(case.ticket, level)
         # The case has ended: its call leaves the strip (a newer call stays).
         calling = None if self.state.calling == case.ticket else self.state.calling

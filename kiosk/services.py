@@ -41,14 +41,16 @@ def make_keypad(cfg: Config):
     return Keypad(cfg.keypad.device, keymap, grab=cfg.keypad.grab)
 
 
-def make_uploader(cfg: Config):
-    """The background sync to cfg.server.url, or None when no server is configured."""
+def make_uploader(cfg: Config, clock=None):
+    """The background sync to cfg.server.url, or None when no server is configured; clock:
+    the device clocks its uploads carry (sync/clocks.py stamp unless a test gives one)."""
     if not cfg.server.url:
         return None
     from sync.uploader import Uploader
 
     return Uploader(cfg.db_path, cfg.server.url, cfg.server.batch_size, cfg.server.timeout_s,
-                    token_file=cfg.token_path, ca_bundle=cfg.server.ca_bundle or None)
+                    token_file=cfg.token_path, ca_bundle=cfg.server.ca_bundle or None,
+                    clock=clock)
 
 
 def make_background(cfg: Config, status_fn) -> list:
@@ -119,7 +121,9 @@ class Services:
     their events into the flow. `pump()` runs on the UI thread only."""
 
     def __init__(self, cfg: Config, link=None, flow: Flow | None = None, uploader=None,
-                 keypad=None) -> None:
+                 keypad=None, stamp=None) -> None:
+        """stamp: for tests only, the clocks (wall ISO, boot id, seconds since boot) that
+        events, ratings and uploads carry, in place of sync/clocks.py stamp."""
         self.cfg = cfg
         q = cfg.queue
         self.link = link if link is not None else make_link(
@@ -129,13 +133,15 @@ class Services:
         self.store = None
         if flow is None:
             self.store = Store(cfg.db_path)
+            if stamp is not None:
+                self.store.stamp = stamp
             r = cfg.rating
             flow = Flow(self.store, self.link, cfg.window.number, cfg.device.id,
                         Timing(r.timeout_s, r.reasons_timeout_s, r.thanks_s,
                                cfg.ui.qr_show_s, cfg.ui.qr_ttl_s), tuple(r.reasons))
         self.flow = flow
         self._make_signin()
-        self.uploader = uploader if uploader is not None else make_uploader(cfg)
+        self.uploader = uploader if uploader is not None else make_uploader(cfg, stamp)
         self.background = make_background(cfg, self.status) if uploader is None else []
         self.config_puller = make_config_puller(cfg) if uploader is None else None
         self.on_site = None  # the UI's hook: called with the new Site after a config change

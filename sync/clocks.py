@@ -21,6 +21,13 @@ def boot_id() -> str:
         return ""
 
 
+def stamp() -> tuple[str, str, float]:
+    """(utc_now(), boot_id(), since_boot()): what a rating, an event and an upload carry. The
+    outbox's Store.stamp and the Uploader's clock default to it; a test lays out a day with
+    its own (the three kept consistent, or the server corrects the times away)."""
+    return utc_now(), boot_id(), since_boot()
+
+
 def since_boot() -> float:
     """Seconds since boot, counting suspend, immune to wall-clock jumps."""
     try:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import uuid as uuidlib
 
-from sync.clocks import boot_id, since_boot, utc_now
+from sync import clocks
+from sync.clocks import utc_now
 from sync.wire.event_check import event_errors, kind_errors, to_event_wire
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ class EventsMixin:
 
     event_device: str | None = None
     event_window: int | None = None
+    # The clocks stamped on what the outbox records (sync/clocks.py stamp); tests replace it
+    # on the instance to lay out a working day (tests/test_service_day.py).
+    stamp = staticmethod(clocks.stamp)
 
     def bind_device(self, device_id: str, window: int) -> None:
         """Whose events record_event() writes (the flow calls it with its own)."""
@@ -63,9 +67,10 @@ class EventsMixin:
         (staff_id, cause, ticket, case_key, case_id, reason). device_id, window, at, boot_id
         and mono_s default to the bound device and the clocks now. ValueError for anything
         the server would refuse (an unknown kind, a field the kind does not carry)."""
+        at, boot, mono = self.stamp()
         row = {"uuid": str(uuidlib.uuid4()), "kind": kind, "device_id": self.event_device,
-               "window": self.event_window, "at": utc_now(), "boot_id": boot_id(),
-               "mono_s": since_boot(), "staff_id": None, "ticket": None, "case_key": None,
+               "window": self.event_window, "at": at, "boot_id": boot, "mono_s": mono,
+               "staff_id": None, "ticket": None, "case_key": None,
                "case_id": None, "reason": None, "cause": None}
         unknown = set(fields) - set(row)
         if unknown:

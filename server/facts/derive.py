@@ -2,7 +2,8 @@
 
 derive() replays the events of one window in corrected-time order, from a look-back before
 the day (so a kiosk that ran overnight, or a sign-in before midnight, is known at the day's
-start) to the day's end (or `until`, now, for today), and returns the day's facts as JSON:
+start; refresh.py adds the older events the state still stands on, for a kiosk left running
+over a weekend) to the day's end (or `until`, now, for today), and returns the day's facts as JSON:
 
 - completed (办件量) and durations (办理时长, seconds, call → completed of the same ticket,
   else the window's last call); the median and 90th percentile are taken over a day's or a
@@ -56,8 +57,11 @@ def _overlap(a0, a1, b0, b1) -> float:
     return max(0.0, (min(a1, b1) - max(a0, b0)).total_seconds())
 
 
-def _timeline(events: list[Event], start: datetime, end: datetime, out: dict):
-    """[(t0, t1, State)] covering [start, end); fills out's counts as it goes."""
+def _timeline(events: list[Event], start: datetime, end: datetime, out: dict,
+              died: bool = False):
+    """[(t0, t1, State)] covering [start, end); fills out's counts as it goes. died: the
+    kiosk's next event after `end` is an app_start with no app_stop before it (a crash or
+    a power cut), so it was down from its last event on."""
     segments: list[tuple[datetime, datetime, State]] = []
     state, since, last_at = State(), start, None
     calls: dict[str | None, datetime] = {}
@@ -123,23 +127,27 @@ def _timeline(events: list[Event], start: datetime, end: datetime, out: dict):
                 if seconds is not None:
                     p["durations"].append(seconds)
         last_at = t
+    if died and state.up and last_at is not None:
+        change(last_at, up=False)
     change(end)
     return segments, state
 
 
 def derive(events: list[Event], day_start: datetime, day_end: datetime,
            spans: list[tuple[datetime, datetime]], empty_minutes: int = 15,
-           grace_minutes: int = 0, until: datetime | None = None) -> dict:
+           grace_minutes: int = 0, until: datetime | None = None, died: bool = False) -> dict:
     """The facts of one window's local day [day_start, day_end) from its events (sorted by
     time, from day_start - LOOKBACK on); `spans` are the day's working hours; `until` cuts
-    an unfinished day (today) at now."""
+    an unfinished day (today) at now; died: the kiosk's next event after the day is an
+    app_start without an app_stop before it (it was down from its last event on)."""
     end = min(day_end, until) if until is not None else day_end
     end = max(end, day_start)
     out: dict = {"completed": 0, "durations": [], "empty": [], "first_in": None,
                  "last_out": None, "late": False, "early": False, "offline_min": 0.0,
                  "working_min": round(sum((b - a).total_seconds() for a, b in spans) / 60, 1),
                  "staff": {}}
-    segments, final = _timeline(events, day_start, end, out)
+    segments, final = _timeline(events, day_start, end, out, died)
+    out["up_at_end"] = final.up  # refresh.py carries a running kiosk into the next day
     # A day the kiosk neither ran into nor logged anything in has no facts (not a day of it).
     out["seen"] = any(day_start <= e.at < end for e in events) or bool(
         segments and segments[0][2].up)

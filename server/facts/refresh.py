@@ -46,13 +46,24 @@ def _mark_dirty(tx, hall: str, now: datetime) -> None:
     mark = row[0] if row else ""
     pairs: set[tuple[int, str]] = set()
     newest = mark
-    for window, corrected, received in tx.q(
-            'SELECT "window", corrected_at, received_at FROM service_events '
+    starts = []
+    for window, corrected, received, kind in tx.q(
+            'SELECT "window", corrected_at, received_at, kind FROM service_events '
             "WHERE received_at > ? AND hall = ?", [mark, hall]):
         day = local_day(corrected)
         pairs.add((int(window), day.isoformat()))
         pairs.add((int(window), (day + timedelta(days=1)).isoformat()))
         newest = max(newest, received)
+        if kind == "app_start":
+            starts.append((int(window), corrected))
+    for window, corrected in starts:  # with no app_stop before it: down since the last event
+        last = tx.one('SELECT max(corrected_at) FROM service_events WHERE hall = ? AND '
+                      '"window" = ? AND corrected_at < ?', [hall, window, corrected])
+        if last and last[0]:
+            day, end = local_day(last[0]), local_day(corrected)
+            while day < end:
+                pairs.add((window, day.isoformat()))
+                day += timedelta(days=1)
     for window, day in sorted(pairs):
         tx.q('INSERT INTO facts_dirty (hall, "window", day) VALUES (?, ?, ?) '
              "ON CONFLICT DO NOTHING", [hall, window, day])
@@ -73,13 +84,51 @@ def compute(tx, hall: str, window: int, day: date, now: datetime, rules=None,
                   "ORDER BY corrected_at, kind", [hall, window, utc_iso(start - derive.LOOKBACK),
                                                   utc_iso(end)])
     events = [derive.Event(parse_iso(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+    events = _carried(tx, hall, window, start, events) + events
     try:
         spans = rules.windows_of(day, cal)
     except LookupError:  # a year no holiday schedule covers: Monday to Friday
         spans = [(hours.at(day, a), hours.at(day, b))
                  for a, b in (rules.week.get(day.isoweekday()) or [])]
     return derive.derive(events, start, end, spans, rules.empty_minutes, rules.grace_minutes,
-                         until=now)
+                         until=now, died=_died_after(tx, hall, window, end, now))
+
+
+def _died_after(tx, hall: str, window: int, end: datetime, now: datetime) -> bool:
+    """Whether the window's next event after a past day is an app_start (no app_stop came
+    first: the kiosk crashed or lost power, and was down from its last event on)."""
+    if end > now:
+        return False
+    row = tx.one('SELECT kind FROM service_events WHERE hall = ? AND "window" = ? AND '
+                 "corrected_at >= ? ORDER BY corrected_at, kind LIMIT 1",
+                 [hall, window, utc_iso(end)])
+    return bool(row) and row[0] == "app_start"
+
+
+# A window's state: is the kiosk up, who is signed in, is it paused. An app_start or app_stop
+# resets the other two; each pair's latest event before a day says where it stood.
+STATE_KINDS = (("app_start", "app_stop"), ("staff_in", "staff_out"), ("paused", "resumed"))
+
+
+def _carried(tx, hall: str, window: int, start: datetime, events: list) -> list:
+    """The events from before the look-back that the day's state still stands on: a kiosk
+    left running over a weekend or a holiday is up on the next working morning, whoever
+    signed out last is still out (the look-back alone would call it offline). Nothing when
+    the look-back itself saw the kiosk start or stop."""
+    before = [e.kind for e in events if e.at < start]
+    if "app_start" in before or "app_stop" in before:
+        return []
+    carried = []
+    for kinds in STATE_KINDS:
+        if any(k in before for k in kinds):
+            continue
+        row = tx.one('SELECT corrected_at, kind, staff_id, ticket, reason FROM service_events '
+                     'WHERE hall = ? AND "window" = ? AND corrected_at < ? AND kind IN (?, ?) '
+                     "ORDER BY corrected_at DESC LIMIT 1",
+                     [hall, window, utc_iso(start - derive.LOOKBACK), *kinds])
+        if row:
+            carried.append(derive.Event(parse_iso(row[0]), row[1], row[2], row[3], row[4]))
+    return sorted(carried, key=lambda e: e.at)
 
 
 def _store(tx, hall: str, window: int, day: str, facts: dict, now: datetime) -> None:
@@ -111,8 +160,20 @@ def refresh(store, hall: str, first: date | None = None, last: date | None = Non
         if not todo:
             return 0
         rules, cal = hours.for_hall(tx, hall), load_calendar(tx)
-        for window, day in sorted(todo):
+        work, done = sorted(todo, reverse=True), set()
+        while work:
+            window, day = work.pop()
+            if (window, day) in done:
+                continue
+            done.add((window, day))
             facts = compute(tx, hall, window, date.fromisoformat(day), now, rules, cal)
+            nxt = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+            if facts.pop("up_at_end") and (window, nxt) not in todo:
+                if nxt <= hi:  # a running kiosk: the next day stands on this one
+                    work.append((window, nxt))
+                elif nxt <= today.isoformat():  # beyond the range asked: for its reader
+                    tx.q('INSERT INTO facts_dirty (hall, "window", day) VALUES (?, ?, ?) '
+                         "ON CONFLICT DO NOTHING", [hall, window, nxt])
             if facts["seen"]:
                 _store(tx, hall, window, day, facts, now)
             else:
@@ -120,8 +181,8 @@ def refresh(store, hall: str, first: date | None = None, last: date | None = Non
                      [hall, window, day])
             tx.q('DELETE FROM facts_dirty WHERE hall = ? AND "window" = ? AND day = ?',
                  [hall, window, day])
-    log.info("facts of hall %s: %d window-days recomputed", hall, len(todo))
-    return len(todo)
+    log.info("facts of hall %s: %d window-days recomputed", hall, len(done))
+    return len(done)
 
 
 def refresh_all(store, now: datetime | None = None) -> int:
