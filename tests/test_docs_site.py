@@ -106,13 +106,12 @@ def test_console_pages_link_to_their_section_and_the_server_serves_it(server):
     assert escape.status_code == 404 and b"SQLite" not in escape.content
 
 
-def test_without_a_built_site_docs_says_how_to_build_it(tmp_path):
-    os.environ["KIOSK_SERVER_DOCS_DIR"] = str(tmp_path / "nothing")
-    try:
-        with ServerThread(tmp_path / "server.db", open_ingest=False) as srv:
-            answer = requests.get(f"{srv.url}/docs/")
-    finally:
-        os.environ.pop("KIOSK_SERVER_DOCS_DIR", None)
+def test_without_a_built_site_docs_says_how_to_build_it(tmp_path, monkeypatch):
+    # monkeypatch puts back the module server's KIOSK_SERVER_DOCS_DIR afterwards (the server
+    # reads it per request): popping it made the next test see this 404 page
+    monkeypatch.setenv("KIOSK_SERVER_DOCS_DIR", str(tmp_path / "nothing"))
+    with ServerThread(tmp_path / "server.db", open_ingest=False) as srv:
+        answer = requests.get(f"{srv.url}/docs/")
     assert answer.status_code == 404 and "scripts/docs_build.sh" in answer.text
     assert "Content-Security-Policy" in answer.headers
 
