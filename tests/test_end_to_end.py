@@ -50,7 +50,7 @@ def app(display, tmp_path, server, queue_side):
     )
     kiosk = embedded(cfg)
     KivyWindow.size = PANEL
-    assert pump_until(lambda: kiosk.flow.state.link is LinkState.CONNECTED, 5), "pty link up"
+    assert pump_until(lambda: kiosk.flow.state.link is LinkState.CONNECTED, 10), "pty link up"
     yield kiosk
     App.get_running_app().stop_services()  # before the simulator closes the pty
 
@@ -74,7 +74,7 @@ def test_done_rate_satisfied_reaches_queue_store_and_server(app, queue_side, ser
     from kiosk.ui.app import pump_until
 
     queue_side.send_bytes(b"DONE,5,A023,C1,11410000\r\n")
-    assert pump_until(lambda: app.root.current == "rating", 5), "rating screen pops"
+    assert pump_until(lambda: app.root.current == "rating", 10), "rating screen pops"
     pump_until(timeout=0.2)
     shots = Path(__file__).resolve().parent / "screenshots"
     shots.mkdir(exist_ok=True)
@@ -87,7 +87,7 @@ def test_done_rate_satisfied_reaches_queue_store_and_server(app, queue_side, ser
     assert app.root.get_screen("thanks").ids.thanks_label.text == "感谢您的评价"
     app.root.export_to_png(str(shots / "e2e_thanks_800x480.png"))
 
-    wait_for(lambda: bytes(queue_side.raw).endswith(b"\r\n"), timeout=5)
+    wait_for(lambda: bytes(queue_side.raw).endswith(b"\r\n"), timeout=10)
     assert bytes(queue_side.raw) == b"RATED,5,A023,4\r\n"
 
     with sqlite3.connect(app.cfg.db_path) as db:
@@ -105,7 +105,7 @@ def test_done_rate_satisfied_reaches_queue_store_and_server(app, queue_side, ser
     assert (rating["uuid"], rating["level"], rating["ticket"]) == (uuid, 4, "A023")
     assert (rating["case_id"], rating["item_code"], rating["window"]) == ("C1", "11410000", 5)
 
-    assert pump_until(lambda: app.root.current == "idle", 5), "back to idle after thanks"
+    assert pump_until(lambda: app.root.current == "idle", 10), "back to idle after thanks"
     wait_for(lambda: app.flow.store.backlog() == 0, timeout=10)
     assert requests.get(f"{server.url}/api/v1/ratings", timeout=5).json()["total"] == 1
 

@@ -2,7 +2,7 @@
 import time
 
 
-def wait_for(predicate, timeout=5.0, step=0.02):
+def wait_for(predicate, timeout=10.0, step=0.02):
     """Poll until predicate() is truthy; return its value, or fail after timeout seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -13,7 +13,7 @@ def wait_for(predicate, timeout=5.0, step=0.02):
     raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
 
 
-def next_event(link, timeout=5.0):
+def next_event(link, timeout=10.0):
     """The next event a link queues for the flow, skipping link-state changes."""
     from drivers.events import LinkChanged
 
@@ -23,7 +23,7 @@ def next_event(link, timeout=5.0):
             return event
 
 
-def link_events(link, want, timeout=5.0, settle_s=0.0):
+def link_events(link, want, timeout=10.0, settle_s=0.0):
     """Events (not link-state changes) once `want` arrived or timeout passed; with settle_s,
     also whatever else arrives within settle_s after that, so extras show up in asserts."""
     from drivers.events import LinkChanged

@@ -293,11 +293,12 @@ def pump_until(predicate: Callable[[], bool] = lambda: False, timeout: float = 5
     from kivy.base import EventLoop
 
     end = time.monotonic() + timeout
-    while time.monotonic() < end:
+    while True:  # at least one frame, even when the process stalled past `end` meanwhile
         EventLoop.idle()
         if predicate():
             return True
-    return bool(predicate())
+        if time.monotonic() >= end:
+            return False
 
 
 def run(cfg: Config) -> None:

@@ -22,7 +22,7 @@ def make_cfg(tmp_path, dialect, url, keypad=""):
     return config.parse(text)
 
 
-def pump_until(services, predicate, timeout=5.0):
+def pump_until(services, predicate, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         services.pump()

@@ -83,7 +83,7 @@ def test_pin_sign_in_on_the_screen_then_a_caller68_rating_carries_the_worker(
     clock.advance(60)
     enter_pin(view, tap, PIN)
     assert view.message == "已签到：1024" and app.flow.state.staff_id == "1024"
-    assert pump_until(lambda: app.signin_view is None, 5)  # the screen closes itself
+    assert pump_until(lambda: app.signin_view is None, 10)  # the screen closes itself
     assert idle.ids.staff_name.text == "张敏" and "1024" in idle.ids.staff_label.text
     assert idle.ids.staff_stars.text == "★★★★★"
     pump_until(timeout=0.2)
@@ -108,7 +108,7 @@ def test_pin_sign_in_on_the_screen_then_a_caller68_rating_carries_the_worker(
     screenshot(app, "sign_out")
     tap(view.ids.sign_out)
     assert app.flow.state.staff_id is None
-    assert pump_until(lambda: app.signin_view is None, 5)
+    assert pump_until(lambda: app.signin_view is None, 10)
     assert idle.ids.staff_label.text == "未登录"
 
 

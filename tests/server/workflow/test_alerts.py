@@ -240,9 +240,9 @@ def test_the_served_app_starts_delivery_and_the_demo_receivers_get_everything(wi
     try:
         with TestClient(create_app(wired)):
             wired.ingest([rating(wired.device_id, level=1)])
-            (alert,) = demo.webhook.wait_for(1, timeout=5)
-            (national,) = demo.targets["gbt39046"].wait_for(1, timeout=5)
-            (province,) = demo.targets["provincial"].wait_for(1, timeout=5)
+            (alert,) = demo.webhook.wait_for(1, timeout=10)
+            (national,) = demo.targets["gbt39046"].wait_for(1, timeout=10)
+            (province,) = demo.targets["provincial"].wait_for(1, timeout=10)
         assert alert["level"] == 1 and national["满意度代码"] == "5" and province["myd"] == 1
         assert all(a["signature_ok"] for a in demo.webhook.attempts)
     finally:
