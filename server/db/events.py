@@ -52,6 +52,36 @@ def build(events: list, hall: str, clock: DeviceClock, now: datetime
     uuids = _UUIDS.dump_python([e.uuid for e in events], mode="json")
     ats = utc_texts([e.at for e in events])
     ages = [same_boot_age(e.boot_id, e.mono_s, clock) for e in events]
+    if None not in ages:  # the usual upload: every event from the boot that sends it
+        corrected = utc_texts([now_naive - timedelta(seconds=age) for age in ages])
+        trusted = [1] * n
+    else:
+        corrected, trusted = _corrected(events, ages, clock, now, now_naive)
+    where = [i for i in range(n) if ats[i].__class__ is str
+             and corrected[i].__class__ is str and corrected[i] < LATEST]
+    refused = []
+    if len(where) < n:  # a time off the calendar: that event only is refused
+        kept = set(where)
+        for i in range(n):
+            if i in kept:
+                continue
+            fixed = corrected[i]
+            if fixed.__class__ is str:  # in the calendar's last year
+                fixed = f"{fixed} is in the calendar's last year; the kiosk's clock is wrong"
+            why = ats[i] if ats[i].__class__ is not str else fixed
+            refused.append((i, uuids[i], f"at out of range: {why}"[:200]))
+    picked = zip(where, events) if len(where) == n else ((i, events[i]) for i in where)
+    rows = [[e.device_id, uuids[i], e.kind, hall, e.window, e.staff_id, e.ticket, e.case_key,
+             e.case_id, e.reason, e.cause, ats[i], corrected[i], trusted[i], e.boot_id,
+             float(e.mono_s), received_at] for i, e in picked]
+    return rows, where, refused
+
+
+def _corrected(events: list, ages: list, clock: DeviceClock, now: datetime,
+               now_naive: datetime) -> tuple[list, list[int]]:
+    """build()'s corrected times (text, or the error of one off the calendar) and trust
+    flags when some events come from another boot or carry no monotonic clock."""
+    n = len(events)
     corrected: list = [None] * n
     trusted = [0] * n
     same = [i for i in range(n) if ages[i] is not None]
@@ -65,20 +95,7 @@ def build(events: list, hall: str, clock: DeviceClock, now: datetime
             corrected[i], trusted[i] = iso(aware), int(good)
         except (OverflowError, ValueError) as exc:
             corrected[i] = exc
-    refused, where = [], []
-    for i in range(n):
-        fixed = corrected[i]
-        if fixed.__class__ is str and fixed >= LATEST:
-            fixed = f"{fixed} is in the calendar's last year; the kiosk's clock is wrong"
-        elif ats[i].__class__ is str and fixed.__class__ is str:
-            where.append(i)
-            continue
-        why = ats[i] if ats[i].__class__ is not str else fixed
-        refused.append((i, uuids[i], f"at out of range: {why}"[:200]))
-    rows = [[e.device_id, uuids[i], e.kind, hall, e.window, e.staff_id, e.ticket, e.case_key,
-             e.case_id, e.reason, e.cause, ats[i], corrected[i], trusted[i], e.boot_id,
-             float(e.mono_s), received_at] for i, e in ((i, events[i]) for i in where)]
-    return rows, where, refused
+    return corrected, trusted
 
 
 def ingest_events(store, events: list, hall: str, clock: DeviceClock | None = None,
