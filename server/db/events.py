@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta, timezone
+from functools import partial
+from itertools import repeat
+from operator import attrgetter
 from uuid import UUID
 
 from pydantic import TypeAdapter
@@ -19,6 +22,7 @@ from server.db.base import utc_iso
 from server.db.clock_fix import DeviceClock, correct, same_boot_age
 from server.db.rating_rows import LATEST, iso, utc_texts
 from server.db.ratings import Accepted
+from sync.wire.event_check import OPTIONAL
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,44 @@ def build(events: list, hall: str, clock: DeviceClock, now: datetime
     uuids = _UUIDS.dump_python([e.uuid for e in events], mode="json")
     ats = utc_texts([e.at for e in events])
     ages = [same_boot_age(e.boot_id, e.mono_s, clock) for e in events]
+    if None not in ages:  # the usual upload: every event from the boot that sends it
+        # now - timedelta(seconds=age) for each, in C: timedelta(0, age) is the same value
+        corrected = utc_texts(list(map(now_naive.__sub__, map(timedelta, repeat(0), ages))))
+        trusted = [1] * n
+    else:
+        corrected, trusted = _corrected(events, ages, clock, now, now_naive)
+    where = [i for i in range(n) if ats[i].__class__ is str
+             and corrected[i].__class__ is str and corrected[i] < LATEST]
+    refused = []
+    if len(where) < n:  # a time off the calendar: that event only is refused
+        kept = set(where)
+        for i in range(n):
+            if i in kept:
+                continue
+            fixed = corrected[i]
+            if fixed.__class__ is str:  # in the calendar's last year
+                fixed = f"{fixed} is in the calendar's last year; the kiosk's clock is wrong"
+            why = ats[i] if ats[i].__class__ is not str else fixed
+            refused.append((i, uuids[i], f"at out of range: {why}"[:200]))
+    if len(where) < n:
+        events, uuids, ats, corrected, trusted = ([column[i] for i in where] for column in
+                                                   (events, uuids, ats, corrected, trusted))
+    column = partial(_column, events)  # each column read in C, rows zipped in COLUMNS order
+    rows = list(zip(column("device_id"), uuids, column("kind"), repeat(hall),
+                    column("window"), *map(column, OPTIONAL), ats, corrected, trusted,
+                    column("boot_id"), map(float, column("mono_s")), repeat(received_at)))
+    return rows, where, refused
+
+
+def _column(events: list, name: str):
+    return map(attrgetter(name), events)
+
+
+def _corrected(events: list, ages: list, clock: DeviceClock, now: datetime,
+               now_naive: datetime) -> tuple[list, list[int]]:
+    """build()'s corrected times (text, or the error of one off the calendar) and trust
+    flags when some events come from another boot or carry no monotonic clock."""
+    n = len(events)
     corrected: list = [None] * n
     trusted = [0] * n
     same = [i for i in range(n) if ages[i] is not None]
@@ -65,20 +107,7 @@ def build(events: list, hall: str, clock: DeviceClock, now: datetime
             corrected[i], trusted[i] = iso(aware), int(good)
         except (OverflowError, ValueError) as exc:
             corrected[i] = exc
-    refused, where = [], []
-    for i in range(n):
-        fixed = corrected[i]
-        if fixed.__class__ is str and fixed >= LATEST:
-            fixed = f"{fixed} is in the calendar's last year; the kiosk's clock is wrong"
-        elif ats[i].__class__ is str and fixed.__class__ is str:
-            where.append(i)
-            continue
-        why = ats[i] if ats[i].__class__ is not str else fixed
-        refused.append((i, uuids[i], f"at out of range: {why}"[:200]))
-    rows = [[e.device_id, uuids[i], e.kind, hall, e.window, e.staff_id, e.ticket, e.case_key,
-             e.case_id, e.reason, e.cause, ats[i], corrected[i], trusted[i], e.boot_id,
-             float(e.mono_s), received_at] for i, e in ((i, events[i]) for i in where)]
-    return rows, where, refused
+    return corrected, trusted
 
 
 def ingest_events(store, events: list, hall: str, clock: DeviceClock | None = None,

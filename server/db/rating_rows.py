@@ -52,19 +52,22 @@ def utc_texts(values: list[datetime]) -> list[str | ArithmeticError | ValueError
     """iso() of each value, formatted by pydantic-core in one call; a value with an offset
     other than zero goes through iso() itself, and one that leaves the calendar then is
     given as its error."""
-    texts = _TIMES.dump_python(values, mode="json")
-    for i, text in enumerate(texts):
-        size = len(text)
-        # pydantic writes a zero offset as 'Z' (and, rounding, any offset under a minute:
-        # hence the offset is asked), leaves out a zero fraction, else writes microseconds.
-        if size in (19, 20, 26, 27) and not values[i].utcoffset():
-            texts[i] = text[:23] + "Z" if size >= 26 else text[:19] + ".000Z"
-        else:
-            try:
-                texts[i] = iso(values[i])
-            except (OverflowError, ValueError) as exc:
-                texts[i] = exc
+    # One comprehension for the usual values; anything else is left as the value itself and
+    # goes through iso() below.
+    texts = [(text[:23] + "Z" if len(text) > 25 else text[:19] + ".000Z")
+             if len(text) in _PLAIN and not value.utcoffset() else value
+             for text, value in zip(_TIMES.dump_python(values, mode="json"), values)]
+    for i in [i for i, text in enumerate(texts) if text.__class__ is not str]:
+        try:
+            texts[i] = iso(values[i])
+        except (OverflowError, ValueError) as exc:
+            texts[i] = exc
     return texts
+
+
+# The lengths of pydantic's text of a time with no fraction or with microseconds, with a
+# 'Z' (aware, offset zero) or without (naive).
+_PLAIN = frozenset((19, 20, 26, 27))
 
 
 def build(ratings: list[RatingWire], clock: DeviceClock, source: str, now: datetime

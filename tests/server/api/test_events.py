@@ -153,3 +153,34 @@ def test_oversized_body_is_413_and_no_token_401(server, http):
 
     anonymous = requests.post(server.url + EVENTS_PATH, json={"events": [{}]}, timeout=10)
     assert anonymous.status_code == 401
+
+
+def test_a_batch_mixing_boots_and_an_off_calendar_time_refuses_only_that_event(
+        server, http, device, make_event):
+    """The usual upload's one-pass rows and the slower path (another boot, a time that leaves
+    the calendar once corrected) give the same per-event answer and rows."""
+    device_now = datetime.now(timezone.utc) - timedelta(days=1)
+    sent = [make_event(mono_s=650.0),                                     # this boot
+            make_event(boot_id="old", at="2020-01-01T00:00:00.000Z"),     # another boot
+            make_event(boot_id="old", at="9998-12-31T12:00:00.000Z"),     # +1 day: year 9999
+            make_event(mono_s=690.0, ticket="A013")]                      # this boot
+    resp = post(server, http, sent, device_now=device_now.isoformat(), boot_id="b0",
+                mono_s=700.0)
+    assert resp.status_code == 200
+    results = resp.json()["results"]
+    assert [r["status"] for r in results] == ["accepted", "accepted", "rejected", "accepted"]
+    assert [r["uuid"] for r in results] == [e["uuid"] for e in sent]
+    assert "at out of range" in results[2]["reason"] and "last year" in results[2]["reason"]
+    rows = {r["uuid"]: r for r in list_events(server.store, device.device_id)}
+    assert set(rows) == {sent[0]["uuid"], sent[1]["uuid"], sent[3]["uuid"]}
+    assert [rows[sent[i]["uuid"]]["time_trusted"] for i in (0, 1, 3)] == [1, 0, 1]
+    assert rows[sent[1]["uuid"]]["corrected_at"].startswith("2020-01-02")
+    assert rows[sent[3]["uuid"]]["ticket"] == "A013"
+    assert rows[sent[3]["uuid"]]["mono_s"] == 690.0
+
+
+def test_an_unknown_token_is_401_and_nothing_stored(server, http, device, make_event):
+    resp = http.post(server.url + EVENTS_PATH, json={"events": [make_event()]},
+                     headers={"Authorization": "Bearer not-a-token"})
+    assert resp.status_code == 401 and resp.headers["WWW-Authenticate"] == "Bearer"
+    assert list_events(server.store, device.device_id) == []
