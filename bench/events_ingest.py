@@ -58,7 +58,7 @@ def make_batch(device_id: str, window: int, n: int = BATCH) -> list[dict]:
 
 
 def client(url: str, token: str, device_id: str, window: int, batches: int,
-           out: mp.Queue) -> None:
+           out: mp.Queue, go) -> None:
     bodies = [json.dumps({"events": make_batch(device_id, window),
                           "device_now": "2026-05-04T01:40:00.000Z", "boot_id": "b0",
                           "mono_s": 700.0}) for _ in range(batches)]
@@ -66,6 +66,7 @@ def client(url: str, token: str, device_id: str, window: int, batches: int,
         s.headers.update({"Authorization": f"Bearer {token}",
                           "Content-Type": "application/json"})
         out.put(("ready", None))
+        go.wait()  # every client ready before the clock starts: none is done before it
         for body in bodies:
             resp = s.post(url + EVENTS_PATH, data=body, timeout=60)
             assert resp.status_code == 200, resp.text[:200]
@@ -90,13 +91,15 @@ def bare_rate(write, clients: int, batches: int) -> float:
 def post_all(url: str, devices: list[tuple[str, str, int]], batches: int) -> float:
     """Events per second while one client process per device posts its batches."""
     out: mp.Queue = mp.Queue()
-    procs = [mp.Process(target=client, args=(url, token, device_id, window, batches, out))
+    go = mp.Event()
+    procs = [mp.Process(target=client, args=(url, token, device_id, window, batches, out, go))
              for token, device_id, window in devices]
     for p in procs:
         p.start()
     for _ in procs:
         assert out.get(timeout=60)[0] == "ready"
     started = time.perf_counter()
+    go.set()
     total = sum(out.get(timeout=600)[1] for _ in procs)
     elapsed = time.perf_counter() - started
     for p in procs:

@@ -56,7 +56,7 @@ def make_batch(device_id: str, n: int = BATCH, window: int = 1) -> list[dict]:
 
 
 def client(url: str, token: str, device_id: str, window: int, batches: int,
-           out: mp.Queue) -> None:
+           out: mp.Queue, go) -> None:
     bodies = [json.dumps({"ratings": make_batch(device_id, window=window), "device_now":
                           "2026-05-01T08:00:10.000Z", "boot_id": "b0", "mono_s": 22.5})
               for _ in range(batches)]
@@ -64,6 +64,7 @@ def client(url: str, token: str, device_id: str, window: int, batches: int,
         s.headers.update({"Authorization": f"Bearer {token}",
                           "Content-Type": "application/json"})
         out.put(("ready", None))
+        go.wait()  # every client ready before the clock starts: none is done before it
         for body in bodies:
             resp = s.post(url + BATCH_PATH, data=body, timeout=60)
             assert resp.status_code == 200, resp.text[:200]
@@ -83,13 +84,15 @@ def http_rate(srv: ServerThread, clients: int, batches: int) -> float:
 def post_all(url: str, devices: list[tuple[str, str, int]], batches: int) -> float:
     """Ratings per second while one client process per device posts its batches."""
     out: mp.Queue = mp.Queue()
-    procs = [mp.Process(target=client, args=(url, token, device_id, window, batches, out))
+    go = mp.Event()
+    procs = [mp.Process(target=client, args=(url, token, device_id, window, batches, out, go))
              for token, device_id, window in devices]
     for p in procs:
         p.start()
     for _ in procs:
         assert out.get(timeout=60)[0] == "ready"
     started = time.perf_counter()
+    go.set()
     total = sum(out.get(timeout=600)[1] for _ in procs)
     elapsed = time.perf_counter() - started
     for p in procs:
