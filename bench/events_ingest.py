@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import os
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -28,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import requests  # noqa: E402
 
+from bench import ingest  # noqa: E402
 from bench.bare_ingest import BareServer, app_for, pg_writer, sqlite_writer  # noqa: E402
 from server.api.enrol import create_code  # noqa: E402
 from server.db.events import COLUMN_SQL, COLUMNS, list_events  # noqa: E402
@@ -37,7 +35,7 @@ from server.runner import ServerThread  # noqa: E402
 from server.serving import settle_heap  # noqa: E402
 from sync.enrol import enrol  # noqa: E402
 from sync.wire.events import EVENTS_PATH  # noqa: E402
-from tests.helpers.databases import PgSchema, pg_unreachable_reason  # noqa: E402
+from tests.helpers.databases import PgSchema  # noqa: E402
 
 BATCH = 500
 # A day at a window, roughly: calls and completions, a few pauses and sign-ins.
@@ -57,21 +55,11 @@ def make_batch(device_id: str, window: int, n: int = BATCH) -> list[dict]:
     return out
 
 
-def client(url: str, token: str, device_id: str, window: int, batches: int,
-           out: mp.Queue, go) -> None:
-    bodies = [json.dumps({"events": make_batch(device_id, window),
-                          "device_now": "2026-05-04T01:40:00.000Z", "boot_id": "b0",
-                          "mono_s": 700.0}) for _ in range(batches)]
-    with requests.Session() as s:
-        s.headers.update({"Authorization": f"Bearer {token}",
-                          "Content-Type": "application/json"})
-        out.put(("ready", None))
-        go.wait()  # every client ready before the clock starts: none is done before it
-        for body in bodies:
-            resp = s.post(url + EVENTS_PATH, data=body, timeout=60)
-            assert resp.status_code == 200, resp.text[:200]
-            assert {r["status"] for r in resp.json()["results"]} == {"accepted"}, resp.text[:300]
-    out.put(("done", batches * BATCH))
+def bodies(device_id: str, window: int, batches: int) -> list[str]:
+    """A client's upload bodies: `batches` batches of events with the kiosk's clock envelope."""
+    return [json.dumps({"events": make_batch(device_id, window),
+                        "device_now": "2026-05-04T01:40:00.000Z", "boot_id": "b0",
+                        "mono_s": 700.0}) for _ in range(batches)]
 
 
 def http_rate(srv: ServerThread, clients: int, batches: int) -> float:
@@ -90,21 +78,7 @@ def bare_rate(write, clients: int, batches: int) -> float:
 
 def post_all(url: str, devices: list[tuple[str, str, int]], batches: int) -> float:
     """Events per second while one client process per device posts its batches."""
-    out: mp.Queue = mp.Queue()
-    go = mp.Event()
-    procs = [mp.Process(target=client, args=(url, token, device_id, window, batches, out, go))
-             for token, device_id, window in devices]
-    for p in procs:
-        p.start()
-    for _ in procs:
-        assert out.get(timeout=60)[0] == "ready"
-    started = time.perf_counter()
-    go.set()
-    total = sum(out.get(timeout=600)[1] for _ in procs)
-    elapsed = time.perf_counter() - started
-    for p in procs:
-        p.join()
-    return total / elapsed
+    return ingest.post_all(url, devices, batches, EVENTS_PATH, bodies)
 
 
 def raw_row(e: dict) -> tuple:
@@ -203,24 +177,7 @@ def main() -> None:
     print(f"{args.clients} client processes x {args.batches} batches x {BATCH} events = "
           f"{args.clients * args.batches * BATCH} events per store and round; "
           f"{os.cpu_count()} CPUs")
-    stores = [("SQLite (WAL, synchronous=FULL)", sqlite_round)]
-    reason = pg_unreachable_reason()
-    if reason:
-        print(f"PostgreSQL: skipped ({reason})")
-    else:
-        stores.append(("PostgreSQL (fsync, synchronous_commit on)", pg_round))
-    worst, worst_bare = [], []
-    for name, measure in stores:
-        got = [measure(args.clients, args.batches) for _ in range(args.rounds)]
-        rate, raw, bare = (statistics.median(g[k] for g in got) for k in range(3))
-        ratio = statistics.median(g[0] / g[1] for g in got)
-        to_bare = statistics.median(g[0] / g[2] for g in got)
-        print(f"{name}: HTTP {rate:6.0f} events/s   raw executemany {raw:6.0f}/s   bare HTTP "
-              f"floor {bare:6.0f}/s   HTTP/raw {ratio:.2f}   bare/raw "
-              f"{statistics.median(g[2] / g[1] for g in got):.2f}   HTTP/bare {to_bare:.2f}   "
-              f"(medians of {args.rounds} rounds)")
-        worst.append(ratio)
-        worst_bare.append(to_bare)
+    worst, worst_bare = ingest.measure_stores(sqlite_round, pg_round, args, " events/s")
     print(f"ratio events HTTP/bare HTTP floor (worst store): {min(worst_bare):.2f}")
     print(f"ratio events HTTP/raw executemany (worst store): {min(worst):.2f} (goal >= 0.7)")
 

@@ -55,18 +55,24 @@ def make_batch(device_id: str, n: int = BATCH, window: int = 1) -> list[dict]:
     return out
 
 
-def client(url: str, token: str, device_id: str, window: int, batches: int,
+def bodies(device_id: str, window: int, batches: int) -> list[str]:
+    """A client's upload bodies: `batches` batches of ratings with the kiosk's clock envelope."""
+    return [json.dumps({"ratings": make_batch(device_id, window=window), "device_now":
+                        "2026-05-01T08:00:10.000Z", "boot_id": "b0", "mono_s": 22.5})
+            for _ in range(batches)]
+
+
+def client(url: str, make_bodies, token: str, device_id: str, window: int, batches: int,
            out: mp.Queue, go) -> None:
-    bodies = [json.dumps({"ratings": make_batch(device_id, window=window), "device_now":
-                          "2026-05-01T08:00:10.000Z", "boot_id": "b0", "mono_s": 22.5})
-              for _ in range(batches)]
+    """One device posting its bodies (url is the full route) once every client is ready."""
+    posts = make_bodies(device_id, window, batches)
     with requests.Session() as s:
         s.headers.update({"Authorization": f"Bearer {token}",
                           "Content-Type": "application/json"})
         out.put(("ready", None))
         go.wait()  # every client ready before the clock starts: none is done before it
-        for body in bodies:
-            resp = s.post(url + BATCH_PATH, data=body, timeout=60)
+        for body in posts:
+            resp = s.post(url, data=body, timeout=60)
             assert resp.status_code == 200, resp.text[:200]
             assert {r["status"] for r in resp.json()["results"]} == {"accepted"}, resp.text[:300]
     out.put(("done", batches * BATCH))
@@ -81,11 +87,14 @@ def http_rate(srv: ServerThread, clients: int, batches: int) -> float:
     return rate
 
 
-def post_all(url: str, devices: list[tuple[str, str, int]], batches: int) -> float:
-    """Ratings per second while one client process per device posts its batches."""
+def post_all(url: str, devices: list[tuple[str, str, int]], batches: int,
+             path: str = BATCH_PATH, make_bodies=bodies) -> float:
+    """Items per second while one client process per device posts its batches to url + path
+    (ratings by default; bench/events_ingest.py posts service events the same way)."""
     out: mp.Queue = mp.Queue()
     go = mp.Event()
-    procs = [mp.Process(target=client, args=(url, token, device_id, window, batches, out, go))
+    procs = [mp.Process(target=client, args=(url + path, make_bodies, token, device_id, window,
+                                             batches, out, go))
              for token, device_id, window in devices]
     for p in procs:
         p.start()
@@ -197,16 +206,9 @@ def raw_insert_sql(mark: str) -> str:
             f"ON CONFLICT DO NOTHING")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--batches", type=int, default=10, help="batches of 500 per client")
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="each store measured this many times; the medians are reported")
-    args = ap.parse_args()
-    print(f"{args.clients} client processes x {args.batches} batches x {BATCH} ratings = "
-          f"{args.clients * args.batches * BATCH} ratings per store and round; "
-          f"{os.cpu_count()} CPUs")
+def measure_stores(sqlite_round, pg_round, args, per_s: str) -> tuple[list, list]:
+    """Each store's rounds (HTTP, raw, bare rates), a line of medians per store; the HTTP/raw
+    and HTTP/bare ratios of each store, for the caller's closing lines."""
     stores = [("SQLite (WAL, synchronous=FULL)", sqlite_round)]
     reason = pg_unreachable_reason()
     if reason:
@@ -219,12 +221,26 @@ def main() -> None:
         rate, raw, bare = (statistics.median(g[k] for g in got) for k in range(3))
         to_raw = statistics.median(g[0] / g[1] for g in got)
         to_bare = statistics.median(g[0] / g[2] for g in got)
-        print(f"{name}: HTTP {rate:6.0f}/s   raw executemany {raw:6.0f}/s   bare HTTP floor "
-              f"{bare:6.0f}/s   HTTP/raw {to_raw:.2f}   bare/raw "
+        print(f"{name}: HTTP {rate:6.0f}{per_s}   raw executemany {raw:6.0f}/s   bare HTTP "
+              f"floor {bare:6.0f}/s   HTTP/raw {to_raw:.2f}   bare/raw "
               f"{statistics.median(g[2] / g[1] for g in got):.2f}   HTTP/bare {to_bare:.2f}   "
               f"(medians of {args.rounds} rounds)")
         worst.append(to_raw)
         worst_bare.append(to_bare)
+    return worst, worst_bare
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--batches", type=int, default=10, help="batches of 500 per client")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="each store measured this many times; the medians are reported")
+    args = ap.parse_args()
+    print(f"{args.clients} client processes x {args.batches} batches x {BATCH} ratings = "
+          f"{args.clients * args.batches * BATCH} ratings per store and round; "
+          f"{os.cpu_count()} CPUs")
+    worst, worst_bare = measure_stores(sqlite_round, pg_round, args, "/s")
     print(f"ratio HTTP/bare HTTP floor (worst store): {min(worst_bare):.2f}")
     print(f"ratio HTTP/raw (worst store): {min(worst):.2f}")
 
