@@ -123,6 +123,15 @@ def overview_cards(request: Request, store, halls, user: User) -> list[dict]:
     return cards
 
 
+def window_number(request: Request, text: str) -> int:
+    """A window number typed into a query string or form: ASCII digits, 1 to 999 (the wire's
+    range); anything else (０-９ or ٣, ², 20 digits) is a clear 400, never a 500."""
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else 0
+    if not 1 <= number <= 999:
+        raise bad_request(request, N_("A window is a number from 1 to 999."))
+    return number
+
+
 def drill(request: Request, user: User, store, start: date, end: date,
           hall: str | None = None, window: str | None = None, region: str | None = None) -> dict:
     """One level of region → hall → window → staff, in the user's scope, with links down."""
@@ -132,10 +141,8 @@ def drill(request: Request, user: User, store, start: date, end: date,
         require_hall(user, hall)
         names = {s.staff_id: s.name for s in org.staff(store, hall_id=hall)}
         if window:
-            if not (window.isascii() and window.isdigit() and 1 <= int(window) <= 999):
-                raise bad_request(request, N_("A window is a number from 1 to 999."))
             got = stats.breakdown(store, {hall}, start, end, "window_staff", staff,
-                                  int(window))
+                                  window_number(request, window))
             rows = [figure_row(f"{names.get(k[2], k[2] or '—')} ({k[2] or '—'})", f)
                     for k, f in sorted(got.items())]
             wname = {w.number: w.name for w in org.windows(store, hall)}.get(int(window), "")

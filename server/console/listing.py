@@ -14,11 +14,10 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-from server.console.figure_views import bad_request
+from server.console.figure_views import bad_request, window_number
 from server.console.scope import User, require_hall
 from server.workflow import keyset
 from sync.wire import cells
-from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +32,7 @@ def filters(request: Request, user: User, states: tuple, default_state: str) -> 
         require_hall(user, hall)
     window = p.get("window") or None
     if window is not None:
-        if not window.isdigit() or len(window) > 6:
-            raise bad_request(request, N_("A window is a number."))
-        window = int(window)
+        window = window_number(request, window)
     state = p.get("state") or default_state
     if state not in states:
         state = default_state

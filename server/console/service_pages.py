@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse
 
 from server.console import service_views as sv
 from server.console.auth import page_user, posted_form
-from server.console.figure_views import bad_request
+from server.console.figure_views import bad_request, window_number
 from server.console.scope import ALL_ROLES, User, require_edit, require_hall
 from server.console.templating import add_nav, csv_response, render, tr
 from server.facts import notes as facts_notes
@@ -100,10 +100,7 @@ def note(request: Request, user: User = Depends(page_user), form=Depends(posted_
     require_edit(user)
     hall = str(form.get("hall") or "")
     require_hall(user, hall)
-    text = str(form.get("window") or "")
-    window = int(text) if text.isascii() and text.isdigit() else 0
-    if not 1 <= window <= 999:
-        raise bad_request(request, N_("A window is a number from 1 to 999."))
+    window = window_number(request, str(form.get("window") or ""))
     try:
         facts_notes.annotate(request.app.state.store, user.actor, hall, window,
                              str(form.get("start") or ""), form.get("excused") == "1",

@@ -14,7 +14,7 @@ from datetime import date
 
 from starlette.requests import Request
 
-from server.console.figure_views import bad_request
+from server.console.figure_views import bad_request, window_number
 from server.console.scope import (User, clamp_period, forbidden, require_hall, require_staff,
                                   require_window)
 from server.console.templating import tr
@@ -84,9 +84,7 @@ def target(request: Request, user: User, store) -> View:
             [member.hall_id]
         view.title = member.name
     elif window:
-        number = int(window) if window.isascii() and window.isdigit() else 0
-        if not 1 <= number <= 999:
-            raise bad_request(request, N_("A window is a number from 1 to 999."))
+        number = window_number(request, window)
         require_window(user, hall, number)
         view.level, view.hall, view.window, view.halls = "window", hall, number, [hall]
         view.title = f"{org.hall(store, hall).name} · " + tr(request, N_("Window {n}"), n=number)

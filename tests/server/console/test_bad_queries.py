@@ -8,7 +8,7 @@ from tests.server.console.conftest import console_both, login  # noqa: F401 - fi
 
 BAD = ["99999999999999999999", "-99999999999999999999", "9999-12", "0000-01", "2025-13",
        "2025-00", "abc", "", "%00", "1e308", "2025-02-30", "9999-12-31", "0001-01-01", "-1",
-       "１２", "2999-12-31", "2000-01-01", "2999-12", "1999-12", "x" * 3000]
+       "１２", "2999-12-31", "2000-01-01", "2999-12", "1999-12", "x" * 3000, "²", "٣"]
 PAGES = {"/console/figures": ["from", "to", "hall", "region"],
          "/console/figures/drill": ["from", "to", "hall", "window", "region"],
          "/console/figures/drill.csv": ["from", "to", "hall", "window", "region"],
@@ -16,8 +16,10 @@ PAGES = {"/console/figures": ["from", "to", "hall", "region"],
          "/console/ranking": ["kind", "scope", "month"],
          "/console/ranking.csv": ["kind", "scope", "month"],
          "/console/ranking.xlsx": ["kind", "scope", "month"],
-         "/console/cases": ["sort", "all"],
-         "/console/appeals": ["state"],
+         "/console/cases": ["sort", "all", "hall", "window", "state", "after", "n"],
+         "/console/cases.csv": ["hall", "window", "state", "n"],
+         "/console/appeals": ["state", "hall", "window", "after", "n"],
+         "/console/appeals.csv": ["state", "hall", "window"],
          "/console/service": ["hall", "window", "staff", "month", "day"],
          "/console/service.csv": ["hall", "window", "staff", "month", "day", "table"]}
 
