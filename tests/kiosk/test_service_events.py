@@ -95,6 +95,8 @@ def test_a_morning_at_the_counter_reaches_the_server_as_events_once(tmp_path, ki
         for row in rows:  # same boot: corrected from the monotonic clock, and trusted
             corrected = datetime.fromisoformat(row["corrected_at"].replace("Z", "+00:00"))
             assert row["time_trusted"] == 1 and 0 <= (now - corrected).total_seconds() < 60
+        # the kiosk marks them sent once the server's answer is read, just after they are stored
+        pump_until(services, lambda: services.store.events_backlog() == 0)
         assert services.store.events_backlog() == 0 and server.store.count() == 1
         # Nothing about a citizen and no level travelled: only the contract's columns.
         assert all(r.get("level") is None for r in rows)
