@@ -21,6 +21,11 @@ from server.db.audit_scope import SCOPE_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.event_tables import EVENT_TABLES
 from server.facts.tables import FACT_TABLES
+from server.assess.inspection_tables import INSPECTION_TABLES
+from server.assess.tables import ASSESS_TABLES
+from server.db.business_tables import BUSINESS_TABLES
+from server.db.org_units import UNIT_TABLES
+from server.export.hold_tables import EXPORT_HOLD_TABLES
 from server.db.org import ORG_TABLES
 from server.db.staff_pins import STAFF_PIN_TABLES
 from server.db.outbox import OUTBOX_CASE_KEY, OUTBOX_TABLES
@@ -76,6 +81,11 @@ MIGRATIONS = [
     EVENT_TABLES,  # service events (issue 27)
     STAFF_PIN_TABLES,  # staff sign-in PIN hashes (issue 27 item 2)
     FACT_TABLES,  # hall hours, facts per window and day, 空岗 notes (issue 27)
+    UNIT_TABLES,  # departments' 统一社会信用代码 (issue 28 item 1)
+    ASSESS_TABLES,  # assessment schemes and closed results (issue 28)
+    INSPECTION_TABLES,  # 督察 records (issue 28 item 3)
+    BUSINESS_TABLES,  # business systems and their 办件 (issue 29 item 1)
+    EXPORT_HOLD_TABLES,  # export holds and retractions (issue 29 items 2-3)
 ]
 
 
