@@ -4,8 +4,9 @@ from __future__ import annotations
 import click
 
 from server.cli import db_option
-from server.commands.speech import _
+from server.commands.speech import _, chinese
 from server.commands.workflow import _echo, _fail, _host_actor, _run, json_option
+from sync.wire.labels import N_
 
 DAY_OPTIONS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 GROUPS = {"weekdays": ("mon", "tue", "wed", "thu", "fri"), "weekend": ("sat", "sun")}
@@ -19,10 +20,23 @@ def hours_group() -> None:
     a 调休 make-up working day has Monday's."""
 
 
+# The console's weekday names (server/console/service_views.py), so a Chinese shell reads 周一.
+DAY_NAMES = dict(zip(DAY_OPTIONS, (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"),
+                                   N_("Sat"), N_("Sun"))))
+
+
+def _day(key: str) -> str:
+    return _(DAY_NAMES[key]) if key in DAY_NAMES else key
+
+
+def _scope(scope: str) -> str:
+    return _("default") if scope == "default" else scope
+
+
 def _lines(d: dict) -> str:
-    days = "; ".join(f"{day} {', '.join(spans)}" for day, spans in d["hours"].items())
+    days = "; ".join(f"{_day(day)} {', '.join(spans)}" for day, spans in d["hours"].items())
     return _("{scope}: {days}; 空岗 from {empty} minutes, grace {grace} minutes").format(
-        scope=d["scope"], days=days or _("closed every day"), empty=d["empty_minutes"],
+        scope=_scope(d["scope"]), days=days or _("closed every day"), empty=d["empty_minutes"],
         grace=d["grace_minutes"])
 
 
@@ -81,7 +95,8 @@ def hours_show(hall: str, as_json: bool, db: str) -> None:
     d = result.as_dict()
     if result.source:
         d["source"] = result.source
-    _echo(d, as_json, _lines(d) + (f"\n{result.source}" if result.source else ""))
+    note = hours.default_source_zh() if result.source and chinese() else result.source
+    _echo(d, as_json, _lines(d) + (f"\n{note}" if note else ""))
 
 
 @hours_group.command("list")

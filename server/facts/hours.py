@@ -121,6 +121,11 @@ def default() -> Hours:
                  data["empty_minutes"], data["grace_minutes"], "default", data["source"])
 
 
+def default_source_zh() -> str:
+    """The default's sources in Chinese, for a Chinese shell (the JSON keeps both)."""
+    return json.loads(DEFAULT_FILE.read_text(encoding="utf-8")).get("source_zh", "")
+
+
 def _row(scope: str, hours: str, empty: int, grace: int) -> Hours:
     return Hours({int(k): [tuple(s) for s in v] for k, v in json.loads(hours).items()},
                  int(empty), int(grace), scope)

@@ -35,8 +35,8 @@ VERBATIM = [
 VERBATIM_RE = re.compile("|".join(f"(?:{v})" for v in VERBATIM), re.M)
 # Chinese an English line carries all the same: values from the database (元旦, 核实属实,
 # 综合受理...) and the words the English lines always had (窗口3, 逾期 OVERDUE, the digest's
-# Chinese-first heading, 满意率), which scripts may match.
-VALUES_ZH = r"[元春核恶廊市王李综]|窗口|逾期|办件|差评工单日报|今日到期|无期限|满意率"
+# Chinese-first heading, 满意率, 空岗), which scripts may match; 《...》: a source document's title.
+VALUES_ZH = r"[元春核恶廊市王李综]|窗口|逾期|办件|差评工单日报|今日到期|无期限|满意率|空岗|《"
 # Log records (the server's log language is English, greppable in the journal), not messages.
 LOG_LINE = re.compile(r" not delivered \(attempt \d+\)|^cannot make \S+ private \(0600\)")
 # Two English words in a row: a sentence, or a piece of one, that was not translated.
@@ -125,6 +125,9 @@ def _commands(w: dict, tmp: Path) -> list[tuple]:
         ("rollup", "rebuild"), ("ranking", "show", "--scope", "hall01", "--month", "2025-09"),
         ("ranking", "close", "--scope", "hall01", "--month", "2999-01", "--by", "zhou"),
         ("audit", "verify"), ("import", tmp / "ratings.json"),
+        ("hours", "show", "hall01"), ("hours", "list"),
+        ("hours", "set", "hall01", "--days", "weekend", "--spans", "09:00-12:00"),
+        ("hours", "show", "hall01"),
         ("revoke", dev), ("revoke", dev),
         ("migrate", "--db", tmp),                     # a directory: the database cannot open
     ]
