@@ -252,3 +252,23 @@ class RateServiceLink:
             self.refused += 1
             log.error("rateId %s: RateService refused the rating: %s %s", submit.rate_id,
                       answer.code, answer.result)
+
+
+def login_probe(url: str, win_num: str, user_code: str,
+                timeout_s: float = 5.0) -> tuple[bool | None, str]:
+    """Connect and log in once, nothing else (for `kiosk-setup doctor`): (True, the service's
+    answer), (False, its refusal as "code result"), or (None, why it could not be reached)."""
+    from websockets.exceptions import WebSocketException
+    from websockets.sync.client import connect
+
+    try:
+        with connect(url, open_timeout=timeout_s, close_timeout=1, compression=None) as ws:
+            ws.send(rc.encode(rc.Login(win_num, user_code)))
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                msg = rc.decode(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+                if isinstance(msg, rc.Response) and msg.request.lower() == "login":
+                    return msg.ok, f"{msg.code} {msg.result}"
+            return None, "no answer to Login"
+    except (OSError, TimeoutError, WebSocketException) as exc:
+        return None, str(exc) or type(exc).__name__
