@@ -26,6 +26,7 @@ WRITE_RETRIES = 3     # resends after a failed write, the only evidence no copy 
 RETRY_PAUSE_S = 0.2
 MAX_DELAY_S = 10.0    # a key still unsent after this (link down, bus never quiet) is dropped
 QUIET_S = 0.05        # default [queue] caller68_quiet_ms
+DRAIN_S = 2.0         # at stop, queued frames still go out for this long
 
 
 @dataclass
@@ -69,13 +70,19 @@ class BusSender:
         if not self._thread.is_alive():
             self._thread.start()
 
-    def stop(self) -> None:
-        """Frames still waiting are dropped: a key pressed on a kiosk that stops means nothing."""
-        self._stopping.set()
+    def stop(self, drain_s: float = DRAIN_S) -> None:
+        """Frames already queued (a key pressed, a rating made just before) still go out for
+        drain_s; what is left then is dropped and logged."""
         try:
-            self._frames.put_nowait(None)
+            self._frames.put(None, timeout=drain_s)
         except queue.Full:
             pass
+        if self._thread.is_alive():
+            self._thread.join(timeout=drain_s)
+        self._stopping.set()
+        left = self._frames.qsize()
+        if left:
+            log.warning("stopping: %d frames for the host not sent", left)
 
     def put(self, item: Outgoing) -> bool:
         try:

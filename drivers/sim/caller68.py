@@ -44,6 +44,7 @@ class Caller68Host:
         self._display: bytes | None = None  # the last display frame, for refresh()
         self._busy: threading.Thread | None = None
         self.busy_until = 0.0
+        self.busy_times: list[float] = []  # when each of busy()'s frames went out
 
     @property
     def raw(self) -> bytearray:
@@ -100,6 +101,7 @@ class Caller68Host:
         def talk():
             while time.monotonic() < self.busy_until:
                 self._pty.send_bytes(other)
+                self.busy_times.append(time.monotonic())
                 time.sleep(every_s)
 
         self._busy = threading.Thread(target=talk, name="sim-caller68-busy", daemon=True)
