@@ -18,7 +18,8 @@ def service():
     emu.stop()
 
 
-def test_a_rate_quest_is_rated_by_touch_and_submitted(display, tmp_path, service, tap):
+def test_a_rate_quest_is_rated_by_touch_and_submitted(display, tmp_path, service, tap,
+                                                      screenshot):
     from kivy.app import App
 
     from kiosk.ui.app import embedded, pump_until
@@ -31,6 +32,7 @@ def test_a_rate_quest_is_rated_by_touch_and_submitted(display, tmp_path, service
         assert pump_until(lambda: app.root.current == "idle" and service.windows() == ["5"], 10)
         assert service.quest("5", "20261207101500", transactor="王五", item="社保卡申领") == 1
         assert pump_until(lambda: app.root.current == "rating", 10)
+        screenshot(app, "rating")
         tap(app.root.get_screen("rating").ids.level_5)
         assert pump_until(lambda: service.stored, 10)
         submit = service.stored[0].submit
