@@ -26,7 +26,8 @@ setup(
         # The kiosk screen; the server does not need Kivy.
         "kiosk": ["kivy>=2.3,<2.4", "qrcode>=7.4", "evdev>=1.6; sys_platform == 'linux'",
                   "Pillow>=10",               # staff photos are decoded before they are shown
-                  "openpyxl>=3.1"],           # kiosk-setup export -o x.xlsx
+                  "openpyxl>=3.1",            # kiosk-setup export -o x.xlsx
+                  "websockets>=13"],          # the rateservice queue link (sync client)
         "server": [
             "fastapi>=0.110", "uvicorn>=0.27", "psycopg[binary]>=3.1",
             "jinja2>=3.1",            # the supervisors' console pages

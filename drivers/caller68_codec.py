@@ -1,4 +1,9 @@
-"""Pure codec of the legacy `caller68` hardware-caller bus: FF 68 LEN LEN 68 ... CS 16 frames."""
+"""Pure codec of the legacy `caller68` hardware-caller bus: FF 68 LEN LEN 68 ... CS 16 frames.
+
+Reference host: JackQChen/QueueSystem `CallSystem/CallSystem/frmMain.cs` (frmMain_Load's serial
+thread). It answers every frame it reads: a key frame (CMD 01) with the very same bytes, an
+evaluator result (CMD 11, DATA = the key index of a 4-key evaluator) with `01 DATA CS-0x10`,
+i.e. the frame a key press of DATA would be; and it acts on every copy it reads."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +14,8 @@ from drivers.framing import NEED_MORE, Dropped, HuntingDecoder
 HEAD = b"\xff\x68"
 END = 0x16
 KEY, DISPLAY, BEEP = 0x01, 0x02, 0x03
+RESULT = 0x11  # evaluator result: DATA = key index 0..3 of a 4-key evaluator
+RESULT_KEYS = 4
 BLANK = 0x0A
 
 KEY_CODES: dict[StaffAction, bytes] = {
@@ -41,6 +48,14 @@ class Blank:
 
 
 @dataclass(frozen=True)
+class ResultHeard:
+    """An evaluator result frame on the bus: only ever the kiosk's own, heard back on a
+    2-wire (half-duplex RS-485) adapter."""
+
+    data: bytes
+
+
+@dataclass(frozen=True)
 class KeyEcho:
     """The host echoed a key frame: that key press was received."""
 
@@ -61,6 +76,21 @@ def encode(frame: Frame) -> bytes:
 
 def key_frame(addr: int, action: StaffAction) -> Frame:
     return Frame(addr, KEY, KEY_CODES[action])
+
+
+def result_frame(addr: int, key_index: int) -> Frame:
+    """The evaluator result frame: FF 68 03 03 68 ADDR 11 KEY CS 16."""
+    if not 0 <= key_index < RESULT_KEYS:
+        raise ValueError(f"evaluator key index {key_index} is not 0..{RESULT_KEYS - 1}")
+    return Frame(addr, RESULT, bytes([key_index]))
+
+
+def answer(frame: Frame) -> Frame:
+    """What the reference host sends back for a frame it read: the same frame, except a
+    result frame, answered `01 DATA CS-0x10` (CS-0x10 is the checksum of CMD 01 with DATA)."""
+    if frame.cmd == RESULT:
+        return Frame(frame.addr, KEY, frame.data[:1])
+    return frame
 
 
 class Caller68Decoder(HuntingDecoder):
@@ -95,11 +125,13 @@ def _number(cells: bytes) -> str | None:
 
 def to_message(frame: Frame):
     """A host->caller frame as Call (ticket on display), Waiting, Blank (display cleared),
-    Beep, KeyEcho, or Dropped."""
+    Beep, KeyEcho (also the host's answer to a result frame), ResultHeard, or Dropped."""
     if frame.cmd == BEEP and not frame.data:
         return Beep()
     if frame.cmd == KEY and frame.data:
         return KeyEcho(frame.data)
+    if frame.cmd == RESULT and frame.data:
+        return ResultHeard(frame.data)
     if frame.cmd == DISPLAY and len(frame.data) == 6 and all(c <= BLANK for c in frame.data):
         left, right = frame.data[:3], frame.data[3:]
         if frame.data == bytes([BLANK]) * 6:

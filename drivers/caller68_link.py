@@ -1,19 +1,23 @@
-"""Driver of the legacy `caller68` bus: the kiosk stands in for the window's hardware caller."""
+"""Driver of the legacy `caller68` bus: the kiosk stands in for the window's hardware caller
+and its 4-key evaluator. Frames go out through drivers/caller68_bus.py (once each, into a quiet
+bus); the host is JackQChen/QueueSystem `CallSystem/CallSystem/frmMain.cs` or one like it."""
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 
 from drivers import caller68_codec as cc
+from drivers.caller68_bus import QUIET_S, BusSender, Outgoing
 from drivers.events import Call, CallEnded, StaffAction, Waiting
 from drivers.framing import silence_gap_s
 from drivers.link import LinkBase
 
 log = logging.getLogger(__name__)
 
-ECHO_WAIT_S = 0.3   # spec: resend 300 ms apart
-RESENDS = 3         # spec: at most 3 times after the first send
+# Level 1..5 -> key index of the reference host's 4-key evaluator, which stores index 0 as
+# 不满意, 1 as 0 (its "not rated"), 2 as 满意 and 3 as 非常满意 (frmMain.cs SaveEvaluate): lossy,
+# so 非常不满意 and 不满意 both go as 不满意, 基本满意 and 满意 both as 满意, and 1 is never sent.
+DEFAULT_RESULT_KEYS = (0, 0, 2, 2, 3)
 # After these keys the host no longer serves the called ticket: 评价 must not rate it.
 ENDS_CALL = frozenset({StaffAction.GIVE_UP, StaffAction.HOLD, StaffAction.TRANSFER})
 # After these the host shows a call: even the same three digits are a new call.
@@ -21,31 +25,37 @@ NEW_CALL = frozenset({StaffAction.NEXT, StaffAction.CALL_BACK})
 
 
 class Caller68Link(LinkBase):
-    """Sends key frames until the host echoes them; learns the called ticket from display frames."""
+    """Sends each key press and rating once; learns the called ticket from display frames.
+
+    result_keys: the evaluator key index sent for levels 1..5 ([queue] caller68_result_keys;
+    empty: no result frames). quiet_s: bus silence before a frame goes out. two_wire: the
+    adapter echoes what the kiosk sends ([queue] caller68_wires = 2)."""
 
     name = "caller68-link"
 
     def __init__(self, url: str, address: int, baudrate: int = 9600,
-                 gap_s: float | None = None) -> None:
+                 gap_s: float | None = None, result_keys=DEFAULT_RESULT_KEYS,
+                 quiet_s: float = QUIET_S, two_wire: bool = False) -> None:
         self.address = address
         self.gap_s = silence_gap_s(baudrate) if gap_s is None else gap_s
+        self.result_keys = tuple(result_keys)
         self._decoder = cc.Caller68Decoder(self.gap_s)
-        self._keys: queue.Queue = queue.Queue(maxsize=32)
-        self._echo = threading.Event()
-        self._awaiting: bytes | None = None
         self._shown = None  # the display's last Call, Waiting or Blank
         self._lock = threading.Lock()
-        self.unacknowledged = 0  # key presses the host never echoed, for the technician menu
         super().__init__(url, baudrate)
-        self._sender = threading.Thread(target=self._send_keys, name="caller68-keys", daemon=True)
+        self.bus = BusSender(self.transport, quiet_s, two_wire)
+
+    @property
+    def unacknowledged(self) -> int:
+        """Frames the host never answered (each sent once), for the technician menu."""
+        return self.bus.unanswered
 
     def start(self) -> None:
         super().start()
-        if not self._sender.is_alive():
-            self._sender.start()
+        self.bus.start()
 
     def stop(self) -> None:
-        self._keys.put(None)
+        self.bus.stop()
         super().stop()
 
     def staff_action(self, action: StaffAction) -> None:
@@ -60,31 +70,17 @@ class Caller68Link(LinkBase):
                 self.events.put(CallEnded(ticket))
             elif action in NEW_CALL:
                 self._shown = None
-        try:
-            self._keys.put_nowait(cc.key_frame(self.address, action))
-        except queue.Full:
-            log.warning("key %s dropped: the host is not echoing keys", action.value)
+        frame = cc.key_frame(self.address, action)
+        self.bus.put(Outgoing(frame, f"key {action.value} ({frame.data.hex()})"))
 
     def report_rated(self, ticket: str, level: int) -> None:
-        log.debug("caller68 has no rating message; %s rated %d kept locally", ticket, level)
-
-    def _send_keys(self) -> None:
-        while True:
-            frame = self._keys.get()
-            if frame is None:
-                return
-            raw = cc.encode(frame)
-            self._awaiting = raw
-            self._echo.clear()
-            for attempt in range(1 + RESENDS):
-                self.transport.write(raw, queue_if_down=False)
-                if self._echo.wait(ECHO_WAIT_S):
-                    break
-                log.info("no echo for key %s (try %d)", frame.data.hex(), attempt + 1)
-            else:
-                self.unacknowledged += 1
-                log.warning("host never echoed key %s", frame.data.hex())
-            self._awaiting = None
+        """The rating is stored: tell the host with the evaluator result frame (queued, never
+        waited on; the host files it under the call its 评价 key ended). Not rated: nothing."""
+        if not self.result_keys or level not in range(1, 6):
+            return
+        index = self.result_keys[level - 1]
+        self.bus.put(Outgoing(cc.result_frame(self.address, index),
+                              f"result of {ticket} (level {level} as key {index})"))
 
     def _reset_decoder(self) -> None:
         self._decoder = cc.Caller68Decoder(self.gap_s)
@@ -97,10 +93,11 @@ class Caller68Link(LinkBase):
                 self._on_frame(item)
 
     def _on_frame(self, frame: cc.Frame) -> None:
+        if self.bus.heard(frame):
+            return
         msg = cc.to_message(frame)
-        if isinstance(msg, cc.KeyEcho):
-            if self._awaiting is not None and cc.encode(frame) == self._awaiting:
-                self._echo.set()
+        if isinstance(msg, (cc.KeyEcho, cc.ResultHeard)):
+            log.debug("late or stray copy of our frame: %s", cc.encode(frame).hex(" "))
         elif isinstance(msg, (Call, Waiting, cc.Blank)):
             self._on_display(msg)
         elif isinstance(msg, cc.Dropped):

@@ -43,6 +43,7 @@ class Done:
     ticket: str
     case_id: str | None = None
     item_code: str | None = None
+    item_name: str | None = None  # 办理事项, when the queue system names it (shown, not stored)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
-DIALECTS = ("line", "frame", "caller68")
+DIALECTS = ("line", "frame", "caller68", "rateservice")
 LANGUAGES = ("zh_CN", "en")
 DEFAULT_REASONS = ["attitude", "efficiency", "competence", "notification", "multiple_trips", "other"]
 
@@ -24,7 +24,7 @@ class ConfigError(Exception):
 
     # Values that are themselves msgids (a type's or a rule's wording); the rest are names,
     # paths and values, shown verbatim in every language.
-    WORDED = ("word", "rule")
+    WORDED = ("word", "rule", "what")
 
     def __init__(self, template: str, **values: Any) -> None:
         self.template, self.values = template, values
@@ -47,6 +47,7 @@ ERRORS = {
     "key": "{where}: [{section}] has unknown key {key}; known keys: {known}",
     "type": "{where}: [{section}] {key} = {value} should be a {word}",
     "rule": "{where}: [{section}] {key} = {value} should be {rule}",
+    "needs": "{where}: [{section}] {key} must be set for {what}",
     "keymap": "{where}: [keypad] keys: {error}",
 }
 
@@ -73,8 +74,10 @@ class Window:
 @dataclass
 class Queue:
     url: str = _doc("pyserial URL of the queue-system link: /dev/ttyUSB0, socket://host:port, "
-                    "loop://; empty for no queue system.", default="")
-    dialect: str = _doc("Wire dialect: line, frame or caller68.", default="line")
+                    "loop://; for rateservice ws://host:port; empty for no queue system.",
+                    default="")
+    dialect: str = _doc("Wire dialect: line, frame, caller68, or rateservice (the evaluator "
+                        "service of JackQChen/QueueSystem, WebSocket JSON).", default="line")
     baudrate: int = _doc("Serial speed in baud, 2400..115200.", default=9600)
     address: int = _doc("Bus address for the frame (1..247) and caller68 dialects.", default=1)
     gap_chars: float = _doc("Silence, in character times, that ends a frame on the frame and "
@@ -83,6 +86,21 @@ class Queue:
     gap_floor_ms: float = _doc("Shortest silence in ms that ends a frame, whatever the baud rate: "
                                "ptys and USB adapters deliver bytes in bursts (FTDI: every 16 ms).",
                                default=20.0)
+    caller68_result_keys: list = _doc(
+        "caller68: the 4-key evaluator key (0..3) sent after a rating of level 1..5 (非常不满意.."
+        "非常满意); the reference host files key 0 as 不满意, 1 as not rated, 2 as 满意, 3 as "
+        "非常满意, so five levels cannot all be told apart; [] sends no result.",
+        default_factory=lambda: [0, 0, 2, 2, 3])
+    caller68_quiet_ms: float = _doc("caller68: milliseconds without a byte on the bus before "
+                                    "the kiosk sends (other callers share the line), 0..2000.",
+                                    default=50.0)
+    caller68_wires: int = _doc("caller68: 4 for a full-duplex adapter, 2 for a half-duplex "
+                               "RS-485 adapter that echoes what the kiosk sends.", default=4)
+    rateservice_window: str = _doc("rateservice: the window number the queue system knows "
+                                   "(Login winNum); empty: [window] number.", default="")
+    rateservice_user: str = _doc("rateservice: the user code (工号) the kiosk logs in with "
+                                 "(Login userCode); the queue system must know it at that "
+                                 "window.", default="")
 
 
 @dataclass
@@ -246,6 +264,15 @@ _CHECKS = {
     ("queue", "baudrate"): (lambda v: 2400 <= v <= 115200, "a baud rate 2400..115200"),
     ("queue", "address"): (lambda v: 1 <= v <= 247, "a bus address 1..247"),
     ("queue", "gap_chars"): (lambda v: 1.5 <= v <= 100, "character times, 1.5..100"),
+    ("queue", "caller68_result_keys"): (lambda v: len(v) in (0, 5) and all(
+        type(x) is int and 0 <= x <= 3 for x in v),
+        "a list of 5 evaluator keys 0..3, for levels 1..5 (e.g. [0, 0, 2, 2, 3]), or []"),
+    ("queue", "caller68_quiet_ms"): (lambda v: 0 <= v <= 2000, "milliseconds, 0..2000"),
+    ("queue", "caller68_wires"): (lambda v: v in (2, 4), "2 or 4"),
+    ("queue", "rateservice_window"): (lambda v: re.fullmatch(r"[^\s\x00-\x1f]{0,32}", v)
+                                      is not None, "up to 32 characters without spaces"),
+    ("queue", "rateservice_user"): (lambda v: re.fullmatch(r"[^\s\x00-\x1f]{0,64}", v)
+                                    is not None, "up to 64 characters without spaces"),
     ("queue", "gap_floor_ms"): (lambda v: 1 <= v <= 45, "milliseconds, 1..45 (the answer "
                                 "time is 50 ms)"),
     ("rating", "timeout_s"): (lambda v: 5 <= v <= 600, "seconds, 5..600"),
@@ -297,7 +324,7 @@ def message_ids() -> list[str]:
     catalog must translate each (tests/test_cli_help.py)."""
     rules = [rule for _check, rule in _CHECKS.values()]
     docs = [doc for keys in field_docs().values() for doc in keys.values()]
-    return [*ERRORS.values(), *_WORDS.values(), *rules, *docs]
+    return [*ERRORS.values(), *_WORDS.values(), *rules, *docs, *QUEUE_RULES.values()]
 
 
 def field_docs() -> dict[str, dict[str, str]]:
@@ -340,7 +367,27 @@ def parse(text: str, where: str = "<config>") -> Config:
     cfg = Config(**{name: _section(where, name, cls, raw.get(name, {}))
                     for name, cls in _SECTIONS.items()})
     cfg.given = frozenset((name, key) for name in _SECTIONS for key in raw.get(name, {}))
+    _check_queue(cfg.queue, where)
     return cfg
+
+
+QUEUE_RULES = {"ws": "a ws:// or wss:// URL for the rateservice dialect",
+               "serial": "a pyserial URL (not ws://) for the line, frame and caller68 dialects",
+               "user": "the rateservice dialect"}
+
+
+def _check_queue(q: Queue, where: str) -> None:
+    """What one key cannot tell alone: the URL must fit the dialect; rateservice logs in."""
+    if not q.url:
+        return
+    websocket = re.match(r"wss?://[^\s/]+", q.url) is not None
+    if (q.dialect == "rateservice") != websocket:
+        raise ConfigError(ERRORS["rule"], where=where, section="queue", key="url",
+                          value=repr(q.url),
+                          rule=QUEUE_RULES["ws" if q.dialect == "rateservice" else "serial"])
+    if q.dialect == "rateservice" and not q.rateservice_user:
+        raise ConfigError(ERRORS["needs"], where=where, section="queue", key="rateservice_user",
+                          what=QUEUE_RULES["user"])
 
 
 def resolve_path(cli_path: str | os.PathLike | None) -> Path:

@@ -128,7 +128,7 @@ class Services:
         q = cfg.queue
         self.link = link if link is not None else make_link(
             q.dialect, q.url, cfg.window.number, q.baudrate, q.address,
-            silence_gap_s(q.baudrate, q.gap_chars, q.gap_floor_ms))
+            silence_gap_s(q.baudrate, q.gap_chars, q.gap_floor_ms), q)
         self.keypad = keypad if keypad is not None else make_keypad(cfg)
         self.store = None
         if flow is None:

@@ -39,6 +39,8 @@ def check_queue(cfg, listen_s: float) -> Check:
         return Check("queue", WARN, _("no queue system configured: ratings start from the "
                                       "screen only"),
                      _("set [queue] url (kiosk-setup init --port ...) if the hall has one"))
+    if q.dialect == "rateservice":
+        return check_rateservice(cfg)
     result = probe(cfg, listen_s)
     if not result.opened or result.error:
         return Check("queue", FAIL, result.error or _("cannot open"),
@@ -68,6 +70,26 @@ def check_queue(cfg, listen_s: float) -> Check:
                                   "so the wiring to the queue system is not verified{note}")
                  .format(url=q.url, window=cfg.window.number, seconds=seconds, note=note),
                  _("call a ticket at this window, or watch with `kiosk-setup monitor`"))
+
+
+def check_rateservice(cfg) -> Check:
+    """Log in to RateService as the kiosk will (nothing else is sent)."""
+    from drivers.rateservice_link import login_probe
+
+    q = cfg.queue
+    window = q.rateservice_window or str(cfg.window.number)
+    ok, answer = login_probe(q.url, window, q.rateservice_user)
+    names = {"url": q.url, "user": q.rateservice_user, "window": window, "answer": answer}
+    if ok:
+        return Check("queue", PASS, _("{url}: RateService logs user {user} in at window "
+                                      "{window}").format(**names))
+    if ok is False:
+        return Check("queue", FAIL, _("{url}: RateService refuses user {user} at window "
+                                      "{window} ({answer})").format(**names),
+                     _("check [queue] rateservice_user and rateservice_window against the "
+                       "queue system's windows and their users"))
+    return Check("queue", FAIL, _("cannot reach RateService at {url}: {answer}").format(**names),
+                 _("check the address and port in [queue] url and that RateService runs"))
 
 
 def check_keypad(cfg) -> Check:

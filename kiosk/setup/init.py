@@ -122,9 +122,13 @@ def _show_server_config(cfg: config.Config) -> None:
 @click.option("--window-name", help="Window name shown on screen, e.g. 综合受理.")
 @click.option("--hall-name", help="Service hall name shown on screen.")
 @click.option("--dialect", type=click.Choice(list(config.DIALECTS)),
-              help="Queue-system dialect: line, frame (RS-485 bus) or caller68.")
+              help="Queue-system dialect: line, frame (RS-485 bus), caller68, or rateservice "
+                   "(WebSocket).")
 @click.option("--port", "port_url", help="Queue-system serial port or pyserial URL "
-              "(/dev/kiosk-queue, /dev/serial/by-id/..., socket://host:port; - for none).")
+              "(/dev/kiosk-queue, /dev/serial/by-id/..., socket://host:port; for rateservice "
+              "ws://host:port; - for none).")
+@click.option("--rateservice-user", help="rateservice: the user code (工号) the kiosk logs in "
+              "with.")
 @click.option("--baud", type=click.IntRange(2400, 115200), help="Serial speed in baud.")
 @click.option("--address", type=click.IntRange(1, 247),
               help="Bus address (frame and caller68 dialects).")
@@ -140,8 +144,8 @@ def _show_server_config(cfg: config.Config) -> None:
 @click.option("--doctor/--no-doctor", "run_doctor", default=True, show_default=True,
               help="Run `doctor` on the result and exit with its code.")
 def init(config_path, batch, server_url, code, ca_bundle, token_file, window_number, window_name,
-         hall_name, dialect, port_url, baud, address, keypad, language, rotation, pin, data_dir,
-         run_doctor) -> None:
+         hall_name, dialect, port_url, rateservice_user, baud, address, keypad, language, rotation,
+         pin, data_dir, run_doctor) -> None:
     """Set this kiosk up: answer the questions, or give every answer as a flag.
 
     Asks for (or takes) the server and enrolment code, the window, the queue-system link
@@ -189,6 +193,10 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
     cfg.window.hall_name = ask("hall_name", hall_name, _("Hall name"), cfg.window.hall_name)
     cfg.queue.dialect = ask("dialect", dialect, _("Queue dialect"), cfg.queue.dialect,
                             type=click.Choice(list(config.DIALECTS)))
+    websocket = cfg.queue.dialect == "rateservice"
+    if port_url is None and not batch and websocket:
+        port_url = ask("port", None, _("RateService URL (ws://host:port; - for none)"),
+                       cfg.queue.url if cfg.queue.url.startswith("ws") else "-")
     if port_url is None and not batch:
         port_url = saved.get("port")
         if port_url is None:
@@ -197,7 +205,11 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
             answers.put("port", port_url)
     if port_url is not None:
         cfg.queue.url = "" if port_url == "-" else port_url
-    if cfg.queue.url:
+    if cfg.queue.url and websocket:
+        cfg.queue.rateservice_user = ask("rateservice_user", rateservice_user,
+                                         _("RateService user code (工号)"),
+                                         cfg.queue.rateservice_user)
+    elif cfg.queue.url:
         cfg.queue.baudrate = ask("baud", baud, _("Baud rate"), cfg.queue.baudrate,
                                  type=click.IntRange(2400, 115200))
         if cfg.queue.dialect != "line":

@@ -165,6 +165,8 @@ def monitor(config_path, url, dialect, count, seconds, as_json) -> None:
     target = url or cfg.queue.url
     if not target:
         fail(_("no [queue] url configured; pass --url"))
+    if (dialect or cfg.queue.dialect) == "rateservice":
+        fail(_("monitor watches serial links; for rateservice run `kiosk-setup doctor`"), 2)
     decoder = WireDecoder(dialect or cfg.queue.dialect, cfg.window.number, cfg.queue.address)
     port, error = open_port(target, cfg.queue.baudrate)
     if port is None:

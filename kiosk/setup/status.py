@@ -43,7 +43,13 @@ def status(config_path, as_json) -> None:
 
     cfg = load_config(config_path)
     link = {"url": cfg.queue.url, "dialect": cfg.queue.dialect, "opens": None, "error": None}
-    if cfg.queue.url:
+    if cfg.queue.url and cfg.queue.dialect == "rateservice":
+        from drivers.rateservice_link import login_probe
+
+        ok, answer = login_probe(cfg.queue.url, cfg.queue.rateservice_window
+                                 or str(cfg.window.number), cfg.queue.rateservice_user, 3.0)
+        link.update(opens=ok is True, error=None if ok else answer)
+    elif cfg.queue.url:
         port, error = open_port(cfg.queue.url, cfg.queue.baudrate)
         link.update(opens=port is not None, error=error)
         if port is not None:

@@ -1,4 +1,6 @@
 """The caller68 codec against queue-link.md: its three vectors, checksum, hunting."""
+import pytest
+
 from drivers import caller68_codec as cc
 from drivers.events import Call, StaffAction, Waiting
 
@@ -84,3 +86,17 @@ def test_a_blank_between_digits_is_still_not_understood():
     for cells in ("0A 0A 0A 01 0A 03", "0A 0A 0A 01 02 0A", "01 0A 03 0A 0A 0A",
                   "0A 05 0A 0A 0A 0A"):
         assert isinstance(display(cells), cc.Dropped), cells
+
+
+def test_the_evaluator_result_frame_and_the_reference_hosts_answer():
+    """JackQChen/QueueSystem CallSystem/frmMain.cs: CMD 0x11 is answered `01 DATA CS-0x10`."""
+    sent = cc.result_frame(1, 2)
+    assert cc.encode(sent) == bytes.fromhex("FF 68 03 03 68 01 11 02 14 16")
+    answer = cc.encode(cc.answer(sent))
+    assert answer == bytes.fromhex("FF 68 03 03 68 01 01 02 04 16")
+    assert answer[-2] == (cc.encode(sent)[-2] - 0x10) % 256
+    assert cc.answer(cc.key_frame(1, StaffAction.NEXT)) == cc.key_frame(1, StaffAction.NEXT)
+    # Heard back on a 2-wire adapter, the kiosk's own result frame is recognised as such.
+    assert cc.to_message(sent) == cc.ResultHeard(b"\x02")
+    with pytest.raises(ValueError):
+        cc.result_frame(1, 4)

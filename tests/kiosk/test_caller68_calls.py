@@ -90,3 +90,36 @@ def test_a_blanked_display_ends_the_call(kiosk):
     pump_until(services, lambda: services.flow.state.calling is None)
     assert not services.flow.staff_action(StaffAction.EVALUATE)
     assert services.flow.state.mode is Mode.IDLE and services.store.count() == 0
+
+
+def test_one_press_calls_once_and_the_rating_reaches_the_host_for_that_call(kiosk):
+    """Issue 26 items 5-6: the host acts on every copy and its answers are lost; 呼叫 on the
+    kiosk still calls one ticket, and the stored rating goes to the host under that call."""
+    import time
+
+    host, services = kiosk
+    host.echo = False
+    assert services.flow.staff_action(StaffAction.NEXT)
+    pump_until(services, lambda: services.flow.state.calling == "001")
+    evaluate_and_rate(services, 4)
+    assert [(r["ticket"], r["level"]) for r in services.store.all()] == [("001", 4)]
+    pump_until(services, lambda: host.results)
+    time.sleep(1.0)
+    assert host.calls == ["001"] and host.results == [("001", 2)]  # 满意: key 2
+
+
+def test_a_rating_never_waits_for_the_bus(kiosk):
+    import time
+
+    host, services = kiosk
+    services.flow.staff_action(StaffAction.NEXT)
+    pump_until(services, lambda: services.flow.state.calling == "001")
+    host.busy(2.0)  # neither 评价 nor the result can go out for two seconds
+    assert services.flow.staff_action(StaffAction.EVALUATE)
+    pump_until(services, lambda: services.flow.state.mode is Mode.RATING)
+    started = time.monotonic()
+    services.flow.tap_level(5)
+    assert time.monotonic() - started < 0.5
+    assert services.flow.state.mode is Mode.THANKS and services.store.count() == 1
+    pump_until(services, lambda: host.results)
+    assert host.results == [("001", 3)]

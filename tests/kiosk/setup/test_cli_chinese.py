@@ -19,7 +19,8 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 # Values a message keeps verbatim in any language, taken out before the line is judged.
 VERBATIM = [
     r"^(PASS|WARN|FAIL|skip)  \S+",                     # doctor's status and check name
-    r"^\s*[a-z_]+ = .*$", r"^\s*\"[a-z_]+\",$", r"^\s*\]$",  # check-config's TOML dump
+    r"^\s*[a-z_][a-z0-9_]* = .*$", r"^\s*\"[a-z_]+\",$", r"^\s*\]$",  # check-config's TOML
+    r"^\s*\d+,$",                                        # ... and a list's numbers
     r"`[^`]*`", r"<[^>]*>", r"\w+://\S+", r"(?<![\w.])/[^\s，。；：（）,;()]*",  # code, URLs, paths
     r"\[[a-z_.]+\](?: [a-z_]+)?(?: = \S+)?",            # [section] key = value
     r"(?:kiosk-setup|kiosk-server) [a-z-]+(?: (?:--?[\w-]+(?:=\S+)?|\S*\.\.\.))*",
