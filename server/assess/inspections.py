@@ -12,7 +12,7 @@ Who may do what (checked here, whichever way the request came: console or CLI):
   'withdrawn' an uncontested one (a mistake). A withdrawn record no longer counts.
 
 The item must be a deduction, bonus or veto item of the scheme in force for the record's
-month (server/assess/scheme.py); without one nothing is recorded. A month whose result is
+month (server/assess/store.py scheme_for); without one nothing is recorded. A month whose result is
 closed takes no new records. Reading and paging: inspections_list.py; photos:
 inspections_photos.py; 空岗 intervals: inspections_empty.py.
 """
@@ -140,11 +140,10 @@ def month_of(moment: datetime) -> str:
 
 def scheme_in_force(tx, hall: str, month: str):
     """The scheme scoring `month` for the hall, or None (none set, or not built yet)."""
-    try:
-        from server.assess.scheme import scheme_for
-    except ImportError:  # pragma: no cover - before the scheme module joins
-        return None
-    return scheme_for(tx, hall, month)
+    from server.assess.store import scheme_for
+
+    version = scheme_for(tx, hall, month)
+    return version.scheme if version is not None else None
 
 
 def scheme_item(tx, hall: str, month: str, key: str):
