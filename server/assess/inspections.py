@@ -34,9 +34,9 @@ log = logging.getLogger(__name__)
 
 KINDS = ("deduction", "bonus", "veto")
 STATES = ("recorded", "contested", "upheld", "withdrawn")
-STATE_LABELS = {"recorded": N_("Recorded"), "contested": N_("Contested"),
-                "upheld": N_("Upheld"), "withdrawn": N_("Withdrawn")}
-KIND_LABELS = {"deduction": N_("Deduction"), "bonus": N_("Bonus"), "veto": N_("Veto")}
+STATE_LABELS = {"recorded": N_("On record"), "contested": N_("Contested by the unit"),
+                "upheld": N_("Upheld on review"), "withdrawn": N_("Withdrawn")}
+KIND_LABELS = {"deduction": N_("Deduction item"), "bonus": N_("Bonus item"), "veto": N_("Veto item")}
 DECISIONS = ("upheld", "withdrawn")
 SOURCES = ("inspector", "empty")
 RECORDERS = ("inspector", "region_admin")
@@ -216,7 +216,7 @@ def record(tx, actor: Who, hall: str, department: str, window, staff_id, item: s
     if not actor.sees(hall):
         raise Refused("hall", N_("This hall is not in your scope."))
     if source not in SOURCES:
-        raise InspectionError("source", N_("is not known"))
+        raise InspectionError("source", N_("is not a known value"))
     if source_ref:
         existing = tx.one(f"{SELECT} WHERE hall = ? AND source = ? AND source_ref = ?",
                           [hall, source, source_ref])
