@@ -36,7 +36,8 @@ KINDS = ("deduction", "bonus", "veto")
 STATES = ("recorded", "contested", "upheld", "withdrawn")
 STATE_LABELS = {"recorded": N_("On record"), "contested": N_("Contested by the unit"),
                 "upheld": N_("Upheld on review"), "withdrawn": N_("Withdrawn")}
-KIND_LABELS = {"deduction": N_("Deduction item"), "bonus": N_("Bonus item"), "veto": N_("Veto item")}
+KIND_LABELS = {"deduction": N_("Deduction item"), "bonus": N_("Bonus item"),
+               "veto": N_("Veto item")}
 DECISIONS = ("upheld", "withdrawn")
 SOURCES = ("inspector", "empty")
 RECORDERS = ("inspector", "region_admin")
