@@ -15,6 +15,9 @@ os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
 os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 os.environ.setdefault("KIVY_NO_FILELOG", "1")
 os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+# 督察 photos of a PostgreSQL store (no database file to sit beside) go to a temporary
+# directory, not into the checkout (server/assess/inspections_photos.py).
+os.environ.setdefault("KIOSK_SERVER_EVIDENCE_DIR", tempfile.mkdtemp(prefix="evidence-"))
 
 XVFB_SCREEN = "1280x800x24"
 
