@@ -54,7 +54,9 @@ def queue_one(tx, name: str, device_id: str, rating_uuid: str, case_key: str | N
 
 def on_uncounted(tx, row: dict) -> None:
     """The ingest hook's part: an excluded rating's sent records are retracted."""
-    if not row.get("excluded"):
+    excluded = tx.one("SELECT excluded FROM ratings WHERE device_id = ? AND uuid = ?",
+                      [row["device_id"], row["uuid"]])
+    if not excluded or not excluded[0]:  # superseded, not excluded: nothing to retract
         return
     for name, case_key in tx.all("SELECT target, case_key FROM outbox WHERE kind = ? AND "
                                  "device_id = ? AND rating_uuid = ? AND state = 'sent'",

@@ -160,7 +160,7 @@ def status(store, target: str | None = None) -> dict:
                          "WHERE o.kind = 'export' AND o.state = 'sent' AND r.excluded = 1 AND "
                          "(x.mode IS NULL OR x.mode = 'manual')"
                          + (" AND o.target = ?" if target else "") + " ORDER BY o.sent_at",
-                         [target] if target else [])]
+                         [target] if target else []) if not retract.is_retraction(t)]
     retracted = [r for r in retract.listing(store) if r["mode"] == "call"
                  and (not target or r["target"] == target)]
     return {"at": utc_iso(), "targets": summary, "failures": failures,
