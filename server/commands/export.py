@@ -203,7 +203,6 @@ def file_cmd(fmt, target, month, region, output, db) -> None:
     """Write a month of counted ratings in a target's mapping, for uploading by hand."""
     from server.export import files
     from server.export.mapping import MappingError
-
     from server.export.targets import REGION_RE
 
     if region and not REGION_RE.match(region):
@@ -224,11 +223,11 @@ def file_cmd(fmt, target, month, region, output, db) -> None:
             fh.write(text)
         click.echo(_("{n} records written to {file}").format(n=len(data), file=output),
                    err=True)
+    else:
+        click.echo(text, nl=False)
     if held:
         click.echo(_("{n} records held, not written (e.g. no 办件编号): kiosk-server export "
                      "held").format(n=len(held)), err=True)
-    else:
-        click.echo(text, nl=False)
 
 
 @export_group.command("held")

@@ -146,3 +146,70 @@ def test_the_province_refuses_an_unknown_banjian_with_its_code_and_message(prov)
     errors = {f["target"]: f["error"] for f in sender.status(store)["failures"]}
     assert set(errors) == set(TARGETS)
     assert "refused the record: code 1004 办件信息未查询到！" in errors["zj"]
+
+
+def test_held_from_the_cli_and_a_12_digit_region_refused(prov, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from server.cli import main
+    from server.db.sqlite import SQLiteStore
+    store, province = prov
+    if not isinstance(store, SQLiteStore):
+        pytest.skip("the CLI takes --db; one store kind is enough")
+    local = rating(store.device_id, level=3, case_id=None)
+    store.ingest([local])
+    run(store)
+    db, cli = str(store.path), CliRunner().invoke
+    got = cli(main, ["export", "held", "--json", "--db", db])
+    assert got.exit_code == 0, (got.output, got.exception)
+    listed = json.loads(got.output)["held"]
+    assert {(h["target"], h["rating"], h["reason"]) for h in listed} == {
+        (t, str(local.uuid), "no_case_no") for t in TARGETS}
+    text = cli(main, ["export", "held", "--target", "zj", "--db", db]).output
+    assert "zj: 1  held: no 办件编号" in text
+    status = cli(main, ["export", "status", "--db", db]).output
+    assert "held: zj 1 (no_case_no)" in status
+    refused = cli(main, ["export", "set-target", "x", "--mapping", "gbt39046", "--url",
+                         "http://127.0.0.1:9/", "--region", "131000000000", "--db", db])
+    assert refused.exit_code == 2 and "at most 9 digits" in refused.output
+    bad = cli(main, ["export", "file", "--target", "gb", "--month", "2025-09", "--region",
+                     "131000000000", "--db", db])
+    assert bad.exit_code == 2 and "--region" in bad.output
+    out = cli(main, ["export", "file", "--target", "gb", "--month", "2025-09", "--format",
+                     "json", "--db", db])
+    assert out.exit_code == 0, (out.output, out.exception)
+    assert json.loads(out.stdout) == [] and "1 records held" in out.stderr
+
+
+def test_the_province_runs_from_the_cli(tmp_path):
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    cases = tmp_path / "cases.txt"
+    cases.write_text("131000BJ0100\n", encoding="utf-8")
+    proc = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "kiosk-server"),
+                             "export", "province", "--port", "0", "--cases", str(cases)],
+                            stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "LANG": "C.UTF-8", "LANGUAGE": "en"})
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)[0]
+        assert "1 办件编号 known" in line
+        req = urllib.request.Request(url + "cases", json.dumps(
+            {"projectNo": "131000BJ0101"}).encode(), {"Content-Type": "application/json"})
+        assert json.load(urllib.request.urlopen(req, timeout=10))["registered"] == 1
+        req = urllib.request.Request(url + "gbt39046", json.dumps(
+            {"办件编号": "131000BJ9999"}).encode(), {"Content-Type": "application/json"})
+        answer = json.load(urllib.request.urlopen(req, timeout=10))
+        assert answer["code"] == "1001" and "评价渠道" in answer["msg"]
+        known = json.load(urllib.request.urlopen(url, timeout=10))["cases"]
+        assert known == ["131000BJ0100", "131000BJ0101"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
