@@ -25,6 +25,7 @@ ROLES = ("region_admin", "hall_supervisor", "auditor")
 STATES = ("sent", "pending", "sending", "failed", "cancelled", "held")
 HEADERS = ["target", "hall", "window", "rating", "state", "attempts", "next_at", "error",
            "queued_at"]
+PAGE_ROWS = 200  # held records listed on the page; the CSV has them all
 HELD_HEADERS = ["target", "hall", "window", "rating", "reason", "note", "catalogue", "held_at"]
 HOLD_WORDS = {"no_case_no": N_("held: no 办件编号"), "unknown_reason": N_("reason without a code"),
               "missing_field": N_("a required value is unknown"),
@@ -70,8 +71,8 @@ def export_page(request: Request, user: User = Depends(page_user)):
     rows, failures = page_data(store, user)
     held, retractions = held_data(store, user)
     no_case_no = sum(1 for h in held if h["reason"] == "no_case_no")
-    return render(request, "export.html", user, rows=rows, failures=failures, held=held,
-                  no_case_no=no_case_no, retractions=retractions, hold_words=HOLD_WORDS,
+    return render(request, "export.html", user, rows=rows, failures=failures,
+                  held=held[:PAGE_ROWS], held_total=len(held), no_case_no=no_case_no, retractions=retractions, hold_words=HOLD_WORDS,
                   retract_words=RETRACT_WORDS, can_retry=user.role == "region_admin",
                   local_time=local_time)
 
