@@ -9,10 +9,11 @@ the reason and the catalogue version, never sent with a made-up code.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 from pathlib import Path
+
+from server.export import datafile
 
 log = logging.getLogger(__name__)
 
@@ -61,21 +62,5 @@ def available() -> list[str]:
 
 def load(name_or_path: str) -> Catalogue:
     """A shipped catalogue by name or a .json file by path; read again when it changed."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = HERE / f"{name_or_path}.json"
-    try:
-        stamp = path.stat().st_mtime_ns
-        if path in _CACHE and _CACHE[path][0] == stamp:
-            return _CACHE[path][1]
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogueError(f"no reason catalogue {name_or_path!r} (shipped: "
-                             f"{', '.join(available())})") from None
-    except (OSError, ValueError) as exc:
-        raise CatalogueError(f"{path}: not a readable JSON catalogue: {exc}") from None
-    if not isinstance(spec, dict):
-        raise CatalogueError(f"{path}: a catalogue is a JSON object")
-    catalogue = Catalogue(spec, str(path))
-    _CACHE[path] = (stamp, catalogue)
-    return catalogue
+    return datafile.load(name_or_path, HERE, _CACHE, Catalogue, CatalogueError,
+                         "reason catalogue")

@@ -17,12 +17,12 @@ must have a code (or a hold), its catalogue must load, or it is refused with its
 """
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from server.export import catalogue as catalogues
+from server.export import datafile
 
 log = logging.getLogger(__name__)
 
@@ -163,21 +163,7 @@ _CACHE: dict[Path, tuple[int, Mapping]] = {}
 def load(name_or_path: str) -> Mapping:
     """A shipped mapping by name (see available()) or a JSON file by path; read again
     only when the file changed (the sender asks once per record)."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = HERE / f"{name_or_path}.json"
-    try:
-        stamp = path.stat().st_mtime_ns
-        if path in _CACHE and _CACHE[path][0] == stamp:
-            return _CACHE[path][1]
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MappingError(f"no mapping {name_or_path!r} (shipped: "
-                           f"{', '.join(available())}; or give a .json file)") from None
-    except (OSError, ValueError) as exc:
-        raise MappingError(f"{path}: not a readable JSON mapping: {exc}") from None
-    if not isinstance(spec, dict):
-        raise MappingError(f"{path}: a mapping is a JSON object")
-    mapping = Mapping(spec.get("name") or path.stem, spec, str(path))
-    _CACHE[path] = (stamp, mapping)
-    return mapping
+    return datafile.load(name_or_path, HERE, _CACHE,
+                         lambda spec, path: Mapping(spec.get("name") or Path(path).stem,
+                                                    spec, path),
+                         MappingError, "mapping")

@@ -13,11 +13,13 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 
 from server.db.outbox import DeliveryError
-from server.signing import _HTTP, _HTTPS, TIMEOUT_S, USER_AGENT, Deadline, _host  # noqa: F401
+from server.signing import (_HTTP, _HTTPS, IDEMPOTENCY_HEADER, SIGNATURE_HEADER,
+                            TIMESTAMP_HEADER, TIMEOUT_S, USER_AGENT, Deadline, _host, sign)
 
 log = logging.getLogger(__name__)
 
@@ -60,3 +62,17 @@ def post(url: str, body: bytes, headers: dict, timeout: float, reply: dict) -> i
     if said is not None and said[0] not in reply.get("ok", []):
         raise DeliveryError(f"{_host(url)} refused the record: code {said[0]} {said[1]}")
     return status
+
+
+def send(target: dict, url: str, record: dict, key: str, reply: dict,
+         deadline: float | None = None) -> int:
+    """POST one record to `url` as JSON with the outbox id as Idempotency-Key, signed when
+    the target has a secret, cut at `deadline` (time.monotonic())."""
+    body = json.dumps(record, ensure_ascii=False, sort_keys=False).encode()
+    headers = {IDEMPOTENCY_HEADER: key}
+    if target["secret"]:
+        stamp = str(int(time.time()))
+        headers.update({TIMESTAMP_HEADER: stamp,
+                        SIGNATURE_HEADER: sign(target["secret"], stamp, body)})
+    timeout = TIMEOUT_S if deadline is None else deadline - time.monotonic()
+    return post(url, body, headers, timeout, reply)

@@ -10,16 +10,13 @@ Both are audited when decided, a call again when the platform took it.
 """
 from __future__ import annotations
 
-import json
 import logging
-import time
 from urllib.parse import urljoin
 
 from server.db import audit, outbox
 from server.db.base import utc_iso
 from server.export import records, reply, targets
 from server.export.mapping import Held, MappingError, load
-from server.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 log = logging.getLogger(__name__)
 
@@ -95,17 +92,11 @@ def deliver(store, item: dict, deadline: float | None = None) -> None:
         record["count"] = records.evaluation_count(tx, name, item["device_id"],
                                                    record["case_key"], item["rating_uuid"])
     try:
-        body = json.dumps(mapping.retract.apply(record), ensure_ascii=False).encode()
+        body = mapping.retract.apply(record)
     except Held as exc:
         raise outbox.Cancelled(f"retraction cannot be built: {exc.note}") from None
-    headers = {IDEMPOTENCY_HEADER: item["id"]}
-    if target["secret"]:
-        stamp = str(int(time.time()))
-        headers.update({TIMESTAMP_HEADER: stamp,
-                        SIGNATURE_HEADER: sign(target["secret"], stamp, body)})
-    timeout = reply.TIMEOUT_S if deadline is None else deadline - time.monotonic()
-    reply.post(urljoin(target["url"], mapping.retract_path), body, headers, timeout,
-               mapping.reply)
+    reply.send(target, urljoin(target["url"], mapping.retract_path), body, item["id"],
+               mapping.reply, deadline)
     with store.transaction() as tx:
         tx.q("UPDATE export_retractions SET state = 'sent', done_at = ? WHERE target = ? AND "
              "device_id = ? AND rating_uuid = ?",

@@ -12,7 +12,6 @@ when the target has a secret, an HMAC-SHA256 signature; the platform's answer is
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -21,7 +20,6 @@ from server.db import outbox
 from server.db.base import utc_iso
 from server.export import holds, records, reply, retract, targets
 from server.export.mapping import Held, MappingError, load
-from server.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +78,7 @@ def deliver(store, item: dict, deadline: float | None = None) -> None:
         raise outbox.Cancelled(record.note)  # the item is 'held' now; nothing is marked
     if record is None:
         raise outbox.Cancelled("the rating no longer counts (excluded or superseded)")
-    body = json.dumps(record, ensure_ascii=False, sort_keys=False).encode()
-    headers = {IDEMPOTENCY_HEADER: item["id"]}
-    if target["secret"]:
-        stamp = str(int(time.time()))
-        headers.update({TIMESTAMP_HEADER: stamp,
-                        SIGNATURE_HEADER: sign(target["secret"], stamp, body)})
-    timeout = reply.TIMEOUT_S if deadline is None else deadline - time.monotonic()
-    reply.post(target["url"], body, headers, timeout, mapping.reply)
+    reply.send(target, target["url"], record, item["id"], mapping.reply, deadline)
     retract.after_send(store, item)
 
 
