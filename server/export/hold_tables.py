@@ -26,7 +26,8 @@ EXPORT_HOLD_TABLES = """
         released_at TEXT,
         PRIMARY KEY (target, device_id, rating_uuid)
     );
-    CREATE INDEX export_holds_open ON export_holds (released_at, reason);
+    CREATE INDEX export_holds_open ON export_holds (reason, released_at);
+    CREATE INDEX export_holds_rating ON export_holds (device_id, rating_uuid);
     CREATE TABLE export_retractions (
         target TEXT NOT NULL,
         device_id TEXT NOT NULL,

@@ -64,11 +64,21 @@ def drop_for_rating(tx, device_id: str, rating_uuid: str) -> None:
          [device_id, rating_uuid])
 
 
-def open_holds(tx, limit: int = 1000) -> list[tuple[str, str, str]]:
-    """(target, device_id, rating_uuid) of holds not released, oldest first."""
-    return [tuple(r) for r in tx.all(
-        "SELECT target, device_id, rating_uuid FROM export_holds WHERE released_at IS NULL "
-        "ORDER BY held_at LIMIT ?", [limit])]
+def candidates(tx, limit: int = 1000) -> list[tuple[str, str, str]]:
+    """(target, device_id, rating_uuid) of open holds whose cause may be gone: held for no
+    办件编号 and now named by a business system's 办件 or given a case id; every other open
+    hold (few: a catalogue or a mapping may have been edited), oldest first."""
+    found = tx.all("SELECT h.target, h.device_id, h.rating_uuid FROM export_holds h JOIN "
+                   "business_cases b ON b.rating_uuid = h.rating_uuid WHERE h.reason = "
+                   "'no_case_no' AND h.released_at IS NULL")
+    found += [row[:3] for row in tx.all(
+        "SELECT h.target, h.device_id, h.rating_uuid, r.case_id FROM export_holds h JOIN "
+        "ratings r ON r.device_id = h.device_id AND r.uuid = h.rating_uuid WHERE h.reason = "
+        "'no_case_no' AND h.released_at IS NULL AND r.case_id IS NOT NULL AND "
+        "r.case_id <> ''") if "/" not in row[3]]
+    found += tx.all("SELECT target, device_id, rating_uuid FROM export_holds WHERE reason <> "
+                    "'no_case_no' AND released_at IS NULL ORDER BY held_at LIMIT ?", [limit])
+    return list(dict.fromkeys(tuple(r) for r in found))
 
 
 def listing(store, target: str | None = None, limit: int = 5000) -> list[dict]:

@@ -87,7 +87,7 @@ def release_ready(store, limit: int = 1000) -> int:
     has the code now …); cancel those whose rating stopped counting. How many released."""
     released = 0
     with store.transaction() as tx:
-        for name, device_id, rating_uuid in holds.open_holds(tx, limit):
+        for name, device_id, rating_uuid in holds.candidates(tx, limit):
             target = targets.get(tx, name)
             if target is None:
                 continue

@@ -103,3 +103,22 @@ def test_held_records_are_counted_listed_and_downloadable_within_scope(exported)
     assert str(local.uuid) not in login(srv, "sup2").get(
         f"{srv.url}/console/export/held.csv").text
     assert login(srv, "staff1").get(f"{srv.url}/console/export/held.csv").status_code == 403
+
+
+def test_a_sent_record_excluded_later_is_listed_for_withdrawal_within_scope(exported):
+    """The provincial mapping has no retraction call: an H01 rating excluded after it was
+    sent is listed for withdrawal by hand, to H01's supervisor only."""
+    from server.workflow import appeals
+    from server.workflow.actors import Actor
+    srv, rx = exported
+    store = srv.store
+    with store.transaction(write=False) as tx:
+        sent = tx.one("SELECT o.device_id, o.rating_uuid FROM outbox o JOIN devices d ON "
+                      "d.device_id = o.device_id WHERE o.kind = 'export' AND o.state = "
+                      "'sent' AND d.hall = 'H01'")
+    with store.transaction() as tx:
+        appeals.exclude(store, tx, sent[0], sent[1], Actor("zhou", "region_admin"), "test")
+    page = login(srv, "sup1").get(f"{srv.url}/console/export").text
+    table = page[page.index('id="retractions"'):]
+    assert sent[1] in table and ("withdraw by hand" in table or "需人工撤回" in table)
+    assert sent[1] not in login(srv, "sup2").get(f"{srv.url}/console/export").text

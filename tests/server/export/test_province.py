@@ -213,3 +213,36 @@ def test_the_province_runs_from_the_cli(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
+
+
+def test_a_catalogue_that_learns_the_code_releases_the_held_record(prov, tmp_path):
+    """The catalogue is data: a province's list gains the code, the version goes up, and the
+    record held for it goes out with the new code (the other targets still hold theirs)."""
+    import json
+
+    from server.export.mapping import HERE
+    store, province = prov
+    shipped = json.loads((HERE.parent / "reasons" / "zhejiang.json").read_text("utf-8"))
+    catalogue = tmp_path / "ours.json"
+    catalogue.write_text(json.dumps(shipped, ensure_ascii=False), encoding="utf-8")
+    spec = json.loads((HERE / "zhejiang.json").read_text("utf-8"))
+    for field in spec["fields"]:
+        if field.get("catalogue"):
+            field["catalogue"] = str(catalogue)
+    ours = tmp_path / "ours-mapping.json"
+    ours.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    with store.transaction() as tx:
+        targets.set_target(tx, "ours", str(ours), province.url + "report")
+    province.register("131000BJ0005")
+    store.ingest([rating(store.device_id, level=2, case_id="131000BJ0005",
+                         reasons=["queue_too_long"])])
+    run(store)
+    assert sender.release_ready(store) == 0
+    shipped["version"] = "2026.12-2"
+    shipped["codes"]["queue_too_long"] = {"1": "106", "2": "206"}
+    catalogue.write_text(json.dumps(shipped, ensure_ascii=False), encoding="utf-8")
+    assert sender.release_ready(store) == 1
+    assert run(store)["sent"] == 1
+    (taken,) = province.records("report")
+    assert taken["evalDetail"] == "206"
+    assert {h["target"] for h in holds.listing(store)} == {"zj", "dy"}
