@@ -77,3 +77,48 @@ def test_a_region_admin_retries_and_it_is_audited(exported):
             == "user:admin"
     page = admin.get(f"{srv.url}/console/export").text
     assert "HTTP 500" not in page
+
+
+def test_held_records_are_counted_listed_and_downloadable_within_scope(exported):
+    """A caller68 rating (no case id) at H01 is held for the target, never sent: H01's
+    supervisor sees it counted and listed with a CSV; H02's does not; nothing reached the
+    target for it."""
+    srv, rx = exported
+    store = srv.store
+    device = redeem(store, create_code(store, "H01", 2).code).device_id
+    local = rating(device, level=5, window=2, case_id=None)
+    store.ingest([local])
+    before = len(rx.attempts)
+    rx.fail_with = None
+    Deliverer(store, kinds={"export": sender.deliver}).run_once()
+    assert len(rx.attempts) == before  # nothing was sent for it
+    assert sender.status(store)["targets"]["province"]["held"] == 1
+    page = login(srv, "sup1").get(f"{srv.url}/console/export").text
+    assert str(local.uuid) in page and 'id="held"' in page
+    assert "办件编号" in page and " (1)</h2>" in page
+    other = login(srv, "sup2").get(f"{srv.url}/console/export").text
+    assert str(local.uuid) not in other and " (0)</h2>" in other
+    csv = login(srv, "sup1").get(f"{srv.url}/console/export/held.csv").text
+    assert str(local.uuid) in csv and "held: no 办件编号" in csv and "H01" in csv
+    assert str(local.uuid) not in login(srv, "sup2").get(
+        f"{srv.url}/console/export/held.csv").text
+    assert login(srv, "staff1").get(f"{srv.url}/console/export/held.csv").status_code == 403
+
+
+def test_a_sent_record_excluded_later_is_listed_for_withdrawal_within_scope(exported):
+    """The provincial mapping has no retraction call: an H01 rating excluded after it was
+    sent is listed for withdrawal by hand, to H01's supervisor only."""
+    from server.workflow import appeals
+    from server.workflow.actors import Actor
+    srv, rx = exported
+    store = srv.store
+    with store.transaction(write=False) as tx:
+        sent = tx.one("SELECT o.device_id, o.rating_uuid FROM outbox o JOIN devices d ON "
+                      "d.device_id = o.device_id WHERE o.kind = 'export' AND o.state = "
+                      "'sent' AND d.hall = 'H01'")
+    with store.transaction() as tx:
+        appeals.exclude(store, tx, sent[0], sent[1], Actor("zhou", "region_admin"), "test")
+    page = login(srv, "sup1").get(f"{srv.url}/console/export").text
+    table = page[page.index('id="retractions"'):]
+    assert sent[1] in table and ("withdraw by hand" in table or "需人工撤回" in table)
+    assert sent[1] not in login(srv, "sup2").get(f"{srv.url}/console/export").text
