@@ -9,6 +9,7 @@ setup(
     package_data={"kiosk": ["locale/*/LC_MESSAGES/*.po"], "server": ["locale/*/LC_MESSAGES/*.po",
                                                                     "export/mappings/*.json",
                                                                     "facts/*.json",
+                                                                    "assess/presets/*.json",
                                                                     # the manuals at /docs/,
                                                                     # built by docs_build.sh
                                                                     "console/manual/**/*"],
