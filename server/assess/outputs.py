@@ -17,7 +17,7 @@ from server.assess.model import Result, UnitScore
 from sync.wire import cells
 from sync.wire.labels import N_
 
-PERIOD = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?")
+PERIOD = re.compile(r"([0-9]{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?")
 FLAG_LABELS = {"red": N_("Red flag"), "black": N_("Black flag")}
 WARNING_LABELS = {"notice": N_("通报 (two periods running at the bottom)"),
                   "talk": N_("约谈 (three periods running at the bottom)")}

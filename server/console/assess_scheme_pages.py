@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -35,10 +34,9 @@ KIND_LABELS = {"metric": N_("From data"), "deduction": N_("Deduction per record"
 
 
 def preset_body(name: str) -> dict:
-    from server import assess
+    from server.assess.scheme import PRESETS_DIR
 
-    path = Path(assess.__file__).resolve().parent / "presets" / f"{name}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads((PRESETS_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def _rule_text(request: Request, item) -> str:

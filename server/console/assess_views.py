@@ -26,7 +26,7 @@ from sync.wire.labels import N_
 log = logging.getLogger(__name__)
 
 READERS = ("region_admin", "hall_supervisor", "auditor", "inspector")
-PERIOD = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?")
+PERIOD = re.compile(r"([0-9]{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?")
 
 
 @dataclass
