@@ -8,7 +8,9 @@ occurrences (points per occurrence and caps come from the scheme, not from the r
 state: 'recorded' (counts) → 'contested' (the unit's supervisor disagrees; still counts until
 decided) → 'upheld' (the record stands, counts) or 'withdrawn' (does not count). A record
 counts unless its state is 'withdrawn'. source: 'inspector' (a form), 'empty' (made from a
-空岗 interval; source_ref = "<window>/<start iso>" so one interval makes one record).
+空岗 interval; source_ref = "<window>/<start iso>", unique within the hall, so one interval
+makes one record; window numbers repeat across halls, hence the hall in the unique index).
+photo: the stored evidence file's random name ('' none; server/assess/inspections_photos.py).
 """
 from __future__ import annotations
 
@@ -38,5 +40,6 @@ INSPECTION_TABLES = """
         decision_note TEXT
     );
     CREATE INDEX inspections_month ON inspections (hall, occurred_at);
-    CREATE UNIQUE INDEX inspections_source ON inspections (source, source_ref)
+    CREATE INDEX inspections_state ON inspections (state, hall);
+    CREATE UNIQUE INDEX inspections_source ON inspections (hall, source, source_ref)
 """

@@ -57,10 +57,11 @@ def user_group() -> None:
 @user_group.command("add")
 @click.argument("username")
 @click.option("--role", required=True,
-              type=click.Choice(["region_admin", "hall_supervisor", "window_staff", "auditor"]),
+              type=click.Choice(["region_admin", "hall_supervisor", "window_staff", "auditor",
+                                 "inspector"]),
               help="What the account may do.")
 @click.option("--scope", required=True,
-              help="Region code (region_admin, auditor), hall id (hall_supervisor) or 工号 "
+              help="Region code (region_admin, auditor, inspector), hall id (hall_supervisor) or 工号 "
                    "(window_staff).")
 @click.option("--name", "display_name", help="Name shown in the console (default: username).")
 @click.option("--password-stdin", is_flag=True,

@@ -31,7 +31,10 @@ add_nav("/console/cases", N_("Bad-review cases"), ALL_ROLES, 40)
 
 def actor_of(user: User) -> Actor:
     """The workflow's view of a console user: role, halls, and a staff member's windows,
-    工号 and view cut-off (scope.User.visible_until)."""
+    工号 and view cut-off (scope.User.visible_until). Roles outside the workflow (督察
+    inspectors) read no 差评 case or appeal: 403, as for any page not theirs."""
+    if user.role not in ALL_ROLES:
+        raise forbidden(N_("your role may not open this page"))
     return Actor(user.username, user.role, frozenset(user.halls),
                  frozenset(number for _hall, number in user.windows),
                  staff_id=user.staff_id, visible_until=user.visible_until_text)

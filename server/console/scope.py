@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 SUPERVISORS = frozenset({"region_admin", "hall_supervisor"})
 ALL_ROLES = frozenset({"region_admin", "hall_supervisor", "window_staff", "auditor"})
+# 督察 (issue 28): the halls of a region, to record deductions and bonuses there. Not in
+# ALL_ROLES: the 差评 cases and appeals (ratings one by one) are not theirs to read.
+INSPECTOR = "inspector"
+REGION_ROLES = frozenset({"region_admin", "auditor", INSPECTOR})
 # What window staff never see of an individual rating about themselves (rater protection).
 PROTECTED_FIELDS = ("ticket", "case_id", "case_key", "uuid", "rated_at", "corrected_at",
                     "received_at", "mono_s", "boot_id")
@@ -58,7 +62,7 @@ class User:
 
     username: str
     display_name: str
-    role: str                 # region_admin | hall_supervisor | window_staff | auditor
+    role: str                 # region_admin | hall_supervisor | window_staff | auditor | inspector
     scope: str                # region code, hall id or 工号, as the account says
     csrf: str                 # this session's CSRF token (put it in every form)
     must_change: bool = False
@@ -127,7 +131,7 @@ def build_user(store, account, csrf: str, now: datetime | None = None) -> User:
     all_halls = org.halls(store)
     known = frozenset(all_halls)
     kw: dict = {}
-    if account.role in ("region_admin", "auditor"):
+    if account.role in REGION_ROLES:
         codes = frozenset(org.below(regions, account.scope)) if account.scope in regions \
             else frozenset()
         kw.update(regions=codes, halls=frozenset(h for h, v in all_halls.items()

@@ -4,7 +4,8 @@ which hall supervisors and region admins annotate (外出办事 approved: the in
 counts; audited).
 
 Who: region admins and auditors (their region's halls; auditors read only), hall supervisors
-(their hall), window staff (their own facts, up to yesterday). Every request goes through
+(their hall), window staff (their own facts, up to yesterday), inspectors (their region's
+halls; they and region admins make a 空岗 interval a 督察 deduction with one click). Every request goes through
 service_views.target(), which checks the scope on the server.
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sync.wire.labels import N_
 log = logging.getLogger(__name__)
 
 router = APIRouter()
-add_nav("/console/service", N_("Window service"), ALL_ROLES, 25)
+add_nav("/console/service", N_("Window service"), ALL_ROLES | {"inspector"}, 25)
 
 TABLE_TITLES = {"halls": N_("Halls"), "windows": N_("Windows"), "staff": N_("Staff"),
                 "days": N_("By day"), "empty": N_("空岗 intervals")}
@@ -67,7 +68,11 @@ def page(request: Request, user: User = Depends(page_user)):
         up = f"/console/service?{urlencode({'hall': view.hall, 'month': view.month})}"
     elif view.level == "hall" and len(user.halls) > 1:
         up = f"/console/service?{urlencode({'month': view.month})}"
+    can_record = sv.may_record(user) and view.level != "halls"
+    if can_record:  # each 空岗 interval's 督察 record, if one was made (issue 28)
+        sv.mark_recorded(store, empty)
     return render(request, "service.html", user, view=view, tables=shown, empty=empty,
+                  can_record=can_record,
                   empty_headers=[tr(request, c) for c in sv.EMPTY_COLUMNS], up=up,
                   hours=sv.hours_line(request, store, view.hall) if view.hall else "",
                   can_note=user.can_edit and view.level != "halls",

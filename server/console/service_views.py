@@ -196,3 +196,22 @@ def hours_line(request: Request, store, hall: str) -> str:
                      + " " + ", ".join(v) for a, b, v in runs)
     return tr(request, N_("Hours: {days}. 空岗 counts from {n} minutes; late or early beyond "
                           "{g} minutes."), days=days, n=d["empty_minutes"], g=d["grace_minutes"])
+
+
+def may_record(user: User) -> bool:
+    """Inspectors and region admins make a 空岗 interval a 督察 deduction (issue 28)."""
+    from server.assess.inspections import RECORDERS
+
+    return user.role in RECORDERS
+
+
+def mark_recorded(store, empty: list[dict]) -> None:
+    """Give each interval its 督察 record ("record": the row, or None)."""
+    from server.assess.inspections_empty import source_ref
+    from server.assess.inspections_list import from_intervals
+
+    refs = [(e["hall"], source_ref(e["window"], e["start"])) for e in empty]
+    with store.transaction(write=False) as tx:
+        made = from_intervals(tx, refs)
+    for e, key in zip(empty, refs):
+        e["record"] = made.get(key)

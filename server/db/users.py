@@ -62,10 +62,11 @@ USER_TABLES = """
 
 # role -> what its scope names
 ROLES = {"region_admin": "region", "hall_supervisor": "hall", "window_staff": "staff",
-         "auditor": "region"}
+         "auditor": "region", "inspector": "region"}
 ROLE_LABELS = {"region_admin": N_("Region administrator"),
                "hall_supervisor": N_("Hall supervisor"),
-               "window_staff": N_("Window staff"), "auditor": N_("Auditor")}
+               "window_staff": N_("Window staff"), "auditor": N_("Auditor"),
+               "inspector": N_("Inspector")}  # 督察: records deductions and bonuses (issue 28)
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 MIN_PASSWORD = 10
 PAIR_LIMIT, ADDRESS_LIMIT = 10, 20
