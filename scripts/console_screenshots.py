@@ -259,6 +259,30 @@ PAGES += [
 SEEDERS.append(seed_service)
 
 
+def bad_scheme(driver, url):
+    """The scheme editor refusing a deduction with positive points (the path is shown)."""
+    area = driver.find_element(By.CSS_SELECTOR, "#scheme-form textarea")
+    driver.execute_script("arguments[0].value = arguments[0].value.replace("
+                          "'\"points\": -2.0', '\"points\": 2.0');", area)
+    driver.find_element(By.CSS_SELECTOR, "#scheme-form button[type=submit]").click()
+
+
+# 考核 (issue 28): the demo hall's last month, closed by seed_demo (server/demo_assess.py).
+PAGES += [
+    ("assess", "demo", f"/console/assess?scope=DEMO&period={LAST_MONTH}", None),
+    ("assess-unit", "demo", f"/console/assess/unit?scope=DEMO&period={LAST_MONTH}"
+     "&unit=DEMO/%E5%B8%82%E5%85%AC%E5%AE%89%E5%B1%80", None),
+    ("assess-notice", "demo", f"/console/assess/notice?scope=DEMO&period={LAST_MONTH}", None),
+    ("assess-region-live", "admin", f"/console/assess?scope=440305&period={LAST_MONTH}", None),
+    ("assess-scheme", "admin", f"/console/assess/scheme?scope=440305&month={LAST_MONTH}",
+     None),
+    ("assess-scheme-error", "admin",
+     f"/console/assess/scheme?scope=440305&month={LAST_MONTH}", bad_scheme),
+    ("assess-staff", "staff1", "/console/assess", None),
+    ("assess-en", "demo", f"/console/assess?scope=DEMO&period={LAST_MONTH}&lang=en", None),
+]
+
+
 # The holiday-table warning (server/console/notices.py) on a server of its own, whose table
 # is empty and whose clock is set around the first day without due dates: (name, account,
 # path, days from that day). Before it the warning looks ahead; after it, cases lack dates.

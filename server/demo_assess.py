@@ -1,5 +1,6 @@
 """The demo's 考核 (issue 28): the 上街-style scheme for the demo hall's region, a few 督察
-records last month, and last month closed, so the console opens on a published result.
+records last month, and last month closed for the hall, so the demo's hall supervisor opens
+the console's 考核 page on a published result.
 
 Called by server/demo_seed.py's seed_demo() after the ratings are in; safe to call again (the
 records are keyed by a fixed source_ref, a closed month stays closed). The demo hall's windows
@@ -59,10 +60,10 @@ def seed_assessment(store, hall: str, now: datetime) -> dict:
                                    now=now)
             except inspections.InspectionError as exc:  # closed already, or too old
                 log.info("demo: 督察 record %s not made: %s", n, exc)
-    closed = results.get(store, REGION, period) is not None
-    if not closed:
+    closed = results.get(store, hall, period) is not None
+    if not closed:  # the hall's own result: what the demo's hall supervisor opens on
         try:
-            results.close(store, REGION, period, "演示主管", "demo")
+            results.close(store, hall, period, "演示主管", "demo")
             closed = True
         except ValueError as exc:
             log.warning("demo: %s not closed: %s", period, exc)
