@@ -47,6 +47,8 @@ class UnitScore:
     bottom_run: int = 0        # consecutive periods at the bottom (black), this one included
     warning: str | None = None  # 'notice' / 'talk' / None
     note: str = ""             # why: a veto, a tie on the award line, not enough data
+    # each aspect's part: {"key", "label", "points" (after its cap), "raw" (before), "cap"}
+    aspects: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -63,6 +65,8 @@ class StaffScore:
     total: float
     pay: int                   # yuan, within the scheme's pay band
     model: bool = False        # 服务标兵 (on quarter results)
+    rated: int = 0             # rated cases counted (服务标兵 asks for a minimum)
+    note: str = ""
 
 
 @dataclass

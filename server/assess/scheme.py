@@ -77,17 +77,19 @@ class Rule:
     linear: tuple[tuple[float, float], tuple[float, float]] | None = None
     cap: float | None = None
 
-    def points(self, value: float) -> float:
+    def raw(self, value: float) -> float:
+        """The points before the cap."""
         if self.per_unit is not None:
-            got = self.per_unit * value
-        else:
-            (x0, p0), (x1, p1) = sorted(self.linear)
-            if value <= x0:
-                got = p0
-            elif value >= x1:
-                got = p1
-            else:
-                got = p0 + (p1 - p0) * (value - x0) / (x1 - x0)
+            return self.per_unit * value
+        (x0, p0), (x1, p1) = sorted(self.linear)
+        if value <= x0:
+            return p0
+        if value >= x1:
+            return p1
+        return p0 + (p1 - p0) * (value - x0) / (x1 - x0)
+
+    def points(self, value: float) -> float:
+        got = self.raw(value)
         if self.cap is not None:
             got = max(-self.cap, min(self.cap, got))
         return got
