@@ -96,15 +96,22 @@ def items(result: Result) -> list[tuple[str, str, str]]:
     return list(seen.values())
 
 
-def aspects(result: Result) -> list[str]:
-    out: list[str] = []
-    for aspect, _item, _label in items(result):
-        if aspect not in out:
-            out.append(aspect)
-    return out
+def aspects(result: Result) -> list[tuple[str, str]]:
+    """(key, label) of every aspect any unit has points in, in the scheme's order."""
+    out: dict[str, str] = {}
+    for u in result.units:
+        for a in u.aspects:
+            out.setdefault(a["key"], a.get("label") or a["key"])
+    for aspect, _item, _label in items(result):   # a result without aspect parts
+        out.setdefault(aspect, aspect)
+    return list(out.items())
 
 
 def aspect_points(unit: UnitScore) -> dict[str, float]:
+    """Each aspect's points as they count (after the aspect's cap, when the engine gives
+    them), else the sum of its lines."""
+    if unit.aspects:
+        return {a["key"]: float(a["points"]) for a in unit.aspects}
     sums: dict[str, float] = {}
     for line in unit.lines:
         sums[line.aspect] = sums.get(line.aspect, 0.0) + float(line.points)
@@ -116,8 +123,10 @@ def notice_rows(result: Result, say, hall_names: dict[str, str],
     """The notice's table: rank, unit, the points of each aspect, score, honours. Aspects,
     not items, so a 16-item scheme still fits A4 portrait; the items come in detail_lines."""
     names = aspect_labels or {}
-    cols = aspects(result)
-    headers = [say(N_("Rank")), say(N_("Window unit")), *[names.get(a, a) for a in cols],
+    cols = [key for key, _label in aspects(result)]
+    labels = dict(aspects(result))
+    headers = [say(N_("Rank")), say(N_("Window unit")),
+               *[names.get(a) or labels[a] for a in cols],
                say(N_("Score")), say(N_("Honours and warnings"))]
     rows = []
     for r in ranking_rows(result, say, hall_names):
@@ -150,10 +159,22 @@ def detail_lines(result: Result, say, hall_names: dict[str, str]) -> list[tuple[
 
 def breakdown_table(unit: UnitScore, say) -> tuple[list[str], list[list]]:
     """A unit's lines item by item: aspect, item, value, points, note."""
+    names = {a["key"]: a.get("label") or a["key"] for a in unit.aspects}
     headers = [say(N_("Aspect")), say(N_("Item")), say(N_("Value")), say(N_("Points")),
                say(N_("Note"))]
-    rows = [[line.aspect, line.label, "" if line.value is None else round(float(line.value), 4),
+    rows = [[names.get(line.aspect, line.aspect), line.label,
+             "" if line.value is None else round(float(line.value), 4),
              round(float(line.points), 2), line.note] for line in unit.lines]
+    return headers, rows
+
+
+def aspect_table(unit: UnitScore, say) -> tuple[list[str], list[list]]:
+    """Each aspect's items summed, its cap and what counts (the score adds these)."""
+    headers = [say(N_("Aspect")), say(N_("Items' points")), say(N_("Aspect's points")),
+               say(N_("Counted"))]
+    rows = [[a.get("label") or a["key"], round(float(a.get("raw", a["points"])), 2),
+             round(float(a.get("cap") or 0), 2), round(float(a["points"]), 2)]
+            for a in unit.aspects]
     return headers, rows
 
 
@@ -242,7 +263,7 @@ def local_day(text: str | None) -> date | None:
     return parse_iso(text).astimezone(HALL_TZ).date()
 
 
-__all__ = ["aspects", "breakdown_table", "detail_lines", "hr_xlsx", "items", "local_day",
+__all__ = ["aspect_table", "aspects", "breakdown_table", "detail_lines", "hr_xlsx", "items", "local_day",
            "notice_rows", "notice_title", "number", "period_label", "ranking_headers",
            "ranking_rows", "ranking_table", "staff_headers", "staff_rows", "unit_label",
            "xlsx"]

@@ -90,13 +90,12 @@ def unit_page(request: Request, user: User, t: av.Target, result, found, staff=N
     say = _say(request)
     store = request.app.state.store
     headers, lines = outputs.breakdown_table(found, say)
-    labels = av.aspect_labels(store, t.scope, t.period)
-    for line in lines:
-        line[0] = labels.get(line[0], line[0])
+    aspect_headers, aspect_rows = outputs.aspect_table(found, say)
     many = outputs.many_halls(result)
     return render(request, "assess_unit.html", user, t=t, result=result, u=found,
                   name=outputs.unit_label(found, av.hall_names(store), many),
                   label=outputs.period_label(t.period, say), headers=headers, lines=lines,
+                  aspect_headers=aspect_headers, aspect_rows=aspect_rows,
                   score=outputs.number(found.score), base=outputs.number(result.base),
                   staff=staff, closed_at=av.local_time(result.closed_at),
                   **{"back": "/console/assess?" + urlencode({"scope": t.scope,

@@ -83,3 +83,12 @@ def test_a_result_round_trips_through_json_and_renders_the_same():
     r = result()
     again = Result.from_json(r.to_json())
     assert outputs.notice_rows(again, ZH, HALLS) == outputs.notice_rows(r, ZH, HALLS)
+
+
+def test_the_notice_counts_an_aspect_after_its_cap():
+    r = result()
+    r.units[2].aspects = [{"key": "discipline", "label": "工作纪律", "points": -30.0,
+                           "raw": -35.0, "cap": 30.0}]
+    headers, rows = outputs.notice_rows(r, ZH, HALLS)
+    assert "工作纪律" in headers and rows[2][headers.index("工作纪律")] == "-30"
+    assert outputs.aspect_table(r.units[2], ZH)[1] == [["工作纪律", -35.0, 30.0, -30.0]]
