@@ -171,7 +171,7 @@ def breakdown_table(unit: UnitScore, say) -> tuple[list[str], list[list]]:
 def aspect_table(unit: UnitScore, say) -> tuple[list[str], list[list]]:
     """Each aspect's items summed, its cap and what counts (the score adds these)."""
     headers = [say(N_("Aspect")), say(N_("Items' points")), say(N_("Aspect's points")),
-               say(N_("Counted"))]
+               say(N_("Counted in the score"))]
     rows = [[a.get("label") or a["key"], round(float(a.get("raw", a["points"])), 2),
              round(float(a.get("cap") or 0), 2), round(float(a["points"]), 2)]
             for a in unit.aspects]
