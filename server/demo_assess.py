@@ -36,6 +36,7 @@ def last_month(now: datetime) -> tuple[str, datetime]:
 
 def seed_assessment(store, hall: str, now: datetime) -> dict:
     """Set the scheme, record the 督察 records, close last month; {"period", "closed"}."""
+    from server.assess import inspections, results
     from server.assess import store as assess_store
     from server.assess.scheme import PRESETS_DIR
 
@@ -44,11 +45,6 @@ def seed_assessment(store, hall: str, now: datetime) -> dict:
         if assess_store.scheme_for(tx, REGION, period) is None:
             body = (PRESETS_DIR / f"{PRESET}.json").read_text(encoding="utf-8")
             assess_store.set_scheme(tx, REGION, period, body, "demo")
-    try:
-        from server.assess import inspections, results
-    except ImportError:  # an older build without 督察 records or the engine
-        log.warning("demo: the assessment engine is not installed; no 考核 result")
-        return {"period": period, "closed": False}
     who = inspections.Who("demo", "region_admin", None)
     for n, (window, item, count, day, note) in enumerate(RECORDS):
         at = start.replace(day=day, hour=10)
@@ -60,10 +56,10 @@ def seed_assessment(store, hall: str, now: datetime) -> dict:
                                    now=now)
             except inspections.InspectionError as exc:  # closed already, or too old
                 log.info("demo: 督察 record %s not made: %s", n, exc)
-    closed = results.get(store, hall, period) is not None
+    closed = assess_store.get_result(store, hall, period) is not None
     if not closed:  # the hall's own result: what the demo's hall supervisor opens on
         try:
-            results.close(store, hall, period, "演示主管", "demo")
+            results.close(store, hall, period, "演示主管", "demo", now=now)
             closed = True
         except ValueError as exc:
             log.warning("demo: %s not closed: %s", period, exc)

@@ -39,9 +39,9 @@ def load(request: Request, user: User, scope: str, period: str):
     store = request.app.state.store
     t = av.target(request, user, store, scope, period)
     try:
-        return store, t, av.result_for(store, t.scope, t.period), ""
+        return store, t, av.result_for(request, store, t.scope, t.period), ""
     except av.NoResult as exc:
-        return store, t, None, tr(request, str(exc))
+        return store, t, None, str(exc)
 
 
 @router.get("/assess", include_in_schema=False)
@@ -127,11 +127,15 @@ def close(request: Request, user: User = Depends(page_user), form=Depends(posted
         raise forbidden(N_("Only a region administrator, or the hall's supervisor for the "
                            "hall, may close an assessment."))
     from server.assess import results
+    from server.assess.scheme import SchemeError
+    from server.console.scope import ConsoleError, console_now
+    from server.console.templating import language
+    from server.i18n import translations
 
     try:
         results.close(store, t.scope, t.period, user.display_name, user.actor,
-                      force=form.get("force") == "1")
-    except ValueError as exc:
-        raise bad_request(request, str(exc)) from None
+                      force=form.get("force") == "1", now=console_now(request))
+    except SchemeError as exc:   # not ended, closed already, contests pending, no scheme
+        raise ConsoleError(400, exc.text(translations(language(request)).gettext)) from None
     q = urlencode({"scope": t.scope, "period": t.period})
     return RedirectResponse(f"/console/assess?{q}", status_code=303)

@@ -52,11 +52,9 @@ def _department(store, user: User, result) -> tuple[str, str] | None:
 
 def closed_for(store, user: User, period: str):
     """(scope, Result, UnitScore) of the closed result that covers the staff member's unit."""
-    from server.assess import results
-
     for hall_id in sorted(user.halls):
         for scope in _scopes(store, hall_id):
-            result = results.get(store, scope, period)
+            result = av.closed_result(store, scope, period)
             if result is None or not result.closed_at:
                 continue
             where = _department(store, user, result)

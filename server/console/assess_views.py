@@ -92,10 +92,8 @@ def first_month(period: str) -> str:
 
 def scheme_in_force(store, scope: str, period: str):
     """The scheme Version in force for the period's first month at scope, or None."""
-    try:
-        from server.assess import store as assess_store
-    except ImportError:  # the engine's branch not merged yet
-        return None
+    from server.assess import store as assess_store
+
     return assess_store.scheme_for(store, scope, first_month(period))
 
 
@@ -140,25 +138,30 @@ def local_time(text: str | None) -> str:
 
 
 class NoResult(Exception):
-    """No result to show: no scheme in force, or the engine refused (message: a msgid)."""
+    """No result to show: no scheme in force, or the engine refused (the text to show)."""
 
 
-def result_for(store, scope: str, period: str):
-    """The closed Result when there is one, else the live one; NoResult when neither."""
+def closed_result(store, scope: str, period: str):
+    """The frozen Result of a closed period, or None."""
+    from server.assess import store as assess_store
+    from server.assess.model import Result
+
+    frozen = assess_store.get_result(store, scope, period)
+    return Result.from_json(frozen) if frozen else None
+
+
+def result_for(request: Request, store, scope: str, period: str):
+    """The closed Result when there is one, else the live one (at the console's clock);
+    NoResult with the engine's reason, in the reader's language, when neither."""
+    from server.assess import results
+    from server.assess.scheme import SchemeError
+    from server.console.templating import language
+    from server.i18n import translations
+
     try:
-        from server.assess import results
-    except ImportError:
-        raise NoResult(N_("The assessment engine is not installed.")) from None
-    closed = results.get(store, scope, period)
-    if closed is not None:
-        return closed
-    if scheme_in_force(store, scope, period) is None:
-        raise NoResult(N_("No assessment scheme is in force for this scope and period: set "
-                          "one on the scheme page."))
-    try:
-        return results.compute(store, scope, period)
-    except ValueError as exc:
-        raise NoResult(str(exc)) from None
+        return results.get(store, scope, period, now=console_now(request))
+    except SchemeError as exc:   # results.AssessError: no scheme, period not begun ...
+        raise NoResult(exc.text(translations(language(request)).gettext)) from None
 
 
 def aspect_labels(store, scope: str, period: str) -> dict[str, str]:
