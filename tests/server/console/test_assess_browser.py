@@ -84,7 +84,7 @@ def test_scheme_records_close_and_the_published_notice(browser, console, setup):
     sign_in(browser, console, "insp1")
     browser.get(f"{url}/console/service?hall=H01&window=1&month={month}")
     follow(browser, browser.find_element(By.CSS_SELECTOR, "#table-empty .record-form button"))
-    assert "/console/inspections/" in browser.current_url
+    assert "/console/inspections/" in browser.current_url, page_text(browser)
     assert "窗口出现空岗" in page_text(browser) and "社保" in page_text(browser)
     # ... and one through the record form.
     browser.get(f"{url}/console/inspections/new?hall=H01")
