@@ -12,7 +12,7 @@ Who may do what (checked here, whichever way the request came: console or CLI):
   'withdrawn' an uncontested one (a mistake). A withdrawn record no longer counts.
 
 The item must be a deduction, bonus or veto item of the scheme in force for the record's
-month (server/assess/scheme.py); without one nothing is recorded. A month whose result is
+month (server/assess/store.py scheme_for); without one nothing is recorded. A month whose result is
 closed takes no new records. Reading and paging: inspections_list.py; photos:
 inspections_photos.py; 空岗 intervals: inspections_empty.py.
 """
@@ -34,9 +34,9 @@ log = logging.getLogger(__name__)
 
 KINDS = ("deduction", "bonus", "veto")
 STATES = ("recorded", "contested", "upheld", "withdrawn")
-STATE_LABELS = {"recorded": N_("Recorded"), "contested": N_("Contested"),
-                "upheld": N_("Upheld"), "withdrawn": N_("Withdrawn")}
-KIND_LABELS = {"deduction": N_("Deduction"), "bonus": N_("Bonus"), "veto": N_("Veto")}
+STATE_LABELS = {"recorded": N_("On record"), "contested": N_("Contested by the unit"),
+                "upheld": N_("Upheld on review"), "withdrawn": N_("Withdrawn")}
+KIND_LABELS = {"deduction": N_("Deduction item"), "bonus": N_("Bonus item"), "veto": N_("Veto item")}
 DECISIONS = ("upheld", "withdrawn")
 SOURCES = ("inspector", "empty")
 RECORDERS = ("inspector", "region_admin")
@@ -140,11 +140,10 @@ def month_of(moment: datetime) -> str:
 
 def scheme_in_force(tx, hall: str, month: str):
     """The scheme scoring `month` for the hall, or None (none set, or not built yet)."""
-    try:
-        from server.assess.scheme import scheme_for
-    except ImportError:  # pragma: no cover - before the scheme module joins
-        return None
-    return scheme_for(tx, hall, month)
+    from server.assess.store import scheme_for
+
+    version = scheme_for(tx, hall, month)
+    return version.scheme if version is not None else None
 
 
 def scheme_item(tx, hall: str, month: str, key: str):
@@ -217,7 +216,7 @@ def record(tx, actor: Who, hall: str, department: str, window, staff_id, item: s
     if not actor.sees(hall):
         raise Refused("hall", N_("This hall is not in your scope."))
     if source not in SOURCES:
-        raise InspectionError("source", N_("is not known"))
+        raise InspectionError("source", N_("is not a known value"))
     if source_ref:
         existing = tx.one(f"{SELECT} WHERE hall = ? AND source = ? AND source_ref = ?",
                           [hall, source, source_ref])

@@ -53,7 +53,7 @@ def page(tx, halls, month: str | None = None, hall: str | None = None,
         params += [start, end]
     if state:
         if state not in STATES:
-            raise InspectionError("state", N_("is not known"))
+            raise InspectionError("state", N_("is not a known value"))
         where.append("state = ?")
         params.append(state)
     clause, extra = SORT.after(after)

@@ -61,6 +61,7 @@ def clean(data: bytes) -> tuple[bytes, str]:
                 raise InspectionError("photo", N_("must be a JPEG or PNG image"))
             img.load()
             upright = ImageOps.exif_transpose(img)  # the camera's turn, before EXIF goes
+            upright.info = {}  # Pillow writes a comment, ICC, text it finds here: nothing
             out = io.BytesIO()
             if kind == "jpeg":
                 upright = upright.convert("RGB") if upright.mode not in ("RGB", "L") \

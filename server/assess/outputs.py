@@ -134,8 +134,8 @@ def notice_rows(result: Result, say, hall_names: dict[str, str],
         sums = aspect_points(u)
         honours = [x for x in (r["Flag"], say(N_("Quality service window")) if u.quality
                                else "", say(N_("Veto")) if u.veto else "",
-                               say(N_("通报")) if u.warning == "notice" else "",
-                               say(N_("约谈")) if u.warning == "talk" else "") if x]
+                               say(N_("Notice (通报)")) if u.warning == "notice" else "",
+                               say(N_("Talk (约谈)")) if u.warning == "talk" else "") if x]
         rows.append([r["Rank"], r["name"], *[signed(sums[a]) if a in sums else "—"
                                              for a in cols],
                      number(u.score), "、".join(honours)])

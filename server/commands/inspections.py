@@ -64,7 +64,7 @@ def list_cmd(month: str | None, hall: str | None, state: str | None, as_json: bo
         click.echo(f"{r['id']}  {when}  {r['hall']}/{r['department']}{window}  "
                    f"{r['item']} ×{r['count']}  {r['kind']}  {r['state']}")
     if not rows and not as_json:
-        click.echo(_("no records"), err=True)
+        click.echo(_("no 督察 records"), err=True)
 
 
 @inspections_group.command("decide")
@@ -97,4 +97,4 @@ def decide_cmd(record_id: str, decision: str, note: str, by: str | None, db: str
         _fail(exc)
     finally:
         store.close()
-    click.echo(_("{id}: {state}").format(id=done["id"], state=done["state"]))
+    click.echo(_("record {id}: {state}").format(id=done["id"], state=done["state"]))

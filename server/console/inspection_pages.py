@@ -52,7 +52,7 @@ def record_list(request: Request, user: User = Depends(page_user)):
             for r in page["rows"]]
     here = {k: v for k, v in f.items() if v}
     return render(request, "inspections.html", user, rows=rows, f=f,
-                  headers=[tr(request, c) for c in iv.COLUMNS],
+                  columns=[tr(request, c) for c in iv.COLUMNS],
                   halls=[(h, names.hall(h)) for h in sorted(user.halls)],
                   states=insp.STATE_LABELS, can_record=user.role in insp.RECORDERS,
                   next_url=f"?{urlencode({**here, 'after': page['next']})}"

@@ -19,15 +19,17 @@ from sync.wire.labels import N_
 log = logging.getLogger(__name__)
 
 READERS = ("inspector", "region_admin", "hall_supervisor", "auditor")
-FIELD_LABELS = {"hall": N_("Hall"), "department": N_("Unit"), "window": N_("Window"),
-                "staff_id": N_("Staff"), "item": N_("Item"), "kind": N_("Kind"),
-                "count": N_("Count"), "occurred_at": N_("When"), "note": N_("Note"),
-                "photo": N_("Photo"), "reason": N_("Reason"), "decision": N_("Decision"),
+FIELD_LABELS = {"hall": N_("Hall"), "department": N_("Window unit (department)"),
+                "window": N_("Window"),
+                "staff_id": N_("Staff"), "item": N_("Assessment item"), "kind": N_("Kind"),
+                "count": N_("Occurrences"), "occurred_at": N_("Seen at"), "note": N_("Note"),
+                "photo": N_("Evidence photo"), "reason": N_("Reason"), "decision": N_("Decision"),
                 "state": N_("State"), "month": N_("Month"), "start": N_("空岗 interval"),
-                "role": N_("Role"), "id": N_("Record"), "source": N_("Source")}
-COLUMNS = [N_("When"), N_("Hall"), N_("Unit"), N_("Window"), N_("Staff"), N_("Item"),
-           N_("Kind"), N_("Count"), N_("State"), N_("Recorded by"), N_("Record")]
-CSV_MORE = [N_("Note"), N_("Source"), N_("Contest reason"), N_("Decision note")]
+                "role": N_("Role"), "id": N_("Record no."), "source": N_("Made from")}
+COLUMNS = [N_("Seen at"), N_("Hall"), N_("Window unit (department)"), N_("Window"),
+           N_("Staff"), N_("Assessment item"), N_("Kind"), N_("Occurrences"), N_("State"),
+           N_("Recorded by"), N_("Record no.")]
+CSV_MORE = [N_("Note"), N_("Made from"), N_("Contest reason"), N_("Decision note")]
 
 
 def who(user: User) -> Who:
