@@ -61,6 +61,7 @@ def page(request: Request, scope: str = "", period: str = "", user: User = Depen
                                                         "unit": r["key"]})
         r["score_text"] = outputs.number(r["Score"])
     return render(request, "assess.html", user, t=t, result=result, why=why, rows=rows, q=q,
+                  num=outputs.number,
                   title=outputs.notice_title(result, say) if result else "",
                   label=outputs.period_label(t.period, say),
                   quality=[r for r in rows if r["unit"].quality],
@@ -94,7 +95,7 @@ def unit_page(request: Request, user: User, t: av.Target, result, found, staff=N
     many = outputs.many_halls(result)
     return render(request, "assess_unit.html", user, t=t, result=result, u=found,
                   name=outputs.unit_label(found, av.hall_names(store), many),
-                  label=outputs.period_label(t.period, say), headers=headers, lines=lines,
+                  label=outputs.period_label(t.period, say), columns=headers, lines=lines,
                   aspect_headers=aspect_headers, aspect_rows=aspect_rows,
                   score=outputs.number(found.score), base=outputs.number(result.base),
                   staff=staff, closed_at=av.local_time(result.closed_at),

@@ -68,10 +68,10 @@ def notice(request: Request, scope: str = "", period: str = "",
                                         av.aspect_labels(store, t.scope, t.period))
     ranked = outputs.ranking_rows(result, say, names)
     day = outputs.local_day(result.closed_at) or av.today(request)
-    return render(request, "assess_notice.html", user, t=t, result=result,
+    return render(request, "assess_notice.html", user, t=t, result=result, num=outputs.number,
                   title=outputs.notice_title(result, say), office=office(request, store, t),
                   day=_cn_date(day, request), label=outputs.period_label(t.period, say),
-                  headers=headers, rows=rows,
+                  columns=headers, rows=rows,
                   red=[r["name"] for r in ranked if r["unit"].flag == "red"],
                   black=[r["name"] for r in ranked if r["unit"].flag == "black"],
                   quality=[r["name"] for r in ranked if r["unit"].quality],

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
 
+from server.assess import outputs
 from server.console import assess_views as av
 from server.console.auth import page_user, posted_form
 from server.console.figure_views import bad_request
@@ -86,6 +87,7 @@ def _page(request: Request, user: User, scope: str, month: str, body: str | None
         body = json.dumps(version.scheme.to_dict(), ensure_ascii=False, indent=1) \
             if version else ""
     return render(request, "assess_scheme.html", user, status_code=status_code, t=t,
+                  num=outputs.number,
                   version=version, versions=versions, body=body, error=error,
                   month_from=month_from or t.period, presets=PRESETS,
                   table=readable(request, version.scheme) if version else None,
