@@ -23,7 +23,7 @@ WARNING_LABELS = {"notice": N_("通报 (two periods running at the bottom)"),
                   "talk": N_("约谈 (three periods running at the bottom)")}
 RANKING_COLUMNS = [N_("Rank"), N_("Window unit"), N_("Credit code"), N_("Score"), N_("Flag"),
                    N_("Quality service window"), N_("Warning"), N_("Veto"), N_("Why")]
-STAFF_COLUMNS = [N_("Staff ID"), N_("Name"), N_("Window unit"), N_("Good reviews"),
+STAFF_COLUMNS = [N_("Staff ID"), N_("Staff name"), N_("Window unit"), N_("Good reviews"),
                  N_("Bad reviews"), N_("Points from ratings"), N_("Points from inspections"),
                  N_("Total"), N_("Pay (yuan)"), N_("Service model")]
 

@@ -75,3 +75,74 @@ def test_bad_periods_are_a_400_with_the_field_named(console_both, admin):
     assert admin.get(f"{console_both.url}/console/assess?scope=H02&period=2026-10"
                      ).status_code == 403
     assert admin.get(f"{console_both.url}/console/assess?scope=NOPE").status_code == 404
+
+
+def test_closing_who_may_and_what_is_refused(console_both, admin):
+    url = console_both.url
+    sup = login(console_both, "sup1")
+    page = "/console/assess?scope=H01&period=2026-10"
+    assert 'id="close"' in sup.get(f"{url}{page}").text
+    # The region's result is the region admin's to close, not the hall supervisor's.
+    r = post_form(sup, console_both, page, "/console/assess/close",
+                  {"scope": "440305", "period": "2026-10"})
+    assert r.status_code == 403
+    auditor = login(console_both, "audit1")
+    assert 'id="close"' not in auditor.get(f"{url}{page}").text
+    r = post_form(auditor, console_both, page, "/console/assess/close",
+                  {"scope": "H01", "period": "2026-10"})
+    assert r.status_code == 403
+    r = post_form(sup, console_both, page, "/console/assess/close",
+                  {"scope": "H01", "period": "2026-10"})
+    assert r.status_code == 303
+    shown = sup.get(f"{url}{page}").text
+    assert "已由 张主任 于" in shown and 'id="close"' not in shown
+    r = post_form(sup, console_both, page, "/console/assess/close",
+                  {"scope": "H01", "period": "2026-10"})
+    assert r.status_code == 400 and "2026-10" in r.text
+    this_month = admin.get(f"{url}/console/assess?scope=440305").text   # opens on last month
+    assert 'id="live"' in this_month or 'id="closed"' in this_month
+    r = post_form(admin, console_both, page, "/console/assess/close",
+                  {"scope": "440305", "period": "2099-01"})
+    assert r.status_code == 400
+    with console_both.store.transaction(write=False) as tx:
+        row = tx.one("SELECT actor, action FROM audit_log WHERE action = 'assess.close' "
+                     "ORDER BY id DESC LIMIT 1")
+    assert tuple(row) == ("user:sup1", "assess.close")
+
+
+def test_downloads_of_a_closed_period(console_both):
+    url = console_both.url
+    sup = login(console_both, "sup1")
+    q = "scope=H01&period=2026-10"
+    r = sup.get(f"{url}/console/assess.csv?{q}")
+    assert r.status_code == 200 and r.text.startswith("\ufeff名次,单位,统一社会信用代码,得分")
+    assert "社保" in r.text and "不动产" in r.text
+    from openpyxl import load_workbook
+    import io
+    book = load_workbook(io.BytesIO(sup.get(f"{url}/console/assess.xlsx?{q}&lang=en").content))
+    assert book.sheetnames == ["Ranking", "Breakdown", "Staff"]
+    hr = sup.get(f"{url}/console/assess/hr.csv?{q}&lang=zh_CN")
+    assert hr.text.startswith("\ufeff工号,姓名,单位,好评数,差评")
+    notice = sup.get(f"{url}/console/assess/notice?{q}")
+    assert "2026年10月窗口单位考核结果通报" in notice.text and "草稿" not in notice.text
+    assert "结账人：张主任" in notice.text and "南山区政务服务中心" in notice.text
+    other = sup.get(f"{url}/console/assess/notice?scope=440305&period=2026-10")
+    assert other.status_code == 403
+
+
+def test_staff_see_their_unit_only_once_closed(console_both):
+    url = console_both.url
+    staff = login(console_both, "staff1")
+    page = staff.get(f"{url}/console/assess?period=2026-10")
+    assert page.status_code == 200 and 'id="lines"' in page.text
+    assert "<h1>社保" in page.text and 'id="staff-note"' in page.text
+    assert "不动产" not in page.text.split('id="lines"')[1]      # only their own unit's lines
+    for hidden in ("S002", "S003", "ticket", "rated_at"):
+        assert hidden not in page.text
+    live = staff.get(f"{url}/console/assess?period=2026-09")
+    assert 'id="not-closed"' in live.text and 'id="lines"' not in live.text
+    for path in ("/console/assess/unit?scope=H01&period=2026-10&unit=H01/社保",
+                 "/console/assess.csv?scope=H01&period=2026-10",
+                 "/console/assess/notice?scope=H01&period=2026-10",
+                 "/console/assess/hr.csv?scope=H01&period=2026-10"):
+        assert staff.get(f"{url}{path}").status_code == 403, path
