@@ -123,8 +123,9 @@ def notice_rows(result: Result, say, hall_names: dict[str, str],
     """The notice's table: rank, unit, the points of each aspect, score, honours. Aspects,
     not items, so a 16-item scheme still fits A4 portrait; the items come in detail_lines."""
     names = aspect_labels or {}
-    cols = [key for key, _label in aspects(result)]
     labels = dict(aspects(result))
+    # The scheme's order when it is known (aspect_labels), else the order units give.
+    cols = [k for k in names if k in labels] + [k for k in labels if k not in names]
     headers = [say(N_("Rank")), say(N_("Window unit")),
                *[names.get(a) or labels[a] for a in cols],
                say(N_("Score")), say(N_("Honours and warnings"))]

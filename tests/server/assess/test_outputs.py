@@ -92,3 +92,10 @@ def test_the_notice_counts_an_aspect_after_its_cap():
     headers, rows = outputs.notice_rows(r, ZH, HALLS)
     assert "工作纪律" in headers and rows[2][headers.index("工作纪律")] == "-30"
     assert outputs.aspect_table(r.units[2], ZH)[1] == [["工作纪律", -35.0, 30.0, -30.0]]
+
+
+def test_the_notice_columns_follow_the_scheme_order():
+    order = {"leadership": "领导重视", "conduct": "行为规范", "discipline": "工作纪律",
+             "service": "服务评价"}
+    headers, _rows = outputs.notice_rows(result(), ZH, HALLS, order)
+    assert headers[2:5] == ["行为规范", "工作纪律", "服务评价"]     # none in 领导重视

@@ -134,3 +134,19 @@ def test_scheme_records_close_and_the_published_notice(browser, console, setup):
     assert "南山区管理员" in page_text(browser, "#closer")
     details = page_text(browser, "#details")
     assert "窗口出现空岗" in details and "吃、拿、卡、要" in details
+    # Printed on A4 portrait (182 mm between the margins, ~688 px): no cell of the table
+    # wraps (every row one line high) and the table fits the page.
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 688, "height": 1000, "deviceScaleFactor": 1,
+                             "mobile": False})
+    try:
+        got = browser.execute_script(
+            "const t = document.querySelector('#scores');"
+            "const h = [...t.querySelectorAll('tr')].map(r => r.getBoundingClientRect().height);"
+            "return [Math.min(...h), Math.max(...h), t.scrollWidth, "
+            "document.documentElement.clientWidth];")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert got[0] == got[1] and got[2] <= got[3], got
