@@ -267,6 +267,16 @@ def bad_scheme(driver, url):
     driver.find_element(By.CSS_SELECTOR, "#scheme-form button[type=submit]").click()
 
 
+def seed_assess_staff(store) -> None:
+    """A window staff account at the demo hall (张敏, 1024): their unit's closed 考核."""
+    from server.db import users
+
+    with store.transaction() as tx:
+        if users.get(store, "zhangmin") is None:
+            users.add(tx, "zhangmin", "张敏", PASSWORD, "window_staff", "1024")
+
+
+SEEDERS.append(seed_assess_staff)
 # 考核 (issue 28): the demo hall's last month, closed by seed_demo (server/demo_assess.py).
 PAGES += [
     ("assess", "demo", f"/console/assess?scope=DEMO&period={LAST_MONTH}", None),
@@ -279,6 +289,7 @@ PAGES += [
     ("assess-scheme-error", "admin",
      f"/console/assess/scheme?scope=440305&month={LAST_MONTH}", bad_scheme),
     ("assess-staff", "staff1", "/console/assess", None),
+    ("assess-staff-closed", "zhangmin", "/console/assess", None),
     ("assess-en", "demo", f"/console/assess?scope=DEMO&period={LAST_MONTH}&lang=en", None),
 ]
 

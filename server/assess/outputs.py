@@ -159,13 +159,13 @@ def detail_lines(result: Result, say, hall_names: dict[str, str]) -> list[tuple[
 
 
 def breakdown_table(unit: UnitScore, say) -> tuple[list[str], list[list]]:
-    """A unit's lines item by item: aspect, item, value, points, note."""
+    """A unit's lines item by item, as printed: aspect, item, value, points, note."""
     names = {a["key"]: a.get("label") or a["key"] for a in unit.aspects}
     headers = [say(N_("Aspect")), say(N_("Item")), say(N_("Value")), say(N_("Points")),
                say(N_("Note"))]
     rows = [[names.get(line.aspect, line.aspect), line.label,
-             "" if line.value is None else round(float(line.value), 4),
-             round(float(line.points), 2), line.note] for line in unit.lines]
+             "" if line.value is None else f"{round(float(line.value), 4):g}",
+             number(line.points), line.note] for line in unit.lines]
     return headers, rows
 
 
@@ -173,9 +173,8 @@ def aspect_table(unit: UnitScore, say) -> tuple[list[str], list[list]]:
     """Each aspect's items summed, its cap and what counts (the score adds these)."""
     headers = [say(N_("Aspect")), say(N_("Items' points")), say(N_("Aspect's points")),
                say(N_("Counted in the score"))]
-    rows = [[a.get("label") or a["key"], round(float(a.get("raw", a["points"])), 2),
-             round(float(a.get("cap") or 0), 2), round(float(a["points"]), 2)]
-            for a in unit.aspects]
+    rows = [[a.get("label") or a["key"], number(a.get("raw", a["points"])),
+             number(a.get("cap") or 0), number(a["points"])] for a in unit.aspects]
     return headers, rows
 
 

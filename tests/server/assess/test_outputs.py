@@ -91,7 +91,7 @@ def test_the_notice_counts_an_aspect_after_its_cap():
                            "raw": -35.0, "cap": 30.0}]
     headers, rows = outputs.notice_rows(r, ZH, HALLS)
     assert "工作纪律" in headers and rows[2][headers.index("工作纪律")] == "-30"
-    assert outputs.aspect_table(r.units[2], ZH)[1] == [["工作纪律", -35.0, 30.0, -30.0]]
+    assert outputs.aspect_table(r.units[2], ZH)[1] == [["工作纪律", "-35", "30", "-30"]]
 
 
 def test_the_notice_columns_follow_the_scheme_order():
