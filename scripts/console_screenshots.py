@@ -271,8 +271,8 @@ def seed_assess_staff(store) -> None:
     """A window staff account at the demo hall (张敏, 1024): their unit's closed 考核."""
     from server.db import users
 
-    with store.transaction() as tx:
-        if users.get(store, "zhangmin") is None:
+    if users.get(store, "zhangmin") is None:
+        with store.transaction() as tx:
             users.add(tx, "zhangmin", "张敏", PASSWORD, "window_staff", "1024")
 
 
