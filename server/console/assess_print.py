@@ -21,7 +21,7 @@ from server.console import assess_views as av
 from server.console.assess_pages import load
 from server.console.auth import page_user
 from server.console.figure_views import bad_request
-from server.console.scope import User, forbidden
+from server.console.scope import User, forbidden, not_found
 from server.console.templating import csv_response, render, tr
 from sync.wire.labels import N_
 
@@ -81,33 +81,29 @@ def notice(request: Request, scope: str = "", period: str = "",
                   back="/console/assess?" + urlencode({"scope": t.scope, "period": t.period}))
 
 
-def _download(body: bytes, name: str) -> Response:
+def _file(request: Request, user: User, scope: str, period: str, kind: str) -> Response:
+    """The period's meeting workbook ('xlsx'), HR sheet ('hr.xlsx') or HR CSV ('hr.csv')."""
+    store, t, result = _result(request, user, scope, period)
+    say = lambda msgid: tr(request, msgid)  # noqa: E731
+    names = av.hall_names(store)
+    stem = f"assess-{'hr-' if kind.startswith('hr') else ''}{t.scope}-{t.period}"
+    if kind == "hr.csv":
+        return csv_response(outputs.staff_rows(result, say, names), outputs.staff_headers(say),
+                            f"{stem}.csv")
+    body = (outputs.hr_xlsx if kind == "hr.xlsx" else outputs.xlsx)(result, say, names)
     return Response(body, media_type=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+        "Content-Disposition": f'attachment; filename="{stem}.xlsx"', "Cache-Control": "no-store"})
 
 
 @router.get("/assess.xlsx", include_in_schema=False)
 def as_xlsx(request: Request, scope: str = "", period: str = "",
             user: User = Depends(page_user)):
-    store, t, result = _result(request, user, scope, period)
-    say = lambda msgid: tr(request, msgid)  # noqa: E731
-    return _download(outputs.xlsx(result, say, av.hall_names(store)),
-                     f"assess-{t.scope}-{t.period}.xlsx")
+    return _file(request, user, scope, period, "xlsx")
 
 
-@router.get("/assess/hr.xlsx", include_in_schema=False)
-def hr_xlsx(request: Request, scope: str = "", period: str = "",
-            user: User = Depends(page_user)):
-    store, t, result = _result(request, user, scope, period)
-    say = lambda msgid: tr(request, msgid)  # noqa: E731
-    return _download(outputs.hr_xlsx(result, say, av.hall_names(store)),
-                     f"assess-hr-{t.scope}-{t.period}.xlsx")
-
-
-@router.get("/assess/hr.csv", include_in_schema=False)
-def hr_csv(request: Request, scope: str = "", period: str = "",
-           user: User = Depends(page_user)):
-    store, t, result = _result(request, user, scope, period)
-    say = lambda msgid: tr(request, msgid)  # noqa: E731
-    return csv_response(outputs.staff_rows(result, say, av.hall_names(store)),
-                        outputs.staff_headers(say), f"assess-hr-{t.scope}-{t.period}.csv")
+@router.get("/assess/hr.{kind}", include_in_schema=False)
+def hr_sheet(request: Request, kind: str, scope: str = "", period: str = "",
+             user: User = Depends(page_user)):
+    if kind not in ("xlsx", "csv"):
+        raise not_found()
+    return _file(request, user, scope, period, f"hr.{kind}")

@@ -121,6 +121,9 @@ def test_downloads_of_a_closed_period(console_both):
     import io
     book = load_workbook(io.BytesIO(sup.get(f"{url}/console/assess.xlsx?{q}&lang=en").content))
     assert book.sheetnames == ["Ranking", "Breakdown", "Staff"]
+    hr_book = load_workbook(io.BytesIO(sup.get(f"{url}/console/assess/hr.xlsx?{q}").content))
+    assert hr_book.sheetnames == ["2026年10月"]
+    assert sup.get(f"{url}/console/assess/hr.pdf?{q}").status_code == 404
     hr = sup.get(f"{url}/console/assess/hr.csv?{q}&lang=zh_CN")
     assert hr.text.startswith("\ufeff工号,姓名,单位,好评数,差评")
     notice = sup.get(f"{url}/console/assess/notice?{q}")
