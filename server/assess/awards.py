@@ -35,30 +35,32 @@ def _cut(ordered: list, n: int, value) -> tuple[list, list]:
     return list(ordered[:n]), [x for x in ordered[n:] if value(x) == line]
 
 
+RED_TIE = N_("Red flag: {names} tie at {score} on the line, so {count} units get a red flag "
+             "instead of {n}")
+BLACK_TIE = N_("Black flag: {names} tie at {score} on the line, so {count} units get a black "
+               "flag instead of {n}")
+
+
+def _flag(candidates: list[UnitScore], n: int, flag: str, tie_msgid: str) -> list[str]:
+    """Flag the first n candidates and any tied with the n-th; a note when there were ties."""
+    chosen, tied = _cut(candidates, n, lambda u: u.score)
+    for u in chosen + tied:
+        u.flag = flag
+    if not tied:
+        return []
+    line = tied[0].score
+    return [say(tie_msgid, names=_names([u for u in chosen if u.score == line] + tied),
+                score=num(line), count=len(chosen) + len(tied), n=n)]
+
+
 def flags(units: list[UnitScore], red: int, black: int) -> list[str]:
     """Set flag on units (in rank order); the notes on ties."""
-    notes: list[str] = []
     n = len(units)
     black_n = min(black, n // 2) if n < red + black else black
     red_n = min(red, n - black_n)
-    top, tied = _cut([u for u in units if u.eligible], red_n, lambda u: u.score)
-    for u in top + tied:
-        u.flag = "red"
-    if tied:
-        notes.append(say(N_("Red flag: {names} tie at {score} on the line, so {count} units "
-                            "get a red flag instead of {n}"), names=_names(
-                                [u for u in top if u.score == tied[0].score] + tied),
-                         score=num(tied[0].score), count=len(top) + len(tied), n=red_n))
-    bottom, tied = _cut([u for u in reversed(units) if u.flag is None], black_n,
-                        lambda u: u.score)
-    for u in bottom + tied:
-        u.flag = "black"
-    if tied:
-        notes.append(say(N_("Black flag: {names} tie at {score} on the line, so {count} "
-                            "units get a black flag instead of {n}"), names=_names(
-                                [u for u in bottom if u.score == tied[0].score] + tied),
-                         score=num(tied[0].score), count=len(bottom) + len(tied), n=black_n))
-    return notes
+    notes = _flag([u for u in units if u.eligible], red_n, "red", RED_TIE)
+    return notes + _flag([u for u in reversed(units) if u.flag is None], black_n, "black",
+                         BLACK_TIE)
 
 
 def quality(units: list[UnitScore], rule: Quality | None) -> list[str]:

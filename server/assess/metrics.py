@@ -44,8 +44,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from statistics import median
 
-from server.assess import metrics_read as read
+from server.assess import metrics_facts as read_facts, metrics_read as read
 from server.db.base import utc_iso
 from server.db.stats import Figures
 from server.facts import refresh, summary
@@ -113,15 +114,17 @@ def gather(store, halls, first: date, last: date, *, now: datetime | None = None
     lo_s, hi_s = utc_iso(lo), utc_iso(hi)
     for hall in halls:
         refresh.refresh(store, hall, first, last, now=now)
-    fact_rows, notes = refresh.read(store, halls, first, last)
+    kind = store.kind
     with store.transaction(write=False) as tx:
         departments, windows = read.org(tx, halls)
         level_rows = read.levels(tx, halls, first, last)
         case_rows = read.bad_cases(tx, halls, lo_s, hi_s, utc_iso(now))
         appeal_rows = read.appeals_upheld(tx, halls, lo_s, hi_s)
         record_rows = read.records(tx, halls, lo_s, hi_s)
-        people = {r[2] for r in level_rows if r[2]}
-        people |= {sid for r in fact_rows for sid in r[3]["staff"]}
+        fact_windows = read_facts.windows(tx, kind, halls, first, last)
+        fact_staff = read_facts.staff(tx, kind, halls, first, last)
+        empty_rows, notes = read_facts.with_empty(tx, kind, halls, first, last, lo_s, hi_s)
+        people = {r[2] for r in level_rows if r[2]} | {r[2] for r in fact_staff}
         names = read.staff_names(tx, halls, people)
     units = _Units(departments, windows)
     figures: dict[str, Figures] = {}
@@ -135,7 +138,7 @@ def gather(store, halls, first: date, last: date, *, now: datetime | None = None
             homes.setdefault(sid, Counter())[(hall, int(window))] += n
     for key in units.names:  # every unit, data or not (names grows as data names units)
         out.units[key] = blank()
-    worked = _facts(out, units, fact_rows, notes)
+    worked = _facts(out, units, fact_windows, fact_staff, empty_rows, notes)
     for key, f in figures.items():
         out.units[key].update(rated=f.rated, satisfaction=f.satisfaction,
                               participation=f.participation, bad=f.bad)
@@ -155,25 +158,35 @@ def gather(store, halls, first: date, last: date, *, now: datetime | None = None
     return out
 
 
-def _facts(out: Gathered, units: _Units, rows, notes) -> dict[str, Counter]:
-    """办件量, 办理时长, 空岗 and 迟到 per unit and per staff member, summed by summary.py
-    (the 窗口服务 page's own sums) in one pass over the period's window-days; returns where
-    each staff member worked ({工号: Counter({(hall, window): cases completed + days})})."""
+def _facts(out: Gathered, units: _Units, windows: dict, staff: list, empty_rows,
+           notes) -> dict[str, Counter]:
+    """办件量, 办理时长, 迟到 per unit and staff member from the database's sums
+    (metrics_facts.py), 空岗 counted by summary.py over the window-days that have any;
+    returns where each staff member worked ({工号: Counter({(hall, window): completed +
+    days})})."""
+    durations: dict[str, list] = {}
+    for (hall, window), (done, late, seconds) in windows.items():
+        m = out.units.setdefault(units(hall, window), blank())
+        m["handled"] += done
+        m["late"] += late
+        durations.setdefault(units(hall, window), []).extend(seconds)
+    for key, seconds in durations.items():
+        out.units[key]["handling_median_s"] = median(seconds) if seconds else None
+    worked: dict[str, Counter] = {}
+    for hall, window, sid, late, done, days in staff:
+        worked.setdefault(sid, Counter())[(hall, window)] += done + days
+        mine = out.staff.setdefault(sid, {"late": 0, "empty": 0})
+        mine["late"] += late
+
     def key(hall, window, day, person):
         return ("u", units(hall, window)) if person is None else ("s", person)
 
-    worked: dict[str, Counter] = {}
-    for hall, window, _day, facts in rows:
-        for sid, part in facts["staff"].items():
-            worked.setdefault(sid, Counter())[(hall, window)] += part["completed"] + 1
-    for g in summary.summarize(rows, notes, key):
+    for g in summary.summarize(empty_rows, notes, key):
         kind, name = g["key"]
         if kind == "u":
-            out.units.setdefault(name, blank()).update(
-                handled=g["completed"], handling_median_s=g["median_s"], empty=g["empty_n"],
-                late=g["late"])
+            out.units.setdefault(name, blank())["empty"] = g["empty_n"]
         else:
-            out.staff[name] = {"late": g["late"], "empty": g["empty_n"]}
+            out.staff.setdefault(name, {"late": 0, "empty": 0})["empty"] = g["empty_n"]
     return worked
 
 

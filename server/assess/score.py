@@ -18,15 +18,23 @@ document and is frozen as it was published. The msgids are English (server.po).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from server.assess.model import Line, StaffScore, UnitScore
 from server.assess.scheme import Item, Scheme
 from sync.wire.labels import N_
 
 
-def say(msgid: str, **values) -> str:
+@lru_cache(maxsize=256)
+def _said(msgid: str) -> str:
     from server.i18n import DEFAULT_LANGUAGE, gettext_for
 
-    return gettext_for(DEFAULT_LANGUAGE)(msgid).format(**values)
+    return gettext_for(DEFAULT_LANGUAGE)(msgid)
+
+
+def say(msgid: str, **values) -> str:
+    """msgid in the server's language (Chinese), its values filled in."""
+    return _said(msgid).format(**values)
 
 
 def num(x: float) -> str:
@@ -66,13 +74,15 @@ def line(item: Item, metrics: dict, records: dict) -> Line | None:
 def score_unit(scheme: Scheme, key: str, hall: str, department: str, credit_code: str,
                metrics: dict, records: dict) -> UnitScore:
     lines = [ln for ln in (line(i, metrics, records) for i in scheme.items) if ln is not None]
+    sums: dict[str, list[float]] = {}
+    for ln in lines:
+        part = sums.setdefault(ln.aspect, [0.0, 0.0])
+        part[ln.points > 0] += ln.points
     aspects, total = [], 0.0
     for aspect in scheme.aspects:
-        mine = [ln.points for ln in lines if ln.aspect == aspect.key]
-        if not mine:
+        if aspect.key not in sums:
             continue
-        minus = sum(p for p in mine if p < 0)
-        plus = sum(p for p in mine if p > 0)
+        minus, plus = sums[aspect.key]
         got = max(minus, -aspect.points) + min(plus, aspect.points)
         total += got
         aspects.append({"key": aspect.key, "label": aspect.label, "points": round(got, 2),
