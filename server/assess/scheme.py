@@ -20,6 +20,7 @@ A scheme says how a period's window units are scored and awarded:
   `notice_after`, 约谈 after `talk_after` periods running at the bottom), period ('month' or
   'quarter': which results carry red, black and quality).
 - staff: points per good and per bad rating, the pay band in yuan and yuan per point.
+- office: the issuing office (发文单位) the published notice names (optional).
 - contest_days: working days a unit may contest a 督察 record; empty_item: the deduction item a
   空岗 interval becomes.
 
@@ -163,6 +164,7 @@ class Scheme:
     contest_days: int = 3
     empty_item: str | None = None
     notes: tuple[str, ...] = ()
+    office: str = ""             # the issuing office (发文单位) the published notice names
 
     def item(self, key: str) -> Item | None:
         return next((i for i in self.items if i.key == key), None)
@@ -400,7 +402,8 @@ def from_dict(data) -> Scheme:
                  r.choice("veto", VETO_EFFECTS, "ineligible"), tuple(aspects), items,
                  _awards(r.raw("awards", {}), "awards"),
                  None if staff is None else _staff(staff, "staff"),
-                 r.whole("contest_days", 3, low=0, high=60), empty, tuple(notes))
+                 r.whole("contest_days", 3, low=0, high=60), empty, tuple(notes),
+                 r.text("office", "", max_len=60))
     r.done()
     return got
 

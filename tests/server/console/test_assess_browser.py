@@ -74,6 +74,7 @@ def test_scheme_records_close_and_the_published_notice(browser, console, setup):
     area = browser.find_element(By.CSS_SELECTOR, "#scheme-form textarea")
     body = json.loads(area.get_attribute("value"))
     body["awards"].update(red=1, black=1)
+    body["office"] = "南山区政务服务数据管理局"
     set_value(browser, area, json.dumps(body, ensure_ascii=False, indent=1))
     submit(browser, browser.find_element(By.ID, "scheme-form"))
     assert "红旗：前 1 名；黑旗：后 1 名" in page_text(browser)
@@ -127,6 +128,8 @@ def test_scheme_records_close_and_the_published_notice(browser, console, setup):
             for tr in browser.find_elements(By.CSS_SELECTOR, "#scores tbody tr")]
     assert [(r[1], float(r[-2])) for r in rows] == [(u, float(s)) for u, s in EXPECTED]
     assert [r[0] for r in rows] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert page_text(browser, "#office") == "南山区政务服务数据管理局"
+    assert "南山区政务服务数据管理局" in page_text(browser, ".seal")
     assert page_text(browser, "#red") == "税务"
     assert page_text(browser, "#black") == "公积金"
     quality = page_text(browser, "#quality").split("、")

@@ -129,6 +129,8 @@ def test_downloads_of_a_closed_period(console_both):
     notice = sup.get(f"{url}/console/assess/notice?{q}")
     assert "2026年10月窗口单位考核结果通报" in notice.text and "草稿" not in notice.text
     assert "结账人：张主任" in notice.text and "南山区政务服务中心" in notice.text
+    asked = sup.get(f"{url}/console/assess/notice?{q}&office=南山区政务办")
+    assert '<span id="office">南山区政务办</span>' in asked.text
     other = sup.get(f"{url}/console/assess/notice?scope=440305&period=2026-10")
     assert other.status_code == 403
 
