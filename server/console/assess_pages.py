@@ -122,8 +122,10 @@ def close(request: Request, user: User = Depends(page_user), form=Depends(posted
     a period not ended, one already closed, or one with contested records pending, unless
     the closer confirms closing with contests pending (force)."""
     store = request.app.state.store
-    t = av.target(request, user, store, str(form.get("scope") or ""),
-                  str(form.get("period") or ""))
+    scope, period = str(form.get("scope") or ""), str(form.get("period") or "")
+    if not scope or not period:   # never a default scope or period for a close
+        raise bad_request(request, N_("Say which scope and period to close."))
+    t = av.target(request, user, store, scope, period)
     if not av.may_close(user, t):
         raise forbidden(N_("Only a region administrator, or the hall's supervisor for the "
                            "hall, may close an assessment."))

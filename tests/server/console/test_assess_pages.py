@@ -66,6 +66,14 @@ def test_who_may_set_a_scheme(console_both):
     assert page.status_code == 200 and 'id="copy-form"' not in page.text
     staff = login(console_both, "staff1")
     assert staff.get(f"{console_both.url}/console/assess/scheme").status_code == 403
+    from server.db import users
+    if users.get(console_both.store, "insp9") is None:
+        with console_both.store.transaction() as tx:
+            users.add(tx, "insp9", "督察员", "correct-horse-battery", "inspector", "440305")
+    inspector = login(console_both, "insp9")
+    page = inspector.get(f"{console_both.url}/console/assess?scope=440305&period=2026-10")
+    assert page.status_code == 200 and 'id="close"' not in page.text
+    assert inspector.get(f"{console_both.url}/console/assess?scope=H02").status_code == 403
 
 
 def test_bad_periods_are_a_400_with_the_field_named(console_both, admin):
@@ -104,6 +112,8 @@ def test_closing_who_may_and_what_is_refused(console_both, admin):
     r = post_form(admin, console_both, page, "/console/assess/close",
                   {"scope": "440305", "period": "2099-01"})
     assert r.status_code == 400
+    r = post_form(admin, console_both, page, "/console/assess/close", {"period": "2026-10"})
+    assert r.status_code == 400 and "范围" in r.text
     with console_both.store.transaction(write=False) as tx:
         row = tx.one("SELECT actor, action FROM audit_log WHERE action = 'assess.close' "
                      "ORDER BY id DESC LIMIT 1")
