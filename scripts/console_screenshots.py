@@ -294,6 +294,74 @@ PAGES += [
 ]
 
 
+def seed_inspections(store) -> None:
+    """督察 (issue 28.3): an inspector of 南山区, the 上街 sheet in force, three records at H01
+    (one with a photo, one contested, one withdrawn)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from server.assess import inspections as insp, inspections_photos as photos, scheme
+    from server.assess import store as assess_store
+    from server.db import audit, users
+
+    with store.transaction() as tx:
+        users.add(tx, "insp1", "督察员甲", PASSWORD, "inspector", "440305")
+        audit.append(tx, "sample", "user.add", "user:insp1", {"role": "inspector"})
+        assess_store.set_scheme(tx, "440300", "2000-01", scheme.preset("shangjie"), "sample")
+    img = Image.new("RGB", (640, 420), (214, 226, 236))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((60, 120, 580, 380), fill=(120, 90, 60))        # the counter
+    draw.ellipse((270, 30, 370, 130), fill=(60, 60, 70))           # someone behind it
+    out = io.BytesIO()
+    img.save(out, "JPEG")
+    photo = photos.save(photos.evidence_dir(store), out.getvalue())
+    now = datetime.now(timezone.utc)
+    who = insp.Who("user:insp1", "inspector", None)
+    rows = []
+    with store.transaction() as tx:
+        for hours, item, note, picture in ((2, "sj_badge", "未佩戴工作证", photo),
+                                           (26, "sj_idle", "窗口人员串岗聊天", ""),
+                                           (50, "sj_one_notice", "需要补件未一次性告知", "")):
+            rows.append(insp.record(tx, who, "H01", "社保", 1, "S001", item, None, 1,
+                                    now - timedelta(hours=hours), note, picture, now=now)[0])
+        insp.contest(tx, insp.Who("user:sup1", "hall_supervisor", frozenset({"H01"})),
+                     rows[1]["id"], "当时在办理联办件，非串岗", now=now)
+        insp.contest(tx, insp.Who("user:sup1", "hall_supervisor", frozenset({"H01"})),
+                     rows[2]["id"], "已电话告知，有记录", now=now)
+        insp.decide(tx, insp.Who("user:nanshan", "region_admin", None), rows[2]["id"],
+                    "withdrawn", "核实已一次性告知", now=now)
+
+
+def open_first_record(driver, url):
+    driver.find_element(By.CSS_SELECTOR, "#inspections tbody tr td:last-child a").click()
+
+
+def record_without_note(driver, url):
+    from selenium.webdriver.support.ui import Select
+
+    Select(driver.find_element(By.NAME, "department")).select_by_visible_text("社保")
+    Select(driver.find_element(By.NAME, "item")).select_by_value("sj_badge")
+    note = driver.find_element(By.NAME, "note")
+    driver.execute_script("arguments[0].removeAttribute('required')", note)
+    driver.find_element(By.CSS_SELECTOR, "#record-form button").click()
+
+
+PAGES += [
+    ("inspections", "insp1", "/console/inspections", None),
+    ("inspections-en", "insp1", "/console/inspections?lang=en", None),
+    ("inspection-new", "insp1", "/console/inspections/new?hall=H01", None),
+    ("inspection-new-hall", "insp1", "/console/inspections/new", None),
+    ("inspection-new-error", "insp1", "/console/inspections/new?hall=H01",
+     record_without_note),
+    ("inspection-contest", "sup1", "/console/inspections?state=recorded", open_first_record),
+    ("inspection-decide", "nanshan", "/console/inspections?state=contested",
+     open_first_record),
+    ("service-inspector", "insp1", "/console/service?hall=H01", None),
+]
+SEEDERS.append(seed_inspections)
+
+
 # The holiday-table warning (server/console/notices.py) on a server of its own, whose table
 # is empty and whose clock is set around the first day without due dates: (name, account,
 # path, days from that day). Before it the warning looks ahead; after it, cases lack dates.

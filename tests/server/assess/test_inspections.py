@@ -9,10 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from server.assess import inspections as insp
-from server.assess import inspections_list, scheme, store as assess_store
+from server.assess import inspections_list
 from server.assess.inspections import Conflict, InspectionError, NotFound, Refused, Who
-from server.console.sample import SHEET
-from server.db import org_io
 from server.workflow.workdays import HALL_TZ
 
 # Friday 4 December 2026, 10:00 in the halls: contest until Wednesday the 9th.
@@ -21,15 +19,6 @@ INSPECTOR = Who("user:insp1", "inspector", frozenset({"H01"}))
 ADMIN = Who("user:nanshan", "region_admin", frozenset({"H01"}))
 SUP1 = Who("user:sup1", "hall_supervisor", frozenset({"H01"}))
 SUP2 = Who("user:sup2", "hall_supervisor", frozenset({"H02"}))
-
-
-@pytest.fixture
-def hall(store):
-    doc = org_io.parse_csv(SHEET, org_io.load(store))
-    with store.transaction() as tx:
-        org_io.apply(tx, doc)
-        assess_store.set_scheme(tx, "440305", "2026-01", scheme.preset("shangjie"), "test")
-    return store
 
 
 def add(store, now=NOW, **kw):
@@ -65,7 +54,8 @@ def test_a_bad_field_is_named_and_nothing_is_stored(hall, change, field):
     assert caught.value.field == field and caught.value.status == 400
     with hall.transaction(write=False) as tx:
         assert tx.one("SELECT COUNT(*) FROM inspections")[0] == 0
-        assert tx.one("SELECT COUNT(*) FROM audit_log WHERE target LIKE ?", ["inspection:" + "%"])[0] == 0
+        assert tx.one("SELECT COUNT(*) FROM audit_log WHERE target LIKE ?",
+                      ["inspection:%"])[0] == 0
 
 
 def test_who_may_record_and_where(hall):

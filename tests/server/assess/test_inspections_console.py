@@ -10,39 +10,8 @@ import re
 
 import pytest
 
-from server.assess import scheme, store as assess_store
-from server.console.sample import ACCOUNTS, seed
-from server.runner import ServerThread
-from tests.helpers import service_events as se
-from tests.helpers.databases import PgSchema, pg_unreachable_reason
 from tests.server.assess.test_inspections_evidence import jpeg_with_gps
-from tests.server.console.conftest import PASSWORD, csrf_in, login
-
-NOW = se.local("2026-12-03 10:00")   # Thursday: contest until Tuesday 8 December
-PEOPLE = {**ACCOUNTS, "insp1": ("督察员甲", "inspector", "440305"),
-          "insp2": ("督察员乙", "inspector", "440306")}
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def srv(request, tmp_path_factory):
-    schema = None
-    if request.param == "postgresql":
-        reason = pg_unreachable_reason()
-        if reason:
-            pytest.skip(reason)
-        schema = PgSchema()
-        server = ServerThread(schema.url, schema=schema.name, open_ingest=False)
-    else:
-        server = ServerThread(tmp_path_factory.mktemp("insp") / "server.db", open_ingest=False)
-    server.start()
-    seed(server.store, PASSWORD, accounts=PEOPLE)
-    server.app.state.clock = lambda: NOW
-    with server.store.transaction() as tx:
-        assess_store.set_scheme(tx, "440300", "2026-01", scheme.preset("shangjie"), "test")
-    yield server
-    server.stop()
-    if schema:
-        schema.drop()
+from tests.server.console.conftest import csrf_in, login
 
 
 def new_record(session, srv, photo=None, **fields):

@@ -6,44 +6,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from server.assess import scheme, store as assess_store
-from server.console.sample import ACCOUNTS, seed
 from server.facts import notes
-from server.runner import ServerThread
-from tests.helpers import service_events as se
-from tests.helpers.databases import PgSchema, pg_unreachable_reason
-from tests.server.console.conftest import PASSWORD, csrf_in, login
+from tests.server.console.conftest import csrf_in, login
 
-NOW = se.local("2026-12-03 10:00")
 PAGE = "/console/service?hall=H01&month=2026-12"
-PEOPLE = {**ACCOUNTS, "insp1": ("督察员甲", "inspector", "440305"),
-          "insp2": ("督察员乙", "inspector", "440306")}
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def srv(request, tmp_path_factory):
-    schema = None
-    if request.param == "postgresql":
-        reason = pg_unreachable_reason()
-        if reason:
-            pytest.skip(reason)
-        schema = PgSchema()
-        server = ServerThread(schema.url, schema=schema.name, open_ingest=False)
-    else:
-        server = ServerThread(tmp_path_factory.mktemp("empty") / "server.db", open_ingest=False)
-    server.start()
-    seed(server.store, PASSWORD, accounts=PEOPLE)
-    server.app.state.clock = lambda: NOW
-    with server.store.transaction() as tx:
-        assess_store.set_scheme(tx, "440305", "2026-01", scheme.preset("shangjie"), "test")
-    se.insert(server.store, "H01", 1, se.day_script("2026-12-01", "S001", 4, ("10:30", "10:50")))
-    se.insert(server.store, "H01", 2, se.day_script("2026-12-01", "S001", 2, ("14:00", "14:30")))
-    yield server
-    server.stop()
-    if schema:
-        schema.drop()
 
 
 def buttons(html: str) -> list[dict]:

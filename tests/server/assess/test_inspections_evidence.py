@@ -12,13 +12,11 @@ from datetime import date
 import pytest
 from PIL import Image
 
-from server.assess import inspections_empty, inspections_photos as photos, scheme
-from server.assess import store as assess_store
+from server.assess import inspections_empty, inspections_photos as photos
 from server.assess.inspections import InspectionError, NotFound, Who
-from server.console.sample import SHEET
-from server.db import org_io
 from server.facts import notes, refresh
 from tests.helpers import service_events as se
+from tests.server.assess.conftest import with_sheet
 
 DAY = "2026-12-01"
 NOW = se.local("2026-12-03 10:00")
@@ -27,10 +25,7 @@ INSPECTOR = Who("user:insp1", "inspector", frozenset({"H01"}))
 
 @pytest.fixture
 def hall(store):
-    doc = org_io.parse_csv(SHEET, org_io.load(store))
-    with store.transaction() as tx:
-        org_io.apply(tx, doc)
-        assess_store.set_scheme(tx, "440305", "2026-01", scheme.preset("shangjie"), "test")
+    with_sheet(store)
     se.insert(store, "H01", 1, se.day_script(DAY, "S001", cases=4, pause=("10:30", "10:50")))
     se.insert(store, "H01", 2, se.day_script(DAY, "S003", cases=2, pause=("14:00", "14:40")))
     refresh.refresh(store, "H01", date(2026, 12, 1), date(2026, 12, 2), now=NOW)
