@@ -97,6 +97,26 @@ def scheme_in_force(store, scope: str, period: str):
     return assess_store.scheme_for(store, scope, first_month(period))
 
 
+def first_with_scheme(store, scopes: list[str], month: str) -> str | None:
+    """The first of `scopes` a scheme scores `month` for: one set there, at a region above
+    it or at '*' (one query and the org in memory, not a look-up per hall)."""
+    with store.transaction(write=False) as tx:
+        have = {r[0] for r in tx.all("SELECT DISTINCT scope FROM assess_schemes WHERE "
+                                     "month_from <= ?", [month])}
+    if not have:
+        return None
+    regions, halls = org.regions(store), org.halls(store)
+    for scope in scopes:
+        code = halls[scope].region if scope in halls else scope
+        seen = {scope}
+        while code and code not in seen:
+            seen.add(code)
+            code = regions[code].parent if code in regions else None
+        if seen & have or "*" in have:
+            return scope
+    return None
+
+
 def target(request: Request, user: User, store, scope: str, period: str) -> Target:
     """The scope and period asked for, after the checks: 404 unknown, 403 not yours, 400 a
     period that is not YYYY-MM, YYYY-Qn or YYYY. Opens on the last complete month and on the
@@ -109,8 +129,8 @@ def target(request: Request, user: User, store, scope: str, period: str) -> Targ
                                       "YYYY-Qn or a year as YYYY."))
     picks = choices(user, store)
     if not scope:
-        with_scheme = [s for s, _n in picks if scheme_in_force(store, s, period) is not None]
-        scope = (with_scheme or [s for s, _n in picks] or [""])[0]
+        scope = first_with_scheme(store, [s for s, _n in picks], first_month(period)) or \
+            next(iter(s for s, _n in picks), "")
     if scope in org.regions(store):
         require_region(user, scope, store)
         kind, name = "region", org.regions(store)[scope].name

@@ -161,3 +161,14 @@ def test_staff_see_their_unit_only_once_closed(console_both):
                  "/console/assess/notice?scope=H01&period=2026-10",
                  "/console/assess/hr.csv?scope=H01&period=2026-10"):
         assert staff.get(f"{url}{path}").status_code == 403, path
+
+
+def test_the_page_opens_on_last_month_and_the_first_scope_with_a_scheme(console_both):
+    top = login(console_both, "admin")              # 广东省: the scheme is 南山区's (440305)
+    page = top.get(f"{console_both.url}/console/assess").text
+    title = re.search(r"<h1>.*?</h1>", page, re.S).group(0)
+    assert "南山区" in title and "广东省" not in title
+    from datetime import datetime, timedelta, timezone
+    last = datetime.now(timezone(timedelta(hours=8))).replace(day=1) - timedelta(days=1)
+    assert f"{last.year}年{last.month}月" in title
+    assert '<option value="440305" selected>' in page
