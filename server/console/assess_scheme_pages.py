@@ -77,7 +77,7 @@ def _page(request: Request, user: User, scope: str, month: str, body: str | None
           error: str = "", month_from: str = "", status_code: int = 200):
     store = request.app.state.store
     t = av.target(request, user, store, scope, month or av.this_month(request))
-    if len(t.period) != 7:
+    if not av.is_month(t.period):
         raise bad_request(request, N_("A scheme is set from a month: write it as YYYY-MM."))
     from server.assess import store as assess_store
 
@@ -128,9 +128,8 @@ def save(request: Request, user: User = Depends(page_user), form=Depends(posted_
     t, error = _save(request, user, form, body)
     month_from = str(form.get("month_from") or "")
     if error:
-        return _page(request, user, t.scope, month_from if av.period_end(month_from) and
-                     len(month_from) == 7 else "", body=body, error=error,
-                     month_from=month_from, status_code=422)
+        return _page(request, user, t.scope, month_from if av.is_month(month_from) else "",
+                     body=body, error=error, month_from=month_from, status_code=422)
     return RedirectResponse("/console/assess/scheme?" + urlencode(
         {"scope": t.scope, "month": month_from}), status_code=303)
 

@@ -83,11 +83,16 @@ def choices(user: User, store) -> list[tuple[str, str]]:
     return out
 
 
+def is_month(period: str) -> bool:
+    """'YYYY-MM' (a quarter 'YYYY-Qn' is seven characters too)."""
+    return bool(re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", period or ""))
+
+
 def first_month(period: str) -> str:
     """The first month of a period: '2026-Q4' → '2026-10', '2026' → '2026-01'."""
     if "-Q" in period:
         return f"{period[:4]}-{(int(period[-1]) - 1) * 3 + 1:02d}"
-    return period if len(period) == 7 else f"{period}-01"
+    return period if is_month(period) else f"{period}-01"
 
 
 def scheme_in_force(store, scope: str, period: str):

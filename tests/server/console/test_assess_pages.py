@@ -83,6 +83,9 @@ def test_bad_periods_are_a_400_with_the_field_named(console_both, admin):
     assert admin.get(f"{console_both.url}/console/assess?scope=H02&period=2026-10"
                      ).status_code == 403
     assert admin.get(f"{console_both.url}/console/assess?scope=NOPE").status_code == 404
+    for bad in ("2026-Q4", "2026", "2026-13"):      # a scheme is set from a month
+        r = admin.get(f"{console_both.url}/console/assess/scheme", params={"month": bad})
+        assert r.status_code == 400 and "YYYY-MM" in r.text, bad
 
 
 def test_closing_who_may_and_what_is_refused(console_both, admin):
