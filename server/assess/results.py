@@ -160,8 +160,9 @@ def _aggregate(store, scope: str, period: str, parts: list[Result], scheme: Sche
     if kind_of(period) == "quarter":
         notes += awards.model_staff(staff, scheme.awards.model_staff)
     return Result(scope, period, scheme.name, str(scheme.source), scheme.base, scheme.maximum,
-                  units, staff, pending_contests=sum(p.pending_contests for p in parts),
-                  notes=notes)
+                  units, staff, notes=notes,
+                  # a closed month's contests were settled (or forced) when it closed
+                  pending_contests=sum(p.pending_contests for p in parts if not p.closed_at))
 
 
 def _mean_unit(months: list[UnitScore]) -> UnitScore:

@@ -111,6 +111,12 @@ def test_close_refuses_early_contested_and_twice_then_stays_frozen(hall):
     rows, _ = audit.entries(store, target="assess:HA:2026-11")
     assert [(r["actor"], r["action"], r["detail"]["forced"]) for r in rows] == [
         ("user:wang", "assess.close", True)]
+    # the quarter takes November as frozen; its contest was settled by that close
+    q4 = results.close(store, "HA", "2026-Q4", "王主任", "user:wang",
+                       now=datetime(2027, 1, 4, 2, tzinfo=timezone.utc))
+    assert q4.pending_contests == 0 and by_dept(q4)["市公安局"].score == round(
+        (100 + 98 + 100) / 3, 2)
+    assert results.get(store, "HA", "2026-Q4").closed_by == "王主任"
 
 
 def test_black_flag_runs_from_the_previous_closed_month_and_the_quarter_average(hall):
