@@ -3,7 +3,7 @@ ratings and service-event facts: under 2 s), beside a floor measured in the same
 SQLite or PostgreSQL.
 
     .venv/bin/python bench/assess_close.py [--units 1000] [--halls 25] [--records 100000]
-        [--days 365] [--repeat 5] [--db postgresql://...]
+        [--days 365] [--repeat 5] [--db postgresql://...|FILE] [--reuse]
 
 Loads, straight into the tables with the bulk path (COPY on PostgreSQL, executemany on
 SQLite): --halls halls of one region sharing --units departments (window units), one window
@@ -178,27 +178,31 @@ def main() -> int:
     ap.add_argument("--records", type=int, default=100_000)
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--db", help="postgresql:// URL (default: a temp SQLite file)")
-    ap.add_argument("--keep", help="a SQLite file to load once and keep; a later run with the "
-                                   "same file skips the load (for profiling)")
+    ap.add_argument("--db", help="postgresql:// URL or a SQLite file (default: a temp SQLite "
+                                 "file)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep the database (--db: a SQLite file or postgresql:// URL) and "
+                         "skip the load when it was loaded before (for profiling)")
     ap.add_argument("--schema", default="bench_assess")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    tmp, schema, db = None, None, args.db or args.keep
-    loaded = bool(args.keep) and Path(args.keep).exists()
+    tmp, schema, db = None, None, args.db
     if db is None:
         tmp = tempfile.TemporaryDirectory()
         db = str(Path(tmp.name) / "bench.db")
-    elif args.keep:
-        pass
-    else:
+    elif "://" in db:
         import psycopg
 
         schema = args.schema
         with psycopg.connect(db, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            conn.execute(f'CREATE SCHEMA "{schema}"')
+            if not args.reuse:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    elif not args.reuse:
+        Path(db).unlink(missing_ok=True)
     store = open_store(db, schema=schema)
+    with store.transaction(write=False) as tx:
+        loaded = tx.one("SELECT count(*) FROM assess_schemes")[0] > 0
     rng = random.Random(28)
     today = datetime.now(HALL_TZ).date()
     last = today.replace(day=1) - timedelta(days=1)          # the last full month's end

@@ -59,7 +59,7 @@ def month_days(month: str) -> tuple[date, date]:
 
 
 def kind_of(period: str) -> str:
-    return "month" if len(period) == 7 else "quarter" if "Q" in period else "year"
+    return "quarter" if "Q" in period else "month" if len(period) == 7 else "year"
 
 
 def previous(period: str) -> str:
@@ -127,12 +127,18 @@ def compute(store, scope: str, period: str, now: datetime | None = None) -> Resu
     begun = [m for m in months if month_days(m)[0] <= _local_today(now)]
     if not begun:
         raise AssessError(N_("the period {period} has not begun"), period=period)
+    scored = [m for m in begun if assess_store.scheme_for(store, scope, m) is not None]
+    if not scored:
+        _scheme(store, scope, begun[-1])    # the refusal that names the scope and month
     parts = []
-    for month in begun:
+    for month in scored:
         frozen = assess_store.get_result(store, scope, month)
         parts.append(Result.from_json(frozen) if frozen else _month(store, scope, month, now)[0])
-    scheme = _scheme(store, scope, begun[-1])
-    return _aggregate(store, scope, period, parts, scheme)
+    result = _aggregate(store, scope, period, parts, _scheme(store, scope, scored[-1]))
+    if len(scored) < len(begun):
+        result.notes.insert(1, say(N_("months without a scheme are left out: {months}"),
+                                   months=", ".join(m for m in begun if m not in scored)))
+    return result
 
 
 def _aggregate(store, scope: str, period: str, parts: list[Result], scheme: Scheme) -> Result:
@@ -154,8 +160,9 @@ def _aggregate(store, scope: str, period: str, parts: list[Result], scheme: Sche
     if kind_of(period) == "quarter":
         notes += awards.model_staff(staff, scheme.awards.model_staff)
     return Result(scope, period, scheme.name, str(scheme.source), scheme.base, scheme.maximum,
-                  units, staff, pending_contests=sum(p.pending_contests for p in parts),
-                  notes=notes)
+                  units, staff, notes=notes,
+                  # a closed month's contests were settled (or forced) when it closed
+                  pending_contests=sum(p.pending_contests for p in parts if not p.closed_at))
 
 
 def _mean_unit(months: list[UnitScore]) -> UnitScore:

@@ -111,6 +111,12 @@ def test_close_refuses_early_contested_and_twice_then_stays_frozen(hall):
     rows, _ = audit.entries(store, target="assess:HA:2026-11")
     assert [(r["actor"], r["action"], r["detail"]["forced"]) for r in rows] == [
         ("user:wang", "assess.close", True)]
+    # the quarter takes November as frozen; its contest was settled by that close
+    q4 = results.close(store, "HA", "2026-Q4", "王主任", "user:wang",
+                       now=datetime(2027, 1, 4, 2, tzinfo=timezone.utc))
+    assert q4.pending_contests == 0 and by_dept(q4)["市公安局"].score == round(
+        (100 + 98 + 100) / 3, 2)
+    assert results.get(store, "HA", "2026-Q4").closed_by == "王主任"
 
 
 def test_black_flag_runs_from_the_previous_closed_month_and_the_quarter_average(hall):
@@ -136,3 +142,44 @@ def test_black_flag_runs_from_the_previous_closed_month_and_the_quarter_average(
         results.compute(store, "HA", "2026-Q5")
     with pytest.raises(AssessError, match="no assessment scheme is in force for HA in 2026-08"):
         results.compute(store, "HA", "2026-08", now=DEC1)
+
+
+def test_a_year_leaves_out_months_without_a_scheme(hall):
+    store = hall
+    use(store, "zhumadian", month="2026-11")
+    record(store, "市公安局", "zmd_empty", 2, when="2026-11-12T02:00:00.000Z")
+    year = results.compute(store, "HA", "2026", now=DEC1)
+    # November 96 and December 100 (begun on 1 Dec): 98; January to October have no scheme
+    assert by_dept(year)["市公安局"].score == 98
+    assert year.notes[:2] == ["得分为 2 个月的平均分（2026-11, 2026-12）",
+                              "没有考核方案的月份不计入：2026-01, 2026-02, 2026-03, 2026-04, "
+                              "2026-05, 2026-06, 2026-07, 2026-08, 2026-09, 2026-10"]
+    assert all(u.flag is None and not u.quality for u in year.units)
+
+
+def test_jining_staff_points_pay_and_model_staff_on_the_quarter(hall):
+    store = hall
+    use(store, "jining")
+    rate(store, 1, [5] * 12, day="2026-10-13")                 # S1: 12 × 0.5 = 6 points
+    rate(store, 2, [5] * 10 + [1, 2], day="2026-10-14")        # S2: 10 × 0.5 - 2 × 5 = -5
+    oct_ = results.compute(store, "HA", "2026-10", now=DEC1)
+    staff = {s.staff_id: s for s in oct_.staff}
+    assert (staff["S1"].total, staff["S1"].pay, staff["S2"].total, staff["S2"].pay) == (
+        6, 60, -5, -50)
+    assert all(u.flag is None for u in oct_.units)             # 济宁 flags by quarter
+    q4 = results.compute(store, "HA", "2026-Q4", now=DEC1)
+    assert [s.staff_id for s in q4.staff if s.model] == ["S1"]
+    # 6 红旗窗口 asked, 7 units: 市税务局 (2 差评, -4) is not among the 6 at the top
+    assert sorted(u.department for u in q4.units if u.flag == "red") == sorted(
+        d for d in DEPTS if d != "市税务局")
+
+
+@pytest.mark.parametrize("period, kind, months, before", [
+    ("2026-11", "month", ["2026-11"], "2026-10"), ("2026-01", "month", ["2026-01"], "2025-12"),
+    ("2026-Q4", "quarter", ["2026-10", "2026-11", "2026-12"], "2026-Q3"),
+    ("2026-Q1", "quarter", ["2026-01", "2026-02", "2026-03"], "2025-Q4"),
+    ("2026", "year", [f"2026-{m:02d}" for m in range(1, 13)], "2025"),
+])
+def test_periods(period, kind, months, before):
+    assert (results.kind_of(period), results.months_of(period), results.previous(period)) == (
+        kind, months, before)
