@@ -41,5 +41,6 @@ INSPECTION_TABLES = """
     );
     CREATE INDEX inspections_month ON inspections (hall, occurred_at);
     CREATE INDEX inspections_state ON inspections (state, hall);
+    CREATE INDEX inspections_time ON inspections (occurred_at, id);
     CREATE UNIQUE INDEX inspections_source ON inspections (hall, source, source_ref)
 """

@@ -123,6 +123,9 @@ def test_inspectors_read_no_cases_or_appeals(srv):
     for path in ("/console/cases", "/console/appeals", "/console/ranking", "/console/users",
                  "/console/audit"):
         assert insp.get(f"{srv.url}{path}").status_code == 403, path
+    for path in ("/console/figures", "/console/figures/drill", "/console/export",
+                 "/console/fleet", "/console/org", "/console/password"):
+        assert insp.get(f"{srv.url}{path}").status_code < 500, path
     staff = login(srv, "staff1")
     assert staff.get(f"{srv.url}/console/inspections").status_code == 403
     sup = login(srv, "sup1")
