@@ -76,7 +76,8 @@ def ranking_rows(result: Result, say, hall_names: dict[str, str]) -> list[dict]:
     out = []
     for u in result.units:
         out.append({
-            "key": u.key, "unit": u, "name": unit_label(u, hall_names, many), "Rank": u.rank if u.rank is not None else "",
+            "key": u.key, "unit": u, "name": unit_label(u, hall_names, many),
+            "Rank": u.rank if u.rank is not None else "",
             "Window unit": unit_label(u, hall_names, many), "Credit code": u.credit_code,
             "Score": round(float(u.score), 2),
             "Flag": say(FLAG_LABELS[u.flag]) if u.flag in FLAG_LABELS else "",
@@ -263,7 +264,7 @@ def local_day(text: str | None) -> date | None:
     return parse_iso(text).astimezone(HALL_TZ).date()
 
 
-__all__ = ["aspect_table", "aspects", "breakdown_table", "detail_lines", "hr_xlsx", "items", "local_day",
-           "notice_rows", "notice_title", "number", "period_label", "ranking_headers",
+__all__ = ["aspect_table", "aspects", "breakdown_table", "detail_lines", "hr_xlsx", "items",
+           "local_day", "notice_rows", "notice_title", "number", "period_label", "ranking_headers",
            "ranking_rows", "ranking_table", "staff_headers", "staff_rows", "unit_label",
            "xlsx"]
