@@ -83,6 +83,10 @@ def test_bad_periods_are_a_400_with_the_field_named(console_both, admin):
     assert admin.get(f"{console_both.url}/console/assess?scope=H02&period=2026-10"
                      ).status_code == 403
     assert admin.get(f"{console_both.url}/console/assess?scope=NOPE").status_code == 404
+    for period, label in (("2026-Q4", "2026年第4季度"), ("2026", "2026年度")):
+        page = admin.get(f"{console_both.url}/console/assess",
+                         params={"scope": "440305", "period": period})
+        assert page.status_code == 200 and label in page.text, period
     for bad in ("2026-Q4", "2026", "2026-13"):      # a scheme is set from a month
         r = admin.get(f"{console_both.url}/console/assess/scheme", params={"month": bad})
         assert r.status_code == 400 and "YYYY-MM" in r.text, bad
