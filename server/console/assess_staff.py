@@ -89,7 +89,8 @@ def page(request: Request, user: User, period: str):
     staff = None
     if mine is not None:
         staff = {"headers": [say(c) for c in MY_COLUMNS],
-                 "rows": [[mine.good, mine.bad, mine.points, mine.records, mine.total,
+                 "rows": [[mine.good, mine.bad, outputs.number(mine.points),
+                           outputs.number(mine.records), outputs.number(mine.total),
                            mine.pay]]}
     return unit_page(request, user, t, result, unit, staff=staff, back=None,
                      staff_note=tr(request, STAFF_NOTE))
