@@ -141,20 +141,13 @@ def load_records(store, windows, days: list[date], n: int, rng: random.Random) -
     bulk(store, "inspections", cols, rows)
 
 
-def settle(store, db: str, schema: str | None) -> None:
-    if store.kind != "postgresql":
-        with store.transaction() as tx:
-            tx.q("ANALYZE")
-        return
-    import psycopg
-
-    with psycopg.connect(db, autocommit=True) as conn:
-        conn.execute(f'SET search_path TO "{schema}"')
-        for table in ("rollup_levels", "window_facts", "inspections", "cases"):
-            conn.execute(f"VACUUM ANALYZE {table}")
+def settle(store) -> None:
+    """Fresh planner statistics (ANALYZE runs inside a transaction on both stores)."""
+    with store.transaction() as tx:
+        tx.q("ANALYZE")
 
 
-def load(store, db, schema, args, halls: list[str], days: list[date], rng) -> None:
+def load(store, args, halls: list[str], days: list[date], rng) -> None:
     windows = load_org(store, halls, args.units)
     template = template_facts(store, halls[0], days[0])
     n_levels, n_facts, n_cases = load_days(store, windows, days, template, rng)
@@ -166,7 +159,7 @@ def load(store, db, schema, args, halls: list[str], days: list[date], rng) -> No
         body = scheme.preset("shangjie").to_dict()   # and staff scored, as 济宁 does
         body["staff"] = scheme.preset("jining").to_dict()["staff"]
         assess_store.set_scheme(tx, REGION, days[0].strftime("%Y-%m"), body, "bench")
-    settle(store, db, schema)
+    settle(store)
     print(f"  {n_levels:,} roll-up rows, {n_facts:,} window-days of facts, {n_cases:,} 差评 "
           f"cases")
 
@@ -212,7 +205,7 @@ def main() -> int:
     halls = [f"H{n + 1:02d}" for n in range(args.halls)]
     t0 = time.perf_counter()
     if not loaded:
-        load(store, db, schema, args, halls, days, rng)
+        load(store, args, halls, days, rng)
     print(f"{store.kind}: {args.units:,} units in {args.halls} halls, {args.days} days, "
           f"{args.records:,} 督察 records; loaded in {time.perf_counter() - t0:.0f} s")
     marks = ", ".join("?" * len(halls))
