@@ -8,11 +8,12 @@ two copies of every duration). Here the database reads the JSON in C and groups 
   late, and every duration as one text (parsed once per window);
 - staff(): per (hall, window, 工号) the days their own first sign-in was late, their cases
   completed, their days;
-- with_empty(): only the window-days that have 空岗 intervals, whole, for summary.summarize
-  to count (excused ones out, a staff member's share as the page gives it).
+- with_empty(): only the window-days that have 空岗 intervals (found by their text, without
+  parsing), whole, for summary.summarize to count (excused ones out, a staff member's share
+  as the page gives it).
 The same sums as summary.py's (tests/server/assess/test_metrics_facts.py checks them against
-it on the same rows). The one dialect difference is how JSON is read: SQLite's json1
-functions, PostgreSQL's json_to_record / json_each; the rest is written once.
+it on the same rows). The one dialect difference is how JSON is read (WINDOWS and STAFF:
+SQLite's json1 functions, PostgreSQL's jsonb); the rest is written once.
 """
 from __future__ import annotations
 
@@ -20,21 +21,41 @@ import json
 
 from server.assess.metrics_read import marks
 
-PG_ROW = ("CROSS JOIN LATERAL json_to_record(wf.facts::json) AS r(completed int, "
-          "late boolean, durations text)")
-SQL = {  # kind: (completed, late 0/1, durations text, from-extra; staff from, late, completed,
-    #          a row has 空岗 intervals)
-    "postgresql": ("r.completed", "CASE WHEN r.late THEN 1 ELSE 0 END", "r.durations", PG_ROW,
-                   "CROSS JOIN LATERAL json_each(wf.facts::json -> 'staff') s",
-                   "CASE WHEN s.value ->> 'late' = 'true' THEN 1 ELSE 0 END",
-                   "(s.value ->> 'completed')::int",
-                   "json_array_length(wf.facts::json -> 'empty') > 0", "string_agg"),
-    "sqlite": ("json_extract(wf.facts, '$.completed')", "json_extract(wf.facts, '$.late')",
-               "json_extract(wf.facts, '$.durations')", "",
-               "CROSS JOIN json_each(wf.facts, '$.staff') s", "json_extract(s.value, '$.late')",
-               "json_extract(s.value, '$.completed')",
-               "json_array_length(wf.facts, '$.empty') > 0", "group_concat"),
+# The two statements that read JSON, per store, each reading every document once: SQLite
+# parses a document per json_extract call site, so one call takes the three values (a
+# materialized step keeps the planner from copying that call into each use); PostgreSQL reads
+# it once into jsonb. {where}: the halls and days; {agg}: the string aggregate.
+WINDOWS = {
+    "sqlite": ("WITH x AS MATERIALIZED (SELECT wf.hall AS hall, wf.\"window\" AS w, "
+               "json_extract(wf.facts, '$.completed', '$.late', '$.durations') AS j "
+               "FROM window_facts wf WHERE {where}) "
+               "SELECT hall, w, sum(json_extract(j, '$[0]')), sum(json_extract(j, '$[1]')), "
+               "group_concat(nullif(trim(json_extract(j, '$[2]'), '[]'), ''), ',') "
+               "FROM x GROUP BY hall, w"),
+    "postgresql": ("SELECT wf.hall, wf.\"window\", sum(r.completed), "
+                   "sum(CASE WHEN r.late THEN 1 ELSE 0 END), "
+                   "string_agg(nullif(trim(r.durations, '[]'), ''), ',') "
+                   "FROM window_facts wf CROSS JOIN LATERAL jsonb_to_record(wf.facts::jsonb) "
+                   "AS r(completed int, late boolean, durations text) WHERE {where} "
+                   "GROUP BY wf.hall, wf.\"window\""),
 }
+STAFF = {
+    "sqlite": ("SELECT wf.hall, wf.\"window\", s.key, sum(json_extract(s.value, '$.late')), "
+               "sum(json_extract(s.value, '$.completed')), count(*) FROM window_facts wf "
+               "CROSS JOIN json_each(wf.facts, '$.staff') s WHERE {where} "
+               "GROUP BY wf.hall, wf.\"window\", s.key"),
+    "postgresql": ("SELECT wf.hall, wf.\"window\", s.key, "
+                   "sum(CASE WHEN s.value ->> 'late' = 'true' THEN 1 ELSE 0 END), "
+                   "sum((s.value ->> 'completed')::int), count(*) FROM window_facts wf "
+                   "CROSS JOIN LATERAL jsonb_each(wf.facts::jsonb -> 'staff') s "
+                   "WHERE {where} GROUP BY wf.hall, wf.\"window\", s.key"),
+}
+
+
+# A day without 空岗 as BaseStore.dumps writes it (compact, so the text is exact; a quote in
+# a string value is escaped, so no value can contain it). A document written otherwise only
+# misses this shortcut: it is read whole and summary.py finds no interval in it.
+NO_EMPTY = '%"empty":[]%'
 
 
 def _where(halls: list[str], first, last) -> tuple[str, list]:
@@ -44,13 +65,9 @@ def _where(halls: list[str], first, last) -> tuple[str, list]:
 
 def windows(tx, kind: str, halls: list[str], first, last) -> dict:
     """{(hall, window): (completed, late days, [durations in seconds])}."""
-    completed, late, durations, extra, *_rest, agg = SQL[kind]
     where, params = _where(halls, first, last)
     out = {}
-    for hall, window, done, lates, text in tx.all(
-            f'SELECT wf.hall, wf."window", sum({completed}), sum({late}), '
-            f"{agg}(nullif(trim({durations}, '[]'), ''), ',') FROM window_facts wf {extra} "
-            f'WHERE {where} GROUP BY wf.hall, wf."window"', params):
+    for hall, window, done, lates, text in tx.all(WINDOWS[kind].format(where=where), params):
         out[(hall, int(window))] = (int(done or 0), int(lates or 0),
                                     json.loads(f"[{text}]") if text else [])
     return out
@@ -58,13 +75,10 @@ def windows(tx, kind: str, halls: list[str], first, last) -> dict:
 
 def staff(tx, kind: str, halls: list[str], first, last) -> list[tuple]:
     """[(hall, window, 工号, late days, completed, days)] of everyone in the days' facts."""
-    _c, _l, _d, _e, joined, late, completed, _empty, _agg = SQL[kind]
     where, params = _where(halls, first, last)
     return [(hall, int(window), sid, int(lates or 0), int(done or 0), int(days))
             for hall, window, sid, lates, done, days in tx.all(
-                f'SELECT wf.hall, wf."window", s.key, sum({late}), sum({completed}), count(*) '
-                f"FROM window_facts wf {joined} WHERE {where} "
-                f'GROUP BY wf.hall, wf."window", s.key', params)]
+                STAFF[kind].format(where=where), params)]
 
 
 def with_empty(tx, kind: str, halls: list[str], first, last, lo: str, hi: str):
@@ -74,7 +88,7 @@ def with_empty(tx, kind: str, halls: list[str], first, last, lo: str, hi: str):
     where, params = _where(halls, first, last)
     rows = [(hall, int(window), day, json.loads(facts)) for hall, window, day, facts in tx.all(
         f'SELECT wf.hall, wf."window", wf.day, wf.facts FROM window_facts wf '
-        f"WHERE {where} AND {SQL[kind][7]}", params)]
+        f"WHERE {where} AND wf.facts NOT LIKE ?", [*params, NO_EMPTY])]
     notes = {(hall, int(window), start): {"excused": bool(excused)}
              for hall, window, start, excused in tx.all(
                  f'SELECT hall, "window", start, excused FROM empty_notes WHERE hall IN '
