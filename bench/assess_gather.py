@@ -31,7 +31,7 @@ from bench.assess_data import build, open_bench_store, settle  # noqa: E402
 from bench.common import pct  # noqa: E402
 
 from server.assess import metrics  # noqa: E402
-from server.assess.metrics_read import DECIDED_SQL, marks  # noqa: E402
+from server.assess.metrics_read import DECIDED_SQL, OPENED_WITHIN, marks  # noqa: E402
 from server.db.base import utc_iso  # noqa: E402
 from server.facts.refresh import day_bounds  # noqa: E402
 
@@ -41,6 +41,7 @@ GOAL_MS = 2000.0
 def floor(store, halls: list[str], first, last) -> int:
     """The rows gather reads, fetched plainly; how many."""
     m, lo, hi = marks(halls), utc_iso(day_bounds(first)[0]), utc_iso(day_bounds(last)[1])
+    since = utc_iso(day_bounds(first)[0] - OPENED_WITHIN)
     days = [*halls, first.isoformat(), last.isoformat()]
     queries = [
         (f"SELECT hall_id, name, credit_code FROM departments WHERE hall_id IN ({m})", halls),
@@ -53,8 +54,8 @@ def floor(store, halls: list[str], first, last) -> int:
         (f'SELECT hall, "window", start, excused FROM empty_notes WHERE hall IN ({m}) '
          f"AND start >= ? AND start < ?", [*halls, lo, hi]),
         (f'SELECT hall, "window", state, answer_due, closed_at FROM cases WHERE hall IN ({m}) '
-         f"AND state <> 'void' AND {DECIDED_SQL} >= ? AND {DECIDED_SQL} < ?",
-         [*halls, lo, hi]),
+         f"AND opened_at >= ? AND state <> 'void' AND {DECIDED_SQL} >= ? "
+         f"AND {DECIDED_SQL} < ?", [*halls, since, lo, hi]),
         ('SELECT d.hall, r."window" FROM appeals a JOIN ratings r ON r.device_id = '
          "a.device_id AND r.uuid = a.rating_uuid JOIN devices d ON d.device_id = a.device_id "
          f"WHERE a.state = 'approved' AND a.decided_at >= ? AND a.decided_at < ? "

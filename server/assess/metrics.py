@@ -121,9 +121,8 @@ def gather(store, halls, first: date, last: date, *, now: datetime | None = None
         case_rows = read.bad_cases(tx, halls, lo, hi, now)
         appeal_rows = read.appeals_upheld(tx, halls, lo_s, hi_s)
         record_rows = read.records(tx, halls, lo_s, hi_s)
-        fact_windows = read_facts.windows(tx, kind, halls, first, last)
-        fact_staff = read_facts.staff(tx, kind, halls, first, last)
-        empty_rows, notes = read_facts.with_empty(tx, kind, halls, first, last, lo_s, hi_s)
+        fact_windows, fact_staff, empty_rows, notes = read_facts.read(
+            tx, kind, halls, first, last, lo_s, hi_s)
         people = {r[2] for r in level_rows if r[2]} | {r[2] for r in fact_staff}
         names = read.staff_names(tx, halls, people)
     units = _Units(departments, windows)
