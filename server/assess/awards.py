@@ -63,25 +63,34 @@ def flags(units: list[UnitScore], red: int, black: int) -> list[str]:
                          BLACK_TIE)
 
 
+def _at_most(candidates: list, n: int, value) -> tuple[list, list]:
+    """(the first n of candidates, in order; those left out). A tie on the n-th place would
+    award more than n, so the tied ones are all left out: fewer are awarded."""
+    chosen, tied = _cut(candidates, n, value)
+    if not tied:
+        return chosen, []
+    line = value(tied[0])
+    return [x for x in chosen if value(x) != line], [x for x in chosen if value(x) == line] + tied
+
+
+OVER_CAP = N_("{award}: {names} tie at {score} on the line; awarding them all would exceed "
+              "the cap of {n}, so {count} are awarded")
+
+
 def quality(units: list[UnitScore], rule: Quality | None) -> list[str]:
     if rule is None:
         return []
-    candidates = [u for u in units if u.eligible and u.score >= rule.min_score]
-    chosen, tied = _cut(candidates, rule.max, lambda u: u.score)
-    notes = []
-    if tied:
-        line = tied[0].score
-        left = [u for u in chosen if u.score == line] + tied
-        chosen = [u for u in chosen if u.score != line]
-        for u in left:
-            tie = say(N_("tied on the quality window line"))
-            u.note = "；".join(x for x in (u.note, tie) if x)
-        notes.append(say(N_("Quality window: {names} tie at {score} on the line; awarding "
-                            "them all would exceed the cap of {n}, so {count} are awarded"),
-                         names=_names(left), score=num(line), n=rule.max, count=len(chosen)))
+    chosen, left = _at_most([u for u in units if u.eligible and u.score >= rule.min_score],
+                            rule.max, lambda u: u.score)
     for u in chosen:
         u.quality = True
-    return notes
+    if not left:
+        return []
+    tie = say(N_("tied on the quality window line"))
+    for u in left:
+        u.note = "；".join(x for x in (u.note, tie) if x)
+    return [say(OVER_CAP, award=say(N_("Quality window")), names=_names(left),
+                score=num(left[0].score), n=rule.max, count=len(chosen))]
 
 
 def runs(units: list[UnitScore], previous: dict[str, int], awards: Awards) -> None:
@@ -96,21 +105,15 @@ def runs(units: list[UnitScore], previous: dict[str, int], awards: Awards) -> No
 def model_staff(staff: list[StaffScore], rule: ModelStaff | None) -> list[str]:
     if rule is None:
         return []
-    candidates = sorted((s for s in staff if s.rated >= rule.min_rated and s.total > 0),
-                        key=lambda s: (-s.total, s.staff_id))
-    chosen, tied = _cut(candidates, rule.max, lambda s: s.total)
-    notes = []
-    if tied:
-        line = tied[0].total
-        left = [s for s in chosen if s.total == line] + tied
-        chosen = [s for s in chosen if s.total != line]
-        notes.append(say(N_("Model staff: {names} tie at {score} on the line; awarding them "
-                            "all would exceed the cap of {n}, so {count} are awarded"),
-                         names="、".join(s.name for s in left), score=num(line), n=rule.max,
-                         count=len(chosen)))
+    chosen, left = _at_most(sorted((s for s in staff if s.rated >= rule.min_rated
+                                    and s.total > 0), key=lambda s: (-s.total, s.staff_id)),
+                            rule.max, lambda s: s.total)
     for s in chosen:
         s.model = True
-    return notes
+    if not left:
+        return []
+    return [say(OVER_CAP, award=say(N_("Model staff")), names="、".join(s.name for s in left),
+                score=num(left[0].total), n=rule.max, count=len(chosen))]
 
 
 def award(units: list[UnitScore], awards: Awards, previous: dict[str, int],

@@ -118,12 +118,11 @@ def gather(store, halls, first: date, last: date, *, now: datetime | None = None
     with store.transaction(write=False) as tx:
         departments, windows = read.org(tx, halls)
         level_rows = read.levels(tx, halls, first, last)
-        case_rows = read.bad_cases(tx, halls, lo_s, hi_s, utc_iso(now))
+        case_rows = read.bad_cases(tx, halls, lo, hi, now)
         appeal_rows = read.appeals_upheld(tx, halls, lo_s, hi_s)
         record_rows = read.records(tx, halls, lo_s, hi_s)
-        fact_windows = read_facts.windows(tx, kind, halls, first, last)
-        fact_staff = read_facts.staff(tx, kind, halls, first, last)
-        empty_rows, notes = read_facts.with_empty(tx, kind, halls, first, last, lo_s, hi_s)
+        fact_windows, fact_staff, empty_rows, notes = read_facts.read(
+            tx, kind, halls, first, last, lo_s, hi_s)
         people = {r[2] for r in level_rows if r[2]} | {r[2] for r in fact_staff}
         names = read.staff_names(tx, halls, people)
     units = _Units(departments, windows)
@@ -131,11 +130,14 @@ def gather(store, halls, first: date, last: date, *, now: datetime | None = None
     staff_figures: dict[str, Figures] = {}
     homes: dict[str, Counter] = {}
     for hall, window, sid, level, n in level_rows:
-        key, n = units(hall, int(window)), int(n)
-        figures.setdefault(key, Figures()).add(int(level), n)
+        key, n, level = units(hall, window), int(n), int(level)
+        f = figures.get(key) or figures.setdefault(key, Figures())
+        f.add(level, n)
         if sid:
-            staff_figures.setdefault(sid, Figures()).add(int(level), n)
-            homes.setdefault(sid, Counter())[(hall, int(window))] += n
+            f = staff_figures.get(sid) or staff_figures.setdefault(sid, Figures())
+            f.add(level, n)
+            home = homes.get(sid) or homes.setdefault(sid, Counter())
+            home[(hall, window)] += n
     for key in units.names:  # every unit, data or not (names grows as data names units)
         out.units[key] = blank()
     worked = _facts(out, units, fact_windows, fact_staff, empty_rows, notes)
@@ -214,5 +216,5 @@ def _staff(out: Gathered, units: _Units, figures: dict, homes: dict, worked: dic
         name, own_hall = names.get(sid, ("", ""))
         out.staff[sid] = {"name": name, "hall": hall or own_hall, "department": department,
                           "good": f.satisfied, "bad": f.bad, "rated": f.rated,
-                          "levels": {lv: n for lv, n in f.levels.items()},
+                          "levels": dict(f.levels),
                           "late": facts["late"], "empty": facts["empty"]}

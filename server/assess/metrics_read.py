@@ -6,14 +6,21 @@ No query is per unit or per window: 1,000 units cost the same number of round tr
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
+
+from server.db.base import utc_iso
 
 # When a 差评 case's 按时办结 is decided: at its closing when it was closed by its answer
 # deadline (on time), else at the deadline itself (late, whenever it is closed). A case is
 # counted in the period holding that moment, once; a case still open before its deadline is
 # undecided and counted nowhere yet. Withdrawn (void) cases do not count: their rating
 # stopped counting. A case without due dates (its year had no calendar) counts when closed,
-# as on time.
+# as on time. Only cases opened at most OPENED_WITHIN before the period are looked at, so the
+# read does not grow with years of history: the longest answer deadline a policy allows is 60
+# working days (server/workflow/policy.py), under 100 calendar days with weekends and the
+# longest holidays; a case without due dates closed later than that after it opened is left
+# out.
+OPENED_WITHIN = timedelta(days=190)
 ON_TIME_SQL = "state = 'closed' AND (answer_due IS NULL OR closed_at <= answer_due)"
 DECIDED_SQL = f"CASE WHEN {ON_TIME_SQL} THEN closed_at ELSE answer_due END"
 
@@ -55,13 +62,15 @@ def levels(tx, halls: list[str], first: date, last: date) -> list[tuple]:
                   [*halls, first.isoformat(), last.isoformat()])
 
 
-def bad_cases(tx, halls: list[str], lo: str, hi: str, now: str) -> list[tuple]:
+def bad_cases(tx, halls: list[str], lo: datetime, hi: datetime, now: datetime
+              ) -> list[tuple]:
     """[(hall, window, cases decided in [lo, hi), of them closed on time)] (see DECIDED_SQL);
     nothing decided after `now` (a deadline still ahead)."""
     return tx.all(f'SELECT hall, "window", count(*), sum(CASE WHEN {ON_TIME_SQL} THEN 1 '
-                  f"ELSE 0 END) FROM cases WHERE hall IN ({marks(halls)}) AND state <> 'void' "
-                  f"AND {DECIDED_SQL} >= ? AND {DECIDED_SQL} < ? AND {DECIDED_SQL} <= ? "
-                  f'GROUP BY hall, "window"', [*halls, lo, hi, now])
+                  f"ELSE 0 END) FROM cases WHERE hall IN ({marks(halls)}) AND opened_at >= ? "
+                  f"AND state <> 'void' AND {DECIDED_SQL} >= ? AND {DECIDED_SQL} < ? "
+                  f'AND {DECIDED_SQL} <= ? GROUP BY hall, "window"',
+                  [*halls, utc_iso(lo - OPENED_WITHIN), utc_iso(lo), utc_iso(hi), utc_iso(now)])
 
 
 def appeals_upheld(tx, halls: list[str], lo: str, hi: str) -> list[tuple]:

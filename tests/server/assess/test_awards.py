@@ -84,4 +84,4 @@ def test_model_staff_at_most_the_cap_and_a_tie_awards_fewer():
     people = [staff("a", 30), staff("b", 20), staff("e", 20)]
     notes = awards.model_staff(people, rule)
     assert [s.staff_id for s in people if s.model] == ["a"]
-    assert notes == ["服务标兵：b、e 以 20 分并列于评选线上，全部评选将超过 2 名的上限，因此只评出 1 名"]
+    assert notes == ["服务标兵：b、e 以 20 分并列于评选线上，全部评选将超过 2 个的上限，因此只评出 1 个"]
