@@ -259,6 +259,41 @@ PAGES += [
 SEEDERS.append(seed_service)
 
 
+def bad_scheme(driver, url):
+    """The scheme editor refusing a deduction with positive points (the path is shown)."""
+    area = driver.find_element(By.CSS_SELECTOR, "#scheme-form textarea")
+    driver.execute_script("arguments[0].value = arguments[0].value.replace("
+                          "'\"points\": -2.0', '\"points\": 2.0');", area)
+    driver.find_element(By.CSS_SELECTOR, "#scheme-form button[type=submit]").click()
+
+
+def seed_assess_staff(store) -> None:
+    """A window staff account at the demo hall (张敏, 1024): their unit's closed 考核."""
+    from server.db import users
+
+    if users.get(store, "zhangmin") is None:
+        with store.transaction() as tx:
+            users.add(tx, "zhangmin", "张敏", PASSWORD, "window_staff", "1024")
+
+
+SEEDERS.append(seed_assess_staff)
+# 考核 (issue 28): the demo hall's last month, closed by seed_demo (server/demo_assess.py).
+PAGES += [
+    ("assess", "demo", f"/console/assess?scope=DEMO&period={LAST_MONTH}", None),
+    ("assess-unit", "demo", f"/console/assess/unit?scope=DEMO&period={LAST_MONTH}"
+     "&unit=DEMO/%E5%B8%82%E5%85%AC%E5%AE%89%E5%B1%80", None),
+    ("assess-notice", "demo", f"/console/assess/notice?scope=DEMO&period={LAST_MONTH}", None),
+    ("assess-region-live", "admin", f"/console/assess?scope=440305&period={LAST_MONTH}", None),
+    ("assess-scheme", "admin", f"/console/assess/scheme?scope=440305&month={LAST_MONTH}",
+     None),
+    ("assess-scheme-error", "admin",
+     f"/console/assess/scheme?scope=440305&month={LAST_MONTH}", bad_scheme),
+    ("assess-staff", "staff1", "/console/assess", None),
+    ("assess-staff-closed", "zhangmin", "/console/assess", None),
+    ("assess-en", "demo", f"/console/assess?scope=DEMO&period={LAST_MONTH}&lang=en", None),
+]
+
+
 def seed_inspections(store) -> None:
     """督察 (issue 28.3): an inspector of 南山区, the 上街 sheet in force, three records at H01
     (one with a photo, one contested, one withdrawn)."""

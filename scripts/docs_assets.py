@@ -28,7 +28,7 @@ BIN = Path(sys.executable).parent
 # Console pages shown in the manual (names from scripts/console_screenshots.py's PAGES).
 CONSOLE_PAGES = ("login", "home-admin", "org", "hall", "users", "audit", "fleet", "password",
                  "figures", "drill-hall", "ranking", "cases", "case", "appeals", "export",
-                 "service-hall")
+                 "service-hall", "assess", "assess-notice", "assess-scheme")
 # Kiosk screens shown in the manual: demo screenshot kind -> the name the pages use.
 KIOSK_SCREENS = ("idle", "rating", "reasons", "thanks")
 # The device API (kiosk, bearer device token), the business-system API (admin token) and

@@ -238,6 +238,9 @@ for _command in (alerts_group, deliver_cmd, export_group):
 from server.commands.hours import hours_group  # noqa: E402
 
 main.add_command(hours_group)
+from server.commands.assess import assess_group  # noqa: E402
+
+main.add_command(assess_group)
 
 from server.commands.inspections import inspections_group  # noqa: E402
 

@@ -7,7 +7,9 @@ a hall supervisor account, and ratings from the first day of last month to now, 
 through the real ingest so roll-ups, 差评 cases and every other hook fill as in production.
 Windows differ in quality on purpose, so the ranking has clear red and black flags. The 差评
 cases come in every state: the oldest handled (closed, or partly), older ones overdue and
-escalated, one due today (on a working day) and one new.
+escalated, one due today (on a working day) and one new. Each window is a window unit's
+(department's); server/demo_assess.py adds the 考核: the 上街-style scheme for the region, a
+few 督察 records and last month closed.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 
 from server import wiring
 from server.api.enrol import create_code, redeem
+from server.demo_assess import DEPARTMENTS, seed_assessment
 from server.db import audit, org, users
 from server.workflow import cases, holidays, policy
 from server.workflow.actors import Actor
@@ -49,7 +52,7 @@ def _org(tx) -> None:
         org.put_region(tx, org.Region(code, name, parent))
     org.put_hall(tx, org.Hall(HALL, HALL_NAME, "440305"))
     for number, name in WINDOWS.items():
-        org.put_window(tx, org.Window(HALL, number, name))
+        org.put_window(tx, org.Window(HALL, number, name, DEPARTMENTS[number]))
     for staff_id, name, window in STAFF:
         others = [w for s, _n, w in STAFF if s == staff_id]
         org.put_staff(tx, org.Staff(staff_id, name, HALL, stars=5 if window in (1, 5) else 4,
@@ -170,6 +173,7 @@ def seed_demo(store, seed: int = 10, now: datetime | None = None) -> dict:
     for i in range(0, len(ratings), 500):
         store.ingest(ratings[i:i + 500], now=now)
     _handle_cases(store, now)
+    assessment = seed_assessment(store, HALL, now)   # 考核: 上街 scheme, 督察, last month closed
     log.info("demo hall %s seeded: %d ratings, login %s", HALL, len(ratings), LOGIN)
     return {"login": LOGIN, "password": password, "hall": HALL, "path": "/console/",
-            "ratings": len(ratings)}
+            "ratings": len(ratings), "assessment": assessment}

@@ -20,6 +20,7 @@ A scheme says how a period's window units are scored and awarded:
   `notice_after`, 约谈 after `talk_after` periods running at the bottom), period ('month' or
   'quarter': which results carry red, black and quality).
 - staff: points per good and per bad rating, the pay band in yuan and yuan per point.
+- office: the issuing office (发文单位) the published notice names (optional).
 - contest_days: working days a unit may contest a 督察 record; empty_item: the deduction item a
   空岗 interval becomes.
 
@@ -77,17 +78,19 @@ class Rule:
     linear: tuple[tuple[float, float], tuple[float, float]] | None = None
     cap: float | None = None
 
-    def points(self, value: float) -> float:
+    def raw(self, value: float) -> float:
+        """The points before the cap."""
         if self.per_unit is not None:
-            got = self.per_unit * value
-        else:
-            (x0, p0), (x1, p1) = sorted(self.linear)
-            if value <= x0:
-                got = p0
-            elif value >= x1:
-                got = p1
-            else:
-                got = p0 + (p1 - p0) * (value - x0) / (x1 - x0)
+            return self.per_unit * value
+        (x0, p0), (x1, p1) = sorted(self.linear)
+        if value <= x0:
+            return p0
+        if value >= x1:
+            return p1
+        return p0 + (p1 - p0) * (value - x0) / (x1 - x0)
+
+    def points(self, value: float) -> float:
+        got = self.raw(value)
         if self.cap is not None:
             got = max(-self.cap, min(self.cap, got))
         return got
@@ -161,6 +164,7 @@ class Scheme:
     contest_days: int = 3
     empty_item: str | None = None
     notes: tuple[str, ...] = ()
+    office: str = ""             # the issuing office (发文单位) the published notice names
 
     def item(self, key: str) -> Item | None:
         return next((i for i in self.items if i.key == key), None)
@@ -398,7 +402,8 @@ def from_dict(data) -> Scheme:
                  r.choice("veto", VETO_EFFECTS, "ineligible"), tuple(aspects), items,
                  _awards(r.raw("awards", {}), "awards"),
                  None if staff is None else _staff(staff, "staff"),
-                 r.whole("contest_days", 3, low=0, high=60), empty, tuple(notes))
+                 r.whole("contest_days", 3, low=0, high=60), empty, tuple(notes),
+                 r.text("office", "", max_len=60))
     r.done()
     return got
 

@@ -54,6 +54,7 @@ PREFIX = "/console"
 # Page modules under server/console/, each with a `router`; add yours here.
 PAGES = ["auth", "home", "org_pages", "user_pages", "audit_pages", "fleet", "figures", "ranking_pages", "case_pages", "appeal_pages",
          "export_pages", "service_pages",
+         "assess_pages", "assess_print", "assess_scheme_pages",
          "inspection_pages"]
 
 ERROR_TITLES = {403: "Not allowed", 404: "Not found", 400: "Bad request"}
