@@ -7,11 +7,12 @@ run, on SQLite or PostgreSQL.
 
 Loads the region of bench/assess_data.py (the data bench/assess_gather.py times gather() on:
 roll-ups, window facts, 差评 cases, appeals and 督察 records), sets the 上街-style preset on
-the region with items for the records' kinds, 驻马店's flags and 济宁's staff points, then, --repeat times
-each, alternating:
+the region with items for the records' kinds, 驻马店's flags and 济宁's staff points, then,
+--repeat times each, alternating:
   close   server/assess/results.close() of the region for the last full month, forced (the
           data has contested records; the frozen row is deleted between runs): gather, score
           every unit and staff member, flags and awards, freeze the result, audit;
+  gather  metrics.gather() alone (the close's reading: the rest is the engine's own);
   floor   bench/assess_gather.py's floor: the same rows by plain SELECTs in one read
           transaction, fetched and nothing else.
 Last line: the close's p50 against the 2 s goal, over the floor's p50, and the same ratio in
@@ -30,7 +31,7 @@ from bench.assess_data import build, open_bench_store, settle  # noqa: E402
 from bench.assess_gather import floor  # noqa: E402
 from bench.common import pct  # noqa: E402
 
-from server.assess import results, scheme, store as assess_store  # noqa: E402
+from server.assess import metrics, results, scheme, store as assess_store  # noqa: E402
 
 GOAL_MS = 2000.0
 # bench/assess_data.py's record items, placed in the 上街 sheet's aspects
@@ -81,7 +82,8 @@ def main() -> int:
             tx.q("DELETE FROM assess_results WHERE scope = ? AND period = ?", [region, month])
         got["result"] = results.close(store, region, month, "基准", "bench", force=True)
 
-    runs = {"close": close, "floor": lambda: floor(store, halls, first, last)}
+    runs = {"close": close, "gather": lambda: metrics.gather(store, halls, first, last),
+            "floor": lambda: floor(store, halls, first, last)}
     for fn in runs.values():
         fn()  # warm-up
     times: dict = {name: [] for name in runs}
