@@ -1,6 +1,7 @@
 """The CLIs' language from the environment, lazily loaded catalogs, and click's own words."""
 from __future__ import annotations
 
+import copy
 import gettext
 import logging
 import os
@@ -40,6 +41,7 @@ class Catalog:
                 except OSError:
                     log.error("no catalog %s: help stays English", path)
                     continue
+                first = copy.copy(first)   # po_translations is cached: never chain onto it
                 first.add_fallback(tr)
                 tr = first
             self._tr = tr

@@ -259,7 +259,13 @@ def _number(value, path: str, low=None, high=None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value \
             or value in (float("inf"), float("-inf")):
         raise SchemeError(path, N_("a number is expected"))
-    if (low is not None and value < low) or (high is not None and value > high):
+    if low is not None and value < low:
+        if high is None:
+            raise SchemeError(path, N_("must be at least {low}"), low=low)
+        raise SchemeError(path, N_("must be {low} to {high}"), low=low, high=high)
+    if high is not None and value > high:
+        if low is None:
+            raise SchemeError(path, N_("must be at most {high}"), high=high)
         raise SchemeError(path, N_("must be {low} to {high}"), low=low, high=high)
     return float(value)
 

@@ -14,16 +14,11 @@ from server.assess import scheme
 from server.cli import main
 from server.db import org
 from server.db.store import open_store
-from sync.wire.labels import po_translations
 from tests.helpers.databases import cli_db
 from tests.server.test_cli_chinese import english_left
 
 
 def run(db, *args, lang="C"):
-    # cli_i18n's Catalog chains the cached .po translations with add_fallback on each main()
-    # call, so a second Chinese run in one process loops (RecursionError); a fresh cache per
-    # run is what a real process starts with.
-    po_translations.cache_clear()
     env = {"LANG": lang, "LC_ALL": lang, "LC_MESSAGES": lang}
     db_args = [] if "--help" in args else ["--db", cli_db(db)]
     return CliRunner().invoke(main, [*map(str, args), *db_args], env=env,
