@@ -8,7 +8,8 @@ windows whose `department` names it, as the org says when gathered (a window mov
 another department takes its history with it). Windows without a department, and data of
 window numbers the org does not know, make the unit of department '' (NO_DEPARTMENT; a page
 labels it "未归属部门的窗口 / windows without a department"); it exists only when a hall has
-such windows or such data. Every department of the halls is a unit, with or without data.
+such windows or such data. Every department of the halls is a unit, with or without data;
+a department only a 督察 record names (deleted or misspelt since) is one too, credit code ''.
 
 Metrics, the same definitions as the console's figures (server/db/stats.py Figures) and
 facts (server/facts/summary.py):
@@ -20,7 +21,8 @@ facts (server/facts/summary.py):
                       closed by their answer deadline. A case is decided when it is closed on
                       time, else when its deadline passes (late, however late it closes), and
                       counted in the period holding that moment, once; open before its deadline
-                      it is counted nowhere yet; withdrawn cases never (metrics_read.py).
+                      (as of `now`) it is counted nowhere yet; withdrawn cases never; cases
+                      opened over 190 days before the period are not read (metrics_read.py).
                       None when no case was decided
   appeals_upheld      申诉 approved in the period against ratings of the unit's windows
   handled             办件量: cases completed (service events, window_facts)
@@ -31,8 +33,8 @@ facts (server/facts/summary.py):
 
 Staff (工号 -> dict) are those with counted ratings or facts in the period: name (staff
 table, '' if unknown), hall and department of their home window (the one where most of their
-roll-up rows were: ratings and unrated completions; without any, the one where they
-completed most cases), good (levels 3-5, as 满意), bad (1-2), rated, levels ({level: n},
+roll-up counts were: ratings and unrated completions; without any, the one where their
+completed cases plus days worked were most; ties to the first hall and window), good (levels 3-5, as 满意), bad (1-2), rated, levels ({level: n},
 for a scheme that calls other levels good), late (days of their own first sign-in late),
 empty (unexcused 空岗 intervals attributed to them).
 
@@ -49,7 +51,7 @@ from statistics import median
 from server.assess import metrics_facts as read_facts, metrics_read as read
 from server.db.base import utc_iso
 from server.db.stats import Figures
-from server.facts import refresh, summary
+from server.facts import refresh
 
 NO_DEPARTMENT = ""
 METRICS = ("rated", "satisfaction", "participation", "bad", "bad_on_time", "appeals_upheld",
@@ -129,8 +131,10 @@ def gather(store, halls, first: date, last: date, *, now: datetime | None = None
     figures: dict[str, Figures] = {}
     staff_figures: dict[str, Figures] = {}
     homes: dict[str, Counter] = {}
+    of_window = units.of_window
     for hall, window, sid, level, n in level_rows:
-        key, n, level = units(hall, window), int(n), int(level)
+        key = of_window.get((hall, window)) or units(hall, window)
+        n, level = int(n), int(level)
         f = figures.get(key) or figures.setdefault(key, Figures())
         f.add(level, n)
         if sid:
@@ -163,7 +167,7 @@ def gather(store, halls, first: date, last: date, *, now: datetime | None = None
 def _facts(out: Gathered, units: _Units, windows: dict, staff: list, empty_rows,
            notes) -> dict[str, Counter]:
     """办件量, 办理时长, 迟到 per unit and staff member from the database's sums
-    (metrics_facts.py), 空岗 counted by summary.py over the window-days that have any;
+    (metrics_facts.py), 空岗 counted over the window-days that have any;
     returns where each staff member worked ({工号: Counter({(hall, window): completed +
     days})})."""
     durations: dict[str, list] = {}
@@ -180,15 +184,16 @@ def _facts(out: Gathered, units: _Units, windows: dict, staff: list, empty_rows,
         mine = out.staff.setdefault(sid, {"late": 0, "empty": 0})
         mine["late"] += late
 
-    def key(hall, window, day, person):
-        return ("u", units(hall, window)) if person is None else ("s", person)
-
-    for g in summary.summarize(empty_rows, notes, key):
-        kind, name = g["key"]
-        if kind == "u":
-            out.units.setdefault(name, blank())["empty"] = g["empty_n"]
-        else:
-            out.staff.setdefault(name, {"late": 0, "empty": 0})["empty"] = g["empty_n"]
+    # 空岗 as summary.summarize counts them (test_metrics_facts.py holds the two equal): an
+    # interval a supervisor excused does not count; a staff member's are those naming them
+    # on days they are in the facts. Only window-days with intervals come here.
+    for hall, window, _day, facts in empty_rows:
+        counted = [e["staff"] for e in facts["empty"]
+                   if not (notes.get((hall, window, e["start"])) or {}).get("excused")]
+        out.units.setdefault(units(hall, window), blank())["empty"] += len(counted)
+        for sid in facts["staff"]:
+            mine = out.staff.setdefault(sid, {"late": 0, "empty": 0})
+            mine["empty"] += counted.count(sid)
     return worked
 
 
