@@ -14,7 +14,7 @@ from server.db.audit import AUDIT_TABLES
 from server.db.audit_scope import SCOPE_TABLES
 from server.db.devices import DEVICE_TABLES, DevicesMixin
 from server.db.event_tables import EVENT_TABLES
-from server.facts.tables import FACT_TABLES
+from server.facts.tables import FACT_SCALARS, FACT_TABLES
 from server.assess.inspection_tables import INSPECTION_TABLES
 from server.assess.tables import ASSESS_TABLES
 from server.db.business_tables import BUSINESS_TABLES
@@ -84,6 +84,7 @@ MIGRATIONS = [
     INSPECTION_TABLES,  # 督察 records (issue 28 item 3)
     BUSINESS_TABLES,  # business systems and their 办件 (issue 29 item 1)
     EXPORT_HOLD_TABLES,  # export holds and retractions (issue 29 items 2-3)
+    FACT_SCALARS,  # facts' figures beside their JSON for the 考核 close (issue 28)
 ]
 
 
