@@ -1,4 +1,5 @@
-"""`kiosk-server org import|export`: the org model (regions, halls, windows, staff) as files."""
+"""`kiosk-server org import|export`: the org model (regions, halls, departments, windows, staff)
+as files; `org department set|list`: window units and their 统一社会信用代码."""
 from __future__ import annotations
 
 import getpass
@@ -113,3 +114,65 @@ def export_org(fmt: str, output: Path | None, db: str) -> None:
         output.write_text(text, encoding="utf-8", newline="")
         click.echo(_("wrote {file} ({regions} regions, {halls} halls, {windows} windows, "
                      "{staff} staff)").format(file=output, **doc.counts()), err=True)
+
+
+@org_group.group("department")
+def department_group() -> None:
+    """Window units (窗口单位): the departments stationed in a hall, their 统一社会信用代码
+    (unified social credit code) and their windows."""
+
+
+@department_group.command("set")
+@click.argument("hall")
+@click.argument("name")
+@click.option("--credit-code", "code", required=True,
+              help="The department's 统一社会信用代码: 18 characters, check character "
+                   "verified (GB 32100-2015); lower case is read as upper case; \"\" clears it.")
+@db_option
+def set_department(hall: str, name: str, code: str, db: str) -> None:
+    """Create a department of HALL called NAME, or set its credit code (audited). Two
+    departments of one hall cannot share a code; the same agency in two halls may."""
+    from server.db import audit, org_units
+    from server.db.org import OrgError
+
+    store = _open(db)
+    try:
+        with store.transaction() as tx:
+            try:
+                dept = org_units.set_department(tx, hall, name, code)
+            except OrgError as exc:
+                raise click.ClickException(refusal(exc))
+            audit.append(tx, cli_actor(), "org.department.save",
+                         f"department:{dept.hall_id}/{dept.name}",
+                         {"credit_code": dept.credit_code})
+    finally:
+        store.close()
+    click.echo(_("department {name} of hall {hall}: credit code {code}, windows {windows}").format(
+        name=dept.name, hall=dept.hall_id, code=dept.credit_code or "—",
+        windows=", ".join(map(str, dept.windows)) or "—"))
+
+
+@department_group.command("list")
+@click.option("--hall", "halls", multiple=True, help="Only this hall (repeat for more).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines, one per department.")
+@db_option
+def list_departments(halls: tuple[str, ...], as_json: bool, db: str) -> None:
+    """The departments of every hall (or of the halls named), by hall and name, with their
+    credit code and windows."""
+    from server.db import org, org_units
+
+    store = _open(db)
+    try:
+        wanted = list(halls) or list(org.halls(store))
+        with store.transaction(write=False) as tx:
+            found = org_units.units(tx, wanted)
+    finally:
+        store.close()
+    for d in found:
+        if as_json:
+            click.echo(json.dumps({"hall_id": d.hall_id, "name": d.name,
+                                   "credit_code": d.credit_code, "windows": list(d.windows)},
+                                  ensure_ascii=False))
+        else:
+            click.echo(f"{d.hall_id}\t{d.name}\t{d.credit_code or '—'}\t"
+                       f"{','.join(map(str, d.windows)) or '—'}")

@@ -1,8 +1,9 @@
 """Uploading the organisation sheet in the console: the CSV (or JSON) `kiosk-server org import`
 reads, all or nothing, limited to what the uploader may change.
 
-Region administrators may add or change regions below theirs, halls in them, and windows and
-staff of those halls; hall supervisors only windows and staff of their own hall (rows that
+Region administrators may add or change regions below theirs, halls in them, and departments
+(with their credit codes), windows and staff of those halls; hall supervisors only
+departments, windows and staff of their own hall (rows that
 repeat their region and hall unchanged are fine). The first value out of scope or malformed
 stops the import with its line and column, and nothing is written.
 """
@@ -63,6 +64,10 @@ def check_scope(user: User, doc: org_io.OrgDoc, existing: org_io.OrgDoc) -> None
             raise OrgError("hall_id", N_("is taken by a hall outside your region"),
                            where[("halls", hid)])
         allowed_halls.add(hid)
+    for key, d in doc.departments.items():
+        if d.hall_id not in allowed_halls:
+            raise OrgError("hall_id", N_("is not one of your halls"),
+                           where[("departments", key)])
     for key, w in doc.windows.items():
         if w.hall_id not in allowed_halls:
             raise OrgError("hall_id", N_("is not one of your halls"), where[("windows", key)])
