@@ -168,6 +168,9 @@ def list_departments(halls: tuple[str, ...], as_json: bool, db: str) -> None:
             found = org_units.units(tx, wanted)
     finally:
         store.close()
+    if not found and not as_json:
+        click.echo(_("no departments yet: name one on a window, or with `kiosk-server org "
+                     "department set`"), err=True)
     for d in found:
         if as_json:
             click.echo(json.dumps({"hall_id": d.hall_id, "name": d.name,
