@@ -1,9 +1,10 @@
 """Org pages: regions and halls in scope, one hall's windows, staff and devices, edit forms.
 
 Region admins add and rename regions below theirs and halls in them; hall supervisors (and
-region admins) edit departments (their 统一社会信用代码), windows and staff of their halls; auditors read; window staff have no
-org pages. A form with a bad value is shown again with the message beside the field (400)
-and nothing is written. Every change is audited in its own transaction.
+region admins) edit departments (their 统一社会信用代码), windows and staff of their halls;
+auditors read; window staff have no org pages. A form with a bad value is shown again with the
+message beside the field (400) and nothing is written. Every change is audited in its own
+transaction.
 """
 from __future__ import annotations
 

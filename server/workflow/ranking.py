@@ -213,5 +213,5 @@ def close(store, kind: str, scope: str, month: str, by: str, on: date | None = N
     return rankings.get_snapshot(store, month, kind, scope)
 
 
-__all__ = ["DEFAULTS", "KINDS", "REGION_KINDS", "SCORES", "RangeError", "RankingError", "Unit", "close",
-           "compute", "rank", "settings", "units", "view"]
+__all__ = ["DEFAULTS", "KINDS", "REGION_KINDS", "SCORES", "RangeError", "RankingError", "Unit",
+           "close", "compute", "rank", "settings", "units", "view"]
