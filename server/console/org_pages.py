@@ -154,6 +154,13 @@ def hall_page(request: Request, user: User, hall_id: str, status: int = 200, **e
     return render(request, "hall.html", user, status_code=status, **context)
 
 
+def _refused(request: Request, user: User, hall_id: str, form: str, exc: OrgError,
+             values: dict):
+    """The hall page again (400) with the message beside the field of the form it names."""
+    return hall_page(request, user, hall_id, 400, errors={form: {
+        exc.field: _error_text(request, exc)}}, values={form: values})
+
+
 @router.get("/org/halls/{hall_id}", include_in_schema=False)
 def hall_view(request: Request, hall_id: str, user: User = Depends(page_user)):
     require_role(user, *READERS)
@@ -170,8 +177,7 @@ def save_window(request: Request, hall_id: str, user: User = Depends(page_user),
         window = Window.check(hall_id, form.get("number"), form.get("name"),
                               form.get("department"))
     except OrgError as exc:
-        return hall_page(request, user, hall_id, 400, errors={"window": {
-            exc.field: _error_text(request, exc)}}, values={"window": _form_values(form)})
+        return _refused(request, user, hall_id, "window", exc, _form_values(form))
     with request.app.state.store.transaction() as tx:
         org.put_window(tx, window)
         audit.append(tx, user.actor, "org.window.save", f"window:{hall_id}/{window.number}",
@@ -193,8 +199,7 @@ def save_department(request: Request, hall_id: str, user: User = Depends(page_us
                          f"department:{hall_id}/{dept.name}",
                          {"credit_code": dept.credit_code})
     except OrgError as exc:
-        return hall_page(request, user, hall_id, 400, errors={"department": {
-            exc.field: _error_text(request, exc)}}, values={"department": _form_values(form)})
+        return _refused(request, user, hall_id, "department", exc, _form_values(form))
     return RedirectResponse(f"/console/org/halls/{hall_id}#departments", 303)
 
 
@@ -231,8 +236,7 @@ def save_staff(request: Request, hall_id: str, user: User = Depends(page_user),
     except OrgError as exc:
         values = _form_values(form)
         values["windows"] = form.getlist("windows")
-        return hall_page(request, user, hall_id, 400, errors={"staff": {
-            exc.field: _error_text(request, exc)}}, values={"staff": values})
+        return _refused(request, user, hall_id, "staff", exc, values)
     with store.transaction() as tx:
         org.put_staff(tx, member)
         audit.append(tx, user.actor, "org.staff.save", f"staff:{member.staff_id}",

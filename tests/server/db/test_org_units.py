@@ -157,7 +157,7 @@ def test_the_cli_sets_and_lists_departments(db, tmp_path):
     assert [json.loads(line) for line in listed.output.splitlines()] == \
         [{"hall_id": "H01", "name": "社保", "credit_code": GONGAN, "windows": [1]}]
     text = runner.invoke(main, ["org", "department", "list", "--hall", "H02", "--db", url])
-    assert text.exit_code == 0 and text.output == ""
+    assert text.exit_code == 0 and text.stdout == "" and "no departments yet" in text.stderr
     store = open_store(db[0], schema=db[1])
     try:
         entry = audit.entries(store, 1)[0][0]
