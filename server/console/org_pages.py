@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Depends, Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 
 from server.console.auth import page_user, posted_form
 from server.console.fleet import fleet_rows
@@ -79,6 +79,21 @@ def org_page(request: Request, user: User = Depends(page_user)):
 @router.get("/org/export.csv", include_in_schema=False)
 def org_csv(request: Request, user: User = Depends(page_user)):
     """The org sheet of the halls in scope, in the format `kiosk-server org import` reads."""
+    return csv_response(_scoped_rows(request, user), list(org_io.CHINESE), "org.csv")
+
+
+@router.get("/org/export.xlsx", include_in_schema=False)
+def org_xlsx_sheet(request: Request, user: User = Depends(page_user)):
+    """The same sheet as an Excel workbook."""
+    from server.db import org_xlsx
+
+    return Response(org_xlsx.to_xlsx(org_io.CHINESE, _scoped_rows(request, user)),
+                    media_type=org_xlsx.XLSX_TYPE,
+                    headers={"Content-Disposition": 'attachment; filename="org.xlsx"',
+                             "Cache-Control": "no-store"})
+
+
+def _scoped_rows(request: Request, user: User) -> list[list]:
     require_role(user, *READERS)
     doc = org_io.load(request.app.state.store)
     doc.halls = {k: v for k, v in doc.halls.items() if k in user.halls}
@@ -87,7 +102,7 @@ def org_csv(request: Request, user: User = Depends(page_user)):
     doc.departments = {k: v for k, v in doc.departments.items() if k[0] in user.halls}
     doc.windows = {k: v for k, v in doc.windows.items() if k[0] in user.halls}
     doc.staff = {k: v for k, v in doc.staff.items() if v.hall_id in user.halls}
-    return csv_response(org_io.to_rows(doc), list(org_io.CHINESE), "org.csv")
+    return org_io.to_rows(doc)
 
 
 @router.post("/org/regions", include_in_schema=False)

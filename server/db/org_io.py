@@ -104,8 +104,26 @@ def _merge_department(doc: OrgDoc, dept: Department, where: str) -> None:
         doc.where[("departments", key)] = where
 
 
+def parse_file(data: bytes, fmt: str, existing: OrgDoc | None = None) -> OrgDoc:
+    """An uploaded or given file: fmt 'csv', 'json' or 'xlsx'."""
+    if fmt == "xlsx":
+        from server.db import org_xlsx
+
+        if len(data) > MAX_BYTES:
+            raise OrgError("file", N_("is larger than {max} MB"), max=MAX_BYTES // 2**20)
+        return parse_table(org_xlsx.read_rows(data), existing)
+    text = decode(data)
+    return parse_json(text, existing) if fmt == "json" else parse_csv(text, existing)
+
+
 def parse_csv(text: str, existing: OrgDoc | None = None) -> OrgDoc:
-    reader = csv.reader(io.StringIO(text))
+    return parse_table(csv.reader(io.StringIO(text)), existing)
+
+
+def parse_table(rows, existing: OrgDoc | None = None) -> OrgDoc:
+    """The sheet as rows of text cells (a CSV's, or an XLSX's: server/db/org_xlsx.py); the
+    first row is the header. Line numbers are the rows' (1 = the header), as Excel shows."""
+    reader = iter(rows)
     header = next(reader, None)
     if not header:
         raise OrgError("header", N_("the file is empty"), "line 1")

@@ -157,3 +157,28 @@ def test_the_drill_down_by_department(rated):
                      ).status_code == 400
     assert login(rated, "sup2").get(f"{rated.url}/console/figures/drill?{q}&hall=H01"
                                     f"&by=departments").status_code == 403
+
+
+def test_the_sheet_as_xlsx_downloads_and_uploads(rated):
+    from openpyxl import load_workbook
+
+    sup1 = login(rated, "sup1")
+    got = sup1.get(f"{rated.url}/console/org/export.xlsx")
+    assert got.status_code == 200 and got.headers["content-type"].startswith(
+        "application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(got.content))
+    rows = [[c.value for c in row] for row in book.active.iter_rows()]
+    assert rows[0][6] == "部门统一社会信用代码" and {r[3] for r in rows[1:]} == {"H01"}
+    r = next(i for i, row in enumerate(rows, start=1) if row[7] == 2)
+    book.active.cell(r, 7).value = RENSHE
+    out = io.BytesIO()
+    book.save(out)
+    token = csrf_in(sup1.get(f"{rated.url}/console/org").text)
+    done = sup1.post(f"{rated.url}/console/org/import", data={"csrf_token": token},
+                     files={"file": ("org.xlsx", out.getvalue(), "application/octet-stream")})
+    assert done.status_code == 200 and "已导入" in done.text
+    with rated.store.transaction(write=False) as tx:
+        assert org_units.unit_of_window(tx, "H01", 3).credit_code == RENSHE
+    bad = sup1.post(f"{rated.url}/console/org/import", data={"csrf_token": token},
+                    files={"file": ("org.xlsx", b"PK\x03\x04 not really", "text/plain")})
+    assert bad.status_code == 400 and "file: 不是 Excel 工作簿（.xlsx）" in bad.text

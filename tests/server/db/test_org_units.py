@@ -167,3 +167,45 @@ def test_the_cli_sets_and_lists_departments(db, tmp_path):
         assert org.departments(store, "H01") == ["社保"]
     finally:
         store.close()
+
+
+def test_the_sheet_as_xlsx_round_trips_through_the_cli(db, tmp_path):
+    """Export to .xlsx, edit it as a clerk would in Excel (a code in lower case, a window
+    number typed as a number), import it back; a broken workbook imports nothing."""
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from server.cli import main
+
+    sheet = tmp_path / "org.csv"
+    sheet.write_text(SHEET_WITH_CODES, encoding="utf-8-sig")
+    url, runner = cli_db(db), CliRunner()
+    assert runner.invoke(main, ["org", "import", str(sheet), "--db", url]).exit_code == 0
+    book_path = tmp_path / "org.xlsx"
+    wrote = runner.invoke(main, ["org", "export", "-o", str(book_path), "--db", url])
+    assert wrote.exit_code == 0, wrote.output
+    book = load_workbook(book_path)
+    rows = [[c.value for c in row] for row in book.active.iter_rows()]
+    assert rows[0][5:8] == ["部门", "部门统一社会信用代码", "窗口号"]
+    assert rows[0][0] == "区划代码" and rows[1][0] == "440000"  # codes stay text
+    row = next(r for r in rows if r[7] == 2)  # a number cell, as Excel keeps it
+    assert row[8] == "不动产登记" and book.active.cell(2, 1).data_type == "s"
+    row[5], row[6] = "不动产", RENSHE.lower()
+    book.active.append(["440305", "南山区", "440300", "H01", "南山区政务服务中心", "人社",
+                        None, 7.0, "新窗口"])
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate(values, start=1):
+            book.active.cell(r, c).value = value
+    book.save(book_path)
+    done = runner.invoke(main, ["org", "import", str(book_path), "--json", "--db", url])
+    assert done.exit_code == 0, done.output
+    listed = runner.invoke(main, ["org", "department", "list", "--json", "--db", url])
+    got = {d["name"]: (d["credit_code"], d["windows"])
+           for d in map(json.loads, listed.stdout.splitlines())}
+    assert got == {"社保": (GONGAN, [1]), "不动产": (RENSHE, [2]), "人社": ("", [7])}
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(book_path.read_bytes()[:500])
+    failed = runner.invoke(main, ["org", "import", str(broken), "--db", url])
+    assert failed.exit_code == 1 and "file: is not an Excel workbook (.xlsx)" in failed.output
+    no_file = runner.invoke(main, ["org", "export", "--format", "xlsx", "--db", url])
+    assert no_file.exit_code == 2 and "-o FILE.xlsx" in no_file.output
