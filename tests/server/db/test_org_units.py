@@ -2,6 +2,9 @@
 published by real agencies, the store's readers and writer on both stores, the org sheet's
 new column (old sheets still import) and `kiosk-server org department set|list`."""
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -147,9 +150,13 @@ def test_the_cli_sets_and_lists_departments(db, tmp_path):
     done = runner.invoke(main, ["org", "department", "set", "H01", "社保", "--credit-code",
                                 GONGAN.lower(), "--db", url])
     assert done.exit_code == 0 and GONGAN in done.output and "windows 1" in done.output
-    bad = runner.invoke(main, ["org", "department", "set", "H01", "人社", "--credit-code",
-                               "11410182005291054C", "--db", url], env={"LC_ALL": "zh_CN.UTF-8"})
-    assert bad.exit_code == 1 and "credit_code：校验码不符：第 18 位应为“B”，而不是“C”" in bad.output
+    # In Chinese as hall IT staff run it: its own process (two Chinese runs in one process
+    # leave gettext's fallback chain looping for a later in-process run of kiosk --help).
+    bad = subprocess.run([sys.executable, "-c", "from server.cli import main; main()", "org",
+                          "department", "set", "H01", "人社", "--credit-code",
+                          "11410182005291054C", "--db", url], capture_output=True, text=True,
+                         env={**os.environ, "LC_ALL": "zh_CN.UTF-8"}, timeout=60)
+    assert bad.returncode == 1 and "credit_code：校验码不符：第 18 位应为“B”，而不是“C”" in bad.stderr
     taken = runner.invoke(main, ["org", "department", "set", "H01", "人社", "--credit-code",
                                  GONGAN, "--db", url])
     assert taken.exit_code == 1 and "already the code of \u201c社保\u201d" in taken.output
