@@ -116,10 +116,10 @@ def code_taken(tx, hall_id: str, name: str, code: str) -> str | None:
     return row[0] if row else None
 
 
-def set_department(tx, hall_id: str, name: str, code: str) -> Department:
+def set_department(tx, hall_id: str, name: str, credit_code: str) -> Department:
     """Create a department or set its code ('' clears it); OrgError when a value is bad, the
     hall unknown or another department of the hall has the code. Audited by the caller."""
-    dept = Department.check(hall_id, name, code)
+    dept = Department.check(hall_id, name, credit_code)
     if tx.one("SELECT 1 FROM halls WHERE hall_id = ?", [dept.hall_id]) is None:
         raise OrgError("hall_id", N_("unknown hall \u201c{hall}\u201d"), hall=dept.hall_id)
     other = code_taken(tx, dept.hall_id, dept.name, dept.credit_code)

@@ -71,6 +71,7 @@ def test_units_and_the_unit_of_a_window(store):
         assert org_units.unit_of_window(tx, "H01", 2) is None  # no department
         assert org_units.unit_of_window(tx, "H01", 99) is None
         assert org_units.units(tx, []) == []
+        assert org.unit_of_window(tx, "H01", 1) == org_units.unit_of_window(tx, "H01", 1)
 
 
 def test_two_departments_of_a_hall_never_share_a_code(store):
