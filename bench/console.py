@@ -9,7 +9,8 @@ COPY), computes the roll-ups with `rollup rebuild`, then times, --repeat times e
   overview   the province's overview: today/week/month cards, levels per day and 差评
              reasons of the month (what /console/figures reads), all 100 halls in scope;
   hall       one hall's overview (a hall supervisor's page);
-  ranking    the month's ranking of one hall's windows and of the province's halls;
+  ranking    the month's ranking of one hall's windows, of the province's halls and of
+             its departments (8 per hall, windows.department; 800 rows);
   raw        SELECT level, count(*) over the month's raw ratings (the floor a console
              without roll-ups would pay for the month's level counts alone).
 Goal (issue 10): overview and ranking p99 <= 200 ms on both stores. Last line: the ratio.
@@ -49,7 +50,7 @@ def build_org(store) -> list[str]:
         for i, hall in enumerate(halls):
             org.put_hall(tx, org.Hall(hall, f"大厅{i}", f"4401{i % 10:02d}"))
             for w in range(1, WINDOWS + 1):
-                org.put_window(tx, org.Window(hall, w, f"窗口{w}"))
+                org.put_window(tx, org.Window(hall, w, f"窗口{w}", f"部门{w % 8}"))
                 tx.q('INSERT INTO devices (device_id, token_hash, qr_key, hall, "window", '
                      "enrolled_at) VALUES (?, ?, ?, ?, ?, ?)",
                      [f"{hall}-w{w:02d}", f"t-{hall}-{w}", "k", hall, w,
@@ -146,6 +147,8 @@ def main() -> int:
         "overview (one hall)": lambda: overview({halls[0]}),
         "ranking (hall windows)": lambda: ranking.compute(store, "windows", halls[0], month),
         "ranking (region halls)": lambda: ranking.compute(store, "halls", "440000", month),
+        "ranking (region depts)": lambda: ranking.compute(store, "region_departments",
+                                                          "440000", month),
         "raw GROUP BY (month)": raw,
     }
     raw_total = sum(n for _lv, n in raw())

@@ -362,6 +362,42 @@ PAGES += [
 SEEDERS.append(seed_inspections)
 
 
+def seed_units(store) -> None:
+    """Window units (issue 28 item 1): the demo hall's windows in departments, and H01's
+    departments with credit codes (made up here, with a correct check character)."""
+    from server.db import org, org_units
+
+    demo = {1: "市人社局", 2: "市医保局", 3: "市自然资源局", 4: "市税务局", 5: "市人社局",
+            6: "市市场监管局", 7: "市公积金中心", 8: "市公安局"}
+    windows = org.windows(store, "DEMO")
+    with store.transaction() as tx:
+        for w in windows:
+            org.put_window(tx, org.Window("DEMO", w.number, w.name, demo[w.number]))
+        for i, (hall, name) in enumerate((("H01", "社保"), ("H01", "不动产"),
+                                          ("DEMO", "市人社局"), ("DEMO", "市公安局"))):
+            first = f"1144030500{i}19283{i}"
+            org_units.set_department(tx, hall, name, first + org_units.credit_check_char(first))
+
+
+def bad_credit_code(driver, url):
+    form = driver.find_element(By.ID, "department-form")
+    form.find_element(By.NAME, "name").send_keys("人社")
+    form.find_element(By.NAME, "credit_code").send_keys("11410182005291054c")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
+SEEDERS.append(seed_units)
+PAGES += [
+    ("hall-departments", "sup1", "/console/org/halls/H01#departments", None),
+    ("hall-department-error", "sup1", "/console/org/halls/H01", bad_credit_code),
+    ("ranking-departments", "demo",
+     f"/console/ranking?kind=departments&scope=DEMO&month={LAST_MONTH}", None),
+    ("ranking-region-departments", "admin",
+     f"/console/ranking?kind=region_departments&scope=440000&month={LAST_MONTH}", None),
+    ("drill-departments", "admin", "/console/figures/drill?region=440000&by=departments", None),
+]
+
+
 # The holiday-table warning (server/console/notices.py) on a server of its own, whose table
 # is empty and whose clock is set around the first day without due dates: (name, account,
 # path, days from that day). Before it the warning looks ahead; after it, cases lack dates.

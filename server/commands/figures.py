@@ -37,10 +37,11 @@ def rebuild(as_json: bool, db: str) -> None:
                    _("{table} {n} rows").format(table=t, n=n) for t, n in counts.items())))
 
 
-KIND = click.option("--kind", type=click.Choice(["windows", "staff", "halls"]),
+KIND = click.option("--kind", type=click.Choice(["windows", "staff", "halls", "departments",
+                                                 "region_departments"]),
                     default="windows", show_default=True,
-                    help="windows or staff of a hall (--scope hall id), halls of a region "
-                         "(--scope region code).")
+                    help="windows, staff or departments of a hall (--scope hall id); halls or "
+                         "departments (region_departments) of a region (--scope region code).")
 
 
 @click.group("ranking")
@@ -50,7 +51,9 @@ def ranking_group() -> None:
 
 @ranking_group.command("show")
 @KIND
-@click.option("--scope", required=True, help="Hall id (windows, staff) or region code (halls).")
+@click.option("--scope", required=True,
+              help="Hall id (windows, staff, departments) or region code "
+                   "(halls, region_departments).")
 @click.option("--month", required=True, help="YYYY-MM (the hall's local months, UTC+8).")
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
 @db_option
@@ -79,7 +82,9 @@ def show(kind: str, scope: str, month: str, as_json: bool, db: str) -> None:
 
 @ranking_group.command("close")
 @KIND
-@click.option("--scope", required=True, help="Hall id (windows, staff) or region code (halls).")
+@click.option("--scope", required=True,
+              help="Hall id (windows, staff, departments) or region code "
+                   "(halls, region_departments).")
 @click.option("--month", required=True, help="YYYY-MM; only a month that has ended.")
 @click.option("--by", required=True, help="The console account closing it (audited).")
 @db_option

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from server.console.scope import (ConsoleError, User, clamp_period, require_hall,
                                   require_region, staff_filter)
 from server.console.templating import tr
-from server.db import org, stats
+from server.db import org, org_units, stats
 from server.db.stats import Figures
 from server.i18n import level_label, reason_label
 from sync.wire.labels import N_
@@ -133,9 +133,24 @@ def window_number(request: Request, text: str) -> int:
 
 
 def drill(request: Request, user: User, store, start: date, end: date,
-          hall: str | None = None, window: str | None = None, region: str | None = None) -> dict:
-    """One level of region → hall → window → staff, in the user's scope, with links down."""
+          hall: str | None = None, window: str | None = None, region: str | None = None,
+          by: str | None = None) -> dict:
+    """One level of region → hall → window → staff, in the user's scope, with links down;
+    by="departments": a hall's or a region's departments instead (with a link back)."""
     q = f"from={start.isoformat()}&to={end.isoformat()}"
+    if by:
+        if by != "departments":
+            raise bad_request(request, N_("Unknown breakdown."))
+        return _departments(request, user, store, start, end, q, hall, region)
+    level = _drill(request, user, store, start, end, q, hall, window, region)
+    if level.get("scope") and not window:
+        level["switch"] = (tr(request, N_("By department")),
+                           f"/console/figures/drill?{q}&{level['scope']}&by=departments")
+    return level
+
+
+def _drill(request: Request, user: User, store, start: date, end: date, q: str,
+           hall: str | None, window: str | None, region: str | None) -> dict:
     staff = staff_filter(user)
     if hall:
         require_hall(user, hall)
@@ -157,14 +172,14 @@ def drill(request: Request, user: User, store, start: date, end: date,
         region = org.hall(store, hall).region
         return {"title": org.hall(store, hall).name, "first": tr(request, N_("Window")),
                 "rows": rows, "up": f"/console/figures/drill?{q}&region={region}"
-                if region in user.regions else None}
+                if region in user.regions else None, "scope": f"hall={hall}"}
     regions = org.regions(store)
     code = region or _top_region(user, regions)
     if code is None:  # a hall supervisor or staff member: straight to their hall
         only = sorted(user.halls)
         if not only:
             return {"title": "", "first": "", "rows": [], "up": None}
-        return drill(request, user, store, start, end, hall=only[0])
+        return _drill(request, user, store, start, end, q, only[0], None, None)
     require_region(user, code, store)
     halls = org.halls(store)
     children = [r for r in regions.values() if r.parent == code]
@@ -182,7 +197,39 @@ def drill(request: Request, user: User, store, start: date, end: date,
     parent = regions[code].parent
     return {"title": regions[code].name, "first": tr(request, N_("Region or hall")), "rows": rows,
             "up": f"/console/figures/drill?{q}&region={parent}" if parent in user.regions
-            else None}
+            else None, "scope": f"region={code}"}
+
+
+def _departments(request: Request, user: User, store, start: date, end: date, q: str,
+                 hall: str | None, region: str | None) -> dict:
+    """The departments of a hall, or of a region's halls in the user's scope (one row per
+    department per hall, "<hall> · <department>"): their windows' figures."""
+    regions = org.regions(store)
+    if not hall and not region:
+        region = _top_region(user, regions)
+        hall = None if region else next(iter(sorted(user.halls)), None)
+        if not hall and not region:
+            return {"title": "", "first": "", "rows": [], "up": None}
+    if hall:
+        require_hall(user, hall)
+        halls, title, scope = {hall: org.hall(store, hall)}, org.hall(store, hall).name, \
+            f"hall={hall}"
+    else:
+        require_region(user, region, store)
+        halls = {h: v for h, v in org.halls(store, org.below(regions, region)).items()
+                 if h in user.halls}
+        title, scope = regions[region].name, f"region={region}"
+    got = stats.breakdown(store, set(halls), start, end, "department", staff_filter(user))
+    with store.transaction(write=False) as tx:
+        listed = {(d.hall_id, d.name) for d in org_units.units(tx, sorted(halls))}
+    rows = [figure_row(name if hall else f"{halls[h].name} · {name}",
+                       got.get((h, name), Figures()),
+                       None if hall else f"/console/figures/drill?{q}&hall={h}&by=departments")
+            for h, name in sorted(listed | set(got))]
+    return {"title": title, "first": tr(request, N_("Department")), "rows": rows,
+            "up": None, "scope": scope,
+            "switch": (tr(request, N_("By window") if hall else N_("By hall")),
+                       f"/console/figures/drill?{q}&{scope}")}
 
 
 def _top_region(user: User, regions: dict) -> str | None:

@@ -81,7 +81,7 @@ def _drill(request: Request, user: User):
     start, end = fv.period(request, user)
     p = request.query_params
     level = fv.drill(request, user, store, start, end, hall=p.get("hall"),
-                     window=p.get("window"), region=p.get("region"))
+                     window=p.get("window"), region=p.get("region"), by=p.get("by"))
     return start, end, level
 
 
@@ -90,7 +90,7 @@ def drill(request: Request, user: User = Depends(page_user)):
     start, end, level = _drill(request, user)
     lang = language(request)
     p = request.query_params
-    extra = {k: p.get(k) for k in ("hall", "window", "region") if p.get(k)}
+    extra = {k: p.get(k) for k in ("hall", "window", "region", "by") if p.get(k)}
     return render(request, "drill.html", user, level=level, start=start, end=end,
                   columns=fv.figure_headers(request, lang, level["first"]),
                   cells=fv.table_cells, extra=extra,

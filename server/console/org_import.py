@@ -1,8 +1,9 @@
-"""Uploading the organisation sheet in the console: the CSV (or JSON) `kiosk-server org import`
-reads, all or nothing, limited to what the uploader may change.
+"""Uploading the organisation sheet in the console: the CSV, XLSX (or JSON) `kiosk-server org
+import` reads, all or nothing, limited to what the uploader may change.
 
-Region administrators may add or change regions below theirs, halls in them, and windows and
-staff of those halls; hall supervisors only windows and staff of their own hall (rows that
+Region administrators may add or change regions below theirs, halls in them, and departments
+(with their credit codes), windows and staff of those halls; hall supervisors only
+departments, windows and staff of their own hall (rows that
 repeat their region and hall unchanged are fine). The first value out of scope or malformed
 stops the import with its line and column, and nothing is written.
 """
@@ -63,6 +64,10 @@ def check_scope(user: User, doc: org_io.OrgDoc, existing: org_io.OrgDoc) -> None
             raise OrgError("hall_id", N_("is taken by a hall outside your region"),
                            where[("halls", hid)])
         allowed_halls.add(hid)
+    for key, d in doc.departments.items():
+        if d.hall_id not in allowed_halls:
+            raise OrgError("hall_id", N_("is not one of your halls"),
+                           where[("departments", key)])
     for key, w in doc.windows.items():
         if w.hall_id not in allowed_halls:
             raise OrgError("hall_id", N_("is not one of your halls"), where[("windows", key)])
@@ -98,11 +103,10 @@ def import_sheet(request: Request, user: User = Depends(page_user), form=Depends
     try:
         if len(data) > MAX_UPLOAD:
             raise OrgError("file", N_("is larger than {max} MB"), max=MAX_UPLOAD // 2**20)
-        text = org_io.decode(data)
         existing = org_io.load(store)
-        parse = org_io.parse_json if upload.filename.lower().endswith(".json") \
-            else org_io.parse_csv
-        doc = parse(text, existing)
+        name = upload.filename.lower()
+        fmt = "json" if name.endswith(".json") else "xlsx" if name.endswith(".xlsx") else "csv"
+        doc = org_io.parse_file(data, fmt, existing)
         check_scope(user, doc, existing)
     except OrgError as exc:
         return overview(request, user, 400, import_error=describe(request, exc))

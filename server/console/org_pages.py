@@ -1,22 +1,23 @@
 """Org pages: regions and halls in scope, one hall's windows, staff and devices, edit forms.
 
 Region admins add and rename regions below theirs and halls in them; hall supervisors (and
-region admins) edit windows and staff of their halls; auditors read; window staff have no
-org pages. A form with a bad value is shown again with the message beside the field (400)
-and nothing is written. Every change is audited in its own transaction.
+region admins) edit departments (their 统一社会信用代码), windows and staff of their halls;
+auditors read; window staff have no org pages. A form with a bad value is shown again with the
+message beside the field (400) and nothing is written. Every change is audited in its own
+transaction.
 """
 from __future__ import annotations
 
 import logging
 
 from fastapi import APIRouter, Depends, Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 
 from server.console.auth import page_user, posted_form
 from server.console.fleet import fleet_rows
 from server.console.scope import User, forbidden, require_edit, require_hall, require_role
 from server.console.templating import add_nav, csv_response, render, tr
-from server.db import audit, org, org_io, staff_pins
+from server.db import audit, org, org_io, org_units, staff_pins
 from server.db.org import Hall, OrgError, Region, Staff, Window
 from sync.wire.labels import N_
 
@@ -43,7 +44,8 @@ def overview(request: Request, user: User, status: int = 200, **extra):
     with store.transaction(write=False) as tx:
         for hid, kind, n in tx.all("SELECT hall_id, 'windows', count(*) FROM windows GROUP BY "
                                    "hall_id UNION ALL SELECT hall_id, 'staff', count(*) FROM "
-                                   "staff GROUP BY hall_id"):
+                                   "staff GROUP BY hall_id UNION ALL SELECT hall_id, "
+                                   "'departments', count(*) FROM departments GROUP BY hall_id"):
             counts[(hid, kind)] = n
     tree = _tree(regions, user)
     context = {"tree": tree, "halls": halls, "counts": counts, "regions": regions,
@@ -77,14 +79,30 @@ def org_page(request: Request, user: User = Depends(page_user)):
 @router.get("/org/export.csv", include_in_schema=False)
 def org_csv(request: Request, user: User = Depends(page_user)):
     """The org sheet of the halls in scope, in the format `kiosk-server org import` reads."""
+    return csv_response(_scoped_rows(request, user), list(org_io.CHINESE), "org.csv")
+
+
+@router.get("/org/export.xlsx", include_in_schema=False)
+def org_xlsx_sheet(request: Request, user: User = Depends(page_user)):
+    """The same sheet as an Excel workbook."""
+    from server.db import org_xlsx
+
+    return Response(org_xlsx.to_xlsx(org_io.CHINESE, _scoped_rows(request, user)),
+                    media_type=org_xlsx.XLSX_TYPE,
+                    headers={"Content-Disposition": 'attachment; filename="org.xlsx"',
+                             "Cache-Control": "no-store"})
+
+
+def _scoped_rows(request: Request, user: User) -> list[list]:
     require_role(user, *READERS)
     doc = org_io.load(request.app.state.store)
     doc.halls = {k: v for k, v in doc.halls.items() if k in user.halls}
     doc.regions = {k: v for k, v in doc.regions.items() if k in user.regions or any(
         h.region == k for h in doc.halls.values())}
+    doc.departments = {k: v for k, v in doc.departments.items() if k[0] in user.halls}
     doc.windows = {k: v for k, v in doc.windows.items() if k[0] in user.halls}
     doc.staff = {k: v for k, v in doc.staff.items() if v.hall_id in user.halls}
-    return csv_response(org_io.to_rows(doc), list(org_io.CHINESE), "org.csv")
+    return org_io.to_rows(doc)
 
 
 @router.post("/org/regions", include_in_schema=False)
@@ -141,12 +159,21 @@ def hall_page(request: Request, user: User, hall_id: str, status: int = 200, **e
     staff = org.staff(store, hall_id=hall_id)
     at_window = {w.number: [s for s in staff if w.number in s.windows] for w in windows}
     devices = fleet_rows(store, user, hall=hall_id)
+    with store.transaction(write=False) as tx:
+        units = org_units.units(tx, [hall_id])
     context = {"hall": hall, "windows": windows, "staff": staff, "at_window": at_window,
                "pins": staff_pins.set_at(store, hall_id), "pin_shown": None,
-               "devices": devices, "departments": org.departments(store, hall_id),
+               "devices": devices, "departments": [d.name for d in units], "units": units,
                "region": org.regions(store).get(hall.region), "errors": {}, "values": {},
                **extra}
     return render(request, "hall.html", user, status_code=status, **context)
+
+
+def _refused(request: Request, user: User, hall_id: str, form: str, exc: OrgError,
+             values: dict):
+    """The hall page again (400) with the message beside the field of the form it names."""
+    return hall_page(request, user, hall_id, 400, errors={form: {
+        exc.field: _error_text(request, exc)}}, values={form: values})
 
 
 @router.get("/org/halls/{hall_id}", include_in_schema=False)
@@ -165,13 +192,30 @@ def save_window(request: Request, hall_id: str, user: User = Depends(page_user),
         window = Window.check(hall_id, form.get("number"), form.get("name"),
                               form.get("department"))
     except OrgError as exc:
-        return hall_page(request, user, hall_id, 400, errors={"window": {
-            exc.field: _error_text(request, exc)}}, values={"window": _form_values(form)})
+        return _refused(request, user, hall_id, "window", exc, _form_values(form))
     with request.app.state.store.transaction() as tx:
         org.put_window(tx, window)
         audit.append(tx, user.actor, "org.window.save", f"window:{hall_id}/{window.number}",
                      {"name": window.name, "department": window.department})
     return RedirectResponse(f"/console/org/halls/{hall_id}#windows", 303)
+
+
+@router.post("/org/halls/{hall_id}/departments", include_in_schema=False)
+def save_department(request: Request, hall_id: str, user: User = Depends(page_user),
+                    form=Depends(posted_form)):
+    """Create a department or set its 统一社会信用代码 (checked as the CLI checks it)."""
+    require_edit(user)
+    require_hall(user, hall_id)
+    try:
+        with request.app.state.store.transaction() as tx:
+            dept = org_units.set_department(tx, hall_id, form.get("name"),
+                                            form.get("credit_code"))
+            audit.append(tx, user.actor, "org.department.save",
+                         f"department:{hall_id}/{dept.name}",
+                         {"credit_code": dept.credit_code})
+    except OrgError as exc:
+        return _refused(request, user, hall_id, "department", exc, _form_values(form))
+    return RedirectResponse(f"/console/org/halls/{hall_id}#departments", 303)
 
 
 @router.post("/org/halls/{hall_id}/windows/{number}/delete", include_in_schema=False)
@@ -207,8 +251,7 @@ def save_staff(request: Request, hall_id: str, user: User = Depends(page_user),
     except OrgError as exc:
         values = _form_values(form)
         values["windows"] = form.getlist("windows")
-        return hall_page(request, user, hall_id, 400, errors={"staff": {
-            exc.field: _error_text(request, exc)}}, values={"staff": values})
+        return _refused(request, user, hall_id, "staff", exc, values)
     with store.transaction() as tx:
         org.put_staff(tx, member)
         audit.append(tx, user.actor, "org.staff.save", f"staff:{member.staff_id}",

@@ -1,7 +1,8 @@
 """The monthly ranking page: flags with the reason for each, month close, print, CSV and XLSX.
 
-Who: region admins (their halls, and the windows and staff of those halls), hall supervisors
-(their hall's windows and staff), auditors (read only). Window staff have no ranking page.
+Who: region admins (their halls and their regions' departments, and the windows, staff and
+departments of those halls), hall supervisors (their hall's windows, staff and departments),
+auditors (read only). Window staff have no ranking page.
 The rules are server/workflow/ranking.py's; this module only picks the scope and lays out.
 """
 from __future__ import annotations
@@ -32,8 +33,11 @@ router = APIRouter()
 add_nav("/console/ranking", N_("Ranking"), READERS, 30)
 
 
-def _target(request: Request, user: User, store, kind, scope, month) -> tuple[str, str, str, str]:
-    """(kind, scope, month, title) after the scope checks: 404 unknown, 403 not yours."""
+def _target(request: Request, user: User, store, kind, scope, month,
+            lenient: bool = True) -> tuple[str, str, str, str]:
+    """(kind, scope, month, title) after the scope checks: 404 unknown, 403 not yours. A
+    page (lenient) read with a hall for a region's kind, or the other way round (the picker
+    keeps the last scope when the kind changes), starts at the user's default scope."""
     require_role(user, *READERS)
     month = month or stats.today().strftime("%Y-%m")
     try:
@@ -44,12 +48,16 @@ def _target(request: Request, user: User, store, kind, scope, month) -> tuple[st
         kind = "windows" if user.role == "hall_supervisor" else "halls"
     if kind not in ranking.KINDS:
         raise bad_request(request, N_("Unknown ranking."))
-    if kind == "halls":
-        regions = org.regions(store)
+    regions = org.regions(store)
+    if kind in ranking.REGION_KINDS:
+        if lenient and scope in user.known_halls and scope not in regions:
+            scope = ""
         scope = scope or next(iter(sorted(c for c in user.regions
                                           if regions[c].parent not in user.regions)), "")
         require_region(user, scope, store)
         return kind, scope, month, regions[scope].name
+    if lenient and scope in regions and scope not in user.known_halls:
+        scope = ""
     scope = scope or next(iter(sorted(user.halls)), "")
     require_hall(user, scope)
     return kind, scope, month, org.hall(store, scope).name
@@ -90,7 +98,8 @@ def page(request: Request, kind: str = "", scope: str = "", month: str = "",
     store, kind, scope, month, title, shown, rows = _load(request, user, kind, scope, month)
     q = urlencode({"kind": kind, "scope": scope, "month": month})
     regions = org.regions(store)
-    choices = ([(c, regions[c].name) for c in sorted(user.regions)] if kind == "halls" else
+    choices = ([(c, regions[c].name) for c in sorted(user.regions)]
+               if kind in ranking.REGION_KINDS else
                [(h, v.name) for h, v in org.halls(store).items() if h in user.halls])
     _first, last = stats.month_range(month)
     closed = shown["closed"] or {}
@@ -147,7 +156,7 @@ def close(request: Request, user: User = Depends(page_user), form=Depends(posted
     store = request.app.state.store
     kind, scope, month, _title = _target(request, user, store, str(form.get("kind") or ""),
                                          str(form.get("scope") or ""),
-                                         str(form.get("month") or ""))
+                                         str(form.get("month") or ""), lenient=False)
     try:
         ranking.close(store, kind, scope, month, user.actor)
     except ranking.RankingError as exc:

@@ -7,7 +7,9 @@ written once for both stores. Writers take the caller's transaction so the conso
 
 Decisions: 工号 (staff_id) is unique across the server (ratings carry only the 工号); a staff
 member belongs to one hall and works at any of its windows; departments are names within a
-hall, created when a window names one. Import/export formats live in server/db/org_io.py.
+hall, created when a window names one; their 统一社会信用代码 and the readers other parts use
+(units, unit_of_window, set_department) are in server/db/org_units.py. Import/export formats
+live in server/db/org_io.py (CSV, JSON) and server/db/org_xlsx.py.
 """
 from __future__ import annotations
 
@@ -330,3 +332,16 @@ def kiosk_view(store, hall_id: str, number: int | None) -> dict:
                          **({"pin_hash": pins[s.staff_id]} if s.staff_id in pins else {})}
                         for s in members]
     return out
+
+
+# Window units live in server/db/org_units.py (this module was long enough); parts written
+# against `org.units`, `org.unit_of_window`, `org.set_department` or `org.Department` find them.
+_UNIT_NAMES = ("Department", "units", "unit_of_window", "set_department", "credit_code")
+
+
+def __getattr__(name: str):
+    if name in _UNIT_NAMES:
+        from server.db import org_units
+
+        return getattr(org_units, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

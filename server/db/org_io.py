@@ -3,14 +3,18 @@
 CSV: one row per (window, staff member) pair, header names in Chinese or English:
 
     区划代码 region_code, 区划名称 region_name, 上级区划代码 parent_region_code,
-    大厅编号 hall_id, 大厅名称 hall_name, 部门 department, 窗口号 window_number,
+    大厅编号 hall_id, 大厅名称 hall_name, 部门 department,
+    部门统一社会信用代码 credit_code (also 统一社会信用代码), 窗口号 window_number,
     窗口名称 window_name, 工号 staff_id, 姓名 staff_name, 照片 photo_url, 星级 stars
 
-A row may stop early: a region alone, a hall without windows, a window without staff. Names
-repeat on every row of their region/hall/window/staff and must agree. A staff member at
+A row may stop early: a region alone, a hall without windows, a department without windows,
+a window without staff. Names repeat on every row of their region/hall/window/staff and must
+agree; a department's credit code may be left empty on some of its rows (empty = not stated:
+a stored code stays; sheets from before the column import as they did). A staff member at
 two windows takes two rows. UTF-8 (with or without BOM, as Excel's "CSV UTF-8" writes) or
 GB18030 (Excel's plain "CSV" on a Chinese Windows). JSON: {"regions": [...], "halls": [...],
-"windows": [...], "staff": [...]} with the fields of server.db.org's dataclasses.
+"departments": [...], "windows": [...], "staff": [...]} with the fields of server.db.org's
+and server.db.org_units' dataclasses (departments: hall_id, name, credit_code).
 
 parse_*() check every value and every reference (against the file and what the database
 already holds) before anything is written; the first problem raises OrgError naming the
@@ -22,21 +26,23 @@ import csv
 import io
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
-from server.db import org
+from server.db import org, org_units
 from server.db.org import Hall, OrgError, Region, Staff, Window
+from server.db.org_units import Department
 from sync.wire import cells
 from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("region_code", "region_name", "parent_region_code", "hall_id", "hall_name",
-           "department", "window_number", "window_name", "staff_id", "staff_name",
-           "photo_url", "stars")
-CHINESE = ("区划代码", "区划名称", "上级区划代码", "大厅编号", "大厅名称", "部门", "窗口号",
-           "窗口名称", "工号", "姓名", "照片", "星级")
-ALIASES = {**{c: c for c in COLUMNS}, **dict(zip(CHINESE, COLUMNS))}
+           "department", "credit_code", "window_number", "window_name", "staff_id",
+           "staff_name", "photo_url", "stars")
+CHINESE = ("区划代码", "区划名称", "上级区划代码", "大厅编号", "大厅名称", "部门",
+           "部门统一社会信用代码", "窗口号", "窗口名称", "工号", "姓名", "照片", "星级")
+ALIASES = {**{c: c for c in COLUMNS}, **dict(zip(CHINESE, COLUMNS)),
+           "统一社会信用代码": "credit_code", "department_credit_code": "credit_code"}
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -44,13 +50,15 @@ MAX_BYTES = 20 * 1024 * 1024
 class OrgDoc:
     regions: dict[str, Region] = field(default_factory=dict)
     halls: dict[str, Hall] = field(default_factory=dict)
+    departments: dict[tuple[str, str], Department] = field(default_factory=dict)
     windows: dict[tuple[str, int], Window] = field(default_factory=dict)
     staff: dict[str, Staff] = field(default_factory=dict)
     where: dict[tuple, str] = field(default_factory=dict)  # (kind, key) -> "line 7"
 
     def counts(self) -> dict:
         return {"regions": len(self.regions), "halls": len(self.halls),
-                "windows": len(self.windows), "staff": len(self.staff)}
+                "departments": len(self.departments), "windows": len(self.windows),
+                "staff": len(self.staff)}
 
 
 def decode(data: bytes) -> str:
@@ -80,8 +88,42 @@ def _merge(doc: OrgDoc, kind: str, key, item, where: str) -> None:
                        else f"{key[0]} #{key[1]}")
 
 
+def _merge_department(doc: OrgDoc, dept: Department, where: str) -> None:
+    """A department's rows agree on its code, or leave it empty (not stated)."""
+    key = (dept.hall_id, dept.name)
+    old = doc.departments.get(key)
+    if old is not None and old.credit_code and dept.credit_code != old.credit_code:
+        if not dept.credit_code:
+            return
+        raise OrgError("credit_code", N_("disagrees with {first} for the same {kind} "
+                                         "\u201c{key}\u201d"), where,
+                       first=doc.where[("departments", key)], kind="department",
+                       key=f"{dept.hall_id} {dept.name}")
+    if old is None or (dept.credit_code and not old.credit_code):
+        doc.departments[key] = dept
+        doc.where[("departments", key)] = where
+
+
+def parse_file(data: bytes, fmt: str, existing: OrgDoc | None = None) -> OrgDoc:
+    """An uploaded or given file: fmt 'csv', 'json' or 'xlsx'."""
+    if fmt == "xlsx":
+        from server.db import org_xlsx
+
+        if len(data) > MAX_BYTES:
+            raise OrgError("file", N_("is larger than {max} MB"), max=MAX_BYTES // 2**20)
+        return parse_table(org_xlsx.read_rows(data), existing)
+    text = decode(data)
+    return parse_json(text, existing) if fmt == "json" else parse_csv(text, existing)
+
+
 def parse_csv(text: str, existing: OrgDoc | None = None) -> OrgDoc:
-    reader = csv.reader(io.StringIO(text))
+    return parse_table(csv.reader(io.StringIO(text)), existing)
+
+
+def parse_table(rows, existing: OrgDoc | None = None) -> OrgDoc:
+    """The sheet as rows of text cells (a CSV's, or an XLSX's: server/db/org_xlsx.py); the
+    first row is the header. Line numbers are the rows' (1 = the header), as Excel shows."""
+    reader = iter(rows)
     header = next(reader, None)
     if not header:
         raise OrgError("header", N_("the file is empty"), "line 1")
@@ -125,15 +167,21 @@ def _row(doc, row, where, existing, staff_rows) -> None:
         raise OrgError("region_name", N_("is required for a region not named before"), where)
     hall_id = row.get("hall_id", "")
     if not hall_id:
-        for key in ("window_number", "staff_id"):
+        for key in ("credit_code", "window_number", "staff_id"):
             if row.get(key):
-                raise OrgError("hall_id", N_("is required when {field} is given"), where,
-                               field=key)
+                raise OrgError("hall_id", N_("is required when {column} is given"), where,
+                               column=key)
         return
     if row.get("hall_name"):
         _merge(doc, "halls", hall_id, Hall.check(hall_id, row.get("hall_name"), code), where)
     elif hall_id not in doc.halls and hall_id not in known.halls:
         raise OrgError("hall_name", N_("is required for a hall not named before"), where)
+    if row.get("department") or row.get("credit_code"):
+        if not row.get("department"):
+            raise OrgError("department", N_("is required when {column} is given"), where,
+                           column="credit_code")
+        _merge_department(doc, Department.check(hall_id, row.get("department"),
+                                                row.get("credit_code")), where)
     number = row.get("window_number", "")
     if number:
         number = org.integer(number, "window_number", 1, 999)
@@ -172,6 +220,9 @@ def parse_json(text: str, existing: OrgDoc | None = None) -> OrgDoc:
                           lambda r: r.code),
               "halls": (lambda d: Hall.check(d.get("hall_id"), d.get("name"), d.get("region")),
                         lambda h: h.hall_id),
+              "departments": (lambda d: Department.check(d.get("hall_id"), d.get("name"),
+                                                         d.get("credit_code", "")),
+                              lambda d: (d.hall_id, d.name)),
               "windows": (lambda d: Window.check(d.get("hall_id"), d.get("number"), d.get("name"),
                                                  d.get("department", "")),
                           lambda w: (w.hall_id, w.number)),
@@ -227,6 +278,11 @@ def check_references(doc: OrgDoc, existing: OrgDoc) -> None:
         if h.region not in all_regions:
             raise OrgError("region_code", N_("unknown region \u201c{code}\u201d"),
                            doc.where[("halls", hid)], code=h.region)
+    for key, d in doc.departments.items():
+        if d.hall_id not in all_halls:
+            raise OrgError("hall_id", N_("unknown hall \u201c{hall}\u201d"),
+                           doc.where[("departments", key)], hall=d.hall_id)
+    _check_codes(doc, existing)
     all_windows = {**existing.windows, **doc.windows}
     for key, w in doc.windows.items():
         if w.hall_id not in all_halls:
@@ -243,10 +299,27 @@ def check_references(doc: OrgDoc, existing: OrgDoc) -> None:
                                hall=s.hall_id, number=number)
 
 
+def _check_codes(doc: OrgDoc, existing: OrgDoc) -> None:
+    """No two departments of a hall share a code, as the file leaves them (a department the
+    file names without a code keeps its stored one); the later line of a clash is named."""
+    stated = [k for k, d in doc.departments.items() if d.credit_code]  # in the file's order
+    holder = {(k[0], d.credit_code): k[1] for k, d in existing.departments.items()
+              if d.credit_code and k not in stated}
+    for key in stated:
+        code = doc.departments[key].credit_code
+        other = holder.setdefault((key[0], code), key[1])
+        if other != key[1]:
+            raise OrgError("credit_code", N_("is already the code of \u201c{other}\u201d in "
+                                             "this hall"), doc.where[("departments", key)],
+                           other=other)
+
+
 def load(store) -> OrgDoc:
     """The whole org model as it stands."""
     doc = OrgDoc(regions=org.regions(store), halls=org.halls(store))
     with store.transaction(write=False) as tx:
+        doc.departments = {(d.hall_id, d.name): d
+                           for d in org_units.units(tx, sorted(doc.halls))}
         rows = tx.all("SELECT hall_id, number, name, department FROM windows "
                       "ORDER BY hall_id, number")
     doc.windows = {(r[0], int(r[1])): Window(r[0], int(r[1]), r[2], r[3]) for r in rows}
@@ -260,6 +333,11 @@ def apply(tx, doc: OrgDoc) -> dict:
         org.put_region(tx, r)
     for h in doc.halls.values():
         org.put_hall(tx, h)
+    coded = [d for d in doc.departments.values() if d.credit_code]
+    for d in coded:  # free the codes first, so two departments may swap theirs
+        org_units.put_department(tx, replace(d, credit_code=""))
+    for d in doc.departments.values():
+        org_units.put_department(tx, d, keep_code=not d.credit_code)
     for w in doc.windows.values():
         org.put_window(tx, w)
     for s in doc.staff.values():
@@ -270,6 +348,9 @@ def apply(tx, doc: OrgDoc) -> dict:
 def to_json(doc: OrgDoc) -> str:
     return json.dumps({"regions": [asdict(r) for r in doc.regions.values()],
                        "halls": [asdict(h) for h in doc.halls.values()],
+                       "departments": [{"hall_id": d.hall_id, "name": d.name,
+                                        "credit_code": d.credit_code}
+                                       for d in doc.departments.values()],
                        "windows": [asdict(w) for w in doc.windows.values()],
                        "staff": [{**asdict(s), "windows": list(s.windows)}
                                  for s in doc.staff.values()]},
@@ -277,13 +358,14 @@ def to_json(doc: OrgDoc) -> str:
 
 
 def to_rows(doc: OrgDoc) -> list[list]:
-    """The CSV rows (no header): regions without halls, halls without windows, windows without
-    staff, then one row per staff member and window."""
+    """The CSV rows (no header): regions without halls, halls without windows, departments
+    without windows, windows without staff, then one row per staff member and window."""
     rows = []
+    width = len(COLUMNS)
     used_regions = {h.region for h in doc.halls.values()}
     for r in doc.regions.values():
         if r.code not in used_regions:
-            rows.append([r.code, r.name, r.parent or ""] + [""] * 9)
+            rows.append([r.code, r.name, r.parent or ""] + [""] * (width - 3))
     by_window: dict[tuple, list[Staff]] = {}
     homeless: dict[str, list[Staff]] = {}
     for s in doc.staff.values():
@@ -291,18 +373,23 @@ def to_rows(doc: OrgDoc) -> list[list]:
             by_window.setdefault((s.hall_id, n), []).append(s)
         if not s.windows:
             homeless.setdefault(s.hall_id, []).append(s)
+    staffed = {(w.hall_id, w.department) for w in doc.windows.values()}
     for h in doc.halls.values():
         r = doc.regions.get(h.region) or Region(h.region, "", None)
         base = [r.code, r.name, r.parent or "", h.hall_id, h.name]
         hall_windows = [w for w in doc.windows.values() if w.hall_id == h.hall_id]
-        if not hall_windows and not homeless.get(h.hall_id):
-            rows.append(base + [""] * 7)
+        bare = [d for k, d in sorted(doc.departments.items())
+                if k[0] == h.hall_id and k not in staffed]
+        if not hall_windows and not homeless.get(h.hall_id) and not bare:
+            rows.append(base + [""] * (width - 5))
+        rows += [base + [d.name, d.credit_code] + [""] * (width - 7) for d in bare]
         for w in sorted(hall_windows, key=lambda w: w.number):
-            wbase = base + [w.department, w.number, w.name]
+            dept = doc.departments.get((h.hall_id, w.department))
+            wbase = base + [w.department, dept.credit_code if dept else "", w.number, w.name]
             members = by_window.get((h.hall_id, w.number), [])
             rows += [wbase + [s.staff_id, s.name, s.photo_url, s.stars] for s in members] or \
                 [wbase + ["", "", "", ""]]
-        rows += [base + ["", "", "", s.staff_id, s.name, s.photo_url, s.stars]
+        rows += [base + ["", "", "", "", s.staff_id, s.name, s.photo_url, s.stars]
                  for s in homeless.get(h.hall_id, [])]
     return rows
 

@@ -72,8 +72,12 @@ def put_settings(tx, scope: str, min_rated: int, red: int, black: int, score: st
          [scope, min_rated, red, black, score, utc_iso(), by])
 
 
-# A late rating's unit in each kind of ranking (as ranking.units() keys it).
-LATE_UNIT = {"windows": 'r."window"', "staff": "r.staff_id", "halls": "d.hall"}
+# A late rating's unit in each kind of ranking (as ranking.units() keys it); a department's
+# through its window as the org has it now (windows without a department count for none).
+LATE_UNIT = {"windows": 'r."window"', "staff": "r.staff_id", "halls": "d.hall",
+             "departments": "w.department", "region_departments": "d.hall || '/' || w.department"}
+BY_DEPARTMENT = ("JOIN windows w ON w.hall_id = d.hall AND w.number = r.\"window\" AND "
+                 "w.department <> '' ")
 
 
 def late_counts(store, kind: str, halls, start: str, end: str, after: str) -> dict[str, int]:
@@ -86,9 +90,10 @@ def late_counts(store, kind: str, halls, start: str, end: str, after: str) -> di
     if not halls:
         return {}
     unit = LATE_UNIT[kind]
+    join = BY_DEPARTMENT if "department" in kind else ""
     with store.transaction(write=False) as tx:
         rows = tx.all(f"SELECT {unit}, count(*) FROM ratings r JOIN devices d ON "
-                      f"d.device_id = r.device_id WHERE d.hall IN "
+                      f"d.device_id = r.device_id {join}WHERE d.hall IN "
                       f"({', '.join('?' * len(halls))}) AND r.superseded = 0 AND "
                       f"r.excluded = 0 AND r.received_at >= ? AND r.corrected_at >= ? AND "
                       f"r.corrected_at < ? GROUP BY {unit}", [*halls, after, start, end])

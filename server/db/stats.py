@@ -205,14 +205,19 @@ def reasons(store, halls, start: date, end: date, staff: str | None = None) -> l
 def breakdown(store, halls, start: date, end: date, by: str, staff: str | None = None,
               window: int | None = None) -> dict:
     """Figures per unit: by 'hall' ({hall: F}), 'window' ({(hall, n): F}), 'staff'
-    ({(hall, 工号): F}) or 'window_staff' ({(hall, n, 工号): F}); window narrows to one."""
+    ({(hall, 工号): F}), 'window_staff' ({(hall, n, 工号): F}) or 'department'
+    ({(hall, department): F}: its windows' roll-ups, through windows.department as the org
+    has it now; windows without a department belong to none); window narrows to one."""
     out: dict = {}
     if not halls:
         return out
     keys = {"hall": "hall", "window": 'hall, "window"', "staff": "hall, staff_id",
-            "window_staff": 'hall, "window", staff_id'}[by]
+            "window_staff": 'hall, "window", staff_id', "department": "hall, w.department"}[by]
     table = "rollup_hall_levels" if by == "hall" and staff is None else "rollup_levels"
     where, params = _where(halls, start, end, staff)
+    if by == "department":
+        table += ' JOIN windows w ON w.hall_id = hall AND w.number = "window"'
+        where += " AND w.department <> ''"
     if window is not None:
         where += ' AND "window" = ?'
         params.append(window)

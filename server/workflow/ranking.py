@@ -18,7 +18,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from server.db import audit, org, rankings, stats
+from server.db import audit, org, org_units, rankings, stats
 from server.db.base import utc_iso
 from server.db.stats import Figures, RangeError
 from sync.wire.labels import N_
@@ -29,7 +29,10 @@ DEFAULTS = {"min_rated": 30, "red": 3, "black": 3, "score": "satisfaction"}
 SCORES = {"satisfaction": N_("Satisfaction rate"), "participation": N_("Participation rate"),
           "mean_level": N_("Mean level")}
 KINDS = {"windows": N_("Windows of a hall"), "staff": N_("Staff of a hall"),
-         "halls": N_("Halls of a region")}
+         "halls": N_("Halls of a region"), "departments": N_("Departments of a hall"),
+         "region_departments": N_("Departments of a region")}
+# The kinds whose scope is a region code (the others: a hall id).
+REGION_KINDS = ("halls", "region_departments")
 
 
 class RankingError(ValueError):
@@ -38,7 +41,7 @@ class RankingError(ValueError):
 
 @dataclass
 class Unit:
-    key: str          # window number, 工号 or hall id (as text: it goes into JSON and CSV)
+    key: str          # window number, 工号, hall id, department or "hall/department" (text)
     label: str
     figures: Figures
 
@@ -100,7 +103,7 @@ def region_chain(store, code: str) -> list[str]:
 
 def settings(store, kind: str, scope: str) -> dict:
     """The ranking settings in force for a scope: the nearest stored ones, else DEFAULTS."""
-    if kind == "halls":
+    if kind in REGION_KINDS:
         chain = region_chain(store, scope)
     else:
         hall = org.hall(store, scope)
@@ -126,9 +129,25 @@ def units(store, kind: str, scope: str, start: date, end: date) -> list[Unit]:
         halls = org.halls(store, org.below(org.regions(store), scope))
         got = stats.breakdown(store, set(halls), start, end, "hall")
         label = {h: v.name for h, v in halls.items()}
+    elif kind in ("departments", "region_departments"):
+        got, label = _departments(store, kind, scope, start, end)
     else:
         raise RankingError(N_("Unknown ranking."))
     return [Unit(k, label[k], got.get(k, Figures())) for k in sorted(label, key=_natural)]
+
+
+def _departments(store, kind: str, scope: str, start: date, end: date) -> tuple[dict, dict]:
+    """A hall's departments keyed by name; a region's keyed "hall/department" (a hall id has
+    no '/') and labelled "<hall name> · <department>": one row per department per hall."""
+    halls = org.halls(store, org.below(org.regions(store), scope)) if kind in REGION_KINDS \
+        else {scope: org.hall(store, scope)}
+    with store.transaction(write=False) as tx:
+        listed = [(d.hall_id, d.name) for d in org_units.units(tx, sorted(halls))]
+    got = stats.breakdown(store, set(halls), start, end, "department")
+    if kind == "departments":
+        return {k[1]: f for k, f in got.items()}, {name: name for _h, name in {*listed, *got}}
+    return ({f"{h}/{name}": f for (h, name), f in got.items()},
+            {f"{h}/{name}": f"{halls[h].name} · {name}" for h, name in {*listed, *got}})
 
 
 def _natural(key: str) -> tuple:
@@ -158,7 +177,7 @@ def view(store, kind: str, scope: str, month: str) -> dict:
 
 
 def _halls(store, kind: str, scope: str) -> set[str]:
-    if kind == "halls":
+    if kind in REGION_KINDS:
         return set(org.halls(store, org.below(org.regions(store), scope)))
     return {scope}
 
@@ -194,5 +213,5 @@ def close(store, kind: str, scope: str, month: str, by: str, on: date | None = N
     return rankings.get_snapshot(store, month, kind, scope)
 
 
-__all__ = ["DEFAULTS", "KINDS", "SCORES", "RangeError", "RankingError", "Unit", "close",
-           "compute", "rank", "settings", "units", "view"]
+__all__ = ["DEFAULTS", "KINDS", "REGION_KINDS", "SCORES", "RangeError", "RankingError", "Unit",
+           "close", "compute", "rank", "settings", "units", "view"]

@@ -16,7 +16,7 @@ def upload(session, server, text, name="org.csv", dry_run=False):
 def test_a_supervisor_uploads_their_halls_sheet(console):
     sup1 = login(console, "sup1")
     sheet = sup1.get(f"{console.url}/console/org/export.csv").text.lstrip("\ufeff")
-    sheet += "440305,南山区,440300,H01,南山区政务服务中心,,4,上传的窗口,S004,周八,,3\r\n"
+    sheet += "440305,南山区,440300,H01,南山区政务服务中心,,,4,上传的窗口,S004,周八,,3\r\n"
     checked = upload(sup1, console, sheet, dry_run=True)
     assert checked.status_code == 200 and "已检查，未保存" in checked.text
     assert 4 not in [w.number for w in org.windows(console.store, "H01")]

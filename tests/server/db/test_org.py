@@ -31,7 +31,8 @@ def load_sheet(store, text=SHEET):
 
 
 def test_a_sheet_round_trips_through_the_store(store):
-    assert load_sheet(store).counts() == {"regions": 4, "halls": 2, "windows": 3, "staff": 2}
+    assert load_sheet(store).counts() == {"regions": 4, "halls": 2, "departments": 1,
+                                         "windows": 3, "staff": 2}
     assert org.below(org.regions(store), "440300") == {"440300", "440305", "440306"}
     zhang = org.staff(store, staff_id="S001")[0]
     assert zhang.windows == (1, 2) and zhang.stars == 5 and zhang.hall_id == "H01"
