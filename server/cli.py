@@ -238,6 +238,9 @@ for _command in (alerts_group, deliver_cmd, export_group):
 from server.commands.hours import hours_group  # noqa: E402
 
 main.add_command(hours_group)
+from server.commands.business import business_group  # noqa: E402
+
+main.add_command(business_group)
 
 from cli_i18n.catalog import env_language  # noqa: E402
 from cli_i18n.command import localize  # noqa: E402

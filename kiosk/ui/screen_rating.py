@@ -9,6 +9,7 @@ from kiosk.i18n import _, level_label, reason_label
 from kiosk.ui.base_screen import KioskScreen
 from kiosk.ui.widgets import LEVEL_COLORS, ReasonToggle
 from sync.wire import BAD_LEVELS
+from sync.wire.business import business_ticket
 
 MIN_TARGET_MM = 15.0  # each level button at least this wide and high on the configured panel
 # Where a reader breaks a level label that needs two lines (a CJK line otherwise breaks
@@ -23,6 +24,7 @@ def px_to_mm(px: float, dpi: float) -> float:
 
 class RatingScreen(KioskScreen):
     photo = StringProperty("")
+    item_text = StringProperty("")  # "事项：<事项名称>" when the business system named one
 
     def on_kv_post(self, base_widget) -> None:
         for level in range(1, 6):
@@ -32,8 +34,14 @@ class RatingScreen(KioskScreen):
             button.fill = LEVEL_COLORS[level]
 
     def render(self, state: FlowState) -> None:
-        ticket = state.case.ticket if state.case else ""
+        case = state.case
+        ticket = case.ticket if case else ""
+        if case is not None and case.case_id and ticket == business_ticket(case.case_id):
+            ticket = ""  # a 办件 with no queue ticket: its made-up ticket means nothing here
         self.ids.ticket_label.text = _("Number {ticket}").format(ticket=ticket) if ticket else ""
+        if case is not None and state.mode is Mode.RATING:
+            self.item_text = (_("Service item: {name}").format(name=case.item_name)
+                              if case.item_name else "")
         if state.mode is not Mode.RATING:
             return
         site = self.manager.idle.site if self.manager is not None else None
