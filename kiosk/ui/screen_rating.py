@@ -2,6 +2,8 @@
 flow and draw what it says."""
 from __future__ import annotations
 
+import logging
+
 from kivy.properties import StringProperty
 
 from kiosk.flow import FlowState, Mode
@@ -10,6 +12,8 @@ from kiosk.ui.base_screen import KioskScreen
 from kiosk.ui.widgets import LEVEL_COLORS, ReasonToggle
 from sync.wire import BAD_LEVELS
 from sync.wire.business import business_ticket
+
+log = logging.getLogger(__name__)
 
 MIN_TARGET_MM = 15.0  # each level button at least this wide and high on the configured panel
 # Where a reader breaks a level label that needs two lines (a CJK line otherwise breaks
@@ -40,8 +44,10 @@ class RatingScreen(KioskScreen):
             ticket = ""  # a 办件 with no queue ticket: its made-up ticket means nothing here
         self.ids.ticket_label.text = _("Number {ticket}").format(ticket=ticket) if ticket else ""
         if case is not None and state.mode is Mode.RATING:
-            self.item_text = (_("Service item: {name}").format(name=case.item_name)
-                              if case.item_name else "")
+            text = _("Service item: {name}").format(name=case.item_name) if case.item_name else ""
+            if text != self.item_text and text:
+                log.info("rating screen for 办件 %s: %s", case.case_id, text)
+            self.item_text = text
         if state.mode is not Mode.RATING:
             return
         site = self.manager.idle.site if self.manager is not None else None

@@ -98,9 +98,11 @@ class CaseIn(BaseModel):
 
 
 class Bucket:
-    """A token bucket per business system: RATE a second, BURST at once."""
+    """A token bucket per business system: RATE a second, BURST at once (the app's
+    state.business_rate = (rate, burst) sets others)."""
 
-    def __init__(self) -> None:
+    def __init__(self, rate: float = RATE, burst: float = BURST) -> None:
+        self.rate, self.burst = rate, burst
         self._lock = threading.Lock()
         self._state: dict[str, tuple[float, float]] = {}
 
@@ -108,11 +110,11 @@ class Bucket:
         """None when allowed, else seconds until a token is there."""
         now = time.monotonic()
         with self._lock:
-            level, at = self._state.get(key, (BURST, now))
-            level = min(BURST, level + (now - at) * RATE)
+            level, at = self._state.get(key, (self.burst, now))
+            level = min(self.burst, level + (now - at) * self.rate)
             if level < 1:
                 self._state[key] = (level, now)
-                return (1 - level) / RATE
+                return (1 - level) / self.rate
             self._state[key] = (level - 1, now)
         return None
 
@@ -134,7 +136,8 @@ class Waiters:
 
 def _parts(app) -> tuple[Bucket, Waiters]:
     if not hasattr(app.state, "business_parts"):
-        app.state.business_parts = (Bucket(), Waiters())
+        rate = getattr(app.state, "business_rate", (RATE, BURST))
+        app.state.business_parts = (Bucket(*rate), Waiters())
     return app.state.business_parts
 
 
