@@ -133,6 +133,7 @@ class Flow:
         self._queue_at: float | None = None     # both: when a queue case opened, unmatched
         self._business_at: float | None = None  # both: when a 办件 opened, unmatched
         self._absorbed: set[str] = set()  # both: DONE case keys that were a 办件's visit
+        self._prompted: dict[str, None] = {}  # 办件编号 already put on screen (the last 200)
 
     def tell(self, notice: str, seconds: float = NOTICE_S, **args) -> None:
         """A short message for the clerk (an English msgid with {name} fields)."""
@@ -313,6 +314,8 @@ class Flow:
                     and self.clock() - self._business_at <= MATCH_S)):
             log.info("DONE: the same visit as the 办件 just asked to be rated")
             self._business_at = None
+            if len(self._absorbed) > 500:
+                self._absorbed.clear()
             self._absorbed.add(key)
             return False
         return True
@@ -323,8 +326,12 @@ class Flow:
             log.info("办件 %s: this window's trigger is the queue: not shown", prompt.case_no)
             return
         case, now = self.state.case, self.clock()
-        if case is not None and case.case_id == prompt.case_no:
-            return  # the same 办件 again
+        if prompt.case_no in self._prompted:
+            log.info("办件 %s again: already asked (一次一评), ignored", prompt.case_no)
+            return
+        self._prompted[prompt.case_no] = None
+        while len(self._prompted) > 200:
+            del self._prompted[next(iter(self._prompted))]
         if self.trigger == "both":
             if self._rating_up() and case.source == "queue" and self._queue_at is not None:
                 # One visit: the open screen now rates this 办件 (its 办件编号, 事项).
