@@ -29,7 +29,7 @@ def px_to_mm(px: float, dpi: float) -> float:
 class RatingScreen(KioskScreen):
     photo = StringProperty("")
     item_text = StringProperty("")  # "事项：<事项名称>" when the business system named one
-
+    _logged = None
     def on_kv_post(self, base_widget) -> None:
         for level in range(1, 6):
             button = self.ids[f"level_{level}"]
@@ -45,9 +45,10 @@ class RatingScreen(KioskScreen):
         self.ids.ticket_label.text = _("Number {ticket}").format(ticket=ticket) if ticket else ""
         if case is not None and state.mode is Mode.RATING:
             text = _("Service item: {name}").format(name=case.item_name) if case.item_name else ""
-            if text != self.item_text and text:
-                log.info("rating screen for 办件 %s: %s", case.case_id, text)
             self.item_text = text
+            if text and case.key != self._logged:
+                self._logged = case.key  # once a case: the business system's 办件 is up
+                log.info("rating screen for 办件 %s: %s", case.case_id, text)
         if state.mode is not Mode.RATING:
             return
         site = self.manager.idle.site if self.manager is not None else None
