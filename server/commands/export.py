@@ -28,10 +28,11 @@ def export_group() -> None:
 @export_group.command("set-target")
 @click.argument("name")
 @click.option("--mapping", required=True,
-              help="Field mapping: gbt39046, provincial, or a path to a .json mapping file.")
+              help="Field mapping: zhejiang, deyatech, gbt39046 (provincial: invented, superseded), or a path to a .json mapping file.")
 @click.option("--url", required=True, help="Where each record is POSTed as JSON.")
-@click.option("--region", default="", help="行政区划 code for halls the org model gives no "
-                                          "region (the org's region wins when it has one).")
+@click.option("--region", default="", help="行政区划 code (at most 9 digits, 表9 n..9) for "
+                                          "halls the org model gives no region (the org's "
+                                          "region wins when it has one).")
 @click.option("--secret-file", help="File whose first line is the key records are signed "
                                     "with (HMAC-SHA256 header); '-' = stdin.")
 @click.option("--disabled", is_flag=True, help="Keep the target but queue nothing for it.")
@@ -134,6 +135,15 @@ def status_cmd(target, as_json, db) -> None:
             click.echo(_("  excluded after sending: {target} rating {rating} (sent {sent_at}): "
                          "ask the platform to withdraw it").format(
                              **{k: w[k] for k in ("target", "rating", "sent_at")}))
+        for r in out["retracted"]:
+            click.echo(_("  retracted by call: {target} rating {rating} ({state})").format(
+                **{k: r[k] for k in ("target", "rating", "state")}))
+        held: dict = {}
+        for h in out["held"]:
+            held[(h["target"], h["reason"])] = held.get((h["target"], h["reason"]), 0) + 1
+        for (name, reason), n in sorted(held.items()):
+            click.echo(_("  held: {target} {n} ({reason}): kiosk-server export held").format(
+                target=name, n=n, reason=reason))
     if any(f["state"] == "failed" for f in out["failures"]):
         sys.exit(1)
 
@@ -183,7 +193,7 @@ def backfill_cmd(target, month, db) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True, help="CSV (UTF-8 with BOM, opens in Excel) or a JSON array.")
 @click.option("--target", required=True, help="A configured target, or a mapping name "
-                                              "(gbt39046, provincial) or .json path.")
+                                              "(zhejiang, deyatech, gbt39046) or .json path.")
 @click.option("--month", required=True, help="Hall-time month, YYYY-MM.")
 @click.option("--region", help="行政区划 code for halls without one in the org model.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
@@ -193,10 +203,14 @@ def file_cmd(fmt, target, month, region, output, db) -> None:
     """Write a month of counted ratings in a target's mapping, for uploading by hand."""
     from server.export import files
     from server.export.mapping import MappingError
+    from server.export.targets import REGION_RE
 
+    if region and not REGION_RE.match(region):
+        raise click.BadParameter(_("at most 9 digits (表9: n..9)"), param_hint="--region")
     store = _open(db)
+    held: list = []
     try:
-        headers, data = files.rows(store, target, month, region)
+        headers, data = files.rows(store, target, month, region, held)
     except MappingError as exc:
         raise click.ClickException(refusal(exc))
     except ValueError as exc:
@@ -211,3 +225,81 @@ def file_cmd(fmt, target, month, region, output, db) -> None:
                    err=True)
     else:
         click.echo(text, nl=False)
+    if held:
+        click.echo(_("{n} records held, not written (e.g. no 办件编号): kiosk-server export "
+                     "held").format(n=len(held)), err=True)
+
+
+@export_group.command("held")
+@click.option("--target", help="Only this target.")
+@json_option
+@db_option
+def held_cmd(target, as_json, db) -> None:
+    """Records a target's mapping holds instead of sending: no 办件编号 ("held: no 办件编号"),
+    a reason without a code in the target's catalogue, a required value unknown. They are
+    never sent; each is released when its cause is gone (`export release`)."""
+    from server.export import holds
+
+    store = _open(db)
+    try:
+        rows = holds.listing(store, target)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps({"held": rows}, ensure_ascii=False))
+        return
+    counts: dict = {}
+    for r in rows:
+        counts[(r["target"], r["note"])] = counts.get((r["target"], r["note"]), 0) + 1
+    for (name, note), n in sorted(counts.items()):
+        click.echo(f"{name}: {n}  {note}")
+    for r in rows:
+        click.echo(f"  {r['target']}  {r['hall']}  {r['window'] if r['window'] is not None else '-'}"
+                   f"  {r['rating']}  {r['reason']}")
+    if not rows:
+        click.echo(_("nothing held"))
+
+
+@export_group.command("release")
+@db_option
+def release_cmd(db) -> None:
+    """Release the held records whose cause is gone (their 办件编号 arrived, the catalogue
+    has the reason's code now); the delivery worker does this every minute too."""
+    from server.export.sender import release_ready
+
+    store = _open(db)
+    try:
+        n = release_ready(store)
+    finally:
+        store.close()
+    click.echo(_("{n} held records released").format(n=n))
+
+
+@export_group.command("province")
+@click.option("--port", type=click.IntRange(0, 65535), default=8790, show_default=True)
+@click.option("--cases", "cases_file", type=click.Path(exists=True, dir_okay=False),
+              help="File of known 办件编号s, one a line (more can be POSTed to /cases).")
+def province_cmd(port, cases_file) -> None:
+    """A loopback 好差评 platform for the demo: checks records as a province would and
+    refuses bad ones with {code, msg}. Targets: <url>report (zhejiang), <url>deyatech,
+    <url>gbt39046. Runs until Ctrl-C."""
+    import time
+
+    from server.export.province import Province
+
+    cases = []
+    if cases_file:
+        with open(cases_file, encoding="utf-8") as fh:
+            cases = [line.strip() for line in fh if line.strip()]
+    try:
+        prov = Province(port=port, cases=cases).start()
+    except OSError as exc:
+        raise click.ClickException(_("cannot listen on port {port}: {why}").format(
+            port=port, why=exc.strerror or exc)) from None
+    click.echo(_("loopback province on {url} ({n} 办件编号 known); Ctrl-C stops it").format(
+        url=prov.url, n=len(prov.cases)))
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        prov.stop()

@@ -1,6 +1,8 @@
-"""The provincial export on the console: each target's records sent, waiting and given up, and
-the records that failed with the target's last answer; a region admin can queue the given-up
-ones again. Counts and failures are limited to the halls the viewer may see."""
+"""The provincial export on the console: each target's records sent, waiting, held and given
+up; the records that failed with the target's last answer; the records held (e.g. "held: no
+办件编号"), with a CSV; the retractions (sent by the target's retraction call, or to withdraw
+on the platform by hand). A region admin can queue the given-up ones again. Everything is
+limited to the halls the viewer may see."""
 from __future__ import annotations
 
 import logging
@@ -20,9 +22,15 @@ from sync.wire.labels import N_
 log = logging.getLogger(__name__)
 
 ROLES = ("region_admin", "hall_supervisor", "auditor")
-STATES = ("sent", "pending", "sending", "failed", "cancelled")
+STATES = ("sent", "pending", "sending", "failed", "cancelled", "held")
 HEADERS = ["target", "hall", "window", "rating", "state", "attempts", "next_at", "error",
            "queued_at"]
+HELD_HEADERS = ["target", "hall", "window", "rating", "reason", "note", "catalogue", "held_at"]
+HOLD_WORDS = {"no_case_no": N_("held: no 办件编号"), "unknown_reason": N_("reason without a code"),
+              "missing_field": N_("a required value is unknown"),
+              "not_exported": N_("not exported by this mapping")}
+RETRACT_WORDS = {"queued": N_("retraction queued"), "sent": N_("retracted"),
+                 "listed": N_("withdraw by hand")}
 
 router = APIRouter()
 add_nav("/console/export", N_("Provincial export"), ROLES, 75)
@@ -49,12 +57,23 @@ def page_data(store, user: User) -> tuple[list[dict], list[dict]]:
     return list(table.values()), [f for f in failures if visible(user, f["hall"])]
 
 
+def held_data(store, user: User) -> tuple[list[dict], list[dict]]:
+    held, retractions = views.held_and_retracted(store)
+    return ([h for h in held if visible(user, h["hall"])],
+            [r for r in retractions if visible(user, r["hall"])])
+
+
 @router.get("/export", include_in_schema=False)
 def export_page(request: Request, user: User = Depends(page_user)):
     require_role(user, *ROLES)
-    rows, failures = page_data(request.app.state.store, user)
-    return render(request, "export.html", user, rows=rows, failures=failures,
-                  can_retry=user.role == "region_admin", local_time=local_time)
+    store = request.app.state.store
+    rows, failures = page_data(store, user)
+    held, retractions = held_data(store, user)
+    no_case_no = sum(1 for h in held if h["reason"] == "no_case_no")
+    return render(request, "export.html", user, rows=rows, failures=failures, held=held,
+                  no_case_no=no_case_no, retractions=retractions, hold_words=HOLD_WORDS,
+                  retract_words=RETRACT_WORDS, can_retry=user.role == "region_admin",
+                  local_time=local_time)
 
 
 @router.get("/export/failures.csv", include_in_schema=False)
@@ -62,6 +81,13 @@ def export_failures_csv(request: Request, user: User = Depends(page_user)):
     require_role(user, *ROLES)
     _, failures = page_data(request.app.state.store, user)
     return csv_response(failures, HEADERS, "export-failures.csv")
+
+
+@router.get("/export/held.csv", include_in_schema=False)
+def export_held_csv(request: Request, user: User = Depends(page_user)):
+    require_role(user, *ROLES)
+    held, _ = held_data(request.app.state.store, user)
+    return csv_response(held, HELD_HEADERS, "export-held.csv")
 
 
 @router.post("/export/retry", include_in_schema=False)

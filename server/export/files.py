@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from server.db.base import utc_iso
 from server.export import records, targets
-from server.export.mapping import Mapping, load
+from server.export.mapping import Held, Mapping, load
 from sync.wire import cells
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,10 @@ def resolve(store, name: str) -> tuple[Mapping, str]:
     return load(name), ""
 
 
-def rows(store, name: str, month: str, region: str | None = None) -> tuple[list[str], list[dict]]:
-    """(headers, mapped records) of one month for a target or mapping."""
+def rows(store, name: str, month: str, region: str | None = None,
+         held: list | None = None) -> tuple[list[str], list[dict]]:
+    """(headers, mapped records) of one month for a target or mapping; records the mapping
+    holds (no real 办件编号, …) are left out, and appended to `held` as (uuid, note)."""
     mapping, fallback = resolve(store, name)
     start, end = month_bounds(month)
     with store.transaction(write=False) as tx:
@@ -51,7 +53,11 @@ def rows(store, name: str, month: str, region: str | None = None) -> tuple[list[
     for record in found:
         key = (record["device_id"], record["case_key"])
         seen[key] = record["count"] = seen.get(key, 0) + 1
-        out.append(mapping.apply(record))
+        try:
+            out.append(mapping.apply(record))
+        except Held as exc:
+            if held is not None:
+                held.append((record["uuid"], exc.note))
     return mapping.headers, out
 
 

@@ -11,12 +11,13 @@ import re
 
 from server.db.base import utc_iso
 from server.export.mapping import load
+from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 URL_RE = re.compile(r"^https?://[^\s/]+\S*$")
-REGION_RE = re.compile(r"^(\d{6,12})?$")
+REGION_RE = re.compile(r"^(\d{1,9})?$")  # 表9: 行政区划 n..9
 COLUMNS = ("name", "mapping", "url", "region", "enabled", "updated_at")
 
 
@@ -34,7 +35,9 @@ def set_target(tx, name: str, mapping: str, url: str, region: str = "",
     if not URL_RE.match(url or ""):
         raise TargetError("url must be an http:// or https:// address")
     if not REGION_RE.match(region or ""):
-        raise TargetError("region must be a 行政区划 code of 6 to 12 digits")
+        err = TargetError("region must be a 行政区划 code of at most 9 digits (表9: n..9)")
+        err.msgid = N_("region must be a 行政区划 code of at most 9 digits (表9: n..9)")
+        raise err
     tx.q("INSERT INTO export_targets (name, mapping, url, secret, region, enabled, updated_at) "
          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET mapping = "
          "excluded.mapping, url = excluded.url, region = excluded.region, enabled = "
@@ -73,5 +76,7 @@ def listing(store) -> list[dict]:
 def remove(tx, name: str) -> bool:
     """Forget a target; its unsent items are cancelled (sent ones stay as the record)."""
     tx.q("UPDATE outbox SET state = 'cancelled', last_error = 'target removed' WHERE "
-         "kind = 'export' AND target = ? AND state IN ('pending', 'failed')", [name])
+         "kind = 'export' AND target IN (?, ?) AND state IN ('pending', 'failed', 'held')",
+         [name, name + "#retract"])
+    tx.q("DELETE FROM export_holds WHERE target = ?", [name])
     return tx.q("DELETE FROM export_targets WHERE name = ?", [name]).rowcount == 1

@@ -1,10 +1,11 @@
-"""What the console's export page reads: per target and state the outbox's counts, and the
-records that failed, each with the hall it came from so pages show only the viewer's halls."""
+"""What the console's export page reads: per target and state the outbox's counts, the
+records that failed, the records held and the retractions, each with the hall it came from
+so pages show only the viewer's halls."""
 from __future__ import annotations
 
 import logging
 
-from server.export import targets
+from server.export import holds, retract, targets
 
 log = logging.getLogger(__name__)
 
@@ -25,5 +26,11 @@ def by_hall(store) -> tuple[list[dict], list[dict], list[dict]]:
     keys = ("target", "hall", "window", "rating", "state", "attempts", "next_at", "error",
             "queued_at")
     return (targets.listing(store),
-            [{"target": t, "hall": h or "?", "state": s, "n": n} for t, h, s, n in counts],
+            [{"target": t, "hall": h or "?", "state": s, "n": n} for t, h, s, n in counts
+             if not retract.is_retraction(t)],
             [dict(zip(keys, row), hall=row[1] or "?") for row in failed])
+
+
+def held_and_retracted(store) -> tuple[list[dict], list[dict]]:
+    """(open holds, retractions decided), each with its hall."""
+    return holds.listing(store), retract.listing(store)

@@ -69,18 +69,21 @@ def test_a_target_down_for_a_while_gets_everything_once_afterwards(province):
     port = prov.port
     prov.stop()
     store.ingest([rating(store.device_id, level=lv) for lv in (1, 4, 5)])
-    worker = only_exports(store)
+    # Pauses long enough that a retried record is not due again within the same round on a
+    # loaded machine (a round claims until nothing is due).
+    worker = Deliverer(store, kinds={"export": sender.deliver}, poll_s=0.05,
+                       backoff=outbox.Backoff(0.5, 0.5))
     result = worker.run_once()["export"]
     assert result["sent"] == 3 and result["retry"] == 3  # national fine, hebei down
     status = sender.status(store)
     assert status["targets"]["hebei"] == {"pending": 3}
     assert {f["target"] for f in status["failures"]} == {"hebei"}
     assert all("unreachable" in f["error"] for f in status["failures"])
-    time.sleep(0.25)
+    time.sleep(0.55)
     worker.run_once()  # still down: retried, still listed
     prov.port = port
     prov.start()
-    time.sleep(0.25)
+    time.sleep(0.55)
     worker.run_once()
     assert sorted(r["myd"] for r in prov.wait_for(3)) == [1, 4, 5]
     assert len(prov.attempts) == 3 and len(gbt.attempts) == 3
@@ -144,11 +147,16 @@ def test_a_target_added_later_is_backfilled_once(province):
         late.stop()
 
 
-def test_default_ratings_go_out_as_channel_7():
+def test_default_ratings_go_out_as_channel_7_only_in_the_superseded_mapping():
+    """provincial (invented, kept for old targets) still sends 7; 表9 lists no 系统默认评价
+    channel and the pf-style platforms apply their own default, so the others hold it."""
     record = {"case_no": "C1", "channel": "default", "time": None, "count": 1, "level": 3,
-              "reasons": [], "region": "131000"}
+              "reasons": [], "region": "131000", "dept_code": "11330100MB0000000X",
+              "item_code": "RES-01"}
     assert mapping.load("provincial").apply(record)["pjqd"] == "7"
-    assert mapping.load("gbt39046").apply(record)["评价渠道"] == "系统默认评价"
+    for name in ("gbt39046", "zhejiang", "deyatech"):
+        with pytest.raises(mapping.Held, match="系统默认评价"):
+            mapping.load(name).apply(record)
 
 
 def test_a_mapping_without_a_level_code_is_refused(tmp_path):
@@ -157,7 +165,8 @@ def test_a_mapping_without_a_level_code_is_refused(tmp_path):
                                            "map": {"1": "a", "2": "b"}}]}))
     with pytest.raises(mapping.MappingError, match=r"bad.json.*no code for 3, 4, 5"):
         mapping.load(str(bad))
-    with pytest.raises(mapping.MappingError, match="shipped: gbt39046, provincial"):
+    with pytest.raises(mapping.MappingError, match="shipped: deyatech, gbt39046, provincial, "
+                                                   "zhejiang"):
         mapping.load("nope")
 
 

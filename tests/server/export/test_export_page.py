@@ -77,3 +77,29 @@ def test_a_region_admin_retries_and_it_is_audited(exported):
             == "user:admin"
     page = admin.get(f"{srv.url}/console/export").text
     assert "HTTP 500" not in page
+
+
+def test_held_records_are_counted_listed_and_downloadable_within_scope(exported):
+    """A caller68 rating (no case id) at H01 is held for the target, never sent: H01's
+    supervisor sees it counted and listed with a CSV; H02's does not; nothing reached the
+    target for it."""
+    srv, rx = exported
+    store = srv.store
+    device = redeem(store, create_code(store, "H01", 2).code).device_id
+    local = rating(device, level=5, window=2, case_id=None)
+    store.ingest([local])
+    before = len(rx.attempts)
+    rx.fail_with = None
+    Deliverer(store, kinds={"export": sender.deliver}).run_once()
+    assert len(rx.attempts) == before  # nothing was sent for it
+    assert sender.status(store)["targets"]["province"]["held"] == 1
+    page = login(srv, "sup1").get(f"{srv.url}/console/export").text
+    assert str(local.uuid) in page and 'id="held"' in page
+    assert "办件编号" in page and ": 1</h2>" in page
+    other = login(srv, "sup2").get(f"{srv.url}/console/export").text
+    assert str(local.uuid) not in other and ": 0</h2>" in other
+    csv = login(srv, "sup1").get(f"{srv.url}/console/export/held.csv").text
+    assert str(local.uuid) in csv and "held: no 办件编号" in csv and "H01" in csv
+    assert str(local.uuid) not in login(srv, "sup2").get(
+        f"{srv.url}/console/export/held.csv").text
+    assert login(srv, "staff1").get(f"{srv.url}/console/export/held.csv").status_code == 403
