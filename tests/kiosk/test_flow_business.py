@@ -2,29 +2,13 @@
 the rating screen, and under `both` one visit gets one rating carrying the 办件编号."""
 from datetime import date
 
-import pytest
-
 from drivers.events import Call, Done
 from kiosk.flow import MATCH_S, Flow, Mode, Timing
 from sync.prompts import Prompt
-from tests.kiosk.test_flow import Clock, QueueSide
+from tests.kiosk.test_flow import QueueSide, clock, store  # noqa: F401 - fixtures
 
 PROMPT = Prompt("330100202611020001", "330100-000-XK-001", "城乡居民基本养老保险参保登记",
                 staff_id="1024")
-
-
-@pytest.fixture
-def store(tmp_path):
-    from sync.outbox import Store
-
-    s = Store(tmp_path / "kiosk.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 def make(store, clock, trigger):
