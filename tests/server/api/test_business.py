@@ -148,3 +148,15 @@ def test_two_polls_never_get_the_same_case(server, store, system, enrolled):
     post(system, server)
     firsts = [business.take(server.store, "hall01", 3, 60), business.take(store, "hall01", 3, 60)]
     assert sorted(len(f) for f in firsts) == [0, 1]
+
+
+def test_device_config_carries_the_trigger_only_when_set(server, admin, http):
+    url = server.url + "/api/v1/admin/device-config"
+    bad = admin.put(url, json={"hall": "hall01", "window": 3,
+                               "config": {"rating_trigger": "sometimes"}})
+    assert bad.status_code == 422 and "rating_trigger" in bad.text
+    assert "rating_trigger" not in http.get(server.url + "/api/v1/device/config").json()
+    ok = admin.put(url, json={"hall": "hall01", "window": 3,
+                              "config": {"rating_trigger": "both"}})
+    assert ok.status_code == 200
+    assert http.get(server.url + "/api/v1/device/config").json()["rating_trigger"] == "both"
