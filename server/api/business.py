@@ -8,9 +8,11 @@ registered 办件系统, and the kiosk's long poll GET /api/v1/device/prompts.
 * The same 办件编号 again: the stored answer when every field matches (a retry), 409 when not.
 * A kiosk holds GET PROMPTS_PATH?wait=25 open; it answers as soon as a 办件 waits for the
   kiosk's hall and window. Inside one server process a POST wakes the waiting poll at once (an
-  asyncio event per hall and window); with several workers the poll also re-reads the
-  database every POLL_S (a cheap indexed read), so a POST to another worker is seen within
-  that. Taking a 办件 is one conditional UPDATE, so only one poll ever gets it.
+  asyncio event per hall and window). With several workers a POST may land on another one: so
+  while any poll is held, each process reads which windows have a 办件 waiting every POLL_S
+  (one indexed query per process, however many kiosks wait) and wakes those polls: a POST to
+  another worker is seen within POLL_S. Taking a 办件 is one conditional UPDATE, so only one
+  poll ever gets it.
 * A 办件 no kiosk took within the offer bound (KIOSK_BUSINESS_OFFER_S, default 60 s; the
   kiosk is offline or set to the queue trigger) is offered: the business system's GET and POST
   answers say so and give the phone-rating URL (the kiosk's QR path, /r/<token>) for the
@@ -120,10 +122,13 @@ class Bucket:
 
 
 class Waiters:
-    """An asyncio event per (hall, window): a POST sets it, the polls waiting there wake."""
+    """An asyncio event per (hall, window): a POST in this process sets it, and so does the
+    watch (a 办件 posted to another worker), and the polls waiting there wake."""
 
     def __init__(self) -> None:
         self._events: dict[tuple[str, int], asyncio.Event] = {}
+        self._held = 0
+        self._watch: asyncio.Task | None = None
 
     def event(self, key: tuple[str, int]) -> asyncio.Event:
         return self._events.setdefault(key, asyncio.Event())
@@ -132,6 +137,26 @@ class Waiters:
         event = self._events.pop(key, None)
         if event is not None:
             event.set()
+
+    def hold(self, store, offer_s: float) -> None:
+        """A poll is held: make sure the watch runs."""
+        self._held += 1
+        if self._watch is None or self._watch.done():
+            self._watch = asyncio.get_running_loop().create_task(self._watching(store, offer_s))
+
+    def release(self) -> None:
+        self._held -= 1
+
+    async def _watching(self, store, offer_s: float) -> None:
+        while self._held > 0:
+            await asyncio.sleep(POLL_S)
+            try:
+                found = await run_in_threadpool(business.waiting_windows, store, offer_s)
+            except Exception:  # noqa: BLE001 - the database away: the polls time out as usual
+                log.warning("prompt watch: database unavailable", exc_info=True)
+                continue
+            for key in found & set(self._events):
+                self.notify(key)
 
 
 def _parts(app) -> tuple[Bucket, Waiters]:
@@ -273,19 +298,23 @@ async def prompts(request: Request, device: dict = Depends(require_device)):
     waiters = _parts(request.app)[1]
     end = time.monotonic() + wait
     taken: list[dict] = []
-    while True:
-        event = waiters.event(key)  # before the read: a POST after it still wakes us
-        if await run_in_threadpool(business.waiting, store, key[0], key[1], bound):
-            taken = await run_in_threadpool(business.take, store, key[0], key[1], bound)
-            if taken:
+    waiters.hold(store, bound)
+    try:
+        woken = True  # at first, and whenever a POST here or the watch says so: take
+        while True:
+            event = waiters.event(key)  # before the read: a POST after it still wakes us
+            if woken:
+                taken = await run_in_threadpool(business.take, store, key[0], key[1], bound)
+            left = end - time.monotonic()
+            if taken or left <= 0 or await request.is_disconnected():
                 break
-        left = end - time.monotonic()
-        if left <= 0 or await request.is_disconnected():
-            break
-        try:
-            await asyncio.wait_for(event.wait(), timeout=min(POLL_S, left))
-        except (asyncio.TimeoutError, TimeoutError):
-            pass
+            try:  # once a second at least, to notice a client that went away
+                await asyncio.wait_for(event.wait(), timeout=min(1.0, left))
+                woken = True
+            except (asyncio.TimeoutError, TimeoutError):
+                woken = False
+    finally:
+        waiters.release()
     for case in taken:
         log.info("办件 %s handed to %s", case["case_no"], device["device_id"])
     return {"prompts": [{k: c[k] for k in ("case_no", "item_code", "item_name",

@@ -143,12 +143,13 @@ def offer_overdue(tx, offer_s: float) -> int:
                 "requested_at < ?", [_cutoff(offer_s)]).rowcount
 
 
-def waiting(store, hall: str, window: int, offer_s: float) -> bool:
-    """Is a 办件 waiting for this window (a cheap read, for the long poll's re-check)?"""
+def waiting_windows(store, offer_s: float) -> set[tuple[str, int]]:
+    """The (hall, window)s a 办件 waits for: one indexed read per server process and tick,
+    however many kiosks hold a poll (server/api/business.py Waiters)."""
     with store.transaction(write=False) as tx:
-        return tx.one('SELECT 1 FROM business_cases WHERE hall = ? AND "window" = ? AND '
-                      "state = 'waiting' AND requested_at >= ?",
-                      [hall, window, _cutoff(offer_s)]) is not None
+        rows = tx.all('SELECT DISTINCT hall, "window" FROM business_cases WHERE '
+                      "state = 'waiting' AND requested_at >= ?", [_cutoff(offer_s)])
+    return {(hall, int(window)) for hall, window in rows}
 
 
 def take(store, hall: str, window: int, offer_s: float) -> list[dict]:

@@ -160,3 +160,26 @@ def test_device_config_carries_the_trigger_only_when_set(server, admin, http):
                               "config": {"rating_trigger": "both"}})
     assert ok.status_code == 200
     assert http.get(server.url + "/api/v1/device/config").json()["rating_trigger"] == "both"
+
+
+def test_a_case_stored_by_another_worker_reaches_a_held_poll_within_the_watch(
+        server, store, http):
+    """A 办件 written by another server process (here: straight into the database, so no event
+    of this process is set) wakes the held poll at the next watch tick (POLL_S)."""
+    from server.api.business import POLL_S
+
+    system, _token = business.add_system(store, "另一进程", ["hall01"], "test")
+    got = {}
+
+    def poll():
+        got["answer"] = http.get(server.url + PROMPTS_PATH + "?wait=15", timeout=25)
+
+    waiter = threading.Thread(target=poll)
+    waiter.start()
+    time.sleep(0.5)
+    written = time.monotonic()
+    assert business.put_case(store, system, dict(CASE), 60)[0] == "created"
+    waiter.join(20)
+    took = time.monotonic() - written
+    assert [p["case_no"] for p in got["answer"].json()["prompts"]] == [CASE["case_no"]]
+    assert took < POLL_S + 3, took  # the watch's tick, not the end of the 15 s hold
