@@ -134,6 +134,10 @@ class Flow:
         self._business_at: float | None = None  # both: when a 办件 opened, unmatched
         self._absorbed: set[str] = set()  # both: DONE case keys that were a 办件's visit
         self._prompted: dict[str, None] = {}  # 办件编号 already put on screen (the last 200)
+        # both: on_linked(办件编号, rating uuid) tells the server a 请评价 that came after the
+        # citizen had rated was that rating's visit (Services: the prompt poller's link()).
+        self.on_linked: Callable[[str, str], None] | None = None
+        self._queue_key: str | None = None
 
     def tell(self, notice: str, seconds: float = NOTICE_S, **args) -> None:
         """A short message for the clerk (an English msgid with {name} fields)."""
@@ -294,7 +298,7 @@ class Flow:
             self._finish(current.level or 0, [], thank=False)
         case = Case(done.ticket, done.case_id, done.item_code, key, call=call,
                     started=self.clock())
-        self._queue_at, self._business_at = self.clock(), None
+        self._queue_at, self._business_at, self._queue_key = self.clock(), None, key
         self._set(mode=Mode.RATING, case=case, deadline=self.clock() + self.timing.rating_s)
 
     # -- the business system's 请评价 ([rating] trigger) --------------------------------
@@ -346,6 +350,10 @@ class Flow:
                 log.info("办件 %s: the same visit as the case just rated: not shown again",
                          prompt.case_no)
                 self._queue_at = None
+                last = self.state.last_rating or {}
+                if last.get("case_key") == self._queue_key and last.get("level") and \
+                        self.on_linked is not None:
+                    self.on_linked(prompt.case_no, last["uuid"])  # the 办件编号 reaches it
                 return
         ticket = self.state.calling or business_ticket(prompt.case_no)
         key = case_key(self._calls_today(), self.state.window, ticket, prompt.case_no)

@@ -156,6 +156,8 @@ class Services:
         self.background = make_background(cfg, self.status) if uploader is None else []
         self.config_puller = make_config_puller(cfg) if uploader is None else None
         self.prompt_poller = make_prompt_poller(cfg) if uploader is None else None
+        if self.prompt_poller is not None:
+            self.flow.on_linked = self.prompt_poller.link
         self._running = False  # between start() and stop(): app_start / app_stop recorded
         self.on_site = None  # the UI's hook: called with the new Site after a config change
         self._start_config()

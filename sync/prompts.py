@@ -135,6 +135,34 @@ class PromptPoller:
         finally:
             self._http.close()
 
+    def link(self, case_no: str, rating_uuid: str, tries: int = 5) -> threading.Thread:
+        """Tell the server (in the background, a few tries) that this kiosk's rating
+        `rating_uuid` was the visit of 办件 case_no: the citizen rated before the 请评价 came."""
+        def send() -> None:
+            from sync.enrol import EnrolError, load_credentials
+            from sync.httpclient import Client, RequestError
+
+            url = f"{self.url}/{case_no}/rating"
+            with Client(self.ca_bundle, self.timeout_s) as http:
+                for attempt in range(tries):
+                    try:
+                        token = load_credentials(self.token_file).token
+                        resp = http.post(url, json={"rating_uuid": rating_uuid},
+                                         headers={"Authorization": f"Bearer {token}"})
+                        if resp.status < 500:
+                            log.info("办件 %s linked to rating %s: HTTP %d", case_no,
+                                     rating_uuid, resp.status)
+                            return
+                    except (EnrolError, RequestError) as exc:
+                        log.warning("linking 办件 %s: %s", case_no, exc)
+                    if self._stop.wait(min(MAX_DELAY_S, self.poll_s * 2 ** attempt)):
+                        return
+            log.warning("办件 %s not linked to rating %s: gave up", case_no, rating_uuid)
+
+        thread = threading.Thread(target=send, name="prompt-link", daemon=True)
+        thread.start()
+        return thread
+
     def poll_once(self, wait_s: int) -> list[Prompt] | None:
         """One poll; the prompts it brought (also queued), None when it failed."""
         from sync.enrol import EnrolError, load_credentials

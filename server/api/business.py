@@ -26,6 +26,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -281,6 +282,27 @@ def _int(request: Request, name: str, low: int, high: int, default: int | None) 
     if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
         raise HTTPException(422, f"{name}: a whole number {low}..{high}")
     return int(value)
+
+
+@router.post(PROMPTS_PATH + "/{case_no}/rating", tags=["device"],
+             responses={404: {"description": "not a 办件 of this window, or already rated"}})
+async def link_rating(case_no: str, request: Request, device: dict = Depends(require_device)):
+    """A kiosk: the 办件 it was asked about was the visit it had just rated (trigger = both,
+    the citizen was quicker than the 请评价): body {"rating_uuid": "..."}."""
+    try:
+        body = json.loads(await read_body(request, 1024))
+        rating_uuid = str(uuid.UUID(str(body["rating_uuid"])))
+    except BodyTooLarge:
+        return error(413, "body too large", max_bytes=1024)
+    except (ValueError, UnicodeDecodeError, TypeError, KeyError):
+        return error(422, "invalid request", fields={"rating_uuid": "a uuid"})
+    if not CASE_NO.match(case_no) or device["window"] is None:
+        return error(404, "not a 办件 of this window, or already rated")
+    done = await run_in_threadpool(business.link_rating, request.app.state.store, case_no,
+                                   device["hall"], device["window"], rating_uuid)
+    if not done:
+        return error(404, "not a 办件 of this window, or already rated")
+    return {"case_no": case_no, "state": "rated"}
 
 
 @router.get(PROMPTS_PATH, tags=["device"])

@@ -168,6 +168,17 @@ def take(store, hall: str, window: int, offer_s: float) -> list[dict]:
     return taken
 
 
+def link_rating(store, case_no: str, hall: str, window: int, rating_uuid: str) -> bool:
+    """The kiosk at (hall, window) says its rating `rating_uuid` was this 办件's visit (the
+    citizen rated before the 请评价 came, trigger = both): the 办件 is rated by it, and the
+    export attaches the 办件编号 to that rating (server/export/records.py). False when the
+    办件 is not this window's or is already rated."""
+    with store.transaction() as tx:
+        return tx.q("UPDATE business_cases SET state = 'rated', rating_uuid = ? WHERE "
+                    'case_no = ? AND hall = ? AND "window" = ? AND rating_uuid IS NULL',
+                    [rating_uuid, case_no, hall, window]).rowcount == 1
+
+
 def age_s(case: dict) -> float:
     return (datetime.now(timezone.utc) - parse_iso(case["requested_at"])).total_seconds()
 

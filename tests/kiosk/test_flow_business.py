@@ -73,13 +73,17 @@ def test_both_prompt_first_then_done_is_one_rating(store, clock):
     assert rated(store) == [("A023", PROMPT.case_no, PROMPT.item_code, 5, "1024")]
 
 
-def test_both_prompt_after_the_quick_rating_is_not_shown_again(store, clock):
+def test_both_prompt_after_the_quick_rating_is_not_shown_again_but_linked(store, clock):
     flow = make(store, clock, "both")
+    linked = []
+    flow.on_linked = lambda case_no, uuid: linked.append((case_no, uuid))
     flow.handle(Done("A023"))
     flow.tap_level(5)
     clock.advance(MATCH_S / 2)
     flow.handle(PROMPT)
     assert flow.state.mode is Mode.THANKS and len(rated(store)) == 1
+    # the server is told which rating was that 办件's visit: its export gets the 办件编号
+    assert linked == [(PROMPT.case_no, store.pending(5)[0]["uuid"])]
 
 
 def test_both_far_apart_are_two_visits(store, clock):

@@ -80,3 +80,13 @@ def test_no_server_falls_back_to_short_polls_then_long_again(tmp_path):
             srv.stop()
     finally:
         poller.stop()
+
+
+def test_link_tells_the_server_which_rating_was_the_cases_visit(server, tmp_path):
+    poller = PromptPoller(server.url, enrolled(server, tmp_path), 2)
+    system, _token = business.add_system(server.store, "平台", ["hallP"], "test")
+    business.put_case(server.store, system, dict(CASE), 60)
+    poller.link(CASE["case_no"], "6f1c2a4e-9a55-4b8e-8f3d-0c2b1e5a7d90").join(10)
+    case = business.get_case(server.store, CASE["case_no"], 60)
+    assert (case["state"], case["rating_uuid"]) == ("rated",
+                                                    "6f1c2a4e-9a55-4b8e-8f3d-0c2b1e5a7d90")

@@ -183,3 +183,19 @@ def test_a_case_stored_by_another_worker_reaches_a_held_poll_within_the_watch(
     took = time.monotonic() - written
     assert [p["case_no"] for p in got["answer"].json()["prompts"]] == [CASE["case_no"]]
     assert took < POLL_S + 3, took  # the watch's tick, not the end of the 15 s hold
+
+
+def test_a_kiosk_links_a_late_case_to_the_rating_it_already_had(server, system, http, enrolled):
+    """trigger = both: the citizen rated before the 请评价 came; the kiosk says which of its
+    ratings was that 办件's visit, and the 办件 is rated by it (once, by its own window)."""
+    post(system, server)
+    rating_uuid = "6f1c2a4e-9a55-4b8e-8f3d-0c2b1e5a7d90"
+    url = f"{server.url}{PROMPTS_PATH}/{CASE['case_no']}/rating"
+    with session_with(enrolled("hall01", 4).token) as other_window:
+        assert other_window.post(url, json={"rating_uuid": rating_uuid}).status_code == 404
+    assert http.post(url, json={"rating_uuid": "no"}).status_code == 422
+    assert http.post(url, data=b"{").status_code == 422
+    done = http.post(url, json={"rating_uuid": rating_uuid})
+    assert done.status_code == 200 and done.json()["state"] == "rated"
+    assert business.get_case(server.store, CASE["case_no"], 60)["rating_uuid"] == rating_uuid
+    assert http.post(url, json={"rating_uuid": rating_uuid}).status_code == 404  # once
