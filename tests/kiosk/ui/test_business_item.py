@@ -28,6 +28,7 @@ def test_item_name_wraps_and_is_never_clipped(kiosk_app, screenshot, size, langu
     assert label.texture_size[0] <= label.width + 1 and label.texture_size[1] <= label.height + 1
     x, y = label.to_window(label.x, label.y)
     assert x >= 0 and x + label.width <= SIZES[size][0] and y + label.height <= SIZES[size][1]
+    assert label.text.count("\n") == 1  # two lines (Kivy itself breaks only at spaces)
     assert rating.ids.ticket_label.text == ""  # no queue ticket: no made-up one either
     for b in rating.buttons():
         assert px_to_mm(min(b.width, b.height), app.cfg.ui.dpi) >= MIN_TARGET_MM, b.name
@@ -41,3 +42,11 @@ def test_a_queue_case_has_no_item_band(kiosk_app):
     pump_until(timeout=0.1)
     band = app.root.get_screen("rating").ids.item_band
     assert band.height == 0 and app.root.get_screen("rating").item_text == ""
+
+
+def test_a_short_item_name_stays_one_line():
+    from kiosk.ui.screen_rating import break_line
+
+    assert break_line("事项：不动产登记", 760, 24) == "事项：不动产登记"
+    first, second = break_line("事项：" + LONG, 760, 24).split("\n")
+    assert abs(len(first) - len(second)) <= 2
