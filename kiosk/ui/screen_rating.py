@@ -74,7 +74,8 @@ class RatingScreen(KioskScreen):
         if state.mode is not Mode.RATING:
             return
         site = self.manager.idle.site if self.manager is not None else None
-        self.ids.staff_badge.show(site.on_duty(state.staff_id) if site is not None else None)
+        serving = (case.staff_id if case is not None else None) or state.staff_id  # 经办人
+        self.ids.staff_badge.show(site.on_duty(serving) if site is not None else None)
         if state.mode is Mode.RATING:
             self.total_s = self.manager.flow.timing.rating_s
 

@@ -18,7 +18,7 @@ LONG = "城乡居民基本养老保险参保登记及个人权益记录查询打
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
 def test_item_name_wraps_and_is_never_clipped(kiosk_app, screenshot, size, language):
     app = kiosk_app(language=language, size=SIZES[size], trigger="business")
-    app.flow.handle(Prompt("330100202611020009", "330100-000-XK-017", LONG))
+    app.flow.handle(Prompt("330100202611020009", "330100-000-XK-017", LONG, staff_id="1024"))
     assert pump_until(lambda: app.root.current == "rating", 10)
     pump_until(timeout=0.2)
     rating = app.root.get_screen("rating")
@@ -30,6 +30,7 @@ def test_item_name_wraps_and_is_never_clipped(kiosk_app, screenshot, size, langu
     assert x >= 0 and x + label.width <= SIZES[size][0] and y + label.height <= SIZES[size][1]
     assert label.text.count("\n") == 1  # two lines (Kivy itself breaks only at spaces)
     assert rating.ids.ticket_label.text == ""  # no queue ticket: no made-up one either
+    assert "1024" in rating.ids.staff_badge.ids.staff_label.text  # the 办件's 经办人
     for b in rating.buttons():
         assert px_to_mm(min(b.width, b.height), app.cfg.ui.dpi) >= MIN_TARGET_MM, b.name
     screenshot(app, f"rating_item_{language}_{size}")
