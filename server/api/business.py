@@ -265,14 +265,20 @@ async def post_case(request: Request, system: dict = Depends(require_system)):
 
 @router.get(BUSINESS_CASES_PATH + "/{case_no}", tags=["business"])
 async def get_case(case_no: str, request: Request, system: dict = Depends(require_system)):
-    """A business system: the state of one of its 办件 (waiting, shown, rated, offered)."""
+    """A business system: the state of one of its 办件 (waiting, shown, rated, offered).
+    ?wait=N (0..30): answer as soon as it is no longer waiting, or after N seconds."""
     if not CASE_NO.match(case_no):
         return error(422, "invalid request", fields={"case_no": "letters and digits, 1..64"})
-    case = await run_in_threadpool(business.get_case, request.app.state.store, case_no,
-                                   offer_s(request))
-    if case is None or case["system_id"] != system["id"]:
-        return error(404, "no such 办件 of this system")
-    return answer(request, case)
+    end = time.monotonic() + _int(request, "wait", 0, MAX_WAIT_S, 0)
+    while True:
+        case = await run_in_threadpool(business.get_case, request.app.state.store, case_no,
+                                       offer_s(request))
+        if case is None or case["system_id"] != system["id"]:
+            return error(404, "no such 办件 of this system")
+        if case["state"] != "waiting" or time.monotonic() >= end \
+                or await request.is_disconnected():
+            return answer(request, case)
+        await asyncio.sleep(POLL_S)
 
 
 def _int(request: Request, name: str, low: int, high: int, default: int | None) -> int | None:
