@@ -215,11 +215,11 @@ def phone_url(request: Request, case: dict) -> str | None:
                        window=case["window"], day=datetime.now(HALL_TZ).date())
 
 
-def answer(request: Request, case: dict, status: int = 200) -> JSONResponse:
+async def answer(request: Request, case: dict, status: int = 200) -> JSONResponse:
     body = {k: case[k] for k in ("case_no", "state", "hall", "window", "item_code",
                                  "item_name", "requested_at")}
     if case["state"] == "offered":
-        body["phone_url"] = phone_url(request, case)
+        body["phone_url"] = await run_in_threadpool(phone_url, request, case)
         body["message"] = ("no kiosk took this 办件 in time: offer the phone QR code "
                            "(phone_url) to the applicant")
     return JSONResponse(body, status_code=status)
@@ -260,7 +260,7 @@ async def post_case(request: Request, system: dict = Depends(require_system)):
                      fields={"case_no": "already posted with other fields"}, state=stored["state"])
     if outcome == "created":
         _parts(request.app)[1].notify((case["hall"], case["window"]))
-    return answer(request, stored, 201 if outcome == "created" else 200)
+    return await answer(request, stored, 201 if outcome == "created" else 200)
 
 
 @router.get(BUSINESS_CASES_PATH + "/{case_no}", tags=["business"])
@@ -277,7 +277,7 @@ async def get_case(case_no: str, request: Request, system: dict = Depends(requir
             return error(404, "no such 办件 of this system")
         if case["state"] != "waiting" or time.monotonic() >= end \
                 or await request.is_disconnected():
-            return answer(request, case)
+            return await answer(request, case)
         await asyncio.sleep(POLL_S)
 
 
