@@ -112,6 +112,9 @@ class Rating:
     thanks_s: float = _doc("Seconds the thank-you screen stays up.", default=3.0)
     reasons: list = _doc("Reason codes offered after a bad review.",
                          default_factory=lambda: list(DEFAULT_REASONS))
+    trigger: str = _doc("What opens the rating screen: queue (the queue system's DONE or the "
+                        "评价 key), business (the business system's 请评价 for this window, "
+                        "with its 办件编号) or both (one visit, one rating).", default="queue")
 
 
 @dataclass
@@ -278,6 +281,8 @@ _CHECKS = {
     ("rating", "timeout_s"): (lambda v: 5 <= v <= 600, "seconds, 5..600"),
     ("rating", "reasons_timeout_s"): (lambda v: 5 <= v <= 600, "seconds, 5..600"),
     ("rating", "thanks_s"): (lambda v: 0.5 <= v <= 30, "seconds, 0.5..30"),
+    ("rating", "trigger"): (lambda v: v in ("queue", "business", "both"),
+                            "one of queue, business, both"),
     ("rating", "reasons"): (lambda v: 0 < len(v) <= 12 and all(
         isinstance(x, str) and re.fullmatch(r"[a-z0-9_]{1,32}", x) for x in v),
         "a list of 1..12 reason codes (a-z, 0-9, _)"),

@@ -23,13 +23,18 @@ from drivers.events import (
     Waiting,
 )
 from sync.outbox import NewRating, Store
+from sync.prompts import Prompt
 from sync.wire import BAD_LEVELS
+from sync.wire.business import business_ticket
 from sync.wire.cases import case_key
 from sync.wire.labels import N_
 
 log = logging.getLogger(__name__)
 
 NOTICE_S = 4.0  # how long a short message for the clerk stays on the idle screen
+# [rating] trigger = both: the queue's DONE and the business system's 请评价 this close
+# together (either order) are one visit, rated once (kiosk/flow.py _queue_opens, _on_prompt).
+MATCH_S = 10.0
 NO_TICKET = N_("No ticket is being served: nothing to rate")
 
 
@@ -63,6 +68,9 @@ class Case:
     level: int | None = None  # chosen level while the reasons screen is up
     call: int | None = None   # the day's call number, when the case is keyed on its call
     started: float = 0.0      # flow clock when the case came (its phone code's life starts)
+    item_name: str | None = None  # 事项名称, when the business system named the 办件
+    source: str = "queue"     # what opened it: "queue" (DONE, 评价 key) or "business" (请评价)
+    staff_id: str | None = None  # the 办件's 经办人 工号 from the business system
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,15 @@ class Flow:
         self._last_call: tuple[str, int] | None = None
         store.bind_device(device_id, window)  # whose service events record_event() writes
         self.sign_out_on_pause = False  # [signin] sign_out_on_pause: the hall's choice
+        self.trigger = "queue"  # [rating] trigger: queue, business or both (apply_settings)
+        self._queue_at: float | None = None     # both: when a queue case opened, unmatched
+        self._business_at: float | None = None  # both: when a 办件 opened, unmatched
+        self._absorbed: set[str] = set()  # both: DONE case keys that were a 办件's visit
+        self._prompted: dict[str, None] = {}  # 办件编号 already put on screen (the last 200)
+        # both: on_linked(办件编号, rating uuid) tells the server a 请评价 that came after the
+        # citizen had rated was that rating's visit (Services: the prompt poller's link()).
+        self.on_linked: Callable[[str, str], None] | None = None
+        self._queue_key: str | None = None
 
     def tell(self, notice: str, seconds: float = NOTICE_S, **args) -> None:
         """A short message for the clerk (an English msgid with {name} fields)."""
@@ -171,10 +188,13 @@ class Flow:
         for listener in self._listeners:
             listener(self.state)
 
-    def apply_settings(self, reasons: tuple[str, ...], rating_s: float) -> None:
-        """New reason codes and rating timeout (the server's device config), live: a case
-        already on screen keeps its countdown; the next one uses the new values."""
+    def apply_settings(self, reasons: tuple[str, ...], rating_s: float,
+                       trigger: str | None = None) -> None:
+        """New reason codes, rating timeout and trigger (the server's device config), live: a
+        case already on screen keeps its countdown; the next one uses the new values."""
         self.timing.rating_s = rating_s
+        if trigger is not None:
+            self.trigger = trigger
         if tuple(reasons) != self.state.reasons:
             self._set(reasons=tuple(reasons))
 
@@ -229,6 +249,8 @@ class Flow:
                 self._set(link=s)
             case Waiting(count=n):
                 self._set(waiting=n)
+            case Prompt():
+                self._on_prompt(event)
             case _:
                 log.warning("flow ignores unknown event %r", event)
 
@@ -265,16 +287,86 @@ class Flow:
         if current is not None and current.key == key:
             log.info("DONE for %s again while it is being rated: ignored", done.ticket)
             return
-        if self.store.has_case(key):
+        if self.store.has_case(key) or key in self._absorbed:
             log.info("DONE for %s: case already rated (一次一评), ignored", done.ticket)
             return
         self.event("completed", ticket=done.ticket, case_key=key, case_id=done.case_id)
+        if not self._queue_opens(key):
+            return
         if current is not None:
             # A new case came before the citizen answered: the old one ends as it stands.
             self._finish(current.level or 0, [], thank=False)
         case = Case(done.ticket, done.case_id, done.item_code, key, call=call,
                     started=self.clock())
+        self._queue_at, self._business_at, self._queue_key = self.clock(), None, key
         self._set(mode=Mode.RATING, case=case, deadline=self.clock() + self.timing.rating_s)
+
+    # -- the business system's 请评价 ([rating] trigger) --------------------------------
+    def _rating_up(self) -> bool:
+        return self.state.mode in (Mode.RATING, Mode.REASONS) and self.state.case is not None
+
+    def _queue_opens(self, key: str) -> bool:
+        """Does the queue's DONE open the rating screen? Not under trigger = business; under
+        both, not when it is the visit of a 办件 on screen or opened under MATCH_S ago."""
+        if self.trigger == "business":
+            log.info("DONE: the business system's 请评价 opens the rating screen here")
+            return False
+        case = self.state.case
+        if self.trigger == "both" and (
+                (self._rating_up() and case.source == "business")
+                or (self._business_at is not None
+                    and self.clock() - self._business_at <= MATCH_S)):
+            log.info("DONE: the same visit as the 办件 just asked to be rated")
+            self._business_at = None
+            if len(self._absorbed) > 500:
+                self._absorbed.clear()
+            self._absorbed.add(key)
+            return False
+        return True
+
+    def _on_prompt(self, prompt: Prompt) -> None:
+        """The business system asks this window to rate a finished 办件."""
+        if self.trigger == "queue":
+            log.info("办件 %s: this window's trigger is the queue: not shown", prompt.case_no)
+            return
+        case, now = self.state.case, self.clock()
+        if prompt.case_no in self._prompted:
+            log.info("办件 %s again: already asked (一次一评), ignored", prompt.case_no)
+            return
+        self._prompted[prompt.case_no] = None
+        while len(self._prompted) > 200:
+            del self._prompted[next(iter(self._prompted))]
+        if self.trigger == "both":
+            if self._rating_up() and case.source == "queue" and self._queue_at is not None:
+                # One visit: the open screen now rates this 办件 (its 办件编号, 事项).
+                log.info("办件 %s: the same visit as %s on screen", prompt.case_no,
+                         case.ticket)
+                self._queue_at = None
+                self._set(case=replace(case, case_id=prompt.case_no,
+                                       item_code=prompt.item_code, item_name=prompt.item_name,
+                                       staff_id=prompt.staff_id))
+                return
+            if self._queue_at is not None and now - self._queue_at <= MATCH_S:
+                log.info("办件 %s: the same visit as the case just rated: not shown again",
+                         prompt.case_no)
+                self._queue_at = None
+                last = self.state.last_rating or {}
+                if last.get("case_key") == self._queue_key and last.get("level") and \
+                        self.on_linked is not None:
+                    self.on_linked(prompt.case_no, last["uuid"])  # the 办件编号 reaches it
+                return
+        ticket = self.state.calling or business_ticket(prompt.case_no)
+        key = case_key(self._calls_today(), self.state.window, ticket, prompt.case_no)
+        if self.store.has_case(key):
+            log.info("办件 %s already rated (一次一评), ignored", prompt.case_no)
+            return
+        if case is not None:  # a new case came before the citizen answered
+            self._finish(case.level or 0, [], thank=False)
+        self._business_at, self._queue_at = now, None
+        self._set(mode=Mode.RATING, deadline=now + self.timing.rating_s,
+                  case=Case(ticket, prompt.case_no, prompt.item_code, key, started=now,
+                            item_name=prompt.item_name, source="business",
+                            staff_id=prompt.staff_id))
 
     # -- citizen taps ---------------------------------------------------------
     def tap_level(self, level: int) -> bool:
@@ -354,7 +446,8 @@ class Flow:
         rated_at, boot, mono = self.store.stamp()  # the clocks the outbox stamps events with
         row = self.store.record(NewRating(
             level=level, window=self.state.window, ticket=case.ticket, case_key=case.key,
-            device_id=self.device_id, staff_id=self.state.staff_id, case_id=case.case_id,
+            device_id=self.device_id, staff_id=case.staff_id or self.state.staff_id,
+            case_id=case.case_id,
             item_code=case.item_code, reasons=reasons, rated_at=rated_at, boot_id=boot,
             mono_s=mono))
         self.sender.report_rated(case.ticket, level)

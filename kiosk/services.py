@@ -53,6 +53,17 @@ def make_uploader(cfg: Config, clock=None):
                     clock=clock)
 
 
+def make_prompt_poller(cfg: Config):
+    """The long poll for the business system's 请评价 (sync/prompts.py), or None when there
+    is no server; started only while [rating] trigger is business or both."""
+    if not cfg.server.url:
+        return None
+    from sync.prompts import PromptPoller
+
+    return PromptPoller(cfg.server.url, cfg.token_path, cfg.window.number,
+                        cfg.server.ca_bundle or None, cfg.server.timeout_s)
+
+
 def make_background(cfg: Config, status_fn) -> list:
     """Jobs beside the upload: heartbeat to the server, purge of old synced ratings."""
     from sync.retention import RetentionJob
@@ -144,12 +155,15 @@ class Services:
         self.uploader = uploader if uploader is not None else make_uploader(cfg, stamp)
         self.background = make_background(cfg, self.status) if uploader is None else []
         self.config_puller = make_config_puller(cfg) if uploader is None else None
+        self.prompt_poller = make_prompt_poller(cfg) if uploader is None else None
+        if self.prompt_poller is not None:
+            self.flow.on_linked = self.prompt_poller.link
+        self._running = False  # between start() and stop(): app_start / app_stop recorded
         self.on_site = None  # the UI's hook: called with the new Site after a config change
         self._start_config()
         self.keypad_state = LinkState.CLOSED
         self._watchdog_every = watchdog.interval_s()
         self._watchdog_next = 0.0
-        self._running = False  # between start() and stop(): app_start / app_stop recorded
 
     def _make_signin(self) -> None:
         """Staff sign-in (kiosk/signin.py) over the roster in force now."""
@@ -189,7 +203,21 @@ class Services:
 
         self.pushed = pushed
         values = {s.key: s.value for s in in_force(self.cfg, pushed)}
-        self.flow.apply_settings(tuple(values["reasons"]), float(values["rating_timeout_s"]))
+        self.flow.apply_settings(tuple(values["reasons"]), float(values["rating_timeout_s"]),
+                                 values["rating_trigger"])
+        self._poll_prompts()
+
+    def _poll_prompts(self) -> None:
+        """The 请评价 long poll runs while the trigger lets the business system open the
+        rating screen (started and stopped live when the server's config changes it)."""
+        poller = getattr(self, "prompt_poller", None)
+        if poller is None or not self._running:
+            return
+        wanted = self.flow.trigger != "queue"
+        if wanted and poller._thread is None:  # noqa: SLF001 - its own start/stop state
+            poller.start()
+        elif not wanted and poller._thread is not None:  # noqa: SLF001
+            poller.stop()
 
     def settings(self) -> list[tuple[str, str]]:
         """(label, "value  (origin)") of each setting the server may push, as in force now."""
@@ -227,6 +255,7 @@ class Services:
             self._check_enrolled_window()
         self._app_event("app_start")
         self._running = True
+        self._poll_prompts()
         if self.cfg.queue.url:  # until the link reports, show it as connecting, not absent
             self.flow.handle(LinkChanged(LinkState.CONNECTING))
         for part in (self.link, self.keypad, self.uploader, self.config_puller,
@@ -248,6 +277,8 @@ class Services:
                 events.wake = wake
         if self.config_puller is not None:
             self.config_puller.updates.wake = wake
+        if self.prompt_poller is not None:
+            self.prompt_poller.prompts.wake = wake
 
     def status(self) -> dict:
         """What the heartbeat and the technician menu report; safe from any thread (it reads
@@ -276,7 +307,7 @@ class Services:
             self._running = False
             self._app_event("app_stop")
         for part in (self.link, self.keypad, self.uploader, self.config_puller,
-                     *self.background):
+                     self.prompt_poller, *self.background):
             if part is not None:
                 try:
                     part.stop()
@@ -293,6 +324,8 @@ class Services:
             self._drain(self.keypad.events, self._on_key)
         if self.config_puller is not None:
             self._drain(self.config_puller.updates, self.apply_config)
+        if self.prompt_poller is not None:
+            self._drain(self.prompt_poller.prompts, self.flow.handle)
         self.flow.tick()
         self.signin.tick()
         # Pinged from the UI loop itself, so systemd restarts a kiosk whose loop hangs.

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from sync.wire.business import TRIGGERS
 from sync.wire.labels import N_
 
 SERVER, FILE, ROSTER, DEFAULT = "server", "file", "roster", "default"
@@ -36,7 +37,10 @@ PUSHABLE = (
     Pushable("reasons", "rating", "reasons", N_("Bad-review reasons")),
     Pushable("rating_timeout_s", "rating", "timeout_s", N_("Rating timeout")),
     Pushable("qr_base_url", "ui", "qr_base_url", N_("QR base URL")),
+    Pushable("rating_trigger", "rating", "trigger", N_("Rating trigger")),
 )
+TRIGGER_LABELS = {"queue": N_("queue system"), "business": N_("business system"),
+                  "both": N_("queue system or business system, one rating a visit")}
 STAFF_LABEL = N_("Staff roster")
 
 
@@ -53,6 +57,7 @@ CHECKS = {
     "rating_timeout_s": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
     and 5 <= v <= 600,
     "staff": lambda v: isinstance(v, list),
+    "rating_trigger": lambda v: v in TRIGGERS,
 }
 
 
@@ -102,6 +107,8 @@ def value_text(setting: Setting) -> str:
         from kiosk.i18n import reason_label
 
         return _(", ").join(reason_label(code) for code in v)
+    if setting.key == "rating_trigger":
+        return _(TRIGGER_LABELS[v])
     if setting.key == "staff":
         return _("{count} on the roster").format(count=v) if v else _("none")
     return str(v) if v else _("(not set)")

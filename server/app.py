@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.api import device_config, enrol, heartbeat, phone
+from server.api import business as api_business
 from server.api import events as api_events
 from server.api import ingest as api_ingest
 from server.api.ingest import MAX_BODY_BYTES, error
@@ -108,6 +109,7 @@ def create_app(store, max_body_bytes: int = MAX_BODY_BYTES,
 
     for module in (api_ingest, api_events, enrol, device_config, heartbeat, phone):
         app.include_router(module.router)
+    app.include_router(api_business.router)  # business systems' 请评价 (issue 29)
     console.mount(app)  # the supervisors' web console at /console
     # Outermost of the app's own layers: body limits, rate limits, /r/ headers (server/edge.py).
     app.add_middleware(EdgeMiddleware, batch_limit=max_body_bytes)

@@ -246,6 +246,10 @@ from server.commands.inspections import inspections_group  # noqa: E402
 
 main.add_command(inspections_group)
 
+from server.commands.business import business_group  # noqa: E402
+
+main.add_command(business_group)
+
 from cli_i18n.catalog import env_language  # noqa: E402
 from cli_i18n.command import localize  # noqa: E402
 from server.i18n import LOCALE_DIR  # noqa: E402

@@ -25,6 +25,9 @@ def product_hooks() -> list:
     from server.export import sender  # counted ratings queued for each provincial target
 
     hooks += [alerts.ingest_hook, sender.ingest_hook]
+    from server.db import business  # a rated 办件 of a business system (issue 29)
+
+    hooks.append(business.ingest_hook)
     return hooks
 
 

@@ -2,6 +2,8 @@
 flow and draw what it says."""
 from __future__ import annotations
 
+import logging
+
 from kivy.properties import StringProperty
 
 from kiosk.flow import FlowState, Mode
@@ -9,6 +11,9 @@ from kiosk.i18n import _, level_label, reason_label
 from kiosk.ui.base_screen import KioskScreen
 from kiosk.ui.widgets import LEVEL_COLORS, ReasonToggle
 from sync.wire import BAD_LEVELS
+from sync.wire.business import business_ticket
+
+log = logging.getLogger(__name__)
 
 MIN_TARGET_MM = 15.0  # each level button at least this wide and high on the configured panel
 # Where a reader breaks a level label that needs two lines (a CJK line otherwise breaks
@@ -21,10 +26,32 @@ def px_to_mm(px: float, dpi: float) -> float:
     return px / dpi * 25.4
 
 
+def break_line(text: str, width: float, font_px: float) -> str:
+    """`text` with one line break where a CJK run would overflow a line `width` wide (Kivy
+    breaks lines at spaces only, so a long 事项 name would otherwise shrink to fit one line):
+    two lines of about equal width. Widths in ems: a CJK
+    or full-width glyph about 1, anything else about 0.55; FitLabel still shrinks whatever
+    does not fit."""
+    ems = [0.55 if ord(c) < 0x2E80 else 1.0 for c in text]
+    line = width / max(font_px, 1.0)
+    if line < 4 or sum(ems) <= line or text.isascii() or "\n" in text:
+        return text
+    goal, run = sum(ems) / 2, 0.0  # (too long for two lines: both shrink alike)
+    for cut, em in enumerate(ems):
+        if run + em > goal:
+            break
+        run += em
+    return text[:cut].rstrip() + "\n" + text[cut:].lstrip()
+
+
 class RatingScreen(KioskScreen):
     photo = StringProperty("")
+    item_text = StringProperty("")  # "事项：<事项名称>" when the business system named one
+    _logged = None
+    _item = ""  # the 事项 line unbroken; item_text is it as laid out
 
     def on_kv_post(self, base_widget) -> None:
+        self.ids.item_label.bind(width=lambda *_a: self._lay_item())
         for level in range(1, 6):
             button = self.ids[f"level_{level}"]
             button.text = level_label(level)
@@ -32,14 +59,29 @@ class RatingScreen(KioskScreen):
             button.fill = LEVEL_COLORS[level]
 
     def render(self, state: FlowState) -> None:
-        ticket = state.case.ticket if state.case else ""
+        case = state.case
+        ticket = case.ticket if case else ""
+        if case is not None and case.case_id and ticket == business_ticket(case.case_id):
+            ticket = ""  # a 办件 with no queue ticket: its made-up ticket means nothing here
         self.ids.ticket_label.text = _("Number {ticket}").format(ticket=ticket) if ticket else ""
+        if case is not None and state.mode is Mode.RATING:
+            text = _("Service item: {name}").format(name=case.item_name) if case.item_name else ""
+            self._item = text
+            self._lay_item()
+            if text and case.key != self._logged:
+                self._logged = case.key  # once a case: the business system's 办件 is up
+                log.info("rating screen for 办件 %s: %s", case.case_id, text)
         if state.mode is not Mode.RATING:
             return
         site = self.manager.idle.site if self.manager is not None else None
-        self.ids.staff_badge.show(site.on_duty(state.staff_id) if site is not None else None)
+        serving = (case.staff_id if case is not None else None) or state.staff_id  # 经办人
+        self.ids.staff_badge.show(site.on_duty(serving) if site is not None else None)
         if state.mode is Mode.RATING:
             self.total_s = self.manager.flow.timing.rating_s
+
+    def _lay_item(self) -> None:
+        label = self.ids.item_label
+        self.item_text = break_line(self._item, label.width - 2, label.base_font)
 
     def buttons(self) -> list:
         """The level buttons as shown, 非常满意 first."""

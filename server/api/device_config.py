@@ -1,4 +1,5 @@
-"""Configuration pushed to kiosks: window name, staff roster, reason codes, timeouts, QR URL.
+"""Configuration pushed to kiosks: window name, staff roster, reason codes, timeouts, QR URL,
+what opens the rating screen (rating_trigger: queue, business or both; issue 29).
 
 The admin sets a DeviceConfig per hall (window omitted: every window of the hall) or per
 window (`kiosk-server set-config --hall H [--window N] FILE.json`, or PUT

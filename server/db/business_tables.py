@@ -33,5 +33,6 @@ BUSINESS_TABLES = """
         state TEXT NOT NULL,
         rating_uuid TEXT
     );
-    CREATE INDEX business_cases_window ON business_cases (hall, "window", state)
+    CREATE INDEX business_cases_waiting ON business_cases (state, hall, "window");
+    CREATE INDEX business_cases_rating ON business_cases (rating_uuid)
 """

@@ -150,6 +150,9 @@ class DeviceConfig(BaseModel):
     reasons: list[ReasonCode] | None = Field(default=None, min_length=1, max_length=12)
     rating_timeout_s: float | None = Field(default=None, ge=5, le=600)
     qr_base_url: Annotated[str, StringConstraints(max_length=200)] | None = None
+    # What opens the kiosk's rating screen ([rating] trigger): the queue system's DONE, the
+    # business system's 请评价 (issue 29), or both (one visit, one rating).
+    rating_trigger: Literal["queue", "business", "both"] | None = None
 
     def set_values(self) -> dict:
         """Only what was set (JSON-ready): the body stored and sent."""
