@@ -215,9 +215,16 @@ def phone_url(request: Request, case: dict) -> str | None:
                        window=case["window"], day=datetime.now(HALL_TZ).date())
 
 
+# The business system is the window's own: it is never told whether, or when, the citizen rated
+# (rater protection: nothing staff can see moves in step with a rating). A rated 办件 reads
+# as shown, the state it had when the kiosk took it.
+PUBLIC_STATE = {"rated": "shown"}
+
+
 async def answer(request: Request, case: dict, status: int = 200) -> JSONResponse:
     body = {k: case[k] for k in ("case_no", "state", "hall", "window", "item_code",
                                  "item_name", "requested_at")}
+    body["state"] = PUBLIC_STATE.get(case["state"], case["state"])
     if case["state"] == "offered":
         body["phone_url"] = await run_in_threadpool(phone_url, request, case)
         body["message"] = ("no kiosk took this 办件 in time: offer the phone QR code "
@@ -265,8 +272,8 @@ async def post_case(request: Request, system: dict = Depends(require_system)):
 
 @router.get(BUSINESS_CASES_PATH + "/{case_no}", tags=["business"])
 async def get_case(case_no: str, request: Request, system: dict = Depends(require_system)):
-    """A business system: the state of one of its 办件 (waiting, shown, rated, offered).
-    ?wait=N (0..30): answer as soon as it is no longer waiting, or after N seconds."""
+    """A business system: the state of one of its 办件: waiting, shown or offered (a rated
+    办件 reads as shown). ?wait=N (0..30): answer as soon as it is no longer waiting, or after N seconds."""
     if not CASE_NO.match(case_no):
         return error(422, "invalid request", fields={"case_no": "letters and digits, 1..64"})
     end = time.monotonic() + _int(request, "wait", 0, MAX_WAIT_S, 0)
