@@ -12,8 +12,9 @@ times, --repeat times each, alternating:
            set queries grouped in SQL (the window-days' figures kept beside their JSON,
            server/facts/tables.py FACT_SCALARS), every unit and staff member assembled;
   floor    the same rows by plain SELECTs in one read transaction (the month's roll-up rows,
-           window_facts figures and staff shares, the cases and approved appeals the period decides, the
-           month's records, the org), fetched and nothing else: no grouping, no sums.
+           window_facts figures and staff shares, the cases and approved appeals the
+           period decides, the month's records, the org), fetched and nothing else: no
+           grouping, no sums.
 Last line: gather's p50 against the 2 s goal of the whole close, over the floor's p50, and
 the same ratio in this process's CPU time (on SQLite all the work, and steadier than the wall
 clock on a shared machine; on PostgreSQL the server's share is not in it).
