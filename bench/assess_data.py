@@ -10,9 +10,10 @@ build() loads, straight into the tables (this data times reading, not ingest):
   one enrolled device a window;
 - `months` months of working days (Monday to Friday) up to the last full month: per window
   and day the roll-ups of one staff member's ratings (about 25 a day: 5/4/3 always, unrated
-  completions, a 差评 one day in four) and the day's window_facts JSON as derive.py writes it
-  (办件 with their durations, a 空岗 one window-day in 17, a fifth of those excused by a note,
-  a late sign-in one in 23); the hall-day roll-ups;
+  completions, a 差评 one day in four) and the day's window_facts JSON as derive.py writes it,
+  with the figures the facts' refresh keeps beside it (refresh.figures), (办件 with their
+  durations, a 空岗 one window-day in 17, a fifth of those excused by a note, a late sign-in
+  one in 23); the hall-day roll-ups;
 - a 差评 case per bad rating (most closed, some late, a few withdrawn, the newest open) and an
   approved appeal with its rating row for one case in 40;
 - `records` 督察 records spread over the months, halls, departments and 8 items (5 % withdrawn,
@@ -29,6 +30,7 @@ from datetime import date, datetime, time, timedelta
 
 from server.db import bulk, org
 from server.db.base import utc_iso
+from server.facts.refresh import figures
 from server.workflow.workdays import HALL_TZ
 
 REGION = "410100"
@@ -121,6 +123,7 @@ def load_days(store, wins, days: list[date], rnd: random.Random, now: datetime) 
     for month in months:
         levels, hall_levels, facts, notes, cases, ratings, appeals = [], Counter(), [], [], \
             [], [], []
+        staff_facts = []
         for day in (d for d in days if d.replace(day=1) == month):
             iso = day.isoformat()
             for hall, w, _dept in wins:
@@ -135,8 +138,10 @@ def load_days(store, wins, days: list[date], rnd: random.Random, now: datetime) 
                         hall_levels[(hall, iso, level)] += n
                 done = sum(counts.values())
                 f = facts_of(rnd, day, staff, done, pools)
+                completed, late, durations, empties, people = figures(f)
                 facts.append((hall, w, iso, json.dumps(f, separators=(",", ":")),
-                              utc_iso(at(day, 18))))
+                              utc_iso(at(day, 18)), completed, late, durations, empties))
+                staff_facts += [(hall, w, iso, *p) for p in people]
                 for e in f["empty"]:
                     if rnd.randrange(5) == 0:
                         notes.append((hall, w, e["start"], staff, 1, "外出办事", "user:sup",
@@ -149,8 +154,11 @@ def load_days(store, wins, days: list[date], rnd: random.Random, now: datetime) 
         loaded["rollup_hall_levels"] += put(store, "rollup_hall_levels",
                                             ("hall", "day", "level", "n"),
                                             [(*k, n) for k, n in hall_levels.items()])
-        loaded["window_facts"] += put(store, "window_facts", ("hall", "window", "day",
-                                                              "facts", "computed_at"), facts)
+        loaded["window_facts"] += put(store, "window_facts", (
+            "hall", "window", "day", "facts", "computed_at", "completed", "late", "durations",
+            "empties"), facts)
+        loaded["window_facts_staff"] += put(store, "window_facts_staff", (
+            "hall", "window", "day", "staff_id", "late", "completed"), staff_facts)
         loaded["empty_notes"] += put(store, "empty_notes", (
             "hall", "window", "start", "staff_id", "excused", "note", "noted_by", "noted_at"),
             notes)
@@ -200,8 +208,9 @@ def load_records(store, wins, days: list[date], records: int, rnd: random.Random
     return put(store, "inspections", RECORD_COLS, rows)
 
 
-TABLES = ("rollup_levels", "rollup_hall_levels", "window_facts", "empty_notes", "cases",
-          "ratings", "appeals", "inspections", "devices", "windows", "departments", "staff")
+TABLES = ("rollup_levels", "rollup_hall_levels", "window_facts", "window_facts_staff",
+          "empty_notes", "cases", "ratings", "appeals", "inspections", "devices", "windows",
+          "departments", "staff")
 
 
 def open_bench_store(db: str | None, schema: str):

@@ -9,11 +9,12 @@ Loads the region of bench/assess_data.py (50 halls x 20 departments x 2-3 window
 times, --repeat times each, alternating:
   gather   server.assess.metrics.gather(store, halls, first, last) for the last full month:
            the facts refresh of each hall (nothing dirty: the periodic job keeps them), the
-           set queries grouped in SQL, the window-days' JSON parsed and summed, every unit
-           and staff member assembled;
-  floor    the same rows by plain SELECTs in one read transaction (the month's roll-up rows
-           and window_facts rows, the cases and approved appeals the period decides, the
-           month's records, the org), fetched and nothing else: no grouping, no JSON, no sums.
+           set queries grouped in SQL (the window-days' figures kept beside their JSON,
+           server/facts/tables.py FACT_SCALARS), every unit and staff member assembled;
+  floor    the same rows by plain SELECTs in one read transaction (the month's roll-up rows,
+           window_facts figures and staff shares, the cases and approved appeals the
+           period decides, the month's records, the org), fetched and nothing else: no
+           grouping, no sums.
 Last line: gather's p50 against the 2 s goal of the whole close, over the floor's p50, and
 the same ratio in this process's CPU time (on SQLite all the work, and steadier than the wall
 clock on a shared machine; on PostgreSQL the server's share is not in it).
@@ -49,8 +50,10 @@ def floor(store, halls: list[str], first, last) -> int:
         (f"SELECT staff_id, name, hall_id FROM staff WHERE hall_id IN ({m})", halls),
         (f'SELECT hall, "window", staff_id, level, n FROM rollup_levels WHERE hall IN ({m}) '
          f"AND day >= ? AND day <= ?", days),
-        (f'SELECT hall, "window", day, facts FROM window_facts WHERE hall IN ({m}) '
-         f"AND day >= ? AND day <= ?", days),
+        (f'SELECT hall, "window", day, completed, late, durations, empties FROM window_facts '
+         f"WHERE hall IN ({m}) AND day >= ? AND day <= ?", days),
+        (f'SELECT hall, "window", day, staff_id, late, completed FROM window_facts_staff '
+         f"WHERE hall IN ({m}) AND day >= ? AND day <= ?", days),
         (f'SELECT hall, "window", start, excused FROM empty_notes WHERE hall IN ({m}) '
          f"AND start >= ? AND start < ?", [*halls, lo, hi]),
         (f'SELECT hall, "window", state, answer_due, closed_at FROM cases WHERE hall IN ({m}) '

@@ -186,14 +186,15 @@ def _facts(out: Gathered, units: _Units, windows: dict, staff: list, empty_rows,
 
     # 空岗 as summary.summarize counts them (test_metrics_facts.py holds the two equal): an
     # interval a supervisor excused does not count; a staff member's are those naming them
-    # on days they are in the facts. Only window-days with intervals come here.
-    for hall, window, _day, facts in empty_rows:
-        counted = [e["staff"] for e in facts["empty"]
-                   if not (notes.get((hall, window, e["start"])) or {}).get("excused")]
+    # on days they are in the facts (refresh.figures keeps the 工号 only then). Only
+    # window-days with intervals come here.
+    for hall, window, intervals in empty_rows:
+        counted = [sid for start, sid in intervals
+                   if not (notes.get((hall, window, start)) or {}).get("excused")]
         out.units.setdefault(units(hall, window), blank())["empty"] += len(counted)
-        for sid in facts["staff"]:
-            mine = out.staff.setdefault(sid, {"late": 0, "empty": 0})
-            mine["empty"] += counted.count(sid)
+        for sid in counted:
+            if sid is not None:
+                out.staff.setdefault(sid, {"late": 0, "empty": 0})["empty"] += 1
     return worked
 
 

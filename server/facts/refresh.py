@@ -131,11 +131,39 @@ def _carried(tx, hall: str, window: int, start: datetime, events: list) -> list:
     return sorted(carried, key=lambda e: e.at)
 
 
+def figures(facts: dict) -> tuple:
+    """(completed, late 0/1, durations "s,s" or None, empties JSON or None, [(工号, late 0/1,
+    completed)]): the figures the 考核 close sums, kept beside the JSON (server/facts/
+    tables.py FACT_SCALARS; server/assess/metrics_facts.py reads them)."""
+    durations = BaseStore.dumps(facts["durations"])[1:-1] or None
+    people = facts["staff"]
+    empties = [[e["start"], e["staff"] if e["staff"] in people else None]
+               for e in facts["empty"]]
+    return (int(facts["completed"]), int(bool(facts.get("late"))), durations,
+            BaseStore.dumps(empties) if empties else None,
+            [(sid, int(bool(p.get("late"))), int(p["completed"])) for sid, p in people.items()])
+
+
 def _store(tx, hall: str, window: int, day: str, facts: dict, now: datetime) -> None:
-    tx.q('INSERT INTO window_facts (hall, "window", day, facts, computed_at) '
-         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (hall, \"window\", day) DO UPDATE SET "
-         "facts = excluded.facts, computed_at = excluded.computed_at",
-         [hall, window, day, BaseStore.dumps(facts), utc_iso(now)])
+    completed, late, durations, empties, staff = figures(facts)
+    tx.q('INSERT INTO window_facts (hall, "window", day, facts, computed_at, completed, late, '
+         "durations, empties) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+         'ON CONFLICT (hall, "window", day) DO UPDATE SET facts = excluded.facts, '
+         "computed_at = excluded.computed_at, completed = excluded.completed, "
+         "late = excluded.late, durations = excluded.durations, empties = excluded.empties",
+         [hall, window, day, BaseStore.dumps(facts), utc_iso(now), completed, late, durations,
+          empties])
+    _drop_staff(tx, hall, window, day)
+    for sid, s_late, s_completed in staff:
+        tx.q('INSERT INTO window_facts_staff (hall, "window", day, staff_id, late, completed) '
+             'VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hall, day, "window", staff_id) DO UPDATE '
+             "SET late = excluded.late, completed = excluded.completed",
+             [hall, window, day, sid, s_late, s_completed])
+
+
+def _drop_staff(tx, hall: str, window: int, day: str) -> None:
+    tx.q('DELETE FROM window_facts_staff WHERE hall = ? AND day = ? AND "window" = ?',
+         [hall, day, window])
 
 
 def refresh(store, hall: str, first: date | None = None, last: date | None = None,
@@ -179,6 +207,7 @@ def refresh(store, hall: str, first: date | None = None, last: date | None = Non
             else:
                 tx.q('DELETE FROM window_facts WHERE hall = ? AND "window" = ? AND day = ?',
                      [hall, window, day])
+                _drop_staff(tx, hall, window, day)
             tx.q('DELETE FROM facts_dirty WHERE hall = ? AND "window" = ? AND day = ?',
                  [hall, window, day])
     log.info("facts of hall %s: %d window-days recomputed", hall, len(done))

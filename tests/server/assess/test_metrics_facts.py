@@ -1,7 +1,8 @@
 """The database's sums of window facts (server/assess/metrics_facts.py, JSON read in SQL on
 each store) equal the 窗口服务 page's own sums (server/facts/summary.py over refresh.read) on
 the same rows: random window-days of the shape derive.py writes, with staff shares, 空岗
-intervals (some excused by a note, some of nobody) and empty days."""
+intervals (some excused by a note, some of nobody) and empty days; some stored with their
+figures (refresh._store), some as before the figures were kept (JSON only)."""
 from __future__ import annotations
 
 import random
@@ -47,9 +48,12 @@ def test_database_sums_equal_the_service_pages_sums(store):
             d = date(2026, 11, day)
             for window in rnd.sample(range(1, 6), rnd.randrange(6)):
                 f = facts(rnd, d, ["S1", "S2", "S3"])
-                tx.q('INSERT INTO window_facts (hall, "window", day, facts, computed_at) '
-                     "VALUES (?, ?, ?, ?, ?)", ["HA", window, d.isoformat(),
-                                                BaseStore.dumps(f), utc_iso(NOW)])
+                if rnd.random() < 0.5:  # as the facts' refresh stores a day: with its figures
+                    refresh._store(tx, "HA", window, d.isoformat(), f, NOW)
+                else:  # as stored before the figures were kept (their columns NULL)
+                    tx.q('INSERT INTO window_facts (hall, "window", day, facts, computed_at) '
+                         "VALUES (?, ?, ?, ?, ?)", ["HA", window, d.isoformat(),
+                                                    BaseStore.dumps(f), utc_iso(NOW)])
                 for e in f["empty"]:
                     if rnd.random() < 0.5:
                         tx.q('INSERT INTO empty_notes (hall, "window", start, staff_id, '
@@ -57,6 +61,9 @@ def test_database_sums_equal_the_service_pages_sums(store):
                              ["HA", window, e["start"], e["staff"], rnd.randrange(2), "说明",
                               "user:zhao", utc_iso(NOW)])
     first, last = date(2026, 11, 1), date(2026, 11, 30)
+    with store.transaction(write=False) as tx:
+        stored = {bool(n) for (n,) in tx.all("SELECT completed IS NOT NULL FROM window_facts")}
+    assert stored == {True, False}  # both kinds of rows are summed
     got = metrics.gather(store, ["HA"], first, last, now=NOW)
     rows, notes = refresh.read(store, ["HA"], first, last)
     assert sum(len(r[3]["empty"]) for r in rows) > 10 and any(
