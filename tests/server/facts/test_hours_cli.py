@@ -28,7 +28,7 @@ def test_set_show_and_list_hours(db):
               "--empty-minutes", "20", "--json")
     assert got.exit_code == 0, got.output
     got = run(db, "hours", "set", "hall:H9", "--days", "sat", "--spans", "09:00-12:00")
-    assert got.exit_code == 0 and "sat 09:00-12:00" in got.output, got.output
+    assert got.exit_code == 0 and "Sat 09:00-12:00" in got.output, got.output
     shown = json.loads(run(db, "hours", "show", "H9", "--json").output)
     assert shown["scope"] == "hall:H9" and shown["empty_minutes"] == 20
     assert shown["hours"]["fri"] == ["08:30-12:00", "14:00-18:00"]
