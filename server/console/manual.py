@@ -34,6 +34,7 @@ HELP_ANCHORS = {
     "/console/appeals": "appeals-page", "/console/export": "export",
     "/console/service": "service", "/console/": "home",
     "/console/assess": "assess", "/console/assess/scheme": "assess-scheme",
+    "/console/inspections": "inspections",
 }
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.S)
 NOT_BUILT = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>手册尚未生成</title>
