@@ -20,14 +20,12 @@ this process's CPU time (steadier than the wall clock on a shared machine).
 """
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.assess_data import build, open_bench_store, settle  # noqa: E402
+from bench.assess_data import bench_args, load  # noqa: E402
 from bench.assess_gather import floor  # noqa: E402
 from bench.common import pct  # noqa: E402
 
@@ -55,26 +53,16 @@ def bench_scheme() -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--units", type=int, default=1000)
-    ap.add_argument("--records", type=int, default=100_000)
-    ap.add_argument("--months", type=int, default=12)
-    ap.add_argument("--db", help="postgresql:// URL (default: a temp SQLite file)")
-    ap.add_argument("--schema", default="bench_assess_close")
-    ap.add_argument("--repeat", type=int, default=5)
-    args = ap.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    store, db, schema, tmp = open_bench_store(args.db, args.schema)
-    t0 = time.perf_counter()
-    info = build(store, args.units, args.records, args.months)
+    args = bench_args(__doc__, "bench_assess_close", 5)
+
+    def with_scheme(store, info):
+        with store.transaction() as tx:
+            assess_store.set_scheme(tx, info["region"], f"{info['first'].year - 1}-01",
+                                    bench_scheme(), "bench")
+
+    store, tmp, info = load(args, with_scheme)
     region, halls, first, last = info["region"], info["halls"], info["first"], info["last"]
     month = f"{last:%Y-%m}"
-    with store.transaction() as tx:
-        assess_store.set_scheme(tx, region, f"{first.year - 1}-01", bench_scheme(), "bench")
-    settle(store, db, schema)
-    rows = ", ".join(f"{k} {v:,}" for k, v in info["rows"].items())
-    print(f"{store.kind}: {args.units:,} units, {info['windows']:,} windows, {len(halls)} "
-          f"halls loaded in {time.perf_counter() - t0:.0f} s ({rows})")
     got: dict = {}
 
     def close():

@@ -23,12 +23,15 @@ Returns {"halls", "region", "first", "last" (the last full month, the one to clo
 """
 from __future__ import annotations
 
+import argparse
 import json
+import logging
 import random
+from time import perf_counter
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
-from server.db import bulk, org
+from server.db import bulk, org, org_units
 from server.db.base import utc_iso
 from server.facts.refresh import figures
 from server.workflow.workdays import HALL_TZ
@@ -86,7 +89,9 @@ def load_org(store, units: int, last: date) -> tuple[list, list[str]]:
             for s in "AB":
                 org.put_staff(tx, org.Staff(f"{hall}-{w:02d}{s}", f"员工{hall}{w}{s}", hall,
                                             windows=(w,)))
-        tx.q("UPDATE departments SET credit_code = '11410100MB' || hall_id || '0000X'")
+        for i, (hall, dept) in enumerate(sorted({(h, d) for h, _w, d in wins})):
+            first = f"11410100{i:09d}"          # a code per department, its check char right
+            org_units.set_department(tx, hall, dept, first + org_units.credit_check_char(first))
     put(store, "devices", ("device_id", "token_hash", "qr_key", "hall", "window",
                            "enrolled_at"),
         [(f"D-{h}-{w}", f"t-{h}-{w}", "k", h, w, enrolled) for h, w, _d in wins])
@@ -262,3 +267,31 @@ def build(store, units: int = 1000, records: int = 100_000, months: int = 12,
     loaded["inspections"] = load_records(store, wins, days, records, rnd)
     return {"halls": halls, "region": REGION, "first": last.replace(day=1), "last": last,
             "windows": len(wins), "staff": 2 * len(wins), "rows": dict(loaded)}
+
+
+def bench_args(doc: str, schema: str, repeat: int) -> argparse.Namespace:
+    """The options both assessment benches take (assess_gather.py, assess_close.py)."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--units", type=int, default=1000)
+    ap.add_argument("--records", type=int, default=100_000)
+    ap.add_argument("--months", type=int, default=12)
+    ap.add_argument("--db", help="postgresql:// URL (default: a temp SQLite file)")
+    ap.add_argument("--schema", default=schema)
+    ap.add_argument("--repeat", type=int, default=repeat)
+    return ap.parse_args()
+
+
+def load(args: argparse.Namespace, prepare=None):
+    """Open the bench store, build the data set (then prepare(store, info), before the
+    statistics are settled), and say what was loaded: (store, tmp, info)."""
+    logging.basicConfig(level=logging.WARNING)
+    store, db, schema, tmp = open_bench_store(args.db, args.schema)
+    t0 = perf_counter()
+    info = build(store, args.units, args.records, args.months)
+    if prepare is not None:
+        prepare(store, info)
+    settle(store, db, schema)
+    rows = ", ".join(f"{k} {v:,}" for k, v in info["rows"].items())
+    print(f"{store.kind}: {args.units:,} units, {info['windows']:,} windows, "
+          f"{len(info['halls'])} halls loaded in {perf_counter() - t0:.0f} s ({rows})")
+    return store, tmp, info

@@ -21,14 +21,12 @@ clock on a shared machine; on PostgreSQL the server's share is not in it).
 """
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.assess_data import build, open_bench_store, settle  # noqa: E402
+from bench.assess_data import bench_args, load  # noqa: E402
 from bench.common import pct  # noqa: E402
 
 from server.assess import metrics  # noqa: E402
@@ -75,22 +73,8 @@ def floor(store, halls: list[str], first, last) -> int:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--units", type=int, default=1000)
-    ap.add_argument("--records", type=int, default=100_000)
-    ap.add_argument("--months", type=int, default=12)
-    ap.add_argument("--db", help="postgresql:// URL (default: a temp SQLite file)")
-    ap.add_argument("--schema", default="bench_assess")
-    ap.add_argument("--repeat", type=int, default=10)
-    args = ap.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    store, db, schema, tmp = open_bench_store(args.db, args.schema)
-    t0 = time.perf_counter()
-    info = build(store, args.units, args.records, args.months)
-    settle(store, db, schema)
-    rows = ", ".join(f"{k} {v:,}" for k, v in info["rows"].items())
-    print(f"{store.kind}: {args.units:,} units, {info['windows']:,} windows, {len(info['halls'])}"
-          f" halls loaded in {time.perf_counter() - t0:.0f} s ({rows})")
+    args = bench_args(__doc__, "bench_assess", 10)
+    store, tmp, info = load(args)
     halls, first, last = info["halls"], info["first"], info["last"]
     got = metrics.gather(store, halls, first, last)  # warm-up, and what it found
     fetched = floor(store, halls, first, last)
