@@ -40,6 +40,19 @@ def preset_body(name: str) -> dict:
     return json.loads((PRESETS_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
+# What each metric is called on the page (the scheme names them by key: server/assess/scheme.py).
+METRIC_LABELS = {"rated": N_("Rated"), "satisfaction": N_("Satisfaction rate"),
+                 "participation": N_("Participation rate"), "bad": N_("Bad review count"),
+                 "bad_on_time": N_("Bad reviews handled on time"),
+                 "appeals_upheld": N_("Appeals upheld"), "handled": N_("Cases handled"),
+                 "handling_median_s": N_("Median handling time (s)"),
+                 "empty": N_("Empty-post intervals"), "late": N_("Late arrivals")}
+
+
+def _metric(request: Request, key: str) -> str:
+    return tr(request, METRIC_LABELS[key]) if key in METRIC_LABELS else key
+
+
 def _rule_text(request: Request, item) -> str:
     if item.kind in ("deduction", "bonus"):
         return tr(request, N_("{points} each"), points=f"{item.points:g}")
@@ -47,12 +60,13 @@ def _rule_text(request: Request, item) -> str:
         return tr(request, N_("one record: veto"))
     rule = item.rule
     if rule.per_unit is not None:
-        text = tr(request, N_("{metric}: {points} per unit"), metric=item.metric,
-                  points=f"{rule.per_unit:g}")
+        text = tr(request, N_("{metric}: {points} per unit"),
+                  metric=_metric(request, item.metric), points=f"{rule.per_unit:g}")
     else:
         (x0, p0), (x1, p1) = sorted(rule.linear)
         text = tr(request, N_("{metric}: {p0} at {x0} or below, {p1} at {x1} or above"),
-                  metric=item.metric, x0=f"{x0:g}", p0=f"{p0:g}", x1=f"{x1:g}", p1=f"{p1:g}")
+                  metric=_metric(request, item.metric), x0=f"{x0:g}", p0=f"{p0:g}",
+                  x1=f"{x1:g}", p1=f"{p1:g}")
     return text
 
 

@@ -26,6 +26,9 @@ def test_a_region_admin_copies_a_preset_and_sees_it_as_tables(console_both, admi
     assert "上街式优质服务窗口评选" in page.text and "窗口出现空岗" in page.text
     table = page.text[page.text.index('id="scheme-table"'):]
     assert "工作纪律" in table and "每次 -2 分" in table and "30" in table
+    # Metric items read in words, not the scheme's keys (satisfaction: …).
+    readable = table[:table.index("<textarea")]
+    assert "满意率：" in readable and "satisfaction" not in readable and "late：" not in readable
     # In force for a later month too, and for the halls below the region.
     later = admin.get(f"{url}/console/assess/scheme?scope=H01&month=2026-12")
     assert "上街式优质服务窗口评选" in later.text and "440305" in later.text
