@@ -249,9 +249,12 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
                else _("unchanged: {path}").format(path=path))
     if run_doctor:
         from kiosk.setup.doctor import report, run_checks
+        from kiosk.setup.wording import library_logs
 
         click.echo(_("running doctor:"))
-        raise SystemExit(report(run_checks(str(path)), as_json=False))
+        with library_logs(False):  # findings in the kiosk's language, no English log line
+            checks = run_checks(str(path))
+        raise SystemExit(report(checks, as_json=False))
 
 
 def _follow_enrolment(cfg) -> None:
