@@ -94,8 +94,11 @@ def click_speaks(catalog: Catalog | None):
             if original is theirs:
                 setattr(mod, name, ours)
                 patched.append((mod, name, original))
+    from cli_i18n.clicktypes import click_types_speak
+
     try:
-        yield
+        with click_types_speak(catalog.gettext):
+            yield
     finally:
         for mod, name, original in patched:
             setattr(mod, name, original)

@@ -82,15 +82,32 @@ def reach(url: str, ca_bundle: str | None) -> str | None:
     return None
 
 
-def check_pin(allow_empty: bool):
-    """value_proc for the PIN prompt: 4-12 digits, or empty to keep the current one."""
-    def proc(text: str):
-        if text == "" and allow_empty:
+def ask_pin(keep: bool) -> str | None:
+    """The technician PIN, typed twice unseen: 4-12 digits, or empty (None) to keep the current
+    one when `keep`. Checked here, not by click.prompt's value_proc: click masks every word of
+    an error that equals the hidden input, so typing 12 printed `4 到 '***' 位数字`."""
+    prompt = (_("Technician PIN, 4-12 digits (empty: keep the current PIN)") if keep
+              else _("Technician PIN, 4-12 digits"))
+    while True:
+        pin = click.prompt(prompt, hide_input=True, default="", show_default=False)
+        if pin == "" and keep:
             return None
-        if not valid_pin(text):
-            raise click.BadParameter(_("the PIN must be 4 to 12 digits"))
-        return text
-    return proc
+        if not valid_pin(pin):
+            click.echo(_("error: the PIN must be 4 to 12 digits; type it again"), err=True)
+            continue
+        again = click.prompt(_("Repeat the PIN"), hide_input=True, default="",
+                             show_default=False)
+        if again == pin:
+            return pin
+        click.echo(_("error: the two PINs differ; type the PIN again"), err=True)
+
+
+def server_prompt(current: str) -> str:
+    """The first question, saying what Enter does: keep the current server, or none."""
+    if current:
+        return _("Server URL (Enter: keep {url}; - for no server)").format(url=current)
+    return _("Server URL, e.g. https://pj.example.gov.cn (Enter: no server, ratings stay on "
+             "this kiosk)")
 
 
 def pick(title: str, items: list[tuple[str, str]], current: str, must_exist: bool) -> str:

@@ -129,8 +129,8 @@ def explain_http_error(exc: Exception, url: str) -> str:
                      "address").format(host=host)
         return _("cannot connect to {host}: check the network, the URL and that the server "
                  "runs").format(host=host)
-    return _("the request to {host} failed ({error}): check the network and the "
-             "URL").format(host=host, error=type(exc).__name__)
+    return _("the request to {host} failed: check the network and the URL").format(
+        host=host)  # the exception's name is no help to a technician (doctor --verbose has it)
 
 
 def echo_json(data) -> None:

@@ -6,11 +6,7 @@ import logging
 
 from kiosk.i18n import _
 from kiosk.setup.common import FAIL, PASS, SKIP, WARN, Check, read_token
-from sync.wire.labels import N_
-
-# sync/device_config.py's one worded reason (the others are HTTP codes and exception names,
-# shown verbatim); msgid kept identical to its text so that English reads as before.
-WORDED_ERRORS = {N_("answer is not a JSON object")}
+from kiosk.setup.wording import config_pull_error
 
 log = logging.getLogger(__name__)
 INDENT = " " * 12  # under the message column of doctor's text output
@@ -59,7 +55,7 @@ def check_device_config(cfg) -> Check:
     text = describe_config({"origin": result.origin, "age_s": config_age(result.fetched_at)})
     if result.origin == "server":
         return Check("devconfig", PASS, text)
-    error = _(result.error) if result.error in WORDED_ERRORS else result.error
+    error = config_pull_error(result.error)  # what happened, never an exception's name
     why = _(" ({message})").format(message=error) if error else ""
     return Check("devconfig", WARN, text + why,
                  _("the kiosk pulls the server's config every [server] config_pull_s seconds; "

@@ -227,7 +227,9 @@ def report(checks: list[Check], as_json: bool) -> int:
               show_default=True, help="Seconds to listen for queue-system traffic.")
 @click.option("--skip", multiple=True, type=click.Choice(CHECKS),
               help="Leave out a check (repeatable), e.g. --skip display on a desk.")
-def doctor(config_path, as_json, listen_s, skip) -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Add each failure's technical detail (in English) and the log lines.")
+def doctor(config_path, as_json, listen_s, skip, verbose) -> None:
     """Check everything a working kiosk needs, and say how to fix what is wrong.
 
     \b
@@ -255,5 +257,9 @@ def doctor(config_path, as_json, listen_s, skip) -> None:
     Each check prints PASS, WARN or FAIL and, when not PASS, the fix. Exits 1 when any
     check fails (a broken config included), 0 otherwise.
     """
+    from kiosk.setup.wording import library_logs
+
     use_language(config_path)  # the checked kiosk's language, as status and init speak it
-    raise SystemExit(report(run_checks(config_path, listen_s, skip), as_json))
+    with library_logs(verbose):  # no English log line in the report, unless asked for
+        checks = run_checks(config_path, listen_s, skip)
+    raise SystemExit(report(checks, as_json))

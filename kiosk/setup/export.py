@@ -65,21 +65,6 @@ def format_of(output: str, given: str | None) -> str:
     return "csv"
 
 
-def xlsx_bytes(columns: list[str], rows: list[list]) -> bytes:
-    """A real Excel workbook (one sheet, a header row), for a supervisor's spreadsheet: numbers
-    as numbers, text as string cells (never a formula, see sync.wire.cells)."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("ratings")
-    sheet.append(cells.xlsx_row(sheet, columns))
-    for row in rows:
-        sheet.append(cells.xlsx_row(sheet, row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def wire_fields() -> list[str]:
     from sync.wire import RatingWire
 
@@ -116,14 +101,18 @@ def csv_row(row: dict, columns: list[str]) -> list:
               help="Only ratings on or before this local date (YYYY-MM-DD).")
 @click.option("--pending-only", is_flag=True,
               help="Only ratings the server has not acknowledged yet.")
-def export(config_path, output, fmt, since, until, pending_only) -> None:
+@click.option("--force", is_flag=True, help="Replace the file when it exists already.")
+def export(config_path, output, fmt, since, until, pending_only, force) -> None:
     """Write the kiosk's ratings to a CSV, JSON or XLSX file, with a progress bar.
 
     All ratings, or those between --since and --until (local dates, both included).
     Each row holds the rating as it is uploaded (uuid, level, reasons, window, staff_id,
     ticket, case_id, item_code, device_id, rated_at in UTC, boot_id, mono_s) and its
-    local sync state. In CSV, reasons are joined with ';'. The file is written to a
-    temporary name and renamed, so a pulled USB stick never holds half a file.
+    local sync state. In CSV, reasons are joined with ';'; a CSV file starts with a UTF-8
+    BOM, so Excel shows its Chinese. The XLSX is for people: local times, levels, reasons
+    and upload states in words first, then the same fields as the CSV. The file is written
+    to a temporary name and renamed, so a pulled USB stick never holds half a file; a file
+    that exists is refused unless --force is given.
     Bring it to the server: `kiosk-server import FILE` stores each rating once (by uuid).
     Missing folders are never created: a folder that is not there, or a path under
     /media, /mnt or /run/media where no stick is mounted, is refused (exit 1), so a
@@ -137,6 +126,9 @@ def export(config_path, output, fmt, since, until, pending_only) -> None:
         fail(_("an XLSX workbook cannot go to standard output: give a file name"))
     if output != "-":
         check_target(Path(output))
+        if Path(output).exists() and not force:
+            fail(_("{path} exists already: give --force to replace it, or another file name; "
+                   "nothing was written").format(path=output), FAILED)
     where, params = [], []
     if since:
         where.append("rated_at >= ?")
@@ -166,7 +158,7 @@ def export(config_path, output, fmt, since, until, pending_only) -> None:
                 if writer:
                     writer.writerow(cells.row(csv_row(row, columns)))
                 elif fmt == "xlsx":
-                    table.append(csv_row(row, columns))
+                    table.append(row)
                 else:
                     items.append({c: row.get(c) for c in columns})
     finally:
@@ -181,9 +173,12 @@ def export(config_path, output, fmt, since, until, pending_only) -> None:
         return
     try:
         if fmt == "xlsx":
-            write_private(Path(output), xlsx_bytes(columns, table), mode=0o644)
-        else:
-            write_private(Path(output), buf.getvalue(), mode=0o644)
+            from kiosk.setup.sheet import workbook
+
+            write_private(Path(output), workbook(columns, table), mode=0o644)
+        else:  # a BOM first: Excel takes a CSV without one for the local ANSI code page
+            bom = "\ufeff" if fmt == "csv" else ""
+            write_private(Path(output), bom + buf.getvalue(), mode=0o644)
     except OSError as exc:
         fail(_("cannot write {path}: {error}").format(path=output,
                                                       error=exc.strerror or exc), FAILED)

@@ -7,7 +7,7 @@ import click
 
 from kiosk import config
 from kiosk.i18n import _
-from kiosk.setup.answers import Answers, check_pin, check_url, pick, reach
+from kiosk.setup.answers import Answers, ask_pin, check_url, pick, reach, server_prompt
 from kiosk.setup.common import (
     config_message,
     FAILED,
@@ -249,9 +249,12 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
                else _("unchanged: {path}").format(path=path))
     if run_doctor:
         from kiosk.setup.doctor import report, run_checks
+        from kiosk.setup.wording import library_logs
 
         click.echo(_("running doctor:"))
-        raise SystemExit(report(run_checks(str(path)), as_json=False))
+        with library_logs(False):  # findings in the kiosk's language, no English log line
+            checks = run_checks(str(path))
+        raise SystemExit(report(checks, as_json=False))
 
 
 def _follow_enrolment(cfg) -> None:
@@ -292,14 +295,14 @@ def _ask_server(cfg, batch, server_url, code, saved, answers) -> None:
         except click.BadParameter as exc:
             fail(exc.message)
         cfg.server.url = "" if url == "-" else url
-    elif "server_url" in saved:
-        cfg.server.url = "" if saved["server_url"] == "-" else saved["server_url"]
+    elif saved.get("server_url", "-") != "-":  # "no server" is never kept: asked again
+        cfg.server.url = saved["server_url"]
         click.echo(_("{question}: {answer} (kept)").format(question=_("Server URL"),
                                                            answer=saved["server_url"]))
     elif not batch:
         while True:
-            url = click.prompt(_("Server URL (- for none)"), default=cfg.server.url or "-",
-                               value_proc=check_url)
+            url = click.prompt(server_prompt(cfg.server.url), default=cfg.server.url or "-",
+                               show_default=False, value_proc=check_url)
             why = reach(url, cfg.server.ca_bundle) if url != "-" else None
             if why is None:
                 break
@@ -308,7 +311,10 @@ def _ask_server(cfg, batch, server_url, code, saved, answers) -> None:
         cfg.server.url = "" if url == "-" else url
         if cfg.server.url:
             click.echo(_("{url} answers").format(url=cfg.server.url))
-        answers.put("server_url", url)
+            answers.put("server_url", url)
+        else:
+            click.echo(_("no server: ratings stay on this kiosk (kiosk-setup init "
+                         "--server-url sets one later)"))
     if not cfg.server.url:
         return
     if "device_id" in saved and code is None:
@@ -345,11 +351,7 @@ def _ask_pin(cfg, batch, pin, saved, answers) -> None:
             cfg.technician.pin_hash = saved["pin_hash"]
             click.echo(_("Technician PIN: set (kept)"))
             return
-        keep = bool(cfg.technician.pin_hash)
-        prompt = (_("Technician PIN, 4-12 digits (empty: keep the current PIN)") if keep
-                  else _("Technician PIN, 4-12 digits"))
-        pin = click.prompt(prompt, hide_input=True, confirmation_prompt=_("Repeat the PIN"),
-                           default="", show_default=False, value_proc=check_pin(keep))
+        pin = ask_pin(bool(cfg.technician.pin_hash))
         if pin is not None:
             cfg.technician.pin_hash = hash_pin(pin)
             answers.put("pin_hash", cfg.technician.pin_hash)

@@ -18,6 +18,7 @@ from kiosk.setup.common import (
     read_token,
     tls_verify,
 )
+from kiosk.setup.wording import detail
 
 MAX_SKEW_S = 120
 
@@ -35,7 +36,7 @@ def check_server(cfg) -> tuple[Check, Check, Check | None]:
         resp = requests.get(f"{base}/healthz", timeout=cfg.server.timeout_s,
                             verify=tls_verify(cfg))
     except requests.RequestException as exc:
-        return (Check("server", FAIL, explain_http_error(exc, base),
+        return (Check("server", FAIL, explain_http_error(exc, base) + detail(exc),
                       _("check the network cable and DNS, the URL in [server] url, and that the "
                         "server runs (curl <url>/healthz)")),
                 Check("token", SKIP, _("cannot check the token: server unreachable")), None)
@@ -62,7 +63,7 @@ def check_server(cfg) -> tuple[Check, Check, Check | None]:
                                   headers=auth_headers(token), timeout=cfg.server.timeout_s,
                                   verify=tls_verify(cfg))
     except requests.RequestException as exc:
-        return server, Check("token", FAIL, explain_http_error(exc, base)), clock
+        return server, Check("token", FAIL, explain_http_error(exc, base) + detail(exc)), clock
     if probe.status_code in (401, 403):
         try:
             why = probe.json().get("error", "")

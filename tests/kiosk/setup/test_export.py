@@ -50,7 +50,7 @@ def test_xlsx_is_a_real_workbook(tmp_path):
     assert target.read_bytes()[:2] == b"PK", "a zip container, not CSV under that name"
     sheet = load_workbook(target).active
     rows = list(sheet.values)
-    assert rows[0][0] == "uuid" and len(rows) == 5
+    assert rows[0][0] == "Rated at (local time)" and "uuid" in rows[0] and len(rows) == 5
     assert run("export", "--config", path, "-o", tmp_path / "w05.xls", code=2)
 
 
