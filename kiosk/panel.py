@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 SDL_INIT_VIDEO = 0x20
 DRM = Path("/sys/class/drm")
+SCREENS = ("x11", "wayland", "kmsdrm", "rpi")  # SDL's drivers that draw on a real screen
 RECORD = "panel.json"  # in the data dir: what the running kiosk got, for `kiosk-setup doctor`
 
 
@@ -73,7 +74,9 @@ def sdl_screen() -> Screen | None:
         if sdl.SDL_GetNumVideoDisplays() < 1 or sdl.SDL_GetDisplayBounds(0, ctypes.byref(rect)):
             return None
         driver = (sdl.SDL_GetCurrentVideoDriver() or b"").decode()
-        return Screen(driver, rect.w, rect.h) if rect.w > 0 and rect.h > 0 else None
+        if driver.lower() not in SCREENS or rect.w <= 0 or rect.h <= 0:
+            return None  # SDL's offscreen or dummy driver: no screen at all
+        return Screen(driver, rect.w, rect.h)
     finally:
         sdl.SDL_QuitSubSystem(SDL_INIT_VIDEO)  # Kivy's window starts SDL's video afresh
 

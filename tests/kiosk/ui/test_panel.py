@@ -8,6 +8,7 @@ system. The faces are saved under tests/screenshots/test_panel/ (scripts/panel_s
 writes the same set plus the technician menu)."""
 from __future__ import annotations
 
+import json
 import shutil
 import time
 
@@ -49,6 +50,9 @@ def test_full_screen_fills_the_panel_and_a_rotated_touch_rates(tmp_path, name, r
         picture = (h, w) if rotation in (90, 270) else (w, h)
         assert (f"panel: screen {w}x{h} (x11), window {w}x{h}, rotation {rotation}, "
                 f"picture {picture[0]}x{picture[1]}") in kiosk.text()
+        noted = json.loads((tmp_path / "kiosk" / "panel.json").read_text())  # for doctor
+        assert noted == {"screen": {"driver": "x11", "width": w, "height": h},
+                         "window": [w, h], "rotation": rotation}
         idle = kiosk.grab()
         idle.save(folder / f"{name}_r{rotation}_idle.png")
         for corner in ((1, 1), (w - 2, 1), (1, h - 2), (w - 2, h - 2)):
