@@ -88,8 +88,10 @@ class PanelKiosk:
     """start() -> the kiosk idle on the panel; call()/done() as the queue system; tap(); grab()."""
 
     def __init__(self, folder: Path, size: tuple[int, int], rotation: int,
-                 display: str | None = None, language: str = "zh_CN") -> None:
+                 display: str | None = None, language: str = "zh_CN",
+                 thanks_s: float = 30) -> None:
         self.folder, self.size, self.rotation = folder, size, rotation
+        self.thanks_s = thanks_s
         self.display, self.language = display, language
         self.xvfb = self.proc = self.screen = self.conn = None
         self.heard = b""
@@ -101,7 +103,7 @@ class PanelKiosk:
                                    language=self.language),
                      window=Window(number=5, name="不动产登记综合受理", hall_name="市民服务中心"),
                      queue=Queue(url=f"socket://127.0.0.1:{port}", dialect="line"),
-                     rating=Rating(thanks_s=30), display=Display(fullscreen=True),
+                     rating=Rating(thanks_s=self.thanks_s), display=Display(fullscreen=True),
                      panel=Panel(rotation=self.rotation), voice=Voice(mute=True))
         Path(cfg.device.data_dir).mkdir(parents=True, exist_ok=True)
         path = self.folder / "kiosk.toml"
