@@ -24,18 +24,10 @@ PANEL_SIZES = {"800x480": (800, 480), "1024x600": (1024, 600), "1280x800": (1280
 
 
 def start_xvfb(size: tuple[int, int]) -> tuple[subprocess.Popen, str]:
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{size[0]}x{size[1]}x24",
-         "-nolisten", "tcp", "-noreset"], pass_fds=(write_fd,), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    if not number:
-        proc.kill()
-        raise RuntimeError("Xvfb did not report a display number")
-    return proc, f":{number}"
+    """(Xvfb process, display name) of a private X screen of `size`, no window manager."""
+    from tests.conftest import _start_xvfb
+
+    return _start_xvfb(f"{size[0]}x{size[1]}x24")
 
 
 def level_box(image, level: int):
