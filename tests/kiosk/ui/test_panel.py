@@ -32,14 +32,16 @@ def faces_in_order(boxes: dict, size, rotation: int) -> None:
     portrait = (size[1] > size[0]) != (rotation in (90, 270))
     if rotation == 0:  # upright: left to right, or top to bottom in portrait
         assert (tops if portrait else lefts) == sorted(tops if portrait else lefts), boxes
-    else:  # mounted a quarter turn clockwise: the screen's left edge is the picture's top,
-        # its bottom edge the picture's left
+    else:  # mounted a quarter turn clockwise (90): the screen's left edge is the picture's
+        # top, its bottom edge the picture's left; counter-clockwise (270) the other way round
         runs = lefts if portrait else tops
-        assert runs == sorted(runs, reverse=not portrait), boxes
+        assert runs == sorted(runs, reverse=(not portrait) == (rotation == 90)), boxes
 
 
-@pytest.mark.parametrize("rotation", [0, 90])
-@pytest.mark.parametrize("name", list(PANEL_SIZES))
+CASES = [(name, rotation) for name in PANEL_SIZES for rotation in (0, 90)] + [("800x480", 270)]
+
+
+@pytest.mark.parametrize(("name", "rotation"), CASES)
 def test_full_screen_fills_the_panel_and_a_rotated_touch_rates(tmp_path, name, rotation):
     size = PANEL_SIZES[name]
     folder = SCREENSHOTS / "test_panel"

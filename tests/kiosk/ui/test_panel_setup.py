@@ -84,3 +84,26 @@ def test_init_finds_the_panel_size_and_doctor_checks_it(panel_display, tmp_path)
     bad = setup(panel_display, "init", "--config", path, "--yes", "--panel-size", "big",
                 "--no-doctor", code=2)
     assert "--panel-size big：请给出“宽x高”的像素数" in bad
+
+
+def test_without_sdl_the_kernels_mode_of_the_connected_connector_is_the_size(tmp_path):
+    from kiosk.panel import drm_screen
+
+    for name, status, modes in (("card1-HDMI-A-1", "disconnected", ""),
+                                ("card1-DSI-1", "connected", "800x480\n640x480\n"),
+                                ("card1-HDMI-A-2", "connected", "1920x1080\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "status").write_text(status + "\n")
+        (tmp_path / name / "modes").write_text(modes)
+    found = drm_screen(tmp_path)
+    assert (found.driver, found.size) == ("drm", (800, 480))  # the first connected, preferred
+    assert drm_screen(tmp_path / "none") is None
+
+
+@pytest.mark.skipif(Path("/dev/dri").exists(), reason="SDL would find the KMS/DRM screen")
+def test_no_display_no_screen(tmp_path):
+    code = "from kiosk.panel import sdl_screen; print(sdl_screen())"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=60, cwd=Path(__file__).resolve().parents[3])
+    assert out.stdout.strip() == "None", out.stdout + out.stderr
