@@ -171,7 +171,13 @@ class Keypad:
 
 @dataclass
 class Panel:
-    rotation: int = _doc("Touch panel rotation in degrees: 0, 90, 180 or 270.", default=0)
+    rotation: int = _doc("How the panel is mounted, in degrees: 0, 90, 180 or 270 (90: turned a "
+                         "quarter clockwise, portrait); the picture and the touches turn alike.",
+                         default=0)
+    width: int = _doc("The panel's width in pixels as `kiosk-setup init` found it (unrotated); "
+                      "full screen uses the display's real size and this only when that cannot "
+                      "be found; 0: not known.", default=0)
+    height: int = _doc("The panel's height in pixels, as width; 0: not known.", default=0)
 
 
 @dataclass
@@ -304,6 +310,8 @@ _CHECKS = {
         "a table of evdev key names (KEY_...) to actions: " + ", ".join(STAFF_ACTIONS)
         + ", or none"),
     ("panel", "rotation"): (lambda v: v in (0, 90, 180, 270), "one of 0, 90, 180, 270"),
+    ("panel", "width"): (lambda v: v == 0 or 320 <= v <= 7680, "0 or pixels, 320..7680"),
+    ("panel", "height"): (lambda v: v == 0 or 240 <= v <= 7680, "0 or pixels, 240..7680"),
     ("technician", "pin_hash"): (lambda v: v == "" or re.fullmatch(
         r"scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+", v) is not None,
         "empty or a hash written by `kiosk-setup init` (scrypt$n$r$p$salt$hash)"),

@@ -22,13 +22,14 @@ os.environ.setdefault("KIOSK_SERVER_EVIDENCE_DIR", tempfile.mkdtemp(prefix="evid
 XVFB_SCREEN = "1280x800x24"
 
 
-def _start_xvfb() -> tuple[subprocess.Popen, str]:
-    """Xvfb on a display number it picks itself (-displayfd), so parallel runs never clash."""
+def _start_xvfb(screen: str = XVFB_SCREEN) -> tuple[subprocess.Popen, str]:
+    """Xvfb on a display number it picks itself (-displayfd), so parallel runs never clash;
+    `screen` is WxHxDEPTH (tests/helpers/panel_kiosk.py starts one per panel size)."""
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (apt-get install xvfb) and DISPLAY is unset")
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", XVFB_SCREEN, "-nolisten", "tcp",
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp",
          "-noreset"], pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_fd)
     with os.fdopen(read_fd) as pipe:

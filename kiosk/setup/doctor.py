@@ -27,7 +27,7 @@ from kiosk.setup.devconfig import check_device_config, check_settings, check_win
 from kiosk.setup.netcheck import check_clock, check_server
 
 CHECKS = ("config", "queue", "keypad", "server", "token", "window", "devconfig", "settings",
-          "clock", "disk", "backlog", "fonts", "display")
+          "clock", "disk", "backlog", "fonts", "display", "panel")
 MIN_FREE_MB, LOW_FREE_MB = 100, 500
 
 
@@ -172,6 +172,45 @@ def check_display() -> Check:
                    "then reboot"))
 
 
+def check_panel(cfg) -> Check:
+    """The panel's size: found on the display now, set in [panel], and what the running kiosk
+    got at its last start (kiosk/panel.py notes it): full screen must be the whole screen."""
+    from kiosk.panel import detect, recorded
+
+    if not cfg.display.fullscreen:
+        return Check("panel", SKIP, _("windowed ([display] fullscreen = false): {width}x"
+                                      "{height}").format(width=cfg.display.width,
+                                                         height=cfg.display.height))
+    ran, found = recorded(cfg.device.data_dir), detect()
+    screen = ((ran["screen"]["width"], ran["screen"]["height"]) if ran and ran.get("screen")
+              else found.size if found else None)
+    if ran and screen and tuple(ran["window"]) != screen:
+        return Check("panel", FAIL, _("the kiosk's window is {window} but the screen is "
+                                      "{screen}: part of the picture cannot be seen").format(
+            window="x".join(map(str, ran["window"])), screen="x".join(map(str, screen))),
+            _("sudo systemctl restart kiosk; if it stays so, report it with `journalctl -u "
+              "kiosk | grep panel:`"))
+    size = found.size if found else tuple(ran["window"]) if ran else None
+    if size is None:
+        return Check("panel", SKIP, _("no screen to measure here; the kiosk notes its size at "
+                                      "start"))
+    said = (cfg.panel.width, cfg.panel.height)
+    turned = cfg.panel.rotation in (90, 270)
+    text = _("screen {width}x{height}, rotation {rotation}: the picture is {pw}x{ph}").format(
+        width=size[0], height=size[1], rotation=cfg.panel.rotation,
+        pw=size[1] if turned else size[0], ph=size[0] if turned else size[1])
+    if ran and ran.get("rotation") != cfg.panel.rotation:
+        return Check("panel", WARN, text + _("; the running kiosk still turns it by "
+                                             "{rotation}").format(rotation=ran["rotation"]),
+                     _("restart the kiosk: sudo systemctl restart kiosk"))
+    if any(said) and said != size:
+        return Check("panel", WARN, text + _("; [panel] says {width}x{height}").format(
+            width=said[0], height=said[1]),
+            _("kiosk-setup init --panel-size {width}x{height} (or edit [panel] width and "
+              "height)").format(width=size[0], height=size[1]))
+    return Check("panel", PASS, text)
+
+
 def run_checks(config_path: str | None, listen_s: float = 2.0, skip=()) -> list[Check]:
     checks: list[Check] = []
     try:
@@ -194,6 +233,8 @@ def run_checks(config_path: str | None, listen_s: float = 2.0, skip=()) -> list[
         checks.append(check_settings(cfg))
         checks += [check_clock(clock), check_disk(cfg), check_backlog(cfg)]
     checks += [check_fonts(), check_display()]
+    if cfg is not None and "panel" not in skip:
+        checks.append(check_panel(cfg))
     return [c for c in checks if c.name not in skip]
 
 

@@ -136,7 +136,10 @@ def _show_server_config(cfg: config.Config) -> None:
               "(- for none).")
 @click.option("--language", type=LANG_CHOICES, help="Screen language.")
 @click.option("--rotation", type=click.Choice(["0", "90", "180", "270"]),
-              help="Touch panel rotation in degrees.")
+              help="How the panel is mounted, in degrees clockwise: 0, 90 (portrait), 180 or "
+                   "270; the picture and the touches turn alike.")
+@click.option("--panel-size", metavar="WxH", help="The panel's size in pixels, e.g. 1280x800 "
+              "(default: the size found on this display).")
 @click.option("--pin", help="Technician PIN, 4-12 digits (stored only as a salted scrypt hash; "
               "prefer the prompt or $KIOSK_TECH_PIN).", envvar="KIOSK_TECH_PIN")
 @click.option("--data-dir", type=click.Path(file_okay=False),
@@ -145,7 +148,7 @@ def _show_server_config(cfg: config.Config) -> None:
               help="Run `doctor` on the result and exit with its code.")
 def init(config_path, batch, server_url, code, ca_bundle, token_file, window_number, window_name,
          hall_name, dialect, port_url, rateservice_user, baud, address, keypad, language, rotation,
-         pin, data_dir, run_doctor) -> None:
+         panel_size, pin, data_dir, run_doctor) -> None:
     """Set this kiosk up: answer the questions, or give every answer as a flag.
 
     Asks for (or takes) the server and enrolment code, the window, the queue-system link
@@ -225,6 +228,7 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
         cfg.keypad.device = "" if keypad == "-" else keypad
     cfg.device.language = ask("language", language, _("Language"), cfg.device.language,
                               type=LANG_CHOICES)
+    _panel_size(cfg, panel_size)
     cfg.panel.rotation = int(ask("rotation", rotation, _("Panel rotation"),
                                  str(cfg.panel.rotation),
                                  type=click.Choice(["0", "90", "180", "270"])))
@@ -255,6 +259,28 @@ def init(config_path, batch, server_url, code, ca_bundle, token_file, window_num
         with library_logs(False):  # findings in the kiosk's language, no English log line
             checks = run_checks(str(path))
         raise SystemExit(report(checks, as_json=False))
+
+
+def _panel_size(cfg, given: str | None) -> None:
+    """[panel] width and height: --panel-size, else the size found on this display (shown,
+    so the technician sees what full screen will take), else what the config had."""
+    from kiosk.panel import detect
+
+    if given is not None:
+        w, _x, h = given.lower().partition("x")
+        if not (w.isdigit() and h.isdigit()):
+            fail(_("--panel-size {value}: give width x height in pixels, e.g. 1280x800").format(
+                value=given), USAGE)
+        cfg.panel.width, cfg.panel.height = int(w), int(h)
+        return
+    found = detect()
+    if found is None:
+        click.echo(_("Panel size: not found here (no display); full screen takes the size "
+                     "found at start"))
+        return
+    cfg.panel.width, cfg.panel.height = found.size
+    click.echo(_("Panel size found: {width}x{height} ({driver}); --panel-size WxH to set "
+                 "another").format(width=found.width, height=found.height, driver=found.driver))
 
 
 def _follow_enrolment(cfg) -> None:

@@ -10,7 +10,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty
 
-from kiosk import heap
+from kiosk import heap, panel
 from kiosk.config import Config
 from kiosk.flow import Flow, FlowState, Mode
 from kiosk.i18n import install, language, register_font
@@ -24,6 +24,7 @@ DESIGN_SIZE = (800, 480)  # the Pi 7-inch panel; kv sizes are in these pixels ti
 PORTRAIT_DESIGN = (480, 800)  # the same panel turned; the kv switches to stacked layouts
 GHOST_RADIUS = 60     # design pixels: a repeat tap this near the last one is the same press
 TRIM_AFTER_S = 1.0    # the C heap is trimmed this long after start-up and after each case
+SCREEN: panel.Screen | None = None  # the display as found before the window opened
 
 
 def configure_window(cfg: Config) -> None:
@@ -32,8 +33,11 @@ def configure_window(cfg: Config) -> None:
 
     full = cfg.display.fullscreen
     KivyConfig.set("graphics", "fullscreen", "auto" if full else "0")
-    KivyConfig.set("graphics", "width", str(cfg.display.width))
-    KivyConfig.set("graphics", "height", str(cfg.display.height))
+    KivyConfig.set("graphics", "width", str(window_size(cfg)[0]))
+    KivyConfig.set("graphics", "height", str(window_size(cfg)[1]))
+    # The picture and the touches turn together (Kivy's window rotation): a panel mounted
+    # a quarter turn clockwise (rotation 90) shows a portrait picture reading upright.
+    KivyConfig.set("graphics", "rotation", str(cfg.panel.rotation))
     KivyConfig.set("graphics", "show_cursor", "0" if full else "1")
     KivyConfig.set("graphics", "allow_screensaver", "0")
     # No MSAA (Kivy's default is 2 samples): resolving it more than doubled the cost of every
@@ -44,6 +48,24 @@ def configure_window(cfg: Config) -> None:
     KivyConfig.set("graphics", "multisamples", os.environ.get("KCFG_GRAPHICS_MULTISAMPLES", "0"))
     KivyConfig.set("kivy", "exit_on_escape", "0" if full else "1")
     KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
+
+
+def window_size(cfg: Config) -> tuple[int, int]:
+    """The window in panel pixels (before rotation). Full screen: the display's real size.
+    Asking SDL for full screen is not enough: on an X server without a window manager (a
+    kiosk's X, Xvfb) nobody resizes the window, which stayed at the configured size while
+    SDL laid the picture out for the whole screen. So the window is asked at the screen's
+    size: on X it then covers the screen; under Wayland the compositor's full-screen size
+    wins anyway, and under KMS/DRM the window is the connector's mode whatever is asked."""
+    if not cfg.display.fullscreen:
+        return cfg.display.width, cfg.display.height
+    global SCREEN
+    SCREEN = panel.detect()
+    if SCREEN is not None:
+        return SCREEN.size
+    if cfg.panel.width and cfg.panel.height:  # as `kiosk-setup init` found it
+        return cfg.panel.width, cfg.panel.height
+    return cfg.display.width, cfg.display.height
 
 
 class KioskApp(App):
@@ -217,6 +239,18 @@ class KioskApp(App):
         after_next_frame(lambda: self.services is not None and self.services.announce())
         log.info("kiosk up: window %d, queue %s, server %s", self.cfg.window.number,
                  self.cfg.queue.url or "(none)", self.cfg.server.url or "(none)")
+        self._note_panel()
+
+    def _note_panel(self) -> None:
+        """Log and note (for `kiosk-setup doctor`) the screen found and the window got."""
+        from kivy.core.window import Window
+
+        got = tuple(Window.system_size)
+        log.info("panel: screen %s, window %dx%d, rotation %d, picture %dx%d",
+                 f"{SCREEN.width}x{SCREEN.height} ({SCREEN.driver})" if SCREEN else "unknown",
+                 *got, Window.rotation, *Window.size)
+        if self.cfg.display.fullscreen:
+            panel.record(self.cfg.device.data_dir, SCREEN, got, Window.rotation)
 
     def on_stop(self) -> None:
         self.stop_services()
@@ -229,6 +263,10 @@ class KioskApp(App):
                 view.dismiss(animation=False)
         self.cfg, self._given = cfg, (link, flow, uploader)
         heap.thaw()  # the old screens go; what is built now is frozen again once settled
+        if cfg.display.fullscreen:  # a reloaded [panel] rotation turns the picture now
+            from kivy.core.window import Window
+
+            Window.rotation = cfg.panel.rotation
         self._start_services()
         self._replace_root()
         self._run_services()
