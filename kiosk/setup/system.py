@@ -172,38 +172,34 @@ def ensure_user(plan: Plan) -> None:
                   groups=",".join(groups))
 
 
-def hand_secrets_to_user(plan: Plan, config_file: str) -> None:
-    """The service runs as `kiosk`: its config and token (mode 0600) must belong to it."""
+def hand_token_to_user(plan: Plan, config_file: str) -> None:
+    """The service runs as `kiosk` and reads its token (mode 0600): the token belongs to it.
+    The config itself stays root's, group kiosk, mode 0640 (kiosk/setup/firstboot.py)."""
     from kiosk import config
 
     path = plan.path(config_file.lstrip("/"))
     if not path.is_file():
-        plan.skip(N_("{path} not found: run kiosk-setup init"),
-                  path="/" + config_file.lstrip("/"))
         return
-    files = [path]
     try:
-        files.append(plan.path(str(config.load(path).token_path).lstrip("/")))
+        token = plan.path(str(config.load(path).token_path).lstrip("/"))
     except config.ConfigError:
-        pass
+        return
     if not plan.live:
-        plan.skip(N_("{command} (--root is not /)"),
-                  command=f"chown {USER} {' '.join(map(str, files))}")
+        plan.skip(N_("{command} (--root is not /)"), command=f"chown {USER} {token}")
         return
     try:
         user = pwd.getpwnam(USER)
     except KeyError:
         plan.skip(N_("chown {user}: no such user"), user=USER)
         return
-    for f in files:
-        if not f.exists():
-            continue
-        st = f.stat()
-        changed = (st.st_uid, st.st_gid, st.st_mode & 0o777) != (user.pw_uid, user.pw_gid, 0o600)
-        if changed:
-            os.chown(f, user.pw_uid, user.pw_gid)
-            os.chmod(f, 0o600)
-        plan.done(changed, N_("{path} owned by {user}, mode 0600"), path=f, user=USER)
+    if not token.exists():
+        return
+    st = token.stat()
+    changed = (st.st_uid, st.st_gid, st.st_mode & 0o777) != (user.pw_uid, user.pw_gid, 0o600)
+    if changed:
+        os.chown(token, user.pw_uid, user.pw_gid)
+        os.chmod(token, 0o600)
+    plan.done(changed, N_("{path} owned by {user}, mode 0600"), path=token, user=USER)
 
 
 def set_blanking(plan: Plan, off: bool) -> None:
