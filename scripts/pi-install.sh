@@ -46,14 +46,14 @@ while [ $# -gt 0 ]; do
     --keypad-id) KEYPAD=(--keypad-id "${2:?--keypad-id needs VVVV:PPPP}"); shift 2 ;;
     --desktop-user) DESKTOP_USER=${2:?--desktop-user needs a user name}; shift 2 ;;
     -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument $1 (see --help)" ;;
+    *) die "不认识的参数 / unknown argument: $1 (--help)" ;;
   esac
 done
-[ -d "$ROOT" ] || die "--root $ROOT is not an existing folder: check the spelling"
+[ -d "$ROOT" ] || die "--root $ROOT 不是已存在的文件夹，请检查拼写 / is not an existing folder: check the spelling"
 ROOT=$(cd "$ROOT" && pwd)
 LIVE=0
 [ "$ROOT" = / ] && [ "$DRY" = 0 ] && LIVE=1
-[ "$LIVE" = 0 ] || [ "$(id -u)" = 0 ] || die "run it with sudo (or pass --root DIR / --dry-run)"
+[ "$LIVE" = 0 ] || [ "$(id -u)" = 0 ] || die "请用 sudo 运行 / run it with sudo (or pass --root DIR / --dry-run)"
 R=${ROOT%/}
 
 PIP_CMD=("$VENV/bin/pip" install --no-input -c "$DEST/constraints.txt" -e "$DEST[kiosk]")
@@ -107,7 +107,7 @@ elif [ "$LIVE" = 1 ]; then
   "${SETUP[@]}" "${INSTALL[@]}"
 else
   report=$("${SETUP[@]}" "${INSTALL[@]}" --root "$ROOT" --json) || {
-    echo "$report"; die "kiosk-setup install failed"; }
+    echo "$report"; die "kiosk-setup install 失败 / failed"; }
   # What install could not do against a folder (useradd, chown) is recorded too; an image
   # needs no daemon-reload (its systemd reads the units at boot).
   while IFS= read -r line; do
@@ -120,7 +120,7 @@ fi
 # 4. A Pi with a desktop: run the kiosk as the desktop user (kiosk cannot reach its display)
 if [ -n "$DESKTOP_USER" ]; then
   uid=$(awk -F: -v u="$DESKTOP_USER" '$1 == u { print $3 }' "$R/etc/passwd" 2>/dev/null || true)
-  [ -n "$uid" ] || die "--desktop-user $DESKTOP_USER: no such user in $R/etc/passwd"
+  [ -n "$uid" ] || die "--desktop-user $DESKTOP_USER: $R/etc/passwd 中没有这个用户 / no such user"
   if [ "$DRY" = 0 ]; then
     mkdir -p "$R/etc/systemd/system/kiosk.service.d"
     sed -e "s/@USER@/$DESKTOP_USER/g" -e "s/@UID@/$uid/g" "$SRC/systemd/kiosk-desktop.conf" \
@@ -131,6 +131,7 @@ fi
 
 if [ "$LIVE" = 1 ]; then
   systemctl daemon-reload
+  echo "pi-install: 完成。下一步：sudo kiosk-setup init，然后 sudo systemctl start kiosk（此后开机自启），再 kiosk-setup doctor"
   echo "pi-install: done. Next: sudo kiosk-setup init, then sudo systemctl start kiosk" \
        "(it starts at boot from now on), then kiosk-setup doctor"
 elif [ "$DRY" = 0 ]; then
@@ -139,5 +140,6 @@ elif [ "$DRY" = 0 ]; then
     echo "# The user kiosk is created at first boot from /etc/sysusers.d/kiosk.conf."
     printf '%s\n' "${RECORDED[@]}"
   } > "$R$MANIFEST"
+  echo "pi-install: 文件已写到 $ROOT 下；系统命令记录在 $R$MANIFEST"
   echo "pi-install: files under $ROOT; system commands recorded in $R$MANIFEST"
 fi

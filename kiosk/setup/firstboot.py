@@ -17,7 +17,7 @@ from sync.wire.labels import N_
 
 SYSUSERS = "etc/sysusers.d/kiosk.conf"
 TMPFILES = "etc/tmpfiles.d/kiosk.conf"
-STATE_DIR = "/var/lib/kiosk"  # the unit's StateDirectory: systemd hands it to the user itself
+STATE_DIR = "/var/lib/kiosk"  # the unit's StateDirectory
 CONFIG_MODE = 0o640  # root:kiosk: the service reads it, only root changes it
 
 
@@ -33,8 +33,9 @@ def tmpfiles_text(config_file: str, token: str | None) -> str:
     lines = ["# Written by kiosk-setup install: the service (user kiosk) reads its config.",
              "# Applied at boot and by kiosk.service before each start (ExecStartPre=+).",
              f"z {config_file} {CONFIG_MODE:04o} root {USER} -"]
-    if token and not token.startswith(STATE_DIR + "/"):
-        lines.append(f"z {token} 0600 {USER} {USER} -")
+    # In the state directory too: systemd hands that directory to the user only while it is
+    # not the user's yet, so a token re-enrolled later by init (as root) needs this line.
+    lines.append(f"z {token or STATE_DIR + '/device-token.json'} 0600 {USER} {USER} -")
     return "\n".join(lines) + "\n"
 
 

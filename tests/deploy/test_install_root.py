@@ -34,6 +34,7 @@ def test_the_config_is_left_readable_for_the_service_and_it_says_so(tmp_path):
     assert "/etc/kiosk/kiosk.toml mode 0640; group kiosk at first boot" in said
     tmpfiles = (root / "etc/tmpfiles.d/kiosk.conf").read_text()
     assert "z /etc/kiosk/kiosk.toml 0640 root kiosk -" in tmpfiles.splitlines()
+    assert "z /var/lib/kiosk/device-token.json 0600 kiosk kiosk -" in tmpfiles.splitlines()
     sysusers = (root / "etc/sysusers.d/kiosk.conf").read_text().splitlines()
     assert 'u kiosk - "evaluator kiosk" /var/lib/kiosk /usr/sbin/nologin' in sysusers
     assert {f"m kiosk {g}" for g in ("dialout", "input", "video", "render", "audio")} \
