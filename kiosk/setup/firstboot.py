@@ -33,10 +33,13 @@ def tmpfiles_text(config_file: str, token: str | None) -> str:
     lines = ["# Written by kiosk-setup install: the service (user kiosk) reads its config.",
              "# Applied at boot and by kiosk.service before each start (ExecStartPre=+).",
              f"z {config_file} {CONFIG_MODE:04o} root {USER} -"]
-    # In the state directory too: systemd hands that directory to the user only while it is
-    # not the user's yet, so a token re-enrolled later by init (as root) needs this line.
-    lines.append(f"z {token or STATE_DIR + '/device-token.json'} 0600 {USER} {USER} -")
+    if outside_state_dir(token):  # the state directory is systemd's to hand over
+        lines.append(f"z {token} {CONFIG_MODE:04o} root {USER} -")
     return "\n".join(lines) + "\n"
+
+
+def outside_state_dir(token: str | None) -> bool:
+    return bool(token) and not token.startswith(STATE_DIR + "/")
 
 
 def _token(plan: Plan, config_file: str) -> str | None:
@@ -71,6 +74,16 @@ def write_firstboot(plan: Plan, config_file: str) -> None:
         plan.skip(N_("{path} not found: run kiosk-setup init (at each start the service "
                      "makes it root:kiosk 0640)"), path=config_file)
         return
+    token = _token(plan, config_file)
+    for shown in [config_file] + ([token] if outside_state_dir(token) else []):
+        if plan.path(shown.lstrip("/")).is_file():
+            _readable_by_group(plan, shown)
+
+
+def _readable_by_group(plan: Plan, shown: str) -> None:
+    """root:kiosk 0640 now where the group is known, else mode 0640 and the group at boot
+    (an image's group kiosk does not exist before its first boot)."""
+    path = plan.path(shown.lstrip("/"))
     gid = _root_gid(plan) if os.geteuid() == 0 else None
     st = path.stat()
     if gid is not None:
@@ -78,10 +91,10 @@ def write_firstboot(plan: Plan, config_file: str) -> None:
         if changed:
             os.chown(path, 0, gid)
             os.chmod(path, CONFIG_MODE)
-        plan.done(changed, N_("{path} root:{user}, mode 0640"), path=config_file, user=USER)
+        plan.done(changed, N_("{path} root:{user}, mode 0640"), path=shown, user=USER)
         return
     changed = st.st_mode & 0o777 != CONFIG_MODE
     if changed:
         os.chmod(path, CONFIG_MODE)
     plan.done(changed, N_("{path} mode 0640; group {user} at first boot "
-                          "(/etc/tmpfiles.d/kiosk.conf)"), path=config_file, user=USER)
+                          "(/etc/tmpfiles.d/kiosk.conf)"), path=shown, user=USER)

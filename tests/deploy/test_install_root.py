@@ -34,7 +34,7 @@ def test_the_config_is_left_readable_for_the_service_and_it_says_so(tmp_path):
     assert "/etc/kiosk/kiosk.toml mode 0640; group kiosk at first boot" in said
     tmpfiles = (root / "etc/tmpfiles.d/kiosk.conf").read_text()
     assert "z /etc/kiosk/kiosk.toml 0640 root kiosk -" in tmpfiles.splitlines()
-    assert "z /var/lib/kiosk/device-token.json 0600 kiosk kiosk -" in tmpfiles.splitlines()
+    assert "device-token.json" not in tmpfiles  # StateDirectory= hands it to the user
     sysusers = (root / "etc/sysusers.d/kiosk.conf").read_text().splitlines()
     assert 'u kiosk - "evaluator kiosk" /var/lib/kiosk /usr/sbin/nologin' in sysusers
     assert {f"m kiosk {g}" for g in ("dialout", "input", "video", "render", "audio")} \
@@ -42,12 +42,18 @@ def test_the_config_is_left_readable_for_the_service_and_it_says_so(tmp_path):
     assert _install(root)["changed"] == []
 
 
-def test_a_token_outside_the_state_directory_goes_to_the_user_at_boot(tmp_path):
+def test_a_token_outside_the_state_directory_is_read_like_the_config(tmp_path):
     root = tmp_path / "root"
     write_config(root / "etc/kiosk/kiosk.toml", server={"token_file": "/etc/kiosk/token.json"})
-    _install(root)
+    token = root / "etc/kiosk/token.json"
+    token.write_text("{}")
+    token.chmod(0o600)
+    report = _install(root)
     lines = (root / "etc/tmpfiles.d/kiosk.conf").read_text().splitlines()
-    assert "z /etc/kiosk/token.json 0600 kiosk kiosk -" in lines
+    # readable by group kiosk like the config: the desktop drop-in's user is in that group
+    assert "z /etc/kiosk/token.json 0640 root kiosk -" in lines
+    assert stat.S_IMODE(token.stat().st_mode) == 0o640
+    assert "chown kiosk" not in " ".join(report["skipped"])
 
 
 def test_without_a_config_install_says_what_to_run(tmp_path):
