@@ -17,6 +17,7 @@ import click
 
 from kiosk.i18n import _
 from kiosk.setup.common import fail
+from kiosk.setup.firstboot import SYSUSERS, TMPFILES, write_firstboot
 from kiosk.setup.system import (
     RULES,
     TEMPLATE_BIN,
@@ -24,7 +25,7 @@ from kiosk.setup.system import (
     USER,
     Plan,
     ensure_user,
-    hand_secrets_to_user,
+    hand_token_to_user,
     set_blanking,
     units_source,
     wanted_by,
@@ -32,9 +33,19 @@ from kiosk.setup.system import (
 from sync.wire.labels import N_
 
 
+def _root(given: str) -> Path:
+    """--root must be an existing folder: a mistyped path would otherwise get a whole tree."""
+    path = Path(given)
+    if not path.is_dir():
+        fail(_("--root {root} is not an existing folder: check the spelling (mount an "
+               "image first; create an empty folder with mkdir on purpose)").format(root=given))
+    return path.resolve()
+
+
 @click.command("install")
-@click.option("--root", "root", type=click.Path(file_okay=False), default="/", show_default=True,
-              help="Install under this folder instead of the running system (an image, a test).")
+@click.option("--root", "root", default="/", show_default=True,
+              help="Install under this folder instead of the running system (an image, a test); "
+                   "it must exist already.")
 @click.option("--source", type=click.Path(file_okay=False),
               help="Folder with the unit files and udev rules (default: the software's systemd/).")
 @click.option("--bin-dir", type=click.Path(file_okay=False),
@@ -58,16 +69,19 @@ def install(root, source, bin_dir, keypad_id, config_file, server, as_json) -> N
       (multi-user.target.wants symlink), with ExecStart pointing at --bin-dir
     - installs the udev rules 99-kiosk.rules: /dev/kiosk-queue for the common
       USB-serial chips, /dev/kiosk-keypad for --keypad-id; group dialout/input, mode 0660
-    - hands /etc/kiosk/kiosk.toml and the token file (0600) to the kiosk user
+    - makes /etc/kiosk/kiosk.toml root:kiosk mode 0640 (the service reads it) and hands
+      the token file (0600) to the kiosk user; /etc/tmpfiles.d/kiosk.conf keeps it so at
+      each boot and start, /etc/sysusers.d/kiosk.conf creates the user at first boot
     - turns screen blanking off: consoleblank=0 in the Pi's cmdline.txt, and an Xorg
       drop-in when X is installed
     - reloads systemd and udev when they run here
 
     With --server: only kiosk-server.service (DynamicUser, no devices).
     Run it again any time: it changes only what differs. Exits 0, 1 when a system
-    command failed, 2 for a usage error (not root, unit files not found).
+    command failed, 2 for a usage error (not root, unit files not found, a --root that is
+    not an existing folder: a mistyped one is refused, not built).
     """
-    plan = Plan(Path(root).resolve(), as_json)
+    plan = Plan(_root(root), as_json)
     if plan.live and os.geteuid() != 0:
         fail(_("install changes the system: run it with sudo (or pass --root DIR)"))
     if keypad_id and not re.fullmatch(r"[0-9a-fA-F]{4}:[0-9a-fA-F]{4}", keypad_id):
@@ -96,7 +110,8 @@ def install(root, source, bin_dir, keypad_id, config_file, server, as_json) -> N
         if plan.put(f"etc/udev/rules.d/{RULES}", rules) and plan.live:
             plan.run(["udevadm", "control", "--reload-rules"])
             plan.run(["udevadm", "trigger", "--subsystem-match=tty", "--subsystem-match=input"])
-        hand_secrets_to_user(plan, config_file)
+        write_firstboot(plan, config_file)
+        hand_token_to_user(plan, config_file)
         set_blanking(plan, off=True)
     if changed_units:
         if plan.systemd_running():
@@ -108,7 +123,7 @@ def install(root, source, bin_dir, keypad_id, config_file, server, as_json) -> N
 
 
 @click.command("uninstall")
-@click.option("--root", "root", type=click.Path(file_okay=False), default="/", show_default=True,
+@click.option("--root", "root", default="/", show_default=True,
               help="Uninstall from this folder instead of the running system.")
 @click.option("--server", "server", is_flag=True,
               help="Remove the central server's unit instead of the kiosk's.")
@@ -121,7 +136,7 @@ def uninstall(root, server, as_json) -> None:
     sync them, then `kiosk-setup reset` if they should go too. Idempotent like install.
     Exits 0, 1 when a system command failed, 2 for a usage error.
     """
-    plan = Plan(Path(root).resolve(), as_json)
+    plan = Plan(_root(root), as_json)
     if plan.live and os.geteuid() != 0:
         fail(_("uninstall changes the system: run it with sudo (or pass --root DIR)"))
     units = ["kiosk-server.service"] if server else ["kiosk.service"]
@@ -136,6 +151,8 @@ def uninstall(root, server, as_json) -> None:
     if not server:
         if plan.remove(f"etc/udev/rules.d/{RULES}") and plan.live:
             plan.run(["udevadm", "control", "--reload-rules"])
+        plan.remove(TMPFILES)
+        plan.remove(SYSUSERS)
         set_blanking(plan, off=False)
         if plan.live:
             try:

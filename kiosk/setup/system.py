@@ -172,38 +172,43 @@ def ensure_user(plan: Plan) -> None:
                   groups=",".join(groups))
 
 
-def hand_secrets_to_user(plan: Plan, config_file: str) -> None:
-    """The service runs as `kiosk`: its config and token (mode 0600) must belong to it."""
+def hand_token_to_user(plan: Plan, config_file: str) -> None:
+    """The service runs as `kiosk` and reads its token (mode 0600) from its state directory:
+    the token belongs to it. The config (and a token kept elsewhere) stays root's, group kiosk,
+    mode 0640 (kiosk/setup/firstboot.py)."""
     from kiosk import config
 
     path = plan.path(config_file.lstrip("/"))
     if not path.is_file():
-        plan.skip(N_("{path} not found: run kiosk-setup init"),
-                  path="/" + config_file.lstrip("/"))
         return
-    files = [path]
     try:
-        files.append(plan.path(str(config.load(path).token_path).lstrip("/")))
+        given = str(config.load(path).token_path)
     except config.ConfigError:
-        pass
+        return
+    if not given.startswith("/var/lib/kiosk/"):
+        return  # elsewhere it is root:kiosk 0640 like the config (kiosk/setup/firstboot.py)
+    token = plan.path(given.lstrip("/"))
     if not plan.live:
-        plan.skip(N_("{command} (--root is not /)"),
-                  command=f"chown {USER} {' '.join(map(str, files))}")
+        plan.skip(N_("{command} (--root is not /)"), command=f"chown {USER} {token}")
         return
     try:
         user = pwd.getpwnam(USER)
     except KeyError:
         plan.skip(N_("chown {user}: no such user"), user=USER)
         return
-    for f in files:
-        if not f.exists():
-            continue
-        st = f.stat()
-        changed = (st.st_uid, st.st_gid, st.st_mode & 0o777) != (user.pw_uid, user.pw_gid, 0o600)
-        if changed:
-            os.chown(f, user.pw_uid, user.pw_gid)
-            os.chmod(f, 0o600)
-        plan.done(changed, N_("{path} owned by {user}, mode 0600"), path=f, user=USER)
+    if not token.exists():
+        return
+    # The state directory's owner is the service's user: kiosk, or the desktop user when the
+    # desktop drop-in runs it (systemd hands the directory over at start).
+    owner = token.parent.stat()
+    uid, gid = (owner.st_uid, owner.st_gid) if owner.st_uid else (user.pw_uid, user.pw_gid)
+    st = token.stat()
+    changed = (st.st_uid, st.st_gid, st.st_mode & 0o777) != (uid, gid, 0o600)
+    if changed:
+        os.chown(token, uid, gid)
+        os.chmod(token, 0o600)
+    plan.done(changed, N_("{path} owned by {user}, mode 0600"), path=token,
+              user=pwd.getpwuid(uid).pw_name)
 
 
 def set_blanking(plan: Plan, off: bool) -> None:

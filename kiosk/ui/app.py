@@ -16,6 +16,7 @@ from kiosk.flow import Flow, FlowState, Mode
 from kiosk.i18n import install, language, register_font
 from kiosk.services import Services
 from kiosk.ui.debounce import Debouncer, LongPress
+from kiosk.ui.touch_input import keep_one_touch_source
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def configure_window(cfg: Config) -> None:
     KivyConfig.set("graphics", "multisamples", os.environ.get("KCFG_GRAPHICS_MULTISAMPLES", "0"))
     KivyConfig.set("kivy", "exit_on_escape", "0" if full else "1")
     KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
+    keep_one_touch_source(KivyConfig)  # no hidinput/mtdev beside it: a Pi doubled each tap
 
 
 def window_size(cfg: Config) -> tuple[int, int]:
