@@ -20,8 +20,21 @@ from kiosk.roster import PLACEHOLDER
 from kiosk.ui.base_screen import KioskScreen
 from kiosk.ui.widgets import LINK_COLORS, LINK_TEXT
 
-CAPTION_MM = 5.0  # the QR caption's font (em) at least this tall: 26 design px at 133 dpi,
+CAPTION_MM = 5.0  # the QR caption's font (em) at least this tall on the panel ([ui] dpi):
 # about 17' of arc at 1 m (ISO 9241-303 asks at least 16'; the level labels have 6 mm)
+CAPTION_PX = 28  # design px: 5.3 mm at 133 dpi (7-inch 800x480)
+
+
+def caption_px(u: float, dpi: float) -> float:
+    """The QR caption's font size: the design's, or more where the panel's pixels are finer
+    than CAPTION_MM allows (a font-ladder rung at or above it, kiosk/ui/fonts.py)."""
+    from kiosk.ui.fonts import font_step
+
+    need = CAPTION_MM / 25.4 * dpi
+    size = max(u * CAPTION_PX, need)
+    while font_step(size) < need:
+        size *= 1.06
+    return size
 
 
 class IdleScreen(KioskScreen):
