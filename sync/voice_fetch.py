@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from sync.httpclient import Client, RequestError, TooLarge
+from sync.photos import _atomic_write as _write  # the same fsync-then-rename
 from sync.wire.voice_clip import MAX_BYTES, PHRASES, SHA256, ClipError, check_clip
 
 log = logging.getLogger(__name__)
@@ -34,15 +34,6 @@ def read_index(voice_dir: Path) -> dict[str, str]:
         return {}
     return {k: v for k, v in index.items() if k in PHRASES and isinstance(v, str)
             and KEPT.match(v) and (Path(voice_dir) / v).is_file()}
-
-
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def sync_voice(voice_dir: str | Path, clips, server_url: str, token: str | None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from datetime import datetime, timezone
 
 from server.db import audit
@@ -12,6 +13,7 @@ from sync.wire import API_PREFIX
 from sync.wire.voice_clip import PHRASES, ClipError, check_clip
 
 VOICE_PATH = f"{API_PREFIX}/device/voice"
+HALL = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # as enrolment names halls (server/api/enrol.py)
 
 
 def _now() -> str:
@@ -27,6 +29,8 @@ def check_phrase(phrase: str) -> str:
 def put(store, hall: str, phrase: str, data: bytes, actor: str) -> dict:
     """Store (or replace) HALL's recording of PHRASE; ClipError when it cannot be played."""
     check_phrase(phrase)
+    if not HALL.match(hall):
+        raise ClipError(f"hall {hall!r}: letters, digits, _ and - only, at most 40")
     info = check_clip(data)
     sha = hashlib.sha256(data).hexdigest()
     with store.transaction() as tx:

@@ -135,6 +135,9 @@ class StaffMember(BaseModel):
     pin_hash: Annotated[str, StringConstraints(pattern=PIN_HASH, max_length=240)] | None = None
 
 
+LOGO_URL = r"^(https?://[^\s]+|/[^\s]*)$"  # an http(s) URL or a path on the kiosk's server
+
+
 class VoiceClip(BaseModel):
     """One hall recording as the device config names it: fetch `url` (device token) when the
     cached file's SHA-256 differs."""
@@ -168,8 +171,7 @@ class DeviceConfig(BaseModel):
     # staff photo: PNG/JPEG, 2 MB, decoded), and whether an unrated case's QR code stays on
     # the idle screen until the next call instead of [ui] qr_show_s.
     supervision: Annotated[str, StringConstraints(max_length=60)] | None = None
-    logo_url: Annotated[str, StringConstraints(max_length=300,
-                                                pattern=r"^(https?://[^\s]+|/[^\s]*)$")] | None = None
+    logo_url: Annotated[str, StringConstraints(max_length=300, pattern=LOGO_URL)] | None = None
     qr_keep: bool | None = None
     # The hall's own recordings (issue 26 item 9): phrase -> {sha256, url}. Filled by the
     # server from its voice store (`kiosk-server voice set`), never by set-config.
