@@ -76,14 +76,14 @@ def _fetch(voice_dir: Path, phrase: str, sha: str, url: str, server_url: str,
            token: str | None, http: Client, timeout_s: float) -> str:
     full = urljoin(server_url.rstrip("/") + "/", url)
     if urlsplit(full)[:2] != urlsplit(server_url)[:2]:
-        raise ClipError(f"{url}: not on the kiosk's server")  # the token goes nowhere else
+        raise ClipError("{url}: not on the kiosk's server", url=url)  # the token goes nowhere else
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         resp = http.get(full, headers=headers, timeout_s=timeout_s, max_bytes=MAX_BYTES)
     except TooLarge as exc:
         raise ClipError(str(exc)) from None
     if resp.status != 200:
-        raise ClipError(f"HTTP {resp.status}")
+        raise ClipError("HTTP {status}", status=resp.status)
     data = resp.content
     if hashlib.sha256(data).hexdigest() != sha:
         raise ClipError("SHA-256 differs from the device config's")

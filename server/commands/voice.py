@@ -10,7 +10,7 @@ import click
 
 from server.cli import db_option
 from server.commands.speech import _
-from server.commands.workflow import _echo, _fail, _run, json_option
+from server.commands.workflow import _echo, _run, json_option
 
 
 @click.group("voice")
@@ -25,6 +25,16 @@ def _actor() -> str:
     return cli_actor()
 
 
+def _said(work, *args):
+    """work(*args), its ClipError said in the session's language."""
+    from sync.wire.voice_clip import ClipError
+
+    try:
+        return work(*args)
+    except ClipError as exc:
+        raise click.ClickException(exc.translated(_)) from None
+
+
 @voice_group.command("set")
 @click.argument("hall")
 @click.argument("phrase")
@@ -36,11 +46,7 @@ def voice_set(hall: str, phrase: str, file: Path, as_json: bool, db: str) -> Non
     from server.db import voice
 
     data = file.read_bytes()
-    try:
-        voice.check_phrase(phrase)
-    except ValueError as exc:
-        _fail(exc)
-    result = _run(db, lambda store: voice.put(store, hall, phrase, data, _actor()))
+    result = _run(db, lambda store: _said(voice.put, store, hall, phrase, data, _actor()))
     _echo(result, as_json, _("{hall} {phrase}: {format}, {seconds} s, {rate} Hz; the hall's "
                              "kiosks fetch it at their next config pull").format(**result))
 
@@ -53,11 +59,7 @@ def voice_clear(hall: str, phrase: str, db: str) -> None:
     """Go back to the shipped clip for PHRASE on the kiosks of HALL."""
     from server.db import voice
 
-    try:
-        voice.check_phrase(phrase)
-    except ValueError as exc:
-        _fail(exc)
-    had = _run(db, lambda store: voice.clear(store, hall, phrase, _actor()))
+    had = _run(db, lambda store: _said(voice.clear, store, hall, phrase, _actor()))
     click.echo(_("{hall} {phrase}: back to the shipped clip").format(hall=hall, phrase=phrase)
                if had else _("{hall} has no recording of its own for {phrase}").format(
                    hall=hall, phrase=phrase))

@@ -22,7 +22,8 @@ def _now() -> str:
 
 def check_phrase(phrase: str) -> str:
     if phrase not in PHRASES:
-        raise ClipError(f"unknown phrase {phrase!r}: one of {', '.join(PHRASES)}")
+        raise ClipError("unknown phrase {phrase}: one of {phrases}", phrase=repr(phrase),
+                        phrases=", ".join(PHRASES))
     return phrase
 
 
@@ -30,7 +31,7 @@ def put(store, hall: str, phrase: str, data: bytes, actor: str) -> dict:
     """Store (or replace) HALL's recording of PHRASE; ClipError when it cannot be played."""
     check_phrase(phrase)
     if not HALL.match(hall):
-        raise ClipError(f"hall {hall!r}: letters, digits, _ and - only, at most 40")
+        raise ClipError("hall {hall}: letters, digits, _ and - only, at most 40", hall=repr(hall))
     info = check_clip(data)
     sha = hashlib.sha256(data).hexdigest()
     with store.transaction() as tx:

@@ -29,7 +29,16 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class ClipError(ValueError):
-    """A recording the kiosk must not play, with why (English, shown to the admin)."""
+    """A recording the kiosk must not play, with why: an English template (a msgid of the
+    server's catalog) and its values, so the CLI can say it in Chinese (`translated`)."""
+
+    def __init__(self, template: str, **values) -> None:
+        self.template, self.values = template, values
+        super().__init__(template.format(**values) if values else template)
+
+    def translated(self, gettext) -> str:
+        text = gettext(self.template)
+        return text.format(**self.values) if self.values else text
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ class ClipInfo:
 def check_clip(data: bytes) -> ClipInfo:
     """The format, sample rate, channels and length of a playable clip; ClipError otherwise."""
     if len(data) > MAX_BYTES:
-        raise ClipError(f"{len(data)} bytes: at most {MAX_BYTES} bytes")
+        raise ClipError("{size} bytes: at most {most} bytes", size=len(data), most=MAX_BYTES)
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
         info = _wav(data)
     elif data[:4] == b"OggS":
@@ -51,11 +60,13 @@ def check_clip(data: bytes) -> ClipInfo:
     else:
         raise ClipError("not a WAV or Ogg Vorbis file")
     if not RATES[0] <= info.rate <= RATES[1]:
-        raise ClipError(f"sample rate {info.rate} Hz: must be {RATES[0]}..{RATES[1]} Hz")
+        raise ClipError("sample rate {rate} Hz: must be {low}..{high} Hz", rate=info.rate,
+                        low=RATES[0], high=RATES[1])
     if info.channels not in (1, 2):
-        raise ClipError(f"{info.channels} channels: must be mono or stereo")
+        raise ClipError("{n} channels: must be mono or stereo", n=info.channels)
     if not 0.05 <= info.seconds <= MAX_SECONDS:
-        raise ClipError(f"{info.seconds:.1f} s long: must be 0.05..{MAX_SECONDS:g} s")
+        raise ClipError("{seconds} s long: must be 0.05..{most} s",
+                        seconds=f"{info.seconds:.1f}", most=f"{MAX_SECONDS:g}")
     return info
 
 
@@ -65,9 +76,9 @@ def _wav(data: bytes) -> ClipInfo:
             rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
             frames = w.getnframes()
     except (wave.Error, EOFError, ValueError) as exc:
-        raise ClipError(f"not a PCM WAV file the player can read ({exc})") from None
+        raise ClipError("not a PCM WAV file the player can read ({why})", why=exc) from None
     if width not in (1, 2):
-        raise ClipError(f"{8 * width}-bit samples: must be 8- or 16-bit PCM")
+        raise ClipError("{bits}-bit samples: must be 8- or 16-bit PCM", bits=8 * width)
     if frames * width * channels > len(data):
         raise ClipError("truncated WAV file")
     return ClipInfo("wav", rate, channels, frames / rate if rate else 0.0)

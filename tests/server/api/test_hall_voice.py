@@ -5,14 +5,16 @@ place of the shipped clip, and gone again (shipped clip) after `voice clear`."""
 import io
 import json
 import math
+import os
 import struct
+import subprocess
+import sys
 import wave
 
 from kiosk.ui.voice import Player
 from sync.config_pull import ConfigPuller
 from sync.enrol import Credentials, save_credentials
 from sync.wire import CONFIG_PATH
-from tests.server.api.test_devices import kiosk_server
 
 
 def wav(seconds: float, rate: int = 16000, channels: int = 1) -> bytes:
@@ -50,18 +52,24 @@ def test_a_recording_is_checked_pulled_played_and_cleared(server, db, http, devi
     long.write_bytes(wav(10.5, rate=8000))
     text.write_text("not a sound")
 
-    def voice(*args):
-        return kiosk_server("voice", *args, db=db[0], schema=db[1])
+    def voice(*args, lang="zh_CN.UTF-8"):
+        env = {**os.environ, "LANG": lang, "LC_ALL": lang, "LANGUAGE": ""}
+        if db[1]:
+            env["PGOPTIONS"] = f"-c search_path={db[1]}"
+        return subprocess.run([sys.executable, "-m", "server.cli", "voice", *args, "--db",
+                               db[0]], capture_output=True, text=True, timeout=60, env=env)
 
+    refused = voice("set", "hall01", "thanks", str(long), lang="C")
+    assert refused.returncode != 0 and "10.5 s long: must be 0.05..10 s" in refused.stderr
     refused = voice("set", "hall01", "thanks", str(long))
-    assert refused.returncode != 0 and "10 s" in refused.stderr, refused.stderr
+    assert refused.returncode != 0 and "长 10.5 秒：必须在 0.05 到 10 秒之间" in refused.stderr
     refused = voice("set", "hall01", "thanks", str(text))
-    assert refused.returncode != 0 and "WAV" in refused.stderr
+    assert refused.returncode != 0 and "不是 WAV 或 Ogg Vorbis 文件" in refused.stderr
     refused = voice("set", "hall01", "goodbye", str(good))
-    assert refused.returncode != 0 and "goodbye" in refused.stderr
+    assert refused.returncode != 0 and "没有短语 'goodbye'" in refused.stderr
     done = voice("set", "hall01", "thanks", str(good))
     assert done.returncode == 0, done.stderr
-    assert "16000 Hz" in done.stdout and "1.2" in done.stdout
+    assert "16000 Hz" in done.stdout and "1.2 秒" in done.stdout
     listed = voice("list", "hall01", "--json")
     assert json.loads(listed.stdout)[0]["phrase"] == "thanks"
 
