@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from drivers.events import Call, Done, Login
+from drivers.events import Call, Done, Login, Waiting
 from kiosk.config import Technician, Ui
 from kiosk.setup.common import hash_pin
 from kiosk.ui.app import pump_until
@@ -72,6 +72,7 @@ def test_item_line_logo_caption_and_photo_at_every_size(kiosk_app, screenshot, t
     idle = root.get_screen("idle")
     assert idle.ids.supervision_label.text == LINE and idle.ids.logo.source.endswith(LOGO)
     app.flow.handle(Login("20481024"))
+    app.flow.handle(Waiting(128))
     app.flow.handle(Call("A123"))
     app.flow.handle(Done("A123", "C123", item_name=ITEM))  # as RateService's RateQuest names it
     assert pump_until(lambda: root.current == "rating", 10)
