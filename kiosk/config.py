@@ -211,6 +211,14 @@ class Ui:
                             "screen after the case ends, 10..3600 (never past its code's "
                             "validity); it goes at once when the next number is called.",
                             default=180.0)
+    qr_keep: bool = _doc("Keep an unrated case's QR code on the idle screen until the next "
+                         "number is called (or its code expires, qr_ttl_s) instead of "
+                         "qr_show_s; the server's device config overrides it.", default=False)
+    supervision: str = _doc("The hall's supervision line on the idle screen (e.g. 监督电话 "
+                            "12345); the server's device config overrides it; empty: none.",
+                            default="")
+    logo_file: str = _doc("The hall's logo (PNG or JPEG) on the idle screen; the server's "
+                          "device config (logo_url) overrides it; empty: none.", default="")
     roster_file: str = _doc("Local staff roster JSON (see kiosk/roster.py); empty: "
                             "<data_dir>/roster.json. The server's device config wins.",
                             default="")
@@ -324,6 +332,7 @@ _CHECKS = {
     ("ui", "qr_ttl_s"): (lambda v: 60 <= v <= 86400, "seconds, 60..86400"),
     ("ui", "qr_show_s"): (lambda v: 10 <= v <= 3600, "seconds, 10..3600"),
     ("ui", "dpi"): (lambda v: 50 <= v <= 600, "pixels per inch, 50..600"),
+    ("ui", "supervision"): (lambda v: len(v) <= 60, "at most 60 characters"),
 }
 _TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,),
           "dict": (dict,)}

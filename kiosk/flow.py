@@ -107,6 +107,7 @@ class Timing:
     thanks_s: float = 3.0
     qr_show_s: float = 180.0   # [ui] qr_show_s: an unrated case's QR code after the case ends
     qr_valid_s: float = 600.0  # [ui] qr_ttl_s: its code's life from the case's start
+    qr_keep: bool = False      # [ui] qr_keep: the QR stays until the next call (or expiry)
 
 
 class Flow:
@@ -297,7 +298,7 @@ class Flow:
             # A new case came before the citizen answered: the old one ends as it stands.
             self._finish(current.level or 0, [], thank=False)
         case = Case(done.ticket, done.case_id, done.item_code, key, call=call,
-                    started=self.clock())
+                    started=self.clock(), item_name=done.item_name)
         self._queue_at, self._business_at, self._queue_key = self.clock(), None, key
         self._set(mode=Mode.RATING, case=case, deadline=self.clock() + self.timing.rating_s)
 
@@ -461,7 +462,10 @@ class Flow:
                       deadline=self.clock() + self.timing.thanks_s, qr_until=None)
 
     def _qr_until(self, case: Case) -> float | None:
-        """An unrated case's QR code stays qr_show_s, never past its code's expiry."""
+        """An unrated case's QR code stays qr_show_s (qr_keep: until the next call), never
+        past its code's expiry."""
         now = self.clock()
-        until = min(now + self.timing.qr_show_s, case.started + self.timing.qr_valid_s)
+        until = case.started + self.timing.qr_valid_s
+        if not self.timing.qr_keep:
+            until = min(now + self.timing.qr_show_s, until)
         return until if until > now else None

@@ -46,6 +46,9 @@ class Site:
     hall_name: str = ""
     window_name: str = ""
     qr_base_url: str = ""
+    supervision: str = ""  # the hall's supervision line, e.g. 监督电话 12345 (issue 26 item 8)
+    logo: str = ""         # the hall's logo file (fetched with the photos, or [ui] logo_file)
+    qr_keep: bool = False  # an unrated case's QR code stays until the next call
     staff: dict[str, Staff] = field(default_factory=dict)
     source: str = "none"  # "server", "file" or "none"
 
@@ -99,6 +102,23 @@ def _read_json(path: Path):
         return None
 
 
+def _local_logo(cfg) -> str:
+    path = Path(cfg.ui.logo_file) if cfg.ui.logo_file else None
+    return str(path) if path is not None and path.is_file() else ""
+
+
+def _server_logo(server: dict, data_dir: Path) -> str:
+    """The logo the config pull fetched for the server's logo_url (checked like a photo)."""
+    from kiosk.settings import server_value
+    from sync.config_pull import LOGO_ID
+    from sync.photos import photo_path
+
+    if server_value(server, "logo_url") is None:
+        return ""
+    path = photo_path(data_dir / "photos", LOGO_ID)
+    return str(path) if path is not None else ""
+
+
 def load_site(cfg) -> Site:
     """The server's cached device config when there is one, else the local roster file; the
     local TOML names the hall and window unless the server names them."""
@@ -109,9 +129,15 @@ def load_site(cfg) -> Site:
 def site_from(cfg, server: dict | None) -> Site:
     """What the idle card shows, from a device config pulled from the server (or None)."""
     data_dir = Path(cfg.device.data_dir)
-    site = Site(cfg.window.hall_name, cfg.window.name, cfg.ui.qr_base_url)
+    site = Site(cfg.window.hall_name, cfg.window.name, cfg.ui.qr_base_url,
+                cfg.ui.supervision, _local_logo(cfg), cfg.ui.qr_keep)
     if isinstance(server, dict):
         from kiosk.settings import server_value
+
+        site.supervision = server_value(server, "supervision") or site.supervision
+        site.logo = _server_logo(server, data_dir) or site.logo
+        keep = server_value(server, "qr_keep")
+        site.qr_keep = site.qr_keep if keep is None else keep
 
         site.hall_name = server_value(server, "hall_name") or site.hall_name
         site.window_name = server_value(server, "window_name") or site.window_name

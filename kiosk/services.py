@@ -205,6 +205,7 @@ class Services:
         values = {s.key: s.value for s in in_force(self.cfg, pushed)}
         self.flow.apply_settings(tuple(values["reasons"]), float(values["rating_timeout_s"]),
                                  values["rating_trigger"])
+        self.flow.timing.qr_keep = bool(values["qr_keep"])  # issue 26 item 8
         self._poll_prompts()
 
     def _poll_prompts(self) -> None:

@@ -38,6 +38,10 @@ PUSHABLE = (
     Pushable("rating_timeout_s", "rating", "timeout_s", N_("Rating timeout")),
     Pushable("qr_base_url", "ui", "qr_base_url", N_("QR base URL")),
     Pushable("rating_trigger", "rating", "trigger", N_("Rating trigger")),
+    # What commercial evaluators show (issue 26 item 8).
+    Pushable("supervision", "ui", "supervision", N_("Supervision line")),
+    Pushable("logo_url", "ui", "logo_file", N_("Hall logo")),
+    Pushable("qr_keep", "ui", "qr_keep", N_("QR code stays until the next call")),
 )
 TRIGGER_LABELS = {"queue": N_("queue system"), "business": N_("business system"),
                   "both": N_("queue system or business system, one rating a visit")}
@@ -58,6 +62,10 @@ CHECKS = {
     and 5 <= v <= 600,
     "staff": lambda v: isinstance(v, list),
     "rating_trigger": lambda v: v in TRIGGERS,
+    "supervision": lambda v: _name(v) and len(v) <= 60,
+    "logo_url": lambda v: isinstance(v, str) and (URL.match(v) is not None
+                                                  or (v.startswith("/") and " " not in v)),
+    "qr_keep": lambda v: isinstance(v, bool),
 }
 
 
@@ -109,6 +117,8 @@ def value_text(setting: Setting) -> str:
         return _(", ").join(reason_label(code) for code in v)
     if setting.key == "rating_trigger":
         return _(TRIGGER_LABELS[v])
+    if setting.key == "qr_keep":
+        return _("yes") if v else _("no")
     if setting.key == "staff":
         return _("{count} on the roster").format(count=v) if v else _("none")
     return str(v) if v else _("(not set)")

@@ -250,6 +250,10 @@ from server.commands.business import business_group  # noqa: E402
 
 main.add_command(business_group)
 
+from server.commands.voice import voice_group  # noqa: E402
+
+main.add_command(voice_group)
+
 from cli_i18n.catalog import env_language  # noqa: E402
 from cli_i18n.command import localize  # noqa: E402
 from server.i18n import LOCALE_DIR  # noqa: E402

@@ -109,6 +109,7 @@ class ConfigPuller:
         photos_changed = False
         if result.config is not None and result.origin == "server":
             photos_changed = self._sync_photos(result.config, token)
+            photos_changed = self._sync_voice(result.config, token) or photos_changed
         pulled = PulledConfig(result.config, result.origin, result.fetched_at, result.etag)
         with self._lock:
             self._status.update(origin=pulled.origin, fetched_at=pulled.fetched_at,
@@ -129,8 +130,31 @@ class ConfigPuller:
                                self.timeout_s)
         try:
             after = {k: p.name for k, p in
-                     fetcher.sync(config.get("staff") or [], self._http).items()}
+                     fetcher.sync(with_logo(config), self._http).items()}
         except OSError as exc:
             log.warning("staff photos not updated: %s", exc)
             return False
         return {k: v for k, v in before.items() if v} != after
+
+    def _sync_voice(self, config: dict, token: str | None) -> bool:
+        """The hall's own recordings (issue 26 item 9); True when the kept set changed."""
+        from sync.voice_fetch import sync_voice
+
+        try:
+            return sync_voice(self.photo_dir.parent / "voice", config.get("voice"),
+                              self.base_url, token, self._http, self.timeout_s)
+        except OSError as exc:
+            log.warning("hall recordings not updated: %s", exc)
+            return False
+
+
+LOGO_ID = "hall-logo"  # the hall logo rides with the staff photos (same checks, same cache)
+
+
+def with_logo(config: dict) -> list:
+    """The roster's photo entries plus the hall logo's (issue 26 item 8), when one is set."""
+    staff = [m for m in config.get("staff") or [] if isinstance(m, dict)]
+    logo = config.get("logo_url")
+    if isinstance(logo, str) and logo:
+        staff.append({"staff_id": LOGO_ID, "photo_url": logo})
+    return staff

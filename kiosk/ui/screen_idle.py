@@ -20,6 +20,22 @@ from kiosk.roster import PLACEHOLDER
 from kiosk.ui.base_screen import KioskScreen
 from kiosk.ui.widgets import LINK_COLORS, LINK_TEXT
 
+CAPTION_MM = 5.0  # the QR caption's font (em) at least this tall on the panel ([ui] dpi):
+# about 17' of arc at 1 m (ISO 9241-303 asks at least 16'; the level labels have 6 mm)
+CAPTION_PX = 28  # design px: 5.3 mm at 133 dpi (7-inch 800x480)
+
+
+def caption_px(u: float, dpi: float) -> float:
+    """The QR caption's font size: the design's, or more where the panel's pixels are finer
+    than CAPTION_MM allows (a font-ladder rung at or above it, kiosk/ui/fonts.py)."""
+    from kiosk.ui.fonts import font_step
+
+    need = CAPTION_MM / 25.4 * dpi
+    size = max(u * CAPTION_PX, need)
+    while font_step(size) < need:
+        size *= 1.06
+    return size
+
 
 class IdleScreen(KioskScreen):
     hall_name = StringProperty("")
@@ -34,11 +50,18 @@ class IdleScreen(KioskScreen):
     site = ObjectProperty(None, allownone=True)
     qr_links = ObjectProperty(None, allownone=True)
     notice = StringProperty("")       # a short message for the clerk, shown in the call strip
+    supervision = StringProperty("")  # the hall's supervision line, e.g. 监督电话 12345
+    logo = StringProperty("")         # the hall's logo file (issue 26 item 8)
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self._call_count = 0
         self._qr_case = None
+
+    def on_site(self, _screen, site) -> None:
+        """A new site (the server's device config, live): the hall's line and logo."""
+        self.supervision = getattr(site, "supervision", "") or ""
+        self.logo = getattr(site, "logo", "") or ""
 
     def on_kv_post(self, base_widget) -> None:
         # The staff card's parts under the names the screen always had (tests, tools).
@@ -86,7 +109,7 @@ class IdleScreen(KioskScreen):
         self._qr_case = case
         url = self.qr_links.rating_url(state) if self.qr_links is not None else None
         self.ids.qr.data = url or ""
-        self.ids.qr_caption.text = _("Scan to rate on your phone") if url else ""
+        self.ids.qr_caption.text = _("Scan to rate") if url else ""
 
     def _flash(self) -> None:
         """A new call or a recall: pulse the call strip three times so heads turn."""

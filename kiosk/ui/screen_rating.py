@@ -19,6 +19,7 @@ MIN_TARGET_MM = 15.0  # each level button at least this wide and high on the con
 # Where a reader breaks a level label that needs two lines (a CJK line otherwise breaks
 # at whichever character hits the edge: 非常不满 / 意).
 LINE_BREAKS = {"非常满意": "非常\n满意", "基本满意": "基本\n满意", "非常不满意": "非常\n不满意"}
+PHOTO_MM = 20.0  # the staff photo's height on the rating screen: a face recognised at 1 m
 LABEL_MM = 6.0  # level labels: 32 design px = 6.1 mm at 133 dpi, about 21' of arc at 1 m
 
 
@@ -46,7 +47,8 @@ def break_line(text: str, width: float, font_px: float) -> str:
 
 class RatingScreen(KioskScreen):
     photo = StringProperty("")
-    item_text = StringProperty("")  # "事项：<事项名称>" when the business system named one
+    item_text = StringProperty("")  # "事项：<事项名称>" when the queue or business system named one
+    supervision = StringProperty("")  # the hall's supervision line (the idle screen's)
     _logged = None
     _item = ""  # the 事项 line unbroken; item_text is it as laid out
 
@@ -74,6 +76,7 @@ class RatingScreen(KioskScreen):
         if state.mode is not Mode.RATING:
             return
         site = self.manager.idle.site if self.manager is not None else None
+        self.supervision = self.manager.idle.supervision if self.manager is not None else ""
         serving = (case.staff_id if case is not None else None) or state.staff_id  # 经办人
         self.ids.staff_badge.show(site.on_duty(serving) if site is not None else None)
         if state.mode is Mode.RATING:

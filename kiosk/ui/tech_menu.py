@@ -183,6 +183,9 @@ class TechMenu(ModalView):
             voice.replay()
         if voice is not None and getattr(voice, "off_reason", None):
             self.say(_("The voice is off: {reason}").format(reason=voice.off_reason), "error")
+        elif voice is None or getattr(voice, "mute", False):
+            # Nothing was heard: not a success (issue 26 item 9), a neutral note instead.
+            self.say(_("The voice is muted ([voice] mute): nothing was played"), "muted")
         else:
             self.say(_("Voice replayed"), "ok")
 

@@ -2,7 +2,10 @@
 
 `clips_for()` is pure (an announcement in, clip names out); `Player` plays a clip list in order
 on the Kivy main thread and never takes the kiosk down when there is no sound device.
-Regenerate the clips with scripts/make_sounds.sh.
+Regenerate the clips with scripts/make_sounds.sh. A hall may replace any clip with its own
+recording (`kiosk-server voice set`, pulled with the device config into <data_dir>/voice,
+sync/voice_fetch.py); a recording that is missing or will not load falls back to the shipped
+clip.
 """
 from __future__ import annotations
 
@@ -126,10 +129,16 @@ class Player:
 
     def __init__(self, volume: float = 0.8, mute: bool = False, sounds_dir: Path = SOUNDS_DIR,
                  loader: Callable | None = None, schedule: Callable | None = None,
-                 probe: Callable[[], str | None] | None = None) -> None:
+                 probe: Callable[[], str | None] | None = None,
+                 hall_dir: Path | None = None) -> None:
         self.volume = volume
         self.mute = mute
         self.sounds_dir = Path(sounds_dir)
+        # The hall's own recordings (sync/voice_fetch.py: <data_dir>/voice); None: the running
+        # app's data_dir, found at the first clip.
+        self.hall_dir = Path(hall_dir) if hall_dir is not None else None
+        self._hall_index: dict[str, str] = {}
+        self._bad: set[str] = set()  # hall recordings that would not load: shipped clip instead
         self._loader = loader
         self._schedule = schedule
         self._cache: dict[str, object | None] = {}
@@ -156,6 +165,7 @@ class Player:
         del self.history[:-20]
         if self.mute or self._voice_off():
             return
+        self._hall_index = self._read_hall_index()  # a few bytes; the config pull may change it
         self.stop()
         self._queue = list(clips)
         self._next()
@@ -192,30 +202,62 @@ class Player:
             self._warned = True
             log.warning(message + " (voice stays quiet; said once)", *args)
 
+    def _read_hall_index(self) -> dict[str, str]:
+        if self.hall_dir is None and self._loader is None:
+            from kivy.app import App
+
+            cfg = getattr(App.get_running_app(), "cfg", None)
+            if cfg is not None:
+                self.hall_dir = Path(cfg.device.data_dir) / "voice"
+        if self.hall_dir is None:
+            return {}
+        from sync.voice_fetch import read_index
+
+        return read_index(self.hall_dir)
+
+    def clip_path(self, name: str) -> Path:
+        """The file that says `name`: the hall's own recording when it has one that loads,
+        else the shipped clip."""
+        hall = self._hall_index.get(name)
+        if hall and self.hall_dir is not None and hall not in self._bad:
+            return self.hall_dir / hall
+        return self.sounds_dir / f"{name}.wav"
+
     def _load(self, name: str):
-        if name not in self._cache:
-            path = self.sounds_dir / f"{name}.wav"
-            sound = None
-            if not path.is_file():
-                self._warn("voice clip %s is missing", path)
-            else:
-                try:
-                    loader = self._loader
-                    if loader is None:
-                        from kivy.core.audio import SoundLoader
-                        loader = SoundLoader.load
-                    sound = loader(str(path))
-                except Exception as exc:  # noqa: BLE001 - no audio device, broken driver, ...
-                    self._warn("cannot load %s: %s", path, exc)
-                if sound is None:
-                    self._warn("no audio output for %s", path)
-                elif not getattr(sound, "length", 1):
-                    # SDL hands back an empty sound when the device cannot be opened: stop
-                    # asking (each try logs again), and say so once.
-                    self._switch_off("the sound device cannot be opened")
-                    return None
-            self._cache[name] = sound
-        return self._cache[name]
+        path = self.clip_path(name)
+        key = str(path)
+        if key not in self._cache:
+            sound = self._open(path)
+            if sound is None and path.parent != self.sounds_dir and self.off_reason is None:
+                # A hall recording that will not play: the shipped clip, from now on.
+                self._bad.add(path.name)
+                log.warning("hall recording %s does not load: the shipped clip plays", path)
+                return self._load(name)
+            self._cache[key] = sound
+        return self._cache[key]
+
+    def _open(self, path: Path):
+        """A loaded sound, or None (said once)."""
+        if not path.is_file():
+            self._warn("voice clip %s is missing", path)
+            return None
+        sound = None
+        try:
+            loader = self._loader
+            if loader is None:
+                from kivy.core.audio import SoundLoader
+                loader = SoundLoader.load
+            sound = loader(str(path))
+        except Exception as exc:  # noqa: BLE001 - no audio device, broken driver, ...
+            self._warn("cannot load %s: %s", path, exc)
+        if sound is None:
+            self._warn("no audio output for %s", path)
+        elif not getattr(sound, "length", 1):
+            # SDL hands back an empty sound when the device cannot be opened: stop
+            # asking (each try logs again), and say so once.
+            self._switch_off("the sound device cannot be opened")
+            return None
+        return sound
 
     def _after(self, seconds: float) -> None:
         schedule = self._schedule

@@ -1,5 +1,7 @@
 """Configuration pushed to kiosks: window name, staff roster, reason codes, timeouts, QR URL,
-what opens the rating screen (rating_trigger: queue, business or both; issue 29).
+what opens the rating screen (rating_trigger: queue, business or both; issue 29), the hall's
+supervision line, logo and QR rule, and its own voice recordings (issue 26 items 8-9: the
+config names each by SHA-256 and URL; GET /api/v1/device/voice/PHRASE/SHA serves it).
 
 The admin sets a DeviceConfig per hall (window omitted: every window of the hall) or per
 window (`kiosk-server set-config --hall H [--window N] FILE.json`, or PUT
@@ -17,14 +19,14 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from server.api.enrol import Hall
 from server.auth import require_admin, require_device
-from server.db import org
+from server.db import org, voice
 from server.db.base import BaseStore, utc_iso
 from sync.wire import API_PREFIX, CONFIG_PATH, DeviceConfig
 
@@ -48,7 +50,8 @@ class ConfigIn(BaseModel):
 def set_config(store, hall: str, window: int | None, config: DeviceConfig | dict) -> str:
     """Validate and store a hall's or window's config; returns its content hash."""
     checked = DeviceConfig.model_validate(config)
-    body = BaseStore.dumps(checked.set_values())
+    # The hall's recordings come from its voice store (`kiosk-server voice set`), never here.
+    body = BaseStore.dumps({k: v for k, v in checked.set_values().items() if k != "voice"})
     etag = hashlib.sha256(body.encode()).hexdigest()[:32]
     store.set_device_config(hall, window, body, etag, utc_iso(datetime.now(timezone.utc)))
     return etag
@@ -62,6 +65,10 @@ def config_for(store, device: dict) -> tuple[bytes, str]:
     # The org model decides hall name, window name and roster wherever it knows the hall and
     # window, so the idle card and the console agree; set-config still sets the rest.
     config.update(org.kiosk_view(store, device["hall"], device["window"]))
+    config.pop("voice", None)
+    clips = voice.config_map(store, device["hall"])
+    if clips:  # only a hall with recordings of its own sends any (an unset value stays unset)
+        config["voice"] = clips
     doc = {**config, "device_id": device["device_id"], "hall": device["hall"],
            "window": device["window"]}
     body = BaseStore.dumps(doc).encode("utf-8")
@@ -104,3 +111,17 @@ async def put_config(body: ConfigIn, request: Request) -> JSONResponse:
     etag = await run_in_threadpool(set_config, request.app.state.store, body.hall,
                                    body.window, body.config)
     return JSONResponse({"ok": True, "hall": body.hall, "window": body.window, "hash": etag})
+
+
+@router.get(f"{voice.VOICE_PATH}/{{phrase}}/{{sha}}", tags=["device"],
+            responses={404: {"description": "no such recording for this device's hall"}})
+async def get_voice(phrase: str, sha: str, request: Request,
+                    device: dict = Depends(require_device)) -> Response:
+    """One of the calling device's hall recordings (the URL its device config names)."""
+    found = await run_in_threadpool(voice.clip, request.app.state.store, device["hall"],
+                                    phrase, sha)
+    if found is None:
+        raise HTTPException(404, "no such recording for this hall")
+    data, fmt = found
+    return Response(data, media_type="audio/ogg" if fmt == "ogg" else "audio/wav",
+                    headers={"Cache-Control": "private, max-age=31536000, immutable"})

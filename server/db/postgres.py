@@ -33,6 +33,7 @@ from server.db.rankings import RANKING_TABLES
 from server.db.ratings import PER_DEVICE_UUID_PG, RatingsMixin
 from server.db.rollups import ROLLUP_TABLES
 from server.db.users import USER_TABLES
+from server.db.voice_tables import VOICE_TABLES
 from server.db.workflow_tables import LIST_INDEXES, WORKFLOW_TABLES
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ MIGRATIONS = [
     BUSINESS_TABLES,  # business systems and their 办件 (issue 29 item 1)
     EXPORT_HOLD_TABLES,  # export holds and retractions (issue 29 items 2-3)
     FACT_SCALARS,  # facts' figures beside their JSON for the 考核 close (issue 28)
+    VOICE_TABLES,  # a hall's own voice recordings (issue 26 item 9)
 ]
 
 

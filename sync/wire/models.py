@@ -135,6 +135,19 @@ class StaffMember(BaseModel):
     pin_hash: Annotated[str, StringConstraints(pattern=PIN_HASH, max_length=240)] | None = None
 
 
+LOGO_URL = r"^(https?://[^\s]+|/[^\s]*)$"  # an http(s) URL or a path on the kiosk's server
+
+
+class VoiceClip(BaseModel):
+    """One hall recording as the device config names it: fetch `url` (device token) when the
+    cached file's SHA-256 differs."""
+
+    model_config = SERVER_SIDE
+
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    url: Annotated[str, StringConstraints(max_length=300)]
+
+
 class DeviceConfig(BaseModel):
     """What a kiosk pulls from GET /api/v1/device/config (the admin sets it per hall/window).
 
@@ -153,6 +166,16 @@ class DeviceConfig(BaseModel):
     # What opens the kiosk's rating screen ([rating] trigger): the queue system's DONE, the
     # business system's 请评价 (issue 29), or both (one visit, one rating).
     rating_trigger: Literal["queue", "business", "both"] | None = None
+    # What commercial evaluators show (issue 26 item 8): the hall's supervision line (e.g.
+    # 监督电话 12345), its logo (an http(s) URL or a server path; the kiosk fetches it like a
+    # staff photo: PNG/JPEG, 2 MB, decoded), and whether an unrated case's QR code stays on
+    # the idle screen until the next call instead of [ui] qr_show_s.
+    supervision: Annotated[str, StringConstraints(max_length=60)] | None = None
+    logo_url: Annotated[str, StringConstraints(max_length=300, pattern=LOGO_URL)] | None = None
+    qr_keep: bool | None = None
+    # The hall's own recordings (issue 26 item 9): phrase -> {sha256, url}. Filled by the
+    # server from its voice store (`kiosk-server voice set`), never by set-config.
+    voice: dict[str, VoiceClip] | None = None
 
     def set_values(self) -> dict:
         """Only what was set (JSON-ready): the body stored and sent."""

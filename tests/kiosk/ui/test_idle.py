@@ -91,7 +91,7 @@ def test_roster_card_and_qr_of_the_last_case(kiosk_app, screenshot, tmp_path):
     expected = "https://pj.example.gov.cn/rate?d=test-kiosk&w=5&t=A024&c=C2"
     assert idle.ids.qr.data == expected
     assert pump_until(lambda: decode_qr(idle.ids.qr) == expected, 10)  # once it is drawn
-    assert idle.ids.qr_caption.text == "扫码用手机评价"
+    assert idle.ids.qr_caption.text == "扫码评价"
     screenshot(app, "idle_after_rating_800x480")
 
 
