@@ -8,6 +8,7 @@ import click
 from kiosk import config
 from kiosk.i18n import _
 from kiosk.setup.answers import Answers, ask_pin, check_url, pick, reach, server_prompt
+from kiosk.setup.system import token_to_state_owner
 from kiosk.setup.common import (
     config_message,
     FAILED,
@@ -367,6 +368,7 @@ def _ask_server(cfg, batch, server_url, code, saved, answers) -> None:
     if result.get("window"):  # the code names the window: offer it as the answer
         cfg.window.number = result["window"]
     answers.put("device_id", cfg.device.id)
+    token_to_state_owner(cfg.token_path)  # a running kiosk's service must still read it
     click.echo(_("enrolled as {device}; token in {path}").format(device=cfg.device.id,
                                                                  path=cfg.token_path))
 

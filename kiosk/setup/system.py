@@ -211,6 +211,21 @@ def hand_token_to_user(plan: Plan, config_file: str) -> None:
               user=pwd.getpwuid(uid).pw_name)
 
 
+def token_to_state_owner(token) -> bool:
+    """A token root writes (kiosk-setup init re-enrolling a running kiosk) into a state
+    directory the service already owns goes to that owner, mode 0600, so the service can
+    read it without another `kiosk-setup install`. True when it was handed over."""
+    token = Path(token)
+    if os.geteuid() != 0 or not token.is_file():
+        return False
+    owner = token.parent.stat()
+    if owner.st_uid == 0:
+        return False
+    os.chown(token, owner.st_uid, owner.st_gid)
+    os.chmod(token, 0o600)
+    return True
+
+
 def set_blanking(plan: Plan, off: bool) -> None:
     for rel in CMDLINES:
         path = plan.path(rel)

@@ -150,3 +150,29 @@ def test_udev_rules_name_the_common_serial_chips():
         assert f'ATTRS{{idVendor}}=="{vid}", ATTRS{{idProduct}}=="{pid}", SYMLINK+="kiosk-queue"' \
             in rules
     assert 'GROUP="dialout", MODE="0660"' in rules and 'GROUP="input", MODE="0660"' in rules
+
+
+def test_a_token_root_writes_into_the_services_state_directory_goes_to_its_owner(tmp_path):
+    """kiosk-setup init re-enrolling a kiosk whose service already runs: systemd gave
+    /var/lib/kiosk to the service's user, so the new token must be that user's, 0600."""
+    import os
+
+    import pytest
+
+    from kiosk.setup.system import token_to_state_owner
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to hand a file to another user")
+    state = tmp_path / "state"
+    state.mkdir()
+    os.chown(state, 65534, 65534)                  # the service's user (nobody, here)
+    token = state / "token.json"
+    token.write_text("{}", encoding="utf-8")
+    os.chmod(token, 0o644)
+    assert token_to_state_owner(token)
+    st = token.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (65534, 65534, 0o600)
+    root_dir = tmp_path / "rootdir"                # a directory root owns: left as it is
+    root_dir.mkdir()
+    (root_dir / "t").write_text("{}", encoding="utf-8")
+    assert not token_to_state_owner(root_dir / "t")
