@@ -282,8 +282,9 @@ def release_cmd(db) -> None:
 def province_cmd(port, cases_file) -> None:
     """A loopback 好差评 platform for the demo: checks records as a province would and
     refuses bad ones with {code, msg}. Targets: <url>report (zhejiang), <url>deyatech,
-    <url>gbt39046. Runs until Ctrl-C."""
-    import time
+    <url>gbt39046. Runs until Ctrl-C (or SIGTERM)."""
+    import signal
+    import threading
 
     from server.export.province import Province
 
@@ -298,8 +299,11 @@ def province_cmd(port, cases_file) -> None:
             port=port, why=exc.strerror or exc)) from None
     click.echo(_("loopback province on {url} ({n} 办件编号 known); Ctrl-C stops it").format(
         url=prov.url, n=len(prov.cases)))
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        prov.stop()
+    # Our own handlers: a shell's background job inherits SIGINT ignored, and a service
+    # manager stops with SIGTERM; either way the province closes its port and exits.
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(1):
+        pass
+    prov.stop()

@@ -87,8 +87,8 @@ MIGRATIONS = [
     INSPECTION_TABLES,  # 督察 records (issue 28 item 3)
     BUSINESS_TABLES,  # business systems and their 办件 (issue 29 item 1)
     EXPORT_HOLD_TABLES,  # export holds and retractions (issue 29 items 2-3)
-    FACT_SCALARS,  # facts' figures beside their JSON for the 考核 close (issue 28)
     VOICE_TABLES,  # a hall's own voice recordings (issue 26 item 9)
+    FACT_SCALARS,  # facts' figures beside their JSON for the 考核 close (issue 28)
 ]
 
 

@@ -16,7 +16,12 @@ def test_server_sets_the_trigger_live_and_the_poll_follows(tmp_path, server, kio
     services = start()
     pump_until(services, lambda: services.config_status()["origin"] == "server")
     assert services.flow.trigger == "queue" and services.prompt_poller._thread is None
-    assert ("Rating trigger", "queue system  (built-in default)") in services.settings()
+    assert [(s.value, s.origin) for s in settings.in_force(cfg, services.pushed)
+            if s.key == "rating_trigger"] == [("queue", settings.DEFAULT)]
+    # ... and the technician's line says so, in the kiosk's language (another test may have
+    # left it Chinese).
+    assert (("Rating trigger", "queue system  (built-in default)") in services.settings()
+            or ("评价触发", "排队叫号系统（内置默认值）") in services.settings())
 
     set_config(server.db_path, tmp_path, {"rating_trigger": "business"})
     services.config_puller.wake()

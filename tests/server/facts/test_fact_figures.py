@@ -19,6 +19,7 @@ from server.assess import metrics
 from server.db import org, postgres, sqlite
 from server.db.base import utc_iso
 from server.db.store import open_store
+from server.facts.tables import FACT_SCALARS
 from server.facts import refresh
 from tests.helpers import service_events as se
 
@@ -56,6 +57,9 @@ def seen(store) -> tuple:
 def back_to_before(store) -> None:
     """The schema as it was before FACT_SCALARS (the last migration): its columns and table
     gone, the version one lower, nothing dirty."""
+    migrations = postgres.MIGRATIONS if store.kind == "postgresql" else sqlite.MIGRATIONS
+    assert migrations[-1] is FACT_SCALARS, (
+        "a migration now follows FACT_SCALARS: undo what it creates here as well")
     with store.transaction() as tx:
         for column in FIGURES:
             tx.q(f"ALTER TABLE window_facts DROP COLUMN {column}")
