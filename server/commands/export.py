@@ -282,7 +282,7 @@ def release_cmd(db) -> None:
 def province_cmd(port, cases_file) -> None:
     """A loopback 好差评 platform for the demo: checks records as a province would and
     refuses bad ones with {code, msg}. Targets: <url>report (zhejiang), <url>deyatech,
-    <url>gbt39046. Runs until Ctrl-C (or SIGTERM)."""
+    <url>gbt39046. Runs until Ctrl-C."""
     import signal
     import threading
 
