@@ -21,11 +21,10 @@ this process's CPU time (steadier than the wall clock on a shared machine).
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.assess_data import bench_args, load  # noqa: E402
+from bench.assess_data import bench_args, load, timed  # noqa: E402
 from bench.assess_gather import floor  # noqa: E402
 from bench.common import pct  # noqa: E402
 
@@ -74,14 +73,7 @@ def main() -> int:
             "floor": lambda: floor(store, halls, first, last)}
     for fn in runs.values():
         fn()  # warm-up
-    times: dict = {name: [] for name in runs}
-    cpu: dict = {name: [] for name in runs}
-    for _ in range(args.repeat):
-        for name, fn in runs.items():
-            t, c = time.perf_counter(), time.process_time()
-            fn()
-            times[name].append((time.perf_counter() - t) * 1000)
-            cpu[name].append((time.process_time() - c) * 1000)
+    times, cpu = timed(runs, args.repeat)
     for name, values in times.items():
         print(f"{name:>6}: p50 {pct(values, 50):8.1f} ms  max {max(values):8.1f} ms  "
               f"this process's CPU p50 {pct(cpu[name], 50):8.1f} ms")

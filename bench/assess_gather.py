@@ -22,11 +22,10 @@ clock on a shared machine; on PostgreSQL the server's share is not in it).
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.assess_data import bench_args, load  # noqa: E402
+from bench.assess_data import bench_args, load, timed  # noqa: E402
 from bench.common import pct  # noqa: E402
 
 from server.assess import metrics  # noqa: E402
@@ -83,14 +82,7 @@ def main() -> int:
           f"{got.pending_contests:,} contested; the floor fetches {fetched:,} rows")
     runs = {"gather": lambda: metrics.gather(store, halls, first, last),
             "floor": lambda: floor(store, halls, first, last)}
-    times: dict = {name: [] for name in runs}
-    cpu: dict = {name: [] for name in runs}
-    for _ in range(args.repeat):
-        for name, fn in runs.items():
-            t, c = time.perf_counter(), time.process_time()
-            fn()
-            times[name].append((time.perf_counter() - t) * 1000)
-            cpu[name].append((time.process_time() - c) * 1000)
+    times, cpu = timed(runs, args.repeat)
     for name, values in times.items():
         print(f"{name:>8}: p50 {pct(values, 50):8.1f} ms  p99 {pct(values, 99):8.1f} ms  "
               f"this process's CPU p50 {pct(cpu[name], 50):8.1f} ms")
