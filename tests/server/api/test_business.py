@@ -183,7 +183,9 @@ def test_a_case_stored_by_another_worker_reaches_a_held_poll_within_the_watch(
     waiter.join(20)
     took = time.monotonic() - written
     assert [p["case_no"] for p in got["answer"].json()["prompts"]] == [CASE["case_no"]]
-    assert took < POLL_S + 3, took  # the watch's tick, not the end of the 15 s hold
+    # Woken by a watch tick (POLL_S), not by the end of the 15 s hold: 10 s is the suite's
+    # hang bound on a busy machine; the latency itself is measured in bench/business_prompt.py.
+    assert took < 10, took
 
 
 def test_a_kiosk_links_a_late_case_to_the_rating_it_already_had(server, system, http, enrolled):
