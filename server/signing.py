@@ -23,6 +23,7 @@ from server.db.outbox import DeliveryError
 
 log = logging.getLogger(__name__)
 
+MAX_ANSWER = 65536   # what is read of an answer
 TIMEOUT_S = 10.0
 SIGNATURE_HEADER = "X-Haochaping-Signature"
 TIMESTAMP_HEADER = "X-Haochaping-Timestamp"
@@ -161,6 +162,13 @@ def post_json(url: str, body: bytes, headers: dict,
               timeout: float = TIMEOUT_S) -> int:
     """POST; the status on 2xx, else DeliveryError naming the status or the network error.
     `timeout` bounds the whole request (connect, send, answer), not each read."""
+    return post_answer(url, body, headers, timeout)[0]
+
+
+def post_answer(url: str, body: bytes, headers: dict, timeout: float = TIMEOUT_S,
+                explain=None) -> tuple[int, bytes]:
+    """post_json, also giving the answer's first 64 kB; explain(body of an HTTP error) may
+    add a detail (a platform's code and message) to the DeliveryError it raises."""
     if timeout <= 0:
         raise DeliveryError(f"{_host(url)}: no time left to send (lease ran out)")
     request = urllib.request.Request(url, data=body, method="POST", headers={
@@ -169,16 +177,16 @@ def post_json(url: str, body: bytes, headers: dict,
         opener = urllib.request.build_opener(_HTTP(deadline), _HTTPS(deadline))
         try:
             with opener.open(request, timeout=timeout) as resp:
-                resp.read(65536)
-                status = resp.status
+                raw, status = resp.read(MAX_ANSWER), resp.status
         except urllib.error.HTTPError as exc:
-            raise DeliveryError(f"{_host(url)} answered HTTP {exc.code}") from None
+            detail = explain(exc.read(MAX_ANSWER)) if explain else ""
+            raise DeliveryError(f"{_host(url)} answered HTTP {exc.code}{detail}") from None
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             if deadline.expired or isinstance(getattr(exc, "reason", exc), TimeoutError):
                 raise DeliveryError(f"{_host(url)}: no answer within {timeout:g} s") from None
             reason = getattr(exc, "reason", exc)
             raise DeliveryError(f"{_host(url)} unreachable: {reason}") from None
-    return status
+    return status, raw
 
 
 def _host(url: str) -> str:

@@ -10,20 +10,16 @@ Sends are cut at the deadline like every outbox send (server.signing.Deadline).
 """
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 
 from server.db.outbox import DeliveryError
-from server.signing import (_HTTP, _HTTPS, IDEMPOTENCY_HEADER, SIGNATURE_HEADER,
-                            TIMESTAMP_HEADER, TIMEOUT_S, USER_AGENT, Deadline, _host, sign)
+from server.signing import (IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+                            TIMEOUT_S, _host, post_answer, sign)
 
 log = logging.getLogger(__name__)
 
-MAX_ANSWER = 65536
 
 
 def _said(raw: bytes, reply: dict) -> tuple[object, str] | None:
@@ -40,24 +36,11 @@ def _said(raw: bytes, reply: dict) -> tuple[object, str] | None:
 
 def post(url: str, body: bytes, headers: dict, timeout: float, reply: dict) -> int:
     """POST the record; the HTTP status when the platform took it, else DeliveryError."""
-    if timeout <= 0:
-        raise DeliveryError(f"{_host(url)}: no time left to send (lease ran out)")
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT, **headers})
-    with Deadline(timeout) as deadline:
-        opener = urllib.request.build_opener(_HTTP(deadline), _HTTPS(deadline))
-        try:
-            with opener.open(request, timeout=timeout) as resp:
-                raw, status = resp.read(MAX_ANSWER), resp.status
-        except urllib.error.HTTPError as exc:
-            said = _said(exc.read(MAX_ANSWER), reply)
-            detail = f": code {said[0]} {said[1]}" if said else ""
-            raise DeliveryError(f"{_host(url)} answered HTTP {exc.code}{detail}") from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            if deadline.expired or isinstance(getattr(exc, "reason", exc), TimeoutError):
-                raise DeliveryError(f"{_host(url)}: no answer within {timeout:g} s") from None
-            reason = getattr(exc, "reason", exc)
-            raise DeliveryError(f"{_host(url)} unreachable: {reason}") from None
+    def explain(raw: bytes) -> str:
+        said = _said(raw, reply)
+        return f": code {said[0]} {said[1]}" if said else ""
+
+    status, raw = post_answer(url, body, headers, timeout, explain)
     said = _said(raw, reply) if reply else None
     if said is not None and said[0] not in reply.get("ok", []):
         raise DeliveryError(f"{_host(url)} refused the record: code {said[0]} {said[1]}")
