@@ -33,7 +33,11 @@ from server.db.rankings import RANKING_TABLES
 from server.db.ratings import PER_DEVICE_UUID_PG, RatingsMixin
 from server.db.rollups import ROLLUP_TABLES
 from server.db.users import USER_TABLES
+from server.db.visit_tables import VISIT_TABLES
 from server.db.voice_tables import VOICE_TABLES
+from server.display.tables import DISPLAY_TABLES
+from server.papers.tables import PAPER_TABLES
+from server.workflow.record_tables import CASE_RECORD_TABLES
 from server.db.workflow_tables import LIST_INDEXES, WORKFLOW_TABLES
 
 log = logging.getLogger(__name__)
@@ -89,6 +93,10 @@ MIGRATIONS = [
     EXPORT_HOLD_TABLES,  # export holds and retractions (issue 29 items 2-3)
     VOICE_TABLES,  # a hall's own voice recordings (issue 26 item 9)
     FACT_SCALARS,  # facts' figures beside their JSON for the 考核 close (issue 28)
+    VISIT_TABLES,  # when a console user last looked at a page (issue 25 item 1)
+    CASE_RECORD_TABLES,  # 核实/整改/反馈 records, 延期, appeal rules (issue 25 items 3-5)
+    PAPER_TABLES,  # a region's issuing office and report recipients, mailings (issue 25 item 8)
+    DISPLAY_TABLES,  # a hall's public display links (issue 25 item 11)
 ]
 
 
